@@ -1,0 +1,221 @@
+"""Command-line interface: parse options, call one library function, print.
+
+The only module that imports click. Library errors (ReconcilerError) become
+one-line messages on stderr and exit code 1; nothing else turns into a
+traceback unless RECONCILER_DEBUG is set.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from reconciler.errors import ReconcilerError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_SPEC_PATHS = ("specs",)
+DEFAULT_SANDBOX_DB = os.path.join(".reconciler", "sandbox.db")
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+
+
+def _fail(lines: list[str]) -> None:
+    for line in lines:
+        click.echo(f"error: {line}" if not _has_location(line) else line, err=True)
+    raise SystemExit(EXIT_ERROR)
+
+
+def _has_location(line: str) -> bool:
+    head = line.split(": ", 1)[0]
+    return head.count(":") >= 2 and not head.startswith("error")
+
+
+def handle_errors(func: F) -> F:
+    """Turn expected failures into clean output and exit 1."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ReconcilerError as exc:
+            _fail(exc.lines())
+        except KeyboardInterrupt:
+            click.echo("error: interrupted", err=True)
+            raise SystemExit(130) from None
+        except (SystemExit, click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
+            if os.environ.get("RECONCILER_DEBUG"):
+                raise
+            _fail([f"internal error ({type(exc).__name__}): {exc}; set RECONCILER_DEBUG=1 for a traceback"])
+
+    return wrapper  # type: ignore[return-value]
+
+
+def connection_options(func: F) -> F:
+    """--api-key / --api-base / --sandbox, shared by plan and apply."""
+    options = [
+        click.option("--api-key", envvar="STRIPE_API_KEY", default=None, show_envvar=True,
+                     help="Stripe secret or restricted key (never printed)."),
+        click.option("--api-base", envvar="STRIPE_API_BASE", default=None, show_envvar=True,
+                     help="API base URL, e.g. a `reconciler sandbox` server."),
+        click.option("--sandbox", "sandbox_db", is_flag=False, flag_value=DEFAULT_SANDBOX_DB, default=None,
+                     metavar="[FILE]", help=f"Use an in-process sandbox persisted at FILE (default {DEFAULT_SANDBOX_DB})."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _spec_paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or list(DEFAULT_SPEC_PATHS)
+
+
+@contextmanager
+def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, *,
+             require_live_flag: bool = False, live: bool = False) -> Iterator[Any]:
+    from reconciler.connection import open_gateway
+
+    if sandbox_db:
+        Path(sandbox_db).parent.mkdir(parents=True, exist_ok=True)
+    with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db,
+                      require_live_flag=require_live_flag, live=live) as gateway:
+        yield gateway
+
+
+def _is_live_key(api_key: str | None, sandbox_db: str | None) -> bool:
+    return not sandbox_db and bool(api_key) and str(api_key).startswith(("sk_live_", "rk_live_"))
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reconciler")
+def main() -> None:
+    """Invoice-as-code for Stripe: validate, plan and apply YAML specs."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@handle_errors
+def validate(paths: tuple[str, ...]) -> None:
+    """Check specs offline (no API call): every error as FILE:LINE:COL: message."""
+    from reconciler.spec.loader import load_specs, summary_line
+
+    desired = load_specs(_spec_paths(paths))
+    click.echo(summary_line(desired))
+
+
+@main.command()
+@handle_errors
+def schema() -> None:
+    """Print the JSON Schema of a spec file (for editor completion)."""
+    from reconciler.spec.schema import spec_json_schema
+
+    click.echo(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also write the plan as JSON to this file (for apply --plan).")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when empty.")
+@click.option("--prune", is_flag=True, help="Also plan the removal of managed objects missing from the specs.")
+@connection_options
+@handle_errors
+def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
+         api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+    """Read live Stripe state, diff it against the specs, print the plan."""
+    from reconciler.gateway.read import read_live
+    from reconciler.plan.planner import make_plan
+    from reconciler.plan.render import render
+    from reconciler.spec.loader import load_specs
+
+    desired = load_specs(_spec_paths(paths))
+    with _gateway(api_key, api_base, sandbox_db) as gateway:
+        live = read_live(gateway)
+    the_plan = make_plan(desired, live, prune=prune)
+    if out_file:
+        Path(out_file).write_text(json.dumps(the_plan.to_json(), indent=2, sort_keys=True) + "\n")
+    click.echo(render(the_plan, fmt, color=_color() and fmt == "text"), nl=False)
+    if detailed_exitcode and not the_plan.is_empty:
+        raise SystemExit(EXIT_CHANGES)
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--plan", "plan_file", type=click.Path(dir_okay=False), default=None,
+              help="Apply exactly this saved plan (refused if live state changed since).")
+@click.option("--dry-run", is_flag=True, help="Print every request it would send; send no write.")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--prune", is_flag=True, help="Also remove managed objects missing from the specs.")
+@click.option("--live", "live_ok", is_flag=True, help="Allow a live-mode key (sk_live_/rk_live_).")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option("--max-rps", type=click.FloatRange(0.1, 1000), default=None,
+              help="Client-side request rate limit [default: 20 test mode, 80 live].")
+@click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of the result summary.")
+@connection_options
+@handle_errors
+def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: bool, prune: bool, live_ok: bool,
+          parallelism: int, max_rps: float | None, fail_fast: bool, fmt: str,
+          api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+    """Plan, confirm, and apply the changes to Stripe."""
+    from reconciler.workflow import ApplyRequest, run_apply
+
+    request = ApplyRequest(
+        spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune,
+        parallelism=parallelism, max_rps=max_rps or (80.0 if _is_live_key(api_key, sandbox_db) else 20.0),
+        fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(),
+    )
+
+    def confirm() -> bool:
+        if yes:
+            return True
+        if not sys.stdin.isatty():
+            raise click.ClickException("refusing to apply without --yes: no terminal to confirm on")
+        return click.confirm("Apply these changes?", default=False)
+
+    with _gateway(api_key, api_base, sandbox_db, require_live_flag=True, live=live_ok) as gateway:
+        ok = run_apply(request, gateway, confirm=confirm, echo=click.echo)
+    raise SystemExit(EXIT_OK if ok else EXIT_ERROR)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=12111, show_default=True)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+              help="SQLite file to persist state in (in memory when omitted).")
+@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Fault: added latency per request.")
+@click.option("--rate-limit", type=click.FloatRange(0, min_open=True), default=None,
+              help="Fault: answer 429 past this many requests per second.")
+@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Fault: fraction of 500 answers.")
+@click.option("--lose-response-rate", type=click.FloatRange(0, 1), default=0.0,
+              help="Fault: fraction of writes committed but answered by a dropped connection.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids and faults.")
+@handle_errors
+def sandbox(host: str, port: int, db_path: str | None, latency_ms: float, rate_limit: float | None,
+            error_rate: float, lose_response_rate: float, seed: int) -> None:
+    """Run the local Stripe emulator (any sk_test_ key authenticates)."""
+    from reconciler.sandbox.faults import FaultConfig
+    from reconciler.sandbox.server import serve_forever
+
+    faults = FaultConfig(latency_ms=latency_ms, rate_limit_rps=rate_limit, error_rate=error_rate,
+                         lose_response_rate=lose_response_rate, seed=seed)
+    serve_forever(host, port, db_path, faults)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

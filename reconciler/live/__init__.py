@@ -1,0 +1,1 @@
+"""Live Stripe state: typed records read through the gateway."""

@@ -1,0 +1,101 @@
+"""Live state as plain typed records, in the shape the planner compares.
+
+Only managed objects (metadata carries ownership.OWNER_KEY) appear here.
+`metadata` holds the user part only (reserved `reconciler_*` keys removed);
+`key` is the spec key from the ownership tag.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
+
+
+@dataclass(frozen=True)
+class LiveProduct:
+    id: str
+    key: str
+    name: str
+    description: str | None = None
+    active: bool = True
+    unit_label: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LivePrice:
+    id: str
+    key: str
+    product_id: str
+    unit_amount: int
+    currency: str
+    nickname: str | None = None
+    lookup_key: str | None = None
+    active: bool = True
+    metadata: dict[str, str] = field(default_factory=dict)
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class LiveCustomer:
+    id: str
+    key: str
+    name: str | None = None
+    email: str | None = None
+    description: str | None = None
+    phone: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LiveItem:
+    id: str
+    key: str  # metadata[ownership.ITEM_KEY]; "" for an item the tool did not create
+    price_id: str | None
+    quantity: int
+    amount: int  # line total in minor units
+    currency: str
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LiveInvoice:
+    id: str
+    key: str
+    customer_id: str
+    status: LiveStatus
+    collection_method: str
+    days_until_due: int | None
+    currency: str
+    description: str | None = None
+    footer: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    number: str | None = None
+    total: int = 0
+    amount_paid: int = 0
+    amount_remaining: int = 0
+    # metadata[ownership.SEND_KEY]: None, "requested" or "done"
+    send_marker: str | None = None
+    items: tuple[LiveItem, ...] = ()
+    created: int = 0
+
+
+@dataclass(frozen=True)
+class Live:
+    """All managed objects, each kind keyed by spec key.
+
+    Two live objects claiming the same key (possible after a crash or a manual
+    copy) are kept in `duplicates` so the planner can report them instead of
+    silently picking one.
+    """
+
+    products: dict[str, LiveProduct] = field(default_factory=dict)
+    prices: dict[str, LivePrice] = field(default_factory=dict)
+    customers: dict[str, LiveCustomer] = field(default_factory=dict)
+    invoices: dict[str, LiveInvoice] = field(default_factory=dict)
+    # "kind/key" -> ids of every live object claiming that key
+    duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # archived (inactive) managed prices, by key, so a replaced price is not re-created
+    archived_prices: dict[str, tuple[LivePrice, ...]] = field(default_factory=dict)

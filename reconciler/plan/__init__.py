@@ -1,0 +1,1 @@
+"""Planning: desired + live -> typed, ordered actions (pure, no I/O)."""

@@ -1,0 +1,251 @@
+"""Typed plan actions: the contract between planner, renderers and applier.
+
+An action is frozen data. Rendering and executing live elsewhere, in tables
+keyed by action type (see renderers and reconciler.apply); a test checks that
+each table covers every class in ALL_ACTIONS.
+
+Parameters that name another object which may not exist yet are `Ref`s; the
+applier resolves them to Stripe ids from live state or from the result of the
+action that creates the object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+Kind = Literal["product", "price", "customer", "invoice", "item"]
+Section = Literal["create", "update", "lifecycle", "destroy"]
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A reference to a managed object by kind and spec key, resolved at apply time."""
+
+    kind: Kind
+    key: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.key}"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Action:
+    """Base: one step of a plan."""
+
+    kind: ClassVar[Kind]
+    verb: ClassVar[str]  # "create", "update", "archive", "finalize", ...
+    section: ClassVar[Section]
+
+    key: str  # spec key of the object (for items: the invoice key)
+    reason: str
+    depends_on: tuple[str, ...] = ()  # ids of actions that must succeed first
+
+    @property
+    def id(self) -> str:
+        """Stable identity within a plan, e.g. 'create_price:gold-special-usd'."""
+        return f"{type(self).__name__}:{self.key}"
+
+
+@dataclass(frozen=True)
+class _Create(Action):
+    params: dict[str, Any] = field(default_factory=dict)  # Stripe create params; values may be Ref
+
+
+@dataclass(frozen=True)
+class _Update(Action):
+    stripe_id: str = ""
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class _OnExisting(Action):
+    stripe_id: str = ""  # "" when the object is created earlier in the same plan
+
+
+# products
+@dataclass(frozen=True)
+class CreateProduct(_Create):
+    kind: ClassVar[Kind] = "product"
+    verb: ClassVar[str] = "create"
+    section: ClassVar[Section] = "create"
+
+
+@dataclass(frozen=True)
+class UpdateProduct(_Update):
+    kind: ClassVar[Kind] = "product"
+    verb: ClassVar[str] = "update"
+    section: ClassVar[Section] = "update"
+
+
+@dataclass(frozen=True)
+class ArchiveProduct(_OnExisting):
+    kind: ClassVar[Kind] = "product"
+    verb: ClassVar[str] = "archive"
+    section: ClassVar[Section] = "destroy"
+
+
+# prices
+@dataclass(frozen=True)
+class CreatePrice(_Create):
+    kind: ClassVar[Kind] = "price"
+    verb: ClassVar[str] = "create"
+    section: ClassVar[Section] = "create"
+
+
+@dataclass(frozen=True)
+class UpdatePrice(_Update):
+    kind: ClassVar[Kind] = "price"
+    verb: ClassVar[str] = "update"
+    section: ClassVar[Section] = "update"
+
+
+@dataclass(frozen=True)
+class ArchivePrice(_OnExisting):
+    """Set active=false. Used for prune and for the old price of a replacement."""
+
+    kind: ClassVar[Kind] = "price"
+    verb: ClassVar[str] = "archive"
+    section: ClassVar[Section] = "destroy"
+
+    @property
+    def id(self) -> str:
+        return f"{type(self).__name__}:{self.key}:{self.stripe_id}"
+
+
+# customers
+@dataclass(frozen=True)
+class CreateCustomer(_Create):
+    kind: ClassVar[Kind] = "customer"
+    verb: ClassVar[str] = "create"
+    section: ClassVar[Section] = "create"
+
+
+@dataclass(frozen=True)
+class UpdateCustomer(_Update):
+    kind: ClassVar[Kind] = "customer"
+    verb: ClassVar[str] = "update"
+    section: ClassVar[Section] = "update"
+
+
+@dataclass(frozen=True)
+class DeleteCustomer(_OnExisting):
+    kind: ClassVar[Kind] = "customer"
+    verb: ClassVar[str] = "delete"
+    section: ClassVar[Section] = "destroy"
+
+
+# invoices
+@dataclass(frozen=True)
+class CreateInvoice(_Create):
+    """Always a draft with auto_advance=false and ownership metadata."""
+
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "create"
+    section: ClassVar[Section] = "create"
+
+
+@dataclass(frozen=True)
+class UpdateInvoice(_Update):
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "update"
+    section: ClassVar[Section] = "update"
+
+
+@dataclass(frozen=True)
+class DeleteInvoice(_OnExisting):
+    """Delete a draft (prune only)."""
+
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "delete"
+    section: ClassVar[Section] = "destroy"
+
+
+# invoice items (key = invoice key, item_key = identity within it)
+@dataclass(frozen=True)
+class _ItemAction(Action):
+    kind: ClassVar[Kind] = "item"
+    item_key: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"{type(self).__name__}:{self.key}:{self.item_key}"
+
+
+@dataclass(frozen=True)
+class AddInvoiceItem(_ItemAction):
+    verb: ClassVar[str] = "add item"
+    section: ClassVar[Section] = "create"
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpdateInvoiceItem(_ItemAction):
+    verb: ClassVar[str] = "update item"
+    section: ClassVar[Section] = "update"
+    stripe_id: str = ""
+    changes: tuple[FieldChange, ...] = ()
+
+
+@dataclass(frozen=True)
+class RemoveInvoiceItem(_ItemAction):
+    verb: ClassVar[str] = "remove item"
+    section: ClassVar[Section] = "update"
+    stripe_id: str = ""
+
+
+# invoice lifecycle (stripe_id "" when the invoice is created in this plan)
+@dataclass(frozen=True)
+class FinalizeInvoice(_OnExisting):
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "finalize"
+    section: ClassVar[Section] = "lifecycle"
+
+
+@dataclass(frozen=True)
+class SendInvoice(_OnExisting):
+    """Emails the customer: guarded so it happens at most once per invoice."""
+
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "send"
+    section: ClassVar[Section] = "lifecycle"
+
+
+@dataclass(frozen=True)
+class PayInvoice(_OnExisting):
+    """Mark paid out of band (paid_out_of_band=true)."""
+
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "pay"
+    section: ClassVar[Section] = "lifecycle"
+
+
+@dataclass(frozen=True)
+class VoidInvoice(_OnExisting):
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "void"
+    section: ClassVar[Section] = "lifecycle"
+
+
+@dataclass(frozen=True)
+class MarkUncollectible(_OnExisting):
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "mark uncollectible"
+    section: ClassVar[Section] = "lifecycle"
+
+
+ALL_ACTIONS: tuple[type[Action], ...] = (
+    CreateProduct, UpdateProduct, ArchiveProduct,
+    CreatePrice, UpdatePrice, ArchivePrice,
+    CreateCustomer, UpdateCustomer, DeleteCustomer,
+    CreateInvoice, UpdateInvoice, DeleteInvoice,
+    AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
+    FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible,
+)  # fmt: skip

@@ -1,0 +1,1 @@
+"""Spec loading: YAML files -> validated `Desired` (no API calls)."""
