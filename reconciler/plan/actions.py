@@ -31,9 +31,38 @@ class Ref:
 
 @dataclass(frozen=True)
 class FieldChange:
+    """One field of an update. Metadata is diffed per key: field "metadata.<key>";
+    new=None on a metadata key means "unset it" (Stripe: send "" for the key).
+    On an invoice item, field "price" carries Refs and maps to pricing[price]."""
+
     field: str
     old: Any
     new: Any
+
+
+METADATA_PREFIX = "metadata."
+
+
+def changes_to_params(changes: tuple[FieldChange, ...]) -> dict[str, Any]:
+    """Stripe update parameters for a list of field changes.
+
+    None means "unset": Stripe takes "" for that (per metadata key, too).
+    `days_until_due` cannot be blanked; Stripe drops it on its own when the
+    collection method becomes charge_automatically, so None is left out.
+    """
+    params: dict[str, Any] = {}
+    for change in changes:
+        name, new = change.field, change.new
+        if name.startswith(METADATA_PREFIX):
+            params.setdefault("metadata", {})[name[len(METADATA_PREFIX) :]] = "" if new is None else new
+        elif name == "price":
+            params["pricing"] = {"price": new}
+        elif new is None:
+            if name != "days_until_due":
+                params[name] = ""
+        else:
+            params[name] = new
+    return params
 
 
 @dataclass(frozen=True)
@@ -63,6 +92,10 @@ class _Create(Action):
 class _Update(Action):
     stripe_id: str = ""
     changes: tuple[FieldChange, ...] = ()
+
+    def stripe_params(self) -> dict[str, Any]:
+        """The update request's parameters (values may be Ref)."""
+        return changes_to_params(self.changes)
 
 
 @dataclass(frozen=True)
@@ -105,6 +138,13 @@ class UpdatePrice(_Update):
     kind: ClassVar[Kind] = "price"
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
+
+    def stripe_params(self) -> dict[str, Any]:
+        params = changes_to_params(self.changes)
+        # A lookup_key held by another (older) price must move, not fail.
+        if params.get("lookup_key"):
+            params["transfer_lookup_key"] = True
+        return params
 
 
 @dataclass(frozen=True)
@@ -193,6 +233,10 @@ class UpdateInvoiceItem(_ItemAction):
     stripe_id: str = ""
     changes: tuple[FieldChange, ...] = ()
 
+    def stripe_params(self) -> dict[str, Any]:
+        """The update request's parameters (values may be Ref)."""
+        return changes_to_params(self.changes)
+
 
 @dataclass(frozen=True)
 class RemoveInvoiceItem(_ItemAction):
@@ -233,6 +277,10 @@ class VoidInvoice(_OnExisting):
     verb: ClassVar[str] = "void"
     section: ClassVar[Section] = "lifecycle"
 
+    # True when voided by --prune (the invoice is no longer in the specs):
+    # then it belongs to the plan's "destroy" section, see section_of().
+    prune: bool = False
+
 
 @dataclass(frozen=True)
 class MarkUncollectible(_OnExisting):
@@ -249,3 +297,10 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
     FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible,
 )  # fmt: skip
+
+
+def section_of(action: Action) -> Section:
+    """The plan section an action counts in (a pruned void is a destroy)."""
+    if isinstance(action, VoidInvoice) and action.prune:
+        return "destroy"
+    return action.section

@@ -1,0 +1,44 @@
+"""Errors of planning and of reading a saved plan file."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reconciler.errors import ReconcilerError
+
+FROZEN_WAY_OUT = "void it (status: void) and issue a new invoice under a new key"
+
+
+class PlanError(ReconcilerError):
+    """The specs ask for something the planner must refuse; one line per problem."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+    def lines(self) -> list[str]:
+        return list(self.problems)
+
+
+class FrozenInvoiceChanges(PlanError):
+    """A change to a finalized invoice that Stripe (and the law) forbids.
+
+    Raised with every refused problem of the run, frozen or not, so the user
+    sees them all at once; the class says at least one is a frozen change.
+    """
+
+
+class InvalidInvoiceTransition(PlanError):
+    """A desired status the live invoice cannot move to (e.g. paid -> draft)."""
+
+
+class DuplicateLiveObjects(PlanError):
+    """Several live objects claim one spec key; the planner will not guess."""
+
+
+class PlanFileError(ReconcilerError):
+    """A saved plan file that cannot be used."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"invalid plan file: {detail}")

@@ -1,0 +1,60 @@
+"""The planner: desired + live -> an ordered Plan (pure: no I/O, no stripe).
+
+Actions are emitted in phases that already respect every dependency:
+products, prices, customers, invoices (each: create/update, items, lifecycle),
+the archives of replaced prices, then --prune destroys. Inside a phase,
+objects come in spec-key order, so the same inputs give the same plan.
+"""
+
+from __future__ import annotations
+
+from reconciler.live.records import Live
+from reconciler.plan.errors import DuplicateLiveObjects, FrozenInvoiceChanges, InvalidInvoiceTransition, PlanError
+from reconciler.plan.fingerprint import desired_digest, live_fingerprint
+from reconciler.plan.plan import Plan
+from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
+from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.invoices import plan_invoices
+from reconciler.plan.planner.prune import plan_prune
+from reconciler.spec.models import Desired
+
+__all__ = ["make_plan"]
+
+
+def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
+    """The actions that bring `live` to `desired`; PlanError if some cannot be planned."""
+    ctx = Context(desired=desired, live=live, prune=prune)
+    for kind_key in sorted(live.duplicates):
+        ids = sorted(live.duplicates[kind_key])
+        kind, _, key = kind_key.partition("/")
+        ctx.problem(
+            "duplicate",
+            f"{len(ids)} live {kind} claim the key {key} ({', '.join(ids)}): "
+            "remove metadata.reconciler_id from all but one",
+        )
+    plan_products(ctx)
+    plan_prices(ctx)
+    plan_customers(ctx)
+    plan_invoices(ctx)
+    for action in ctx.deferred:
+        ctx.add(action)
+    if prune:
+        plan_prune(ctx)
+    if ctx.problems:
+        raise _error(ctx)
+    return Plan(
+        actions=tuple(ctx.actions),
+        fingerprint=live_fingerprint(live),
+        spec_digest=desired_digest(desired),
+        invoice_totals=tuple(ctx.totals),
+    )
+
+
+def _error(ctx: Context) -> PlanError:
+    kinds = {kind for kind, _ in ctx.problems}
+    lines = [text for _, text in ctx.problems]
+    if "frozen" in kinds:
+        return FrozenInvoiceChanges(lines)
+    if "transition" in kinds:
+        return InvalidInvoiceTransition(lines)
+    return DuplicateLiveObjects(lines)

@@ -1,0 +1,45 @@
+"""The planning context: inputs, the growing action list, and collected problems."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from reconciler.live.records import Live
+from reconciler.plan.actions import Action
+from reconciler.plan.plan import InvoiceTotal
+from reconciler.spec.models import Desired
+
+ProblemKind = Literal["frozen", "transition", "duplicate"]
+
+
+@dataclass
+class Context:
+    """Passed explicitly to every planning step (no globals)."""
+
+    desired: Desired
+    live: Live
+    prune: bool
+    actions: list[Action] = field(default_factory=list)
+    ids: set[str] = field(default_factory=set)
+    problems: list[tuple[ProblemKind, str]] = field(default_factory=list)
+    # Actions planned now but emitted after the invoices (old prices' archives).
+    deferred: list[Action] = field(default_factory=list)
+    totals: list[InvoiceTotal] = field(default_factory=list)
+    # live price id (active or archived) -> spec key
+    price_key_by_id: dict[str, str] = field(default_factory=dict)
+    # desired price key -> the live price id items should use; absent when the
+    # price is created in this plan
+    price_id_for_key: dict[str, str] = field(default_factory=dict)
+
+    def add(self, action: Action) -> str:
+        self.actions.append(action)
+        self.ids.add(action.id)
+        return action.id
+
+    def if_planned(self, *action_ids: str) -> tuple[str, ...]:
+        """The given ids that are part of this plan (dependencies on no-ops vanish)."""
+        return tuple(i for i in action_ids if i in self.ids)
+
+    def problem(self, kind: ProblemKind, text: str) -> None:
+        self.problems.append((kind, text))

@@ -1,0 +1,156 @@
+"""Managed invoices: create or update drafts, refuse changes to finalized ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.live.records import LiveInvoice
+from reconciler.ownership import OWNER_KEY
+from reconciler.plan.actions import CreateInvoice, DeleteInvoice, Ref, UpdateInvoice
+from reconciler.plan.errors import FROZEN_WAY_OUT
+from reconciler.plan.plan import InvoiceTotal
+from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.diff import drop_none, field_changes, metadata_changes, show
+from reconciler.plan.planner.items import finalized_item_changes, item_currency, item_total, plan_draft_items
+from reconciler.plan.planner.lifecycle import live_position, plan_lifecycle
+from reconciler.spec.models import InvoiceSpec
+
+_WAY_OUT = {
+    "open": FROZEN_WAY_OUT,
+    "uncollectible": FROZEN_WAY_OUT,
+    "paid": "a paid invoice is final: restore its spec and issue a new invoice under a new key",
+    "void": "a void invoice is final: restore its spec and issue a new invoice under a new key",
+}
+
+
+def plan_invoices(ctx: Context) -> None:
+    for key in sorted(ctx.desired.invoices):
+        _plan_invoice(ctx, key, ctx.desired.invoices[key])
+
+
+def _plan_invoice(ctx: Context, key: str, spec: InvoiceSpec) -> None:
+    if spec.status == "sent" and spec.collection_method != "send_invoice":
+        ctx.problem(
+            "transition",
+            f"invoice {key}: status sent needs collection_method send_invoice "
+            "(a charge_automatically invoice is charged, not sent): use status open",
+        )
+        return
+    cur = ctx.live.invoices.get(key)
+    if cur is None or cur.status == "draft":
+        _plan_draft(ctx, key, spec, cur)
+    else:
+        _plan_finalized(ctx, key, spec, cur)
+
+
+def _days(spec: InvoiceSpec) -> int | None:
+    return spec.days_until_due if spec.collection_method == "send_invoice" else None
+
+
+def _customer_id(ctx: Context, spec: InvoiceSpec) -> str | None:
+    customer = ctx.live.customers.get(spec.customer)
+    return customer.id if customer is not None else None
+
+
+def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | None) -> None:
+    currency = item_currency(ctx, spec.items[0])
+    deps: tuple[str, ...] = ()
+    replaced = ""
+    if cur is not None:
+        # Stripe cannot update these on an invoice: a draft is deleted and re-created.
+        fixed = field_changes([("customer", cur.customer_id, _customer_id(ctx, spec)), ("currency", cur.currency.lower(), currency)])
+        if fixed:
+            what = ", ".join(f"{c.field} {show(c.old)} → {show(c.new)}" for c in fixed)
+            deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
+            replaced, cur = f"replaces draft {cur.id}", None
+    if cur is None:
+        params: dict[str, Any] = {
+            "customer": Ref("customer", spec.customer),
+            "collection_method": spec.collection_method,
+            "days_until_due": _days(spec),
+            "auto_advance": False,  # the tool, not Stripe's timer, finalizes
+            "currency": currency,
+            "description": spec.description,
+            "footer": spec.footer,
+            "metadata": {OWNER_KEY: key, **spec.metadata},
+            "pending_invoice_items_behavior": "exclude",
+        }
+        create_id = ctx.add(
+            CreateInvoice(
+                key=key,
+                reason=replaced or "not in Stripe",
+                depends_on=ctx.if_planned(f"CreateCustomer:{spec.customer}") + deps,
+                params=drop_none(params),
+            )
+        )
+        invoice_deps: tuple[str, ...] = (create_id,)
+        stripe_id, marker = "", None
+    else:
+        changes = field_changes(
+            [
+                ("collection_method", cur.collection_method, spec.collection_method),
+                ("days_until_due", cur.days_until_due, _days(spec)),
+                ("description", cur.description, spec.description),
+                ("footer", cur.footer, spec.footer),
+            ]
+        ) + metadata_changes(cur.metadata, spec.metadata)
+        invoice_deps = ()
+        if changes:
+            reason = "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
+            invoice_deps = (ctx.add(UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(changes))),)
+        stripe_id, marker = cur.id, cur.send_marker
+    item_ids = plan_draft_items(ctx, key, spec, cur, invoice_deps)
+    if item_ids or cur is None:
+        total = sum(item_total(ctx, item) for item in spec.items)
+        ctx.totals.append(InvoiceTotal(key, total, currency))
+    plan_lifecycle(
+        ctx,
+        key,
+        position="draft",
+        desired=spec.status,
+        stripe_id=stripe_id,
+        send_marker=marker,
+        depends_on=invoice_deps + tuple(item_ids),
+        label=key,
+    )
+
+
+def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
+    label = f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
+    frozen = [
+        f"{c.field} {show(c.old)} → {show(c.new)}"
+        for c in field_changes(
+            [
+                ("customer", cur.customer_id, _customer_id(ctx, spec)),
+                ("currency", cur.currency.lower(), item_currency(ctx, spec.items[0])),
+                ("collection_method", cur.collection_method, spec.collection_method),
+                ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),
+                # Stripe refuses description edits on most finalized invoices; footer is
+                # treated alike so plans never depend on the account's invoice settings.
+                ("description", cur.description, spec.description),
+                ("footer", cur.footer, spec.footer),
+            ]
+        )
+    ]
+    frozen += finalized_item_changes(ctx, cur, spec)
+    meta = metadata_changes(cur.metadata, spec.metadata)
+    if cur.status in ("paid", "void"):
+        frozen += [f"{c.field} {show(c.old)} → {show(c.new)}" for c in meta]
+    if frozen:
+        way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
+        ctx.problem("frozen", f"invoice {label} is {cur.status}: cannot change {'; '.join(frozen)}; {way_out}")
+        return
+    deps: tuple[str, ...] = ()
+    if meta and cur.status not in ("paid", "void"):
+        reason = "Stripe differs from the spec: " + ", ".join(c.field for c in meta)
+        deps = (ctx.add(UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(meta))),)
+    plan_lifecycle(
+        ctx,
+        key,
+        position=live_position(cur.status, cur.send_marker),
+        desired=spec.status,
+        stripe_id=cur.id,
+        send_marker=cur.send_marker,
+        depends_on=deps,
+        label=label,
+    )

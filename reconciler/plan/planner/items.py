@@ -1,0 +1,177 @@
+"""Invoice items: diff a draft's items into actions; describe a finalized one's changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reconciler.live.records import LiveInvoice, LiveItem
+from reconciler.ownership import ITEM_KEY
+from reconciler.plan.actions import AddInvoiceItem, FieldChange, Ref, RemoveInvoiceItem, UpdateInvoiceItem
+from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.diff import metadata_changes, norm, show
+from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
+
+
+def item_currency(ctx: Context, item: InvoiceItemSpec) -> str:
+    if item.price is not None:
+        price = ctx.desired.prices.get(item.price)
+        return price.currency.lower() if price is not None else ""
+    return (item.currency or "").lower()
+
+
+def item_total(ctx: Context, item: InvoiceItemSpec) -> int:
+    """Line total in minor units: an amount item's `amount` is already the line total."""
+    if item.price is not None:
+        price = ctx.desired.prices.get(item.price)
+        return price.unit_amount * item.quantity if price is not None else 0
+    return item.amount or 0
+
+
+def _match(live_items: Sequence[LiveItem], wanted: set[str]) -> tuple[dict[str, LiveItem], list[tuple[str, LiveItem, str]]]:
+    """Live items matched to spec item keys, and the rest as (item_key, item, why)."""
+    matched: dict[str, LiveItem] = {}
+    rest: list[tuple[str, LiveItem, str]] = []
+    for item in sorted(live_items, key=lambda i: (i.key, i.id)):
+        if not item.key:
+            rest.append((f"@{item.id}", item, "an item the specs do not manage"))
+        elif item.key not in wanted:
+            rest.append((item.key, item, "not in the spec"))
+        elif item.key in matched:
+            rest.append((f"{item.key}@{item.id}", item, f"a duplicate of item {item.key}"))
+        else:
+            matched[item.key] = item
+    return matched, rest
+
+
+def plan_draft_items(
+    ctx: Context, key: str, spec: InvoiceSpec, live: LiveInvoice | None, invoice_deps: tuple[str, ...]
+) -> list[str]:
+    """Remove, update, then add items of a draft (removals first: the 250-item cap)."""
+    keyed = sorted(spec.keyed_items(), key=lambda pair: pair[0])
+    matched, rest = _match(live.items if live else (), {k for k, _ in keyed})
+    ids: list[str] = []
+    removals: list[str] = []
+    for item_key, item, why in rest:
+        rid = ctx.add(RemoveInvoiceItem(key=key, reason=why, depends_on=invoice_deps, item_key=item_key, stripe_id=item.id))
+        removals.append(rid)
+    adds: list[tuple[str, InvoiceItemSpec, str]] = []
+    for item_key, item_spec in keyed:
+        cur = matched.get(item_key)
+        if cur is None:
+            adds.append((item_key, item_spec, "not in Stripe"))
+            continue
+        price_dep = ctx.if_planned(f"CreatePrice:{item_spec.price}") if item_spec.price else ()
+        replace_why = _needs_replacement(ctx, cur, item_spec)
+        if replace_why:
+            rid = ctx.add(
+                RemoveInvoiceItem(
+                    key=key, reason=f"{replace_why}: re-added", depends_on=invoice_deps, item_key=item_key, stripe_id=cur.id
+                )
+            )
+            removals.append(rid)
+            adds.append((item_key, item_spec, f"replaces {cur.id} ({replace_why})"))
+            continue
+        changes = _draft_item_changes(ctx, cur, item_spec)
+        if changes:
+            reason = "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
+            ids.append(
+                ctx.add(
+                    UpdateInvoiceItem(
+                        key=key,
+                        reason=reason,
+                        depends_on=invoice_deps + price_dep,
+                        item_key=item_key,
+                        stripe_id=cur.id,
+                        changes=tuple(changes),
+                    )
+                )
+            )
+    for item_key, item_spec, reason in adds:
+        price_dep = ctx.if_planned(f"CreatePrice:{item_spec.price}") if item_spec.price else ()
+        ids.append(
+            ctx.add(
+                AddInvoiceItem(
+                    key=key,
+                    reason=reason,
+                    depends_on=invoice_deps + price_dep + tuple(removals),
+                    item_key=item_key,
+                    params=add_item_params(key, spec.customer, item_key, item_spec),
+                )
+            )
+        )
+    return removals + ids
+
+
+def add_item_params(invoice_key: str, customer_key: str, item_key: str, item: InvoiceItemSpec) -> dict[str, Any]:
+    params: dict[str, Any] = {"invoice": Ref("invoice", invoice_key), "customer": Ref("customer", customer_key)}
+    if item.price is not None:
+        params["pricing"] = {"price": Ref("price", item.price)}
+        params["quantity"] = item.quantity
+    else:
+        params["amount"] = item.amount
+        params["currency"] = (item.currency or "").lower()
+    if item.description is not None:
+        params["description"] = item.description
+    params["metadata"] = {ITEM_KEY: item_key, **item.metadata}
+    return params
+
+
+def _needs_replacement(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> str | None:
+    """Why Stripe cannot update this item in place (currency, price <-> amount), or None."""
+    if (item.price is None) != (cur.price_id is None):
+        return "an item cannot switch between a price and an amount"
+    if cur.currency.lower() != item_currency(ctx, item):
+        return "an item's currency cannot change"
+    return None
+
+
+def _draft_item_changes(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> list[FieldChange]:
+    changes: list[FieldChange] = []
+    if item.price is not None:
+        if cur.price_id != ctx.price_id_for_key.get(item.price):
+            changes.append(FieldChange("price", cur.price_id, Ref("price", item.price)))
+        if cur.quantity != item.quantity:
+            changes.append(FieldChange("quantity", cur.quantity, item.quantity))
+    elif cur.amount != item.amount:
+        changes.append(FieldChange("amount", cur.amount, item.amount))
+    # An unset description is Stripe's to fill (a price item shows the product name).
+    if item.description is not None and norm(cur.description) != item.description:
+        changes.append(FieldChange("description", norm(cur.description), item.description))
+    return changes + metadata_changes(cur.metadata, item.metadata)
+
+
+def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -> list[str]:
+    """What differs between a finalized invoice's items and the spec, one phrase each.
+
+    Prices are compared by spec key, so replacing a price (new amount) does not
+    count as a change to invoices already issued with the old one.
+    """
+    keyed = dict(spec.keyed_items())
+    matched, rest = _match(live.items, set(keyed))
+    out = []
+    for item_key, cur, _ in rest:
+        if not cur.key:
+            out.append(f"unmanaged item {cur.id} present")
+        elif cur.key in keyed:
+            out.append(f"item {cur.key} duplicated ({cur.id})")
+        else:
+            out.append(f"item {item_key} removed")
+    for item_key in sorted(keyed):
+        item, cur = keyed[item_key], matched.get(item_key)
+        if cur is None:
+            out.append(f"item {item_key} added")
+            continue
+        diffs: list[tuple[str, Any, Any]] = []
+        live_price = ctx.price_key_by_id.get(cur.price_id, cur.price_id) if cur.price_id else None
+        diffs.append(("price", live_price, item.price))
+        if item.price is not None:
+            diffs.append(("quantity", cur.quantity, item.quantity))
+        else:
+            diffs.append(("amount", cur.amount, item.amount))
+        diffs.append(("currency", cur.currency.lower(), item_currency(ctx, item)))
+        if item.description is not None:
+            diffs.append(("description", norm(cur.description), item.description))
+        diffs += [(c.field, c.old, c.new) for c in metadata_changes(cur.metadata, item.metadata)]
+        out += [f"item {item_key} {f} {show(o)} → {show(n)}" for f, o, n in diffs if o != n]
+    return out

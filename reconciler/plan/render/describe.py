@@ -1,0 +1,173 @@
+"""One dispatch table, keyed by action type: an action -> symbol, headline, detail lines.
+
+Text and markdown both lay out these descriptions; a test checks that the
+table covers every class in ALL_ACTIONS.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.ownership import is_reserved
+from reconciler.plan.actions import (
+    AddInvoiceItem,
+    ArchivePrice,
+    ArchiveProduct,
+    CreateCustomer,
+    CreateInvoice,
+    CreatePrice,
+    CreateProduct,
+    DeleteCustomer,
+    DeleteInvoice,
+    FieldChange,
+    FinalizeInvoice,
+    MarkUncollectible,
+    PayInvoice,
+    RemoveInvoiceItem,
+    SendInvoice,
+    UpdateCustomer,
+    UpdateInvoice,
+    UpdateInvoiceItem,
+    UpdatePrice,
+    UpdateProduct,
+    VoidInvoice,
+    Action,
+    Ref,
+)
+from reconciler.plan.plan import Plan
+from reconciler.plan.render.money import format_money
+
+# Create parameters that are the same on every object of a kind: not worth a line.
+_QUIET_PARAMS = frozenset({"auto_advance", "pending_invoice_items_behavior", "transfer_lookup_key", "invoice"})
+
+
+@dataclass(frozen=True)
+class Described:
+    symbol: str  # "+" create, "~" update, "-" delete/archive, ">" lifecycle step
+    headline: str
+    details: tuple[str, ...] = ()
+
+
+def value(v: Any) -> str:
+    if v is None:
+        return "(unset)"
+    if isinstance(v, Ref):
+        return str(v)
+    return json.dumps(v, ensure_ascii=False)
+
+
+def _flat(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for name in sorted(params):
+        v = params[name]
+        if name in _QUIET_PARAMS or (prefix == "metadata." and is_reserved(name)):
+            continue
+        if isinstance(v, dict):
+            out += _flat(v, f"{prefix}{name}.")
+        else:
+            out.append((prefix + name, v))
+    return out
+
+
+def _params_lines(params: dict[str, Any]) -> tuple[str, ...]:
+    return tuple(f"{name} = {value(v)}" for name, v in _flat(params))
+
+
+def _change_lines(changes: tuple[FieldChange, ...], currency: str | None = None) -> tuple[str, ...]:
+    def show(field: str, v: Any) -> str:
+        if field == "amount" and currency and isinstance(v, int) and not isinstance(v, bool):
+            return format_money(v, currency)
+        return value(v)
+
+    return tuple(f"{c.field}: {show(c.field, c.old)} → {show(c.field, c.new)}" for c in changes)
+
+
+def _invoice_currency(plan: Plan, key: str) -> str | None:
+    total = plan.total_of(key)
+    return total.currency if total else None
+
+
+def _create(a: Any, plan: Plan) -> Described:
+    return Described("+", f"create {a.kind}", _params_lines(a.params))
+
+
+def _create_price(a: Any, plan: Plan) -> Described:
+    p = a.params
+    money = format_money(p.get("unit_amount", 0), p.get("currency", ""))
+    rest = {k: v for k, v in p.items() if k not in ("unit_amount", "currency")}
+    return Described("+", f"create price {money}", _params_lines(rest))
+
+
+def _update(a: Any, plan: Plan) -> Described:
+    return Described("~", f"update {a.kind} {a.stripe_id}", _change_lines(a.changes))
+
+
+def _destroy(a: Any, plan: Plan) -> Described:
+    return Described("-", f"{a.verb} {a.kind} {a.stripe_id}")
+
+
+def _add_item(a: AddInvoiceItem, plan: Plan) -> Described:
+    p = a.params
+    if "pricing" in p:
+        what = f"{p.get('quantity', 1)} × {value(p['pricing'].get('price'))}"
+    else:
+        what = format_money(p.get("amount", 0), p.get("currency", ""))
+    if "description" in p:
+        what += f" {value(p['description'])}"
+    details = _params_lines({k: v for k, v in p.items() if k == "metadata"})
+    return Described("+", f"add item {a.item_key}: {what}", details)
+
+
+def _update_item(a: UpdateInvoiceItem, plan: Plan) -> Described:
+    currency = _invoice_currency(plan, a.key)
+    return Described("~", f"update item {a.item_key} {a.stripe_id}", _change_lines(a.changes, currency))
+
+
+def _remove_item(a: RemoveInvoiceItem, plan: Plan) -> Described:
+    return Described("-", f"remove item {a.item_key} {a.stripe_id}")
+
+
+def _step(a: Any, plan: Plan) -> Described:
+    target = f" {a.stripe_id}" if a.stripe_id else ""
+    return Described(">", f"{a.verb}{target}")
+
+
+def _void(a: VoidInvoice, plan: Plan) -> Described:
+    return _destroy(a, plan) if a.prune else _step(a, plan)
+
+
+Describer = Callable[[Any, Plan], Described]
+DESCRIBERS: dict[type[Action], Describer] = {
+    CreateProduct: _create,
+    UpdateProduct: _update,
+    ArchiveProduct: _destroy,
+    CreatePrice: _create_price,
+    UpdatePrice: _update,
+    ArchivePrice: _destroy,
+    CreateCustomer: _create,
+    UpdateCustomer: _update,
+    DeleteCustomer: _destroy,
+    CreateInvoice: _create,
+    UpdateInvoice: _update,
+    DeleteInvoice: _destroy,
+    AddInvoiceItem: _add_item,
+    UpdateInvoiceItem: _update_item,
+    RemoveInvoiceItem: _remove_item,
+    FinalizeInvoice: _step,
+    SendInvoice: _step,
+    PayInvoice: _step,
+    VoidInvoice: _void,
+    MarkUncollectible: _step,
+}
+
+
+def describe(action: Action, plan: Plan) -> Described:
+    return DESCRIBERS[type(action)](action, plan)
+
+
+def object_of(action: Action) -> tuple[str, str]:
+    """The object an action belongs to: items belong to their invoice."""
+    return ("invoice" if action.kind == "item" else action.kind, action.key)

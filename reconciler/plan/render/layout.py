@@ -1,0 +1,44 @@
+"""Grouping shared by the text and markdown renderers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from reconciler.plan.actions import Action, section_of
+from reconciler.plan.plan import Plan
+from reconciler.plan.render.describe import object_of
+from reconciler.plan.render.money import format_money
+
+
+@dataclass(frozen=True)
+class Group:
+    kind: str
+    key: str
+    actions: tuple[Action, ...]
+
+    def title(self, plan: Plan) -> str:
+        total = plan.total_of(self.key) if self.kind == "invoice" else None
+        suffix = f" — total {format_money(total.amount, total.currency)}" if total else ""
+        return f"{self.kind} {self.key}{suffix}"
+
+
+def groups(plan: Plan) -> tuple[list[Group], list[Group]]:
+    """(changes, destroys): actions grouped by object, groups in plan order."""
+    out: tuple[dict[tuple[str, str], list[Action]], dict[tuple[str, str], list[Action]]] = ({}, {})
+    for action in plan.actions:
+        bucket = out[1] if section_of(action) == "destroy" else out[0]
+        bucket.setdefault(object_of(action), []).append(action)
+    changes, destroys = ([Group(k, key, tuple(acts)) for (k, key), acts in b.items()] for b in out)
+    return changes, destroys
+
+
+def summary_line(plan: Plan) -> str:
+    s = plan.summary
+    steps = "lifecycle step" if s["lifecycle"] == 1 else "lifecycle steps"
+    return (
+        f"Plan: {s['create']} to create, {s['update']} to update, "
+        f"{s['lifecycle']} {steps}, {s['destroy']} to destroy."
+    )
+
+
+NO_CHANGES = "No changes. Live state matches the specs."

@@ -1,0 +1,92 @@
+"""Markdown for pull-request comments: marker, summary table, one <details> per invoice.
+
+The first line is a hidden marker so CI can find and update its own comment.
+GitHub caps a comment at 65,536 characters: the output is cut before
+LIMIT with a note saying how many actions were left out.
+"""
+
+from __future__ import annotations
+
+import html
+
+from reconciler.plan.plan import Plan
+from reconciler.plan.render.layout import NO_CHANGES, Group, groups, summary_line
+from reconciler.plan.render.text import group_lines
+
+MARKER = "<!-- reconciler-plan -->"
+LIMIT = 65_000
+_NOTE_ROOM = 300  # kept free for the omission note
+
+
+def _fenced(lines: list[str]) -> str:
+    # A value containing ``` must not close the fence early.
+    body = "\n".join(line.replace("```", "`\u200b``") for line in lines)
+    return f"```diff\n{body}\n```\n"
+
+
+def _details(group: Group, plan: Plan) -> str:
+    n = len(group.actions)
+    title = html.escape(group.title(plan))
+    summary = f"{title} — {n} action{'s' if n != 1 else ''}"
+    return f"<details><summary>{summary}</summary>\n\n{_fenced(group_lines(group, plan))}\n</details>\n\n"
+
+
+def render_markdown(plan: Plan) -> str:
+    if plan.is_empty:
+        return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n"
+    s = plan.summary
+    parts = [
+        MARKER,
+        "### Reconciler plan",
+        "",
+        f"**{summary_line(plan)}**",
+        "",
+        "| Create | Update | Lifecycle | Destroy |",
+        "|-------:|-------:|----------:|--------:|",
+        f"| {s['create']} | {s['update']} | {s['lifecycle']} | {s['destroy']} |",
+        "",
+    ]
+    out = "\n".join(parts) + "\n"
+    budget = LIMIT - _NOTE_ROOM
+    shown = 0
+    changes, destroys = groups(plan)
+    # (section heading, groups, one <details> per group?)
+    sections = [
+        ("#### Catalog and customers", [g for g in changes if g.kind != "invoice"], False),
+        ("#### Invoices", [g for g in changes if g.kind == "invoice"], True),
+        ("#### Destroy", destroys, False),
+    ]
+    cut = False
+    for heading, section_groups, per_group in sections:
+        if cut or not section_groups:
+            continue
+        if len(out) + len(heading) + 2 > budget:
+            cut = True
+            break
+        out += heading + "\n\n"
+        if per_group:
+            for group in section_groups:
+                block = _details(group, plan)
+                if len(out) + len(block) > budget:
+                    cut = True
+                    break
+                out += block
+                shown += len(group.actions)
+            continue
+        lines: list[str] = []
+        for group in section_groups:
+            candidate = lines + group_lines(group, plan) + [""]
+            if len(out) + len(_fenced(candidate)) > budget:
+                cut = True
+                break
+            lines = candidate
+            shown += len(group.actions)
+        if lines:
+            out += _fenced(lines[:-1]) + "\n"
+    omitted = len(plan.actions) - shown
+    if omitted:
+        out = out.rstrip("\n") + "\n\n" + (
+            f"**{omitted} more action{'s' if omitted != 1 else ''} omitted** (comment size limit): "
+            "run `reconciler plan` to see the whole plan.\n"
+        )
+    return out
