@@ -7,13 +7,37 @@ These models are the contract between spec loading and the planner.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 InvoiceStatus = Literal["draft", "open", "sent", "paid", "void", "uncollectible"]
 CollectionMethod = Literal["send_invoice", "charge_automatically"]
+
+# Any case is accepted; the loader checks the code against ISO 4217 and the
+# models keep it lowercase, as Stripe returns it.
+Currency = Annotated[
+    str,
+    AfterValidator(str.lower),
+    Field(
+        description="Three-letter ISO 4217 code, any case; stored lowercase.",
+        json_schema_extra={"pattern": "^[A-Za-z]{3}$"},
+    ),
+]
+# Stripe's limits; the loader reports them with positions, the schema tells editors.
+Metadata = Annotated[
+    dict[str, str],
+    Field(
+        description="Stripe metadata: at most 50 keys, keys up to 40 characters without '[' or ']', "
+        "values up to 500 characters; keys starting with 'reconciler_' are reserved.",
+        json_schema_extra={
+            "maxProperties": 50,
+            "propertyNames": {"maxLength": 40, "pattern": "^(?!reconciler_)[^\\[\\]]*$"},
+            "additionalProperties": {"type": "string", "maxLength": 500},
+        },
+    ),
+]
 
 
 class _Spec(BaseModel):
@@ -21,53 +45,66 @@ class _Spec(BaseModel):
 
 
 class ProductSpec(_Spec):
-    name: str = Field(min_length=1, max_length=250)
+    """A Stripe product."""
+
+    name: str = Field(min_length=1, max_length=250, description="Shown to customers on invoices.")
     description: str | None = None
     active: bool = True
-    unit_label: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
+    unit_label: str | None = Field(default=None, description="Label for units on invoices, e.g. 'seat'.")
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class PriceSpec(_Spec):
+    """A one-off Stripe price of a product; amount and currency cannot change once created."""
+
     product: str = Field(description="Key of a product in the specs.")
     unit_amount: int = Field(ge=0, description="Minor units (cents).")
-    currency: str = Field(description="ISO 4217 code; stored lowercase.")
+    currency: Currency
     nickname: str | None = None
     lookup_key: str | None = None
     active: bool = True
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class CustomerSpec(_Spec):
+    """A Stripe customer."""
+
     name: str | None = None
-    email: str | None = None
+    email: str | None = Field(default=None, max_length=512, json_schema_extra={"format": "email"})
     description: str | None = None
     phone: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class InvoiceItemSpec(_Spec):
+    """One line of an invoice: a price (times quantity) or an amount with a currency."""
+
     key: str | None = Field(
         default=None,
+        pattern=SPEC_KEY_PATTERN,
         description="Stable identity of the item within its invoice; derived from price or description when omitted.",
     )
     price: str | None = Field(default=None, description="Key of a price in the specs.")
     quantity: int = Field(default=1, ge=1)
     amount: int | None = Field(default=None, ge=0, description="Minor units; with currency, instead of price.")
-    currency: str | None = None
+    currency: Currency | None = None
     description: str | None = Field(default=None, max_length=500)
-    metadata: dict[str, str] = Field(default_factory=dict)
+    metadata: Metadata = Field(default_factory=dict)
 
 
 class InvoiceSpec(_Spec):
+    """A one-off Stripe invoice and the point of its lifecycle it should reach."""
+
     customer: str = Field(description="Key of a customer in the specs.")
     collection_method: CollectionMethod = "send_invoice"
-    days_until_due: int | None = Field(default=None, ge=1, le=3650)
-    status: InvoiceStatus = "draft"
+    days_until_due: int | None = Field(
+        default=None, ge=1, le=3650, description="Required with send_invoice; not allowed with charge_automatically."
+    )
+    status: InvoiceStatus = Field(default="draft", description="Desired lifecycle state.")
     description: str | None = None
     footer: str | None = None
-    metadata: dict[str, str] = Field(default_factory=dict)
-    items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250)
+    metadata: Metadata = Field(default_factory=dict)
+    items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
 
     def keyed_items(self) -> list[tuple[str, InvoiceItemSpec]]:
         """Items with their stable identity: explicit `key`, else price key or

@@ -1,0 +1,143 @@
+"""Load spec files into a validated `Desired`, collecting every error of the run."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from reconciler.spec.entries import KINDS, Entry
+from reconciler.spec.errors import SpecError, SpecErrors
+from reconciler.spec.models import SPEC_KEY_PATTERN, Desired, Location
+from reconciler.spec.pydantic_errors import translate
+from reconciler.spec.rules import check_entry, check_raw, check_references
+from reconciler.spec.yamltree import Document, describe, read_document
+
+SUFFIXES = (".yaml", ".yml")
+_KEY = re.compile(SPEC_KEY_PATTERN)
+_TOP_LEVEL = "products, prices, customers or invoices"
+
+
+def load_specs(paths: Sequence[str | Path]) -> Desired:
+    """Read and validate every spec file under `paths`; raise SpecErrors listing all problems."""
+    errors: list[SpecError] = []
+    files = find_spec_files(paths, errors)
+    entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
+    for path, display in files:
+        document = read_document(path, display, errors)
+        if document is not None:
+            errors.extend(_collect(document, entries))
+    for by_key in entries.values():
+        for entry in by_key.values():
+            errors.extend(_validate(entry))
+    errors.extend(check_references(entries))
+    if errors:
+        raise SpecErrors(errors)
+    return Desired(
+        **{kind: {key: entry.model for key, entry in by_key.items()} for kind, by_key in entries.items()},
+        locations={
+            f"{kind}/{key}": _location(entry) for kind, by_key in entries.items() for key, entry in by_key.items()
+        },
+        files=[display for _, display in files],
+    )
+
+
+def summary_line(desired: Desired) -> str:
+    """One line of counts, e.g. 'OK: 3 files, 1 product, 1 price, 2 customers, 2 invoices'."""
+    counts = [
+        (len(desired.files), "file"),
+        (len(desired.products), "product"),
+        (len(desired.prices), "price"),
+        (len(desired.customers), "customer"),
+        (len(desired.invoices), "invoice"),
+    ]
+    return "OK: " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
+
+
+def find_spec_files(paths: Sequence[str | Path], errors: list[SpecError]) -> list[tuple[Path, str]]:
+    """(path, name to show) of every spec file under `paths`, sorted, each once."""
+    found: dict[Path, tuple[Path, str]] = {}
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            matches = [p for p in path.rglob("*") if _is_spec_file(p, path)]
+            if not matches:
+                errors.append(SpecError(str(given), 1, 1, "no *.yaml or *.yml files in this directory"))
+            for match in matches:
+                found.setdefault(match.resolve(), (match, str(match)))
+        elif path.is_file():
+            # A file named explicitly is read whatever its suffix.
+            found.setdefault(path.resolve(), (path, str(given)))
+        elif path.exists():
+            errors.append(SpecError(str(given), 1, 1, "not a file or directory"))
+        else:
+            errors.append(SpecError(str(given), 1, 1, "no such file or directory"))
+    return sorted(found.values(), key=lambda pair: pair[1])
+
+
+def _is_spec_file(path: Path, root: Path) -> bool:
+    # Hidden directories (.git, .venv, ...) are never spec trees.
+    hidden = any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
+    return path.suffix in SUFFIXES and not hidden and path.is_file()
+
+
+def _collect(document: Document, entries: dict[str, dict[str, Entry]]) -> Iterator[SpecError]:
+    """Register the entries of one file; report shape problems and duplicate keys."""
+    data = document.data
+    if not isinstance(data, dict):
+        yield document.error(
+            document.value_pos(()),
+            f"the top level must be a mapping with {_TOP_LEVEL}; got {describe(data)}",
+        )
+        return
+    for kind, section in data.items():
+        if kind not in KINDS:
+            close = difflib.get_close_matches(kind, list(KINDS), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected {_TOP_LEVEL}"
+            yield document.error(document.key_pos((kind,)), f"unknown top-level key '{kind}' ({hint})")
+            continue
+        if section is None:  # `products:` with everything below commented out
+            continue
+        if not isinstance(section, dict):
+            yield document.error(
+                document.value_pos((kind,)),
+                f"{kind}: expected a mapping of spec keys to {kind}, got {describe(section)}",
+            )
+            continue
+        singular = KINDS[kind][0]
+        for key, raw in section.items():
+            entry = Entry(kind, key, document, raw)
+            if not _KEY.match(key):
+                yield entry.at(
+                    (),
+                    f"{singular} key {key!r} is not a valid key (lowercase letters, digits, '.', '_' and '-', "
+                    "starting with a letter or digit, at most 64 characters)",
+                    on_key=True,
+                )
+            first = entries[kind].get(key)
+            if first is not None:
+                pos = first.doc.key_pos(first.path)
+                message = f"{entry.where} is defined twice; also defined at {first.doc.file}:{pos.line}"
+                yield entry.at((), message, on_key=True)
+                continue
+            entries[kind][key] = entry
+
+
+def _validate(entry: Entry) -> Iterator[SpecError]:
+    yield from check_raw(entry)
+    model = KINDS[entry.kind][1]
+    try:
+        entry.model = model.model_validate(entry.raw)
+    except ValidationError as exc:
+        for pos, message in translate(exc, model, entry.where, entry.path, entry.doc):
+            yield entry.doc.error(pos, message)
+        return
+    yield from check_entry(entry)
+
+
+def _location(entry: Entry) -> Location:
+    pos = entry.doc.key_pos(entry.path)
+    return Location(file=entry.doc.file, line=pos.line, column=pos.column)

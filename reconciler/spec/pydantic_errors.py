@@ -1,0 +1,126 @@
+"""Turn pydantic validation errors into our one-line messages, with positions."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from inspect import isclass
+from typing import Any, get_args
+
+from pydantic import BaseModel, ValidationError
+
+from reconciler.spec.yamltree import Pos, YamlPath, describe
+
+_KEY_HINT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
+
+
+def translate(
+    exc: ValidationError, model: type[BaseModel], where: str, doc_path: YamlPath, doc: Any
+) -> Iterator[tuple[Pos, str]]:
+    """(position, message) for each error of validating the entry at `doc_path` in `doc`."""
+    for error in exc.errors(include_url=False):
+        loc = tuple(error["loc"])
+        kind = error["type"]
+        value = error.get("input")
+        ctx = error.get("ctx") or {}
+        here = _where(where, loc)
+        if kind == "missing":
+            yield doc.key_pos((*doc_path, *loc[:-1])), f"{_where(where, loc[:-1])}: missing required field '{loc[-1]}'"
+        elif kind == "extra_forbidden":
+            yield doc.key_pos((*doc_path, *loc)), f"{_where(where, loc[:-1])}: {_unknown_field(model, loc)}"
+        else:
+            yield doc.value_pos((*doc_path, *loc)), f"{here}: {_detail(kind, value, ctx, model, loc, error['msg'])}"
+
+
+def _where(where: str, loc: tuple[Any, ...]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return f"{where} {text}" if text else where
+
+
+def _unknown_field(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    name = str(loc[-1])
+    owner = _model_at(model, loc[:-1])
+    if owner is None:
+        return f"unknown field '{name}'"
+    allowed = list(owner.model_fields)
+    close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
+    if close:
+        return f"unknown field '{name}' (did you mean '{close[0]}'?)"
+    return f"unknown field '{name}' (allowed: {', '.join(allowed)})"
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The model class that validates the mapping at `loc` below `model`."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if current is None or part not in current.model_fields:
+            return None
+        current = _inner_model(current.model_fields[part].annotation)
+    return current
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    if isclass(annotation) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _bounds(model: type[BaseModel], loc: tuple[Any, ...]) -> tuple[Any, Any]:
+    owner = _model_at(model, loc[:-1])
+    info = owner.model_fields.get(str(loc[-1])) if owner else None
+    low = high = None
+    for meta in info.metadata if info else ():
+        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
+        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+    return low, high
+
+
+def _detail(kind: str, value: Any, ctx: dict[str, Any], model: type[BaseModel], loc: tuple[Any, ...], msg: str) -> str:
+    got = describe(value)
+    if kind == "int_type":
+        numeric = isinstance(value, str) and value.strip().lstrip("-").isdigit()
+        hint = "; write the number without quotes" if numeric else ""
+        return f"expected an integer, got {got}{hint}"
+    if kind == "string_type":
+        # Numbers, booleans and dates become strings when quoted; null and collections do not.
+        scalar = value is not None and not isinstance(value, list | dict)
+        hint = "; quote it to make it a string" if scalar else ""
+        return f"expected a string, got {got}{hint}"
+    if kind == "bool_type":
+        return f"expected true or false, got {got}"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return f"expected a mapping, got {got}"
+    if kind == "list_type":
+        return f"expected a list, got {got}"
+    if kind == "literal_error":
+        choices = re.findall(r"'([^']*)'", str(ctx.get("expected", "")))
+        close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close and isinstance(value, str) else ""
+        return f"must be one of {', '.join(choices)}; got {got}{hint}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        low, high = _bounds(model, loc)
+        if low is not None and high is not None:
+            return f"must be between {low} and {high}, got {value}"
+        if low is not None:
+            return f"must be at least {low}, got {value}"
+        return f"must be at most {high}, got {value}"
+    if kind == "too_short" and loc == ("items",):
+        return f"an invoice needs 1 to 250 items, got {ctx.get('actual_length', 0)}"
+    if kind == "too_long" and loc == ("items",):
+        return f"an invoice needs 1 to 250 items, got {ctx.get('actual_length')}"
+    if kind == "string_too_short":
+        return "must not be empty"
+    if kind == "string_too_long":
+        return f"must be at most {ctx['max_length']} characters, got {len(value)}"
+    if kind == "string_pattern_mismatch":
+        return f"{value!r} is not a valid key ({_KEY_HINT})"
+    return msg

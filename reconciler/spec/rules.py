@@ -1,0 +1,176 @@
+"""Rules beyond field types: Stripe's limits, cross-field rules and references."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from reconciler.ownership import RESERVED_PREFIX
+from reconciler.spec.currencies import ISO_4217
+from reconciler.spec.entries import Entry
+from reconciler.spec.errors import SpecError
+from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
+from reconciler.spec.yamltree import YamlPath
+
+MAX_METADATA_KEYS = 50
+MAX_METADATA_KEY_LENGTH = 40
+MAX_METADATA_VALUE_LENGTH = 500
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_EMAIL = re.compile(
+    rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}}$"
+)
+
+
+def check_entry(entry: Entry) -> Iterator[SpecError]:
+    """Rules that need only this entry (which passed field validation)."""
+    model = entry.model
+    if isinstance(model, PriceSpec):
+        yield from _currency(entry, ("currency",), model.currency)
+    elif isinstance(model, CustomerSpec) and model.email is not None:
+        if not _EMAIL.match(model.email):
+            yield entry.at(("email",), f"{entry.where} email: {model.email!r} is not a valid email address")
+    elif isinstance(model, InvoiceSpec):
+        yield from _invoice(entry, model)
+
+
+def check_raw(entry: Entry) -> Iterator[SpecError]:
+    """Metadata limits, checked on the raw values so they show up beside type errors."""
+    yield from _metadata(entry, (), _get(entry.raw, "metadata"))
+    items = _get(entry.raw, "items") if entry.kind == "invoices" else None
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        yield from _metadata(entry, ("items", index), _get(item, "metadata"))
+
+
+def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[SpecError]:
+    """References between entries: price -> product, invoice -> customer, item -> price.
+
+    Read from the raw values, so a dangling reference is reported even when the
+    entry has other errors too.
+    """
+    for entry in entries["prices"].values():
+        yield from _reference(entry, ("product",), "product", entries["products"])
+    for entry in entries["invoices"].values():
+        yield from _reference(entry, ("customer",), "customer", entries["customers"])
+        items = _get(entry.raw, "items")
+        for index in range(len(items) if isinstance(items, list) else 0):
+            yield from _reference(entry, ("items", index, "price"), "price", entries["prices"])
+        if isinstance(entry.model, InvoiceSpec):
+            yield from _mixed_currencies(entry, entry.model, entries["prices"])
+
+
+def _get(raw: Any, *path: str | int) -> Any:
+    for part in path:
+        if isinstance(raw, dict) and isinstance(part, str):
+            raw = raw.get(part)
+        elif isinstance(raw, list) and isinstance(part, int) and part < len(raw):
+            raw = raw[part]
+        else:
+            return None
+    return raw
+
+
+def _reference(entry: Entry, sub: YamlPath, kind: str, defined: Mapping[str, Entry]) -> Iterator[SpecError]:
+    target = _get(entry.raw, *sub)
+    if not isinstance(target, str) or target in defined:
+        return
+    field = _dotted(sub)
+    if not defined:
+        yield entry.at(sub, f"{entry.where} {field}: no {kind} '{target}' is defined (there are no {kind}s)")
+        return
+    closest = difflib.get_close_matches(target, list(defined), n=1, cutoff=0.0)
+    hint = f" (closest: '{closest[0]}')" if closest else ""
+    yield entry.at(sub, f"{entry.where} {field}: no {kind} '{target}' is defined{hint}")
+
+
+def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
+    if invoice.collection_method == "send_invoice" and invoice.days_until_due is None:
+        yield entry.at(
+            (),
+            f"{entry.where}: days_until_due (1..3650) is required when collection_method is send_invoice",
+            on_key=True,
+        )
+    if invoice.collection_method == "charge_automatically" and invoice.days_until_due is not None:
+        yield entry.at(
+            ("days_until_due",),
+            f"{entry.where} days_until_due: only allowed with collection_method send_invoice, not charge_automatically",
+        )
+    keys_seen: dict[str, int] = {}
+    for index, item in enumerate(invoice.items):
+        here = f"{entry.where} items[{index}]"
+        sub: YamlPath = ("items", index)
+        if item.price is not None and (item.amount is not None or item.currency is not None):
+            yield entry.at(sub, f"{here}: give either price or amount with currency, not both")
+        elif item.price is None and item.amount is None and item.currency is None:
+            yield entry.at(sub, f"{here}: needs either price or amount with currency")
+        elif item.price is None and item.currency is None:
+            yield entry.at((*sub, "amount"), f"{here}: amount needs a currency")
+        elif item.price is None and item.amount is None:
+            yield entry.at((*sub, "currency"), f"{here}: currency needs an amount")
+        if item.currency is not None:
+            yield from _currency(entry, (*sub, "currency"), item.currency)
+        if item.key is not None:
+            if item.key in keys_seen:
+                yield entry.at(
+                    (*sub, "key"), f"{here}.key: '{item.key}' is already the key of items[{keys_seen[item.key]}]"
+                )
+            else:
+                keys_seen[item.key] = index
+
+
+def _mixed_currencies(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
+    first: tuple[int, str] | None = None
+    for index, item in enumerate(invoice.items):
+        currency = item.currency
+        if item.price is not None:
+            price = prices.get(item.price)
+            currency = price.model.currency if price and isinstance(price.model, PriceSpec) else None
+        if currency is None or currency not in ISO_4217:
+            continue
+        if first is None:
+            first = (index, currency)
+        elif currency != first[1]:
+            sub: YamlPath = ("items", index, "price" if item.price is not None else "currency")
+            yield entry.at(
+                sub,
+                f"{entry.where} items[{index}]: currency {currency} differs from {first[1]} of items[{first[0]}]; "
+                "all items of an invoice must share one currency",
+            )
+
+
+def _currency(entry: Entry, sub: YamlPath, code: str) -> Iterator[SpecError]:
+    if code in ISO_4217:
+        return
+    close = difflib.get_close_matches(code, sorted(ISO_4217), n=1, cutoff=0.6)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    yield entry.at(sub, f"{entry.where} {_dotted(sub)}: '{code}' is not an ISO 4217 currency code{hint}")
+
+
+def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]:
+    if not isinstance(metadata, dict):
+        return
+    here = f"{entry.where} {_dotted((*sub, 'metadata'))}"
+    if len(metadata) > MAX_METADATA_KEYS:
+        yield entry.at((*sub, "metadata"), f"{here}: at most {MAX_METADATA_KEYS} keys, got {len(metadata)}")
+    for key, value in metadata.items():
+        at: YamlPath = (*sub, "metadata", key)
+        if key.startswith(RESERVED_PREFIX):
+            reason = f"keys starting with '{RESERVED_PREFIX}' belong to reconciler"
+            yield entry.at(at, f"{here}: key '{key}' is reserved ({reason})", on_key=True)
+        if len(key) > MAX_METADATA_KEY_LENGTH:
+            length = f"{len(key)} characters; at most {MAX_METADATA_KEY_LENGTH}"
+            yield entry.at(at, f"{here}: key '{key}' is {length}", on_key=True)
+        if "[" in key or "]" in key:
+            yield entry.at(at, f"{here}: key '{key}' must not contain '[' or ']'", on_key=True)
+        if isinstance(value, str) and len(value) > MAX_METADATA_VALUE_LENGTH:
+            yield entry.at(
+                at, f"{here}: value of '{key}' is {len(value)} characters; at most {MAX_METADATA_VALUE_LENGTH}"
+            )
+
+
+def _dotted(sub: YamlPath) -> str:
+    text = ""
+    for part in sub:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text

@@ -1,0 +1,41 @@
+"""Helpers for spec tests: write files into a temporary directory and load them."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from reconciler.spec.errors import SpecErrors
+from reconciler.spec.loader import load_specs
+
+Check = Callable[..., list[str]]
+
+
+@pytest.fixture
+def spec_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory, so error lines show short relative file names."""
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def check(spec_dir: Path) -> Check:
+    """check(a_yaml="...", ...) writes the files and returns the error lines ([] if valid)."""
+
+    def run(**files: str | bytes) -> list[str]:
+        for name, content in files.items():
+            path = spec_dir / name.replace("_yaml", ".yaml").replace("_yml", ".yml")
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(textwrap.dedent(content).lstrip("\n"), encoding="utf-8")
+        try:
+            load_specs(sorted(p.name for p in spec_dir.iterdir()))
+        except SpecErrors as exc:
+            return exc.lines()
+        return []
+
+    return run
