@@ -1,0 +1,95 @@
+"""A faithful, stateful local emulator of Stripe's invoicing API.
+
+`start_sandbox()` serves it on a free loopback port in a background thread;
+the real `stripe` SDK talks to it with `base_addresses={"api": sandbox.url}`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from reconciler.sandbox.admin import payment
+from reconciler.sandbox.app import SandboxApp
+from reconciler.sandbox.faults import FaultConfig
+from reconciler.sandbox.server import SandboxHTTPServer, make_server
+
+SANDBOX_API_KEY = "sk_test_sandbox"
+
+__all__ = ["SANDBOX_API_KEY", "FaultConfig", "RunningSandbox", "SandboxApp", "start_sandbox"]
+
+
+class RunningSandbox:
+    """A sandbox serving in a background thread. Use as a context manager."""
+
+    def __init__(self, app: SandboxApp, server: SandboxHTTPServer, thread: threading.Thread) -> None:
+        self.app = app
+        self._server = server
+        self._thread = thread
+        host, port = server.server_address[:2]
+        self.url = f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self.app.close()
+
+    def __enter__(self) -> RunningSandbox:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def reset(self) -> None:
+        """Empty all state, faults and statistics."""
+        self.app.reset()
+
+    def stats(self) -> dict[str, Any]:
+        """{"total", "writes", "by_route": {"POST /v1/customers": n, …}, "by_status"}."""
+        return self.app.stats.snapshot()
+
+    def set_faults(self, **changes: Any) -> FaultConfig:
+        """Change fault settings (FaultConfig fields); returns the new settings."""
+        config = self.app.faults.config.updated(changes)
+        self.app.faults.configure(config)
+        return config
+
+    def pay(self, invoice_id: str, outcome: str = "succeeded") -> dict[str, Any]:
+        """The customer pays an open invoice: succeeded, processing or failed."""
+        return payment(self.app, invoice_id, "pay", outcome)
+
+    def settle(self, invoice_id: str, outcome: str = "succeeded") -> dict[str, Any]:
+        """A processing payment ends: succeeded or failed."""
+        return payment(self.app, invoice_id, "settle", outcome)
+
+    def deliver_webhooks(self) -> int:
+        """Attempt every due webhook delivery now; how many were attempted."""
+        return self.app.dispatcher.deliver_due()
+
+
+def start_sandbox(
+    db_path: str | None = None,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    faults: FaultConfig | None = None,
+    clock: Callable[[], float] = time.time,
+    seed: int = 0,
+    deliver_webhooks: bool = True,
+) -> RunningSandbox:
+    """Serve a sandbox in a background thread; returns once it listens."""
+    app = SandboxApp(db_path, faults=faults, clock=clock, seed=seed)
+    server = make_server(host, port, app)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
+    )
+    thread.start()
+    if deliver_webhooks:
+        app.dispatcher.start()
+    return RunningSandbox(app, server, thread)

@@ -1,0 +1,82 @@
+"""The `/_sandbox/` admin surface (not Stripe's): JSON in, JSON out.
+
+POST /_sandbox/reset                     empty all state, faults and statistics
+GET  /_sandbox/stats                     request counts
+GET  /_sandbox/faults                    current fault settings
+POST /_sandbox/faults                    {"latency_ms": 100, "rate_limit_rps": 25, ...}
+POST /_sandbox/invoices/{id}/pay         {"outcome": "succeeded" | "processing" | "failed"}
+POST /_sandbox/invoices/{id}/settle      {"outcome": "succeeded" | "failed"}
+POST /_sandbox/webhooks/deliver          attempt every due webhook delivery now
+GET  /_sandbox/webhooks/deliveries       every delivery with its state
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from reconciler.sandbox.exceptions import InvalidRequest, StripeApiError, UnrecognizedRequestUrl
+from reconciler.sandbox.models import payments
+
+if TYPE_CHECKING:
+    from reconciler.sandbox.app import Reply, SandboxApp
+
+_PAYMENT = re.compile(r"^/_sandbox/invoices/([^/]+)/(pay|settle)$")
+
+
+def handle(app: SandboxApp, method: str, path: str, body: bytes) -> Reply:
+    from reconciler.sandbox.app import Reply
+
+    try:
+        return Reply(200, _route(app, method, path, body))
+    except StripeApiError as exc:
+        return Reply(exc.http_status, exc.body())
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"Invalid JSON body: {exc}") from exc
+    if not isinstance(data, dict):
+        raise InvalidRequest("The JSON body must be an object.")
+    return data
+
+
+def _route(app: SandboxApp, method: str, path: str, body: bytes) -> dict[str, Any]:
+    if (method, path) == ("POST", "/_sandbox/reset"):
+        app.reset()
+        return {"reset": True}
+    if (method, path) == ("GET", "/_sandbox/stats"):
+        return app.stats.snapshot()
+    if path == "/_sandbox/faults" and method in ("GET", "POST"):
+        if method == "POST":
+            app.faults.configure(app.faults.config.updated(_json(body)))
+        return dataclasses.asdict(app.faults.config)
+    if (method, path) == ("POST", "/_sandbox/webhooks/deliver"):
+        return {"attempted": app.dispatcher.deliver_due()}
+    if (method, path) == ("GET", "/_sandbox/webhooks/deliveries"):
+        return {"data": app.dispatcher.deliveries()}
+    match = _PAYMENT.match(path)
+    if match and method == "POST":
+        data = _json(body)
+        outcome = data.get("outcome", "succeeded")
+        if not isinstance(outcome, str):
+            raise InvalidRequest("outcome must be a string", param="outcome")
+        return payment(app, match.group(1), match.group(2), outcome)
+    raise UnrecognizedRequestUrl(method, path)
+
+
+def payment(app: SandboxApp, invoice_id: str, action: str, outcome: str) -> dict[str, Any]:
+    """Pay or settle through the models, in one transaction; the invoice after."""
+    with app.store.transaction() as tx:
+        if action == "pay":
+            result = payments.pay(app.ctx, tx, invoice_id, outcome)
+        else:
+            result = payments.settle(app.ctx, tx, invoice_id, outcome)
+    app.dispatcher.notify()
+    return result

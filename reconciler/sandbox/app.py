@@ -1,0 +1,223 @@
+"""The sandbox application: auth, faults, validation, idempotency, dispatch.
+
+Transport-free: `handle()` takes a parsed request and returns a `Reply`, so
+the HTTP layer (server.py) only moves bytes and in-process callers share the
+exact same path.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler.sandbox import admin, responses, urls
+from reconciler.sandbox.delivery import WebhookDispatcher
+from reconciler.sandbox.exceptions import (
+    AuthenticationError,
+    IdempotencyError,
+    InvalidRequest,
+    StripeApiError,
+    UnrecognizedRequestUrl,
+)
+from reconciler.sandbox.faults import FaultConfig, FaultInjector
+from reconciler.sandbox.formparse import parse_form
+from reconciler.sandbox.models import events, webhooks
+from reconciler.sandbox.models.base import Context
+from reconciler.sandbox.stats import Stats
+from reconciler.sandbox.store import Store, Tx
+from reconciler.sandbox.validation import validate
+
+MAX_IDEMPOTENCY_KEY = 255
+
+
+@dataclass
+class Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+    # Commit happened but the connection must be dropped without an answer.
+    lose: bool = False
+
+
+class SandboxApp:
+    def __init__(
+        self,
+        db_path: str | None = None,
+        *,
+        faults: FaultConfig | None = None,
+        clock: Callable[[], float] = time.time,
+        seed: int = 0,
+    ) -> None:
+        self.store = Store(db_path)
+        self.ctx = Context(store=self.store, clock=clock, seed=seed)
+        self.faults = FaultInjector(faults)
+        self.stats = Stats()
+        self.dispatcher = WebhookDispatcher(self.store, clock=clock)
+        self.ctx.event_listeners.append(lambda tx, event: webhooks.enqueue(self.ctx, tx, event))
+        self._request_counter = 0
+        self._counter_lock = threading.Lock()
+
+    # -- state ---------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Empty every object, counter, idempotency record, fault and statistic."""
+        self.store.wipe()
+        self.faults.configure(FaultConfig())
+        self.stats.reset()
+
+    def close(self) -> None:
+        self.dispatcher.stop()
+        self.store.close()
+
+    def request_id(self) -> str:
+        with self._counter_lock:
+            self._request_counter += 1
+            n = self._request_counter
+        return "req_" + hashlib.sha256(f"{self.ctx.seed}:req:{n}".encode()).hexdigest()[:14]
+
+    # -- requests ------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: str, headers: dict[str, str], body: bytes) -> Reply:
+        request_id = self.request_id()
+        if path.startswith("/_sandbox/"):
+            reply = admin.handle(self, method, path, body)
+        else:
+            reply = self._handle_api(method, path, query, headers, body, request_id)
+        reply.headers.setdefault("Request-Id", request_id)
+        return reply
+
+    def _handle_api(
+        self, method: str, path: str, query: str, headers: dict[str, str], body: bytes, request_id: str
+    ) -> Reply:
+        found = urls.match(method, path)
+        label = found[0].label if isinstance(found, tuple) else f"{method} (unrecognized)"
+        write = method in ("POST", "DELETE")
+        try:
+            _authenticate(headers.get("authorization"))
+            if found is None or found is False:
+                raise UnrecognizedRequestUrl(method, path)
+            assert isinstance(found, tuple)
+            route, ids = found
+            fault = self.faults.before()
+            if fault is not None:
+                raise fault
+            text = body.decode("utf-8") if method == "POST" else query
+            raw = parse_form(text)
+            if method == "POST" and query:
+                raw.update(parse_form(query))
+            params = validate(route.params, raw)
+            responses.check_supported(route.handler, params)
+            key = headers.get("idempotency-key") if method == "POST" else None
+            reply = self._execute(route, ids, params, key, request_id)
+        except UnicodeDecodeError:
+            reply = _error(InvalidRequest("Invalid request body: it is not valid UTF-8."))
+        except StripeApiError as exc:
+            reply = _error(exc)
+        self.stats.record(label, write=write, status=reply.status)
+        if reply.status < 300 and write and self.faults.lose_response():
+            reply.lose = True
+        return reply
+
+    def _execute(
+        self, route: urls.Route, ids: list[str], params: dict[str, Any], key: str | None, request_id: str
+    ) -> Reply:
+        token = events.current_request.set({"id": request_id, "idempotency_key": key})
+        try:
+            if key is None:
+                with self.store.transaction() as tx:
+                    result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
+                self.dispatcher.notify()
+                return Reply(200, result)
+            if len(key) > MAX_IDEMPOTENCY_KEY:
+                raise InvalidRequest(
+                    f"Idempotency keys can be at most {MAX_IDEMPOTENCY_KEY} characters long.",
+                    param="Idempotency-Key",
+                )
+            fingerprint = hashlib.sha256(
+                json.dumps([route.label, ids, params], sort_keys=True, default=str).encode()
+            ).hexdigest()
+            return self._execute_once(route, ids, params, key, fingerprint)
+        finally:
+            events.current_request.reset(token)
+
+    def _execute_once(
+        self, route: urls.Route, ids: list[str], params: dict[str, Any], key: str, fingerprint: str
+    ) -> Reply:
+        """Run at most once per key: the store lock serialises same-key requests,
+        and the stored answer commits in the same transaction as the change."""
+        try:
+            with self.store.transaction() as tx:
+                replay = _replay(tx, key, fingerprint)
+                if replay is not None:
+                    return replay
+                result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
+                _remember(tx, key, fingerprint, 200, result, self.ctx.now())
+        except IdempotencyError:
+            raise
+        except StripeApiError as exc:
+            # Stripe saves the outcome of a request that started executing, errors included.
+            with self.store.transaction() as tx:
+                replay = _replay(tx, key, fingerprint)
+                if replay is not None:
+                    return replay
+                _remember(tx, key, fingerprint, exc.http_status, exc.body(), self.ctx.now())
+            raise
+        self.dispatcher.notify()
+        return Reply(200, result)
+
+
+def _replay(tx: Tx, key: str, fingerprint: str) -> Reply | None:
+    row = tx.conn.execute(
+        "SELECT fingerprint, status, body FROM idempotency WHERE key = ?", (key,)
+    ).fetchone()
+    if row is None:
+        return None
+    if row[0] != fingerprint:
+        raise IdempotencyError(key)
+    return Reply(int(row[1]), json.loads(row[2]), {"Idempotent-Replayed": "true"})
+
+
+def _remember(tx: Tx, key: str, fingerprint: str, status: int, body: dict[str, Any], now: int) -> None:
+    tx.conn.execute(
+        "INSERT INTO idempotency(key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?)",
+        (key, fingerprint, status, json.dumps(body), now),
+    )
+
+
+def _error(exc: StripeApiError) -> Reply:
+    headers = {}
+    if exc.http_status == 429:
+        headers["Stripe-Should-Retry"] = "false"
+    return Reply(exc.http_status, exc.body(), headers)
+
+
+def _authenticate(header: str | None) -> None:
+    if not header:
+        raise AuthenticationError(
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+        )
+    scheme, _, credentials = header.partition(" ")
+    key = ""
+    if scheme.lower() == "bearer":
+        key = credentials.strip()
+    elif scheme.lower() == "basic":
+        try:
+            key = base64.b64decode(credentials.strip()).decode().split(":", 1)[0]
+        except ValueError:
+            key = ""
+    if not key.startswith("sk_test_") or len(key) <= len("sk_test_"):
+        # Never echo the key back: only a masked tail, as Stripe does.
+        raise AuthenticationError(f"Invalid API Key provided: {_masked(key)}")
+
+
+def _masked(key: str) -> str:
+    if len(key) <= 4:
+        return "*" * len(key)
+    return key[:3] + "*" * max(0, len(key) - 7) + key[-4:]

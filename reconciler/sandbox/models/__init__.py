@@ -1,0 +1,1 @@
+"""Sandbox models: state and Stripe rules, no HTTP (moto-style)."""

@@ -1,0 +1,125 @@
+"""Customers."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.models import events
+from reconciler.sandbox.models.base import (
+    Context,
+    Obj,
+    Params,
+    apply_metadata,
+    list_page,
+    new_metadata,
+    require,
+)
+from reconciler.sandbox.store import Tx
+
+FIELDS = ("name", "email", "description", "phone", "preferred_locales", "tax_exempt")
+
+
+def create(ctx: Context, tx: Tx, params: Params) -> Obj:
+    customer_id = ctx.new_id(tx, "cus")
+    prefix = params.get("invoice_prefix") or _prefix(customer_id)
+    settings = params.get("invoice_settings") or {}
+    customer: Obj = {
+        "id": customer_id,
+        "object": "customer",
+        "address": params.get("address"),
+        "balance": params.get("balance", 0),
+        "created": ctx.now(),
+        "currency": None,
+        "default_source": None,
+        "delinquent": False,
+        "description": params.get("description"),
+        "discount": None,
+        "email": params.get("email"),
+        "invoice_prefix": prefix,
+        "invoice_settings": {
+            "custom_fields": settings.get("custom_fields") or None,
+            "default_payment_method": settings.get("default_payment_method"),
+            "footer": settings.get("footer"),
+            "rendering_options": None,
+        },
+        "livemode": False,
+        "metadata": new_metadata(params.get("metadata")),
+        "name": params.get("name"),
+        "next_invoice_sequence": 1,
+        "phone": params.get("phone"),
+        "preferred_locales": params.get("preferred_locales", []),
+        "shipping": params.get("shipping"),
+        "tax_exempt": params.get("tax_exempt", "none"),
+        "test_clock": None,
+    }
+    tx.insert("customer", customer, email=customer["email"])
+    events.record(ctx, tx, "customer.created", customer)
+    return customer
+
+
+def _prefix(customer_id: str) -> str:
+    """Stripe gives each customer a random 8-character uppercase invoice prefix."""
+    return hashlib.sha256(customer_id.encode()).hexdigest()[:8].upper()
+
+
+def retrieve(ctx: Context, tx: Tx, customer_id: str) -> Obj:
+    found = tx.get("customer", customer_id)
+    if found is not None and found[1]:
+        # Stripe keeps answering for a deleted customer, flagged as deleted.
+        return {"id": customer_id, "object": "customer", "deleted": True}
+    return require(tx, "customer", customer_id)
+
+
+def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
+    before = require(tx, "customer", customer_id)
+    customer = dict(before)
+    for name in FIELDS:
+        if name in params:
+            customer[name] = None if params[name] == "" else params[name]
+    if "invoice_prefix" in params:
+        if before["next_invoice_sequence"] > 1:
+            raise InvalidRequest(
+                "The invoice prefix cannot be changed once invoices have been finalized.",
+                param="invoice_prefix",
+            )
+        customer["invoice_prefix"] = params["invoice_prefix"]
+    if "invoice_settings" in params:
+        settings = dict(before["invoice_settings"])
+        for key, value in dict(params["invoice_settings"]).items():
+            if key in settings:
+                settings[key] = None if value == "" else value
+        customer["invoice_settings"] = settings
+    customer["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
+    previous = events.changed(before, customer)
+    if previous:
+        tx.update(customer, email=customer["email"])
+        events.record(ctx, tx, "customer.updated", customer, previous=previous)
+    return customer
+
+
+def delete(ctx: Context, tx: Tx, customer_id: str) -> Obj:
+    customer = require(tx, "customer", customer_id)
+    tx.mark_deleted(customer_id)
+    events.record(ctx, tx, "customer.deleted", customer)
+    return {"id": customer_id, "object": "customer", "deleted": True}
+
+
+def list_customers(ctx: Context, tx: Tx, params: Params) -> Obj:
+    filters: dict[str, Any] = {}
+    if "email" in params:
+        # Stripe matches the email case-sensitively.
+        filters["email"] = params["email"]
+    return list_page(tx, "customer", "/v1/customers", params, filters=filters)
+
+
+def bump_sequence(tx: Tx, customer_id: str) -> tuple[str, int]:
+    """(prefix, sequence) for the next invoice number, advancing the counter."""
+    found = tx.get("customer", customer_id)
+    assert found is not None
+    customer = found[0]
+    sequence = customer["next_invoice_sequence"]
+    customer["next_invoice_sequence"] = sequence + 1
+    tx.update(customer, email=customer["email"])
+    return customer["invoice_prefix"], sequence

@@ -1,0 +1,59 @@
+"""Events: one per state change, listable and retrievable like Stripe's."""
+
+from __future__ import annotations
+
+import contextvars
+from typing import Any
+
+from reconciler.ownership import API_VERSION
+from reconciler.sandbox.models.base import Context, Obj, Params, list_page, public, require
+from reconciler.sandbox.store import Tx
+
+# The request being served (id and idempotency key), recorded on its events.
+current_request: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "current_request", default=None
+)
+
+
+def record(
+    ctx: Context, tx: Tx, event_type: str, obj: Obj, *, previous: dict[str, Any] | None = None
+) -> Obj:
+    data: dict[str, Any] = {"object": public(obj)}
+    if previous:
+        data["previous_attributes"] = previous
+    request = current_request.get() or {}
+    event: Obj = {
+        "id": ctx.new_id(tx, "evt"),
+        "object": "event",
+        "api_version": API_VERSION,
+        "created": ctx.now(),
+        "data": data,
+        "livemode": False,
+        "pending_webhooks": 0,
+        "request": {"id": request.get("id"), "idempotency_key": request.get("idempotency_key")},
+        "type": event_type,
+    }
+    pending = 0
+    for listener in ctx.event_listeners:
+        pending += int(bool(listener(tx, event)))
+    event["pending_webhooks"] = pending
+    tx.insert("event", event, type=event_type)
+    return event
+
+
+def changed(before: Obj, after: Obj) -> dict[str, Any]:
+    """previous_attributes: the old values of the top-level fields that changed."""
+    return {k: before.get(k) for k in after if not k.startswith("_") and before.get(k) != after[k]}
+
+
+def retrieve(ctx: Context, tx: Tx, event_id: str) -> Obj:
+    return require(tx, "event", event_id)
+
+
+def list_events(ctx: Context, tx: Tx, params: Params) -> Obj:
+    filters: dict[str, Any] = {}
+    if "type" in params:
+        filters["type"] = params["type"]
+    elif "types" in params:
+        filters["type"] = list(params["types"])
+    return list_page(tx, "event", "/v1/events", params, filters=filters)

@@ -1,0 +1,206 @@
+"""Invoice items: pending or attached to a draft invoice; totals follow them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
+from reconciler.sandbox.models import events, invoices
+from reconciler.sandbox.models.base import (
+    Context,
+    Obj,
+    Params,
+    apply_metadata,
+    list_page,
+    new_metadata,
+    public,
+    require,
+)
+from reconciler.sandbox.store import Tx
+
+MAX_ITEMS = 250
+
+
+def create(ctx: Context, tx: Tx, params: Params) -> Obj:
+    invoice: Obj | None = None
+    if "invoice" in params:
+        invoice = require(tx, "invoice", params["invoice"], param="invoice")
+        _check_draft(invoice, "add invoice items to")
+    customer_id = params.get("customer") or (invoice["customer"] if invoice else None)
+    if customer_id is None:
+        raise InvalidRequest(
+            "Missing required param: customer.", code="parameter_missing", param="customer"
+        )
+    require(tx, "customer", customer_id, param="customer")
+    if invoice is not None and invoice["customer"] != customer_id:
+        raise InvalidRequest(
+            "The invoice's customer does not match the invoice item's customer.", param="invoice"
+        )
+    if invoice is not None and tx.count("invoiceitem", invoice=invoice["id"]) >= MAX_ITEMS:
+        raise InvalidRequest(
+            f"An invoice cannot have more than {MAX_ITEMS} invoice items.", param="invoice"
+        )
+    now = ctx.now()
+    item: Obj = {
+        "id": ctx.new_id(tx, "ii"),
+        "object": "invoiceitem",
+        "amount": 0,
+        "currency": "usd",
+        "customer": customer_id,
+        "customer_account": None,
+        "date": now,
+        "description": params.get("description"),
+        "discountable": params.get("discountable", True),
+        "discounts": [],
+        "invoice": invoice["id"] if invoice else None,
+        "livemode": False,
+        "metadata": new_metadata(params.get("metadata")),
+        "net_amount": 0,
+        "parent": None,
+        "period": _period(params.get("period"), now),
+        "pricing": None,
+        "proration": False,
+        "proration_details": {"credited_items": None, "discount_amounts": []},
+        "quantity": 1,
+        "quantity_decimal": "1",
+        "tax_rates": [],
+        "test_clock": None,
+        "_line_id": ctx.new_id(tx, "il"),
+    }
+    _apply_pricing(tx, item, params, creating=True)
+    if invoice is not None:
+        invoices.adopt_currency(tx, invoice, item["currency"])
+    tx.insert("invoiceitem", item, customer=customer_id, invoice=item["invoice"])
+    if invoice is not None:
+        invoices.recompute(ctx, tx, invoice["id"])
+    events.record(ctx, tx, "invoiceitem.created", item)
+    return public(item)
+
+
+def _period(value: Any, now: int) -> dict[str, int]:
+    if value is None:
+        return {"end": now, "start": now}
+    if value["end"] < value["start"]:
+        raise InvalidRequest("The period end must be after its start.", param="period[end]")
+    return {"end": value["end"], "start": value["start"]}
+
+
+def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None:
+    """Set amount, currency, quantity and pricing from the request."""
+    price_id = (params.get("pricing") or {}).get("price")
+    quantity = params.get("quantity", item["quantity"])
+    if quantity < 0:
+        raise InvalidRequest(
+            "Invalid integer: quantity must be non-negative", code="parameter_invalid_integer",
+            param="quantity",
+        )
+    if price_id is not None and "amount" in params:
+        raise InvalidRequest(
+            "You may only specify one of these parameters: amount, pricing[price].", param="amount"
+        )
+    if "price_data" in params:
+        raise InvalidRequest("The sandbox does not support price_data.", param="price_data")
+    item["quantity"] = quantity
+    item["quantity_decimal"] = str(quantity)
+    if price_id is not None:
+        price = require(tx, "price", price_id, param="pricing[price]")
+        if not price["active"]:
+            raise InvalidRequest(
+                f"The price specified ({price_id}) is inactive. This field only accepts active prices.",
+                param="pricing[price]",
+            )
+        if "currency" in params and params["currency"].lower() != price["currency"]:
+            raise InvalidRequest(
+                "The currency must match the price's currency.", param="currency"
+            )
+        item["currency"] = price["currency"]
+        item["amount"] = price["unit_amount"] * quantity
+        item["pricing"] = {
+            "price_details": {"price": price["id"], "product": price["product"]},
+            "type": "price_details",
+            "unit_amount_decimal": price["unit_amount_decimal"],
+        }
+        if item["description"] is None:
+            product = tx.get("product", price["product"])
+            item["description"] = product[0]["name"] if product else None
+    elif "amount" in params or (creating and "pricing" not in params):
+        if "amount" not in params:
+            raise InvalidRequest(
+                "Missing required param: amount.", code="parameter_missing", param="amount"
+            )
+        if creating and "currency" not in params:
+            raise InvalidRequest(
+                "Missing required param: currency.", code="parameter_missing", param="currency"
+            )
+        item["currency"] = params.get("currency", item["currency"]).lower()
+        item["amount"] = params["amount"]
+        unit = params["amount"] // quantity if quantity else 0
+        item["pricing"] = {"price_details": None, "type": "price_details", "unit_amount_decimal": str(unit)}
+    elif "quantity" in params and item["pricing"] and item["pricing"]["price_details"]:
+        price = require(tx, "price", item["pricing"]["price_details"]["price"])
+        item["amount"] = price["unit_amount"] * quantity
+    item["net_amount"] = item["amount"]
+
+
+def _check_draft(invoice: Obj, verb: str) -> None:
+    if invoice["status"] != "draft":
+        raise InvoiceNotEditable(
+            f"You can only {verb} draft invoices. This invoice ({invoice['id']}) is {invoice['status']}.",
+            param="invoice",
+        )
+
+
+def _editable(tx: Tx, item: Obj) -> Obj | None:
+    """The item's invoice, checked to be a draft (None for a pending item)."""
+    if item["invoice"] is None:
+        return None
+    invoice = require(tx, "invoice", item["invoice"])
+    _check_draft(invoice, "modify invoice items on")
+    return invoice
+
+
+def retrieve(ctx: Context, tx: Tx, item_id: str) -> Obj:
+    return public(require(tx, "invoiceitem", item_id))
+
+
+def update(ctx: Context, tx: Tx, item_id: str, params: Params) -> Obj:
+    before = require(tx, "invoiceitem", item_id)
+    invoice = _editable(tx, before)
+    item = dict(before)
+    for name in ("description", "discountable"):
+        if name in params:
+            item[name] = params[name]
+    if "period" in params:
+        item["period"] = _period(params["period"], ctx.now())
+    item["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
+    _apply_pricing(tx, item, params, creating=False)
+    if invoice is not None:
+        invoices.adopt_currency(tx, invoice, item["currency"], replacing=item_id)
+    previous = events.changed(before, item)
+    if previous:
+        tx.update(item)
+        if invoice is not None:
+            invoices.recompute(ctx, tx, invoice["id"])
+        events.record(ctx, tx, "invoiceitem.updated", item, previous=previous)
+    return public(item)
+
+
+def delete(ctx: Context, tx: Tx, item_id: str) -> Obj:
+    item = require(tx, "invoiceitem", item_id)
+    invoice = _editable(tx, item)
+    tx.delete(item_id)
+    if invoice is not None:
+        invoices.recompute(ctx, tx, invoice["id"])
+    events.record(ctx, tx, "invoiceitem.deleted", item)
+    return {"id": item_id, "object": "invoiceitem", "deleted": True}
+
+
+def list_items(ctx: Context, tx: Tx, params: Params) -> Obj:
+    filters: dict[str, Any] = {}
+    if "customer" in params:
+        filters["customer"] = params["customer"]
+    if "invoice" in params:
+        filters["invoice"] = params["invoice"]
+    if params.get("pending") is True:
+        filters["invoice"] = None
+    return list_page(tx, "invoiceitem", "/v1/invoiceitems", params, filters=filters, render=public)

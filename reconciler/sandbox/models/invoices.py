@@ -1,0 +1,316 @@
+"""Invoices: drafts, totals, lines and the lifecycle transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
+from reconciler.sandbox.models import events
+from reconciler.sandbox.models.base import (
+    Context,
+    Obj,
+    Params,
+    apply_metadata,
+    list_page,
+    new_metadata,
+    public,
+    require,
+)
+from reconciler.sandbox.store import Tx
+
+DAY = 86_400
+EMBEDDED_LINES = 10
+# What a finalized (open/uncollectible) invoice still accepts; paid/void only metadata.
+FINALIZED_EDITABLE = frozenset(
+    {"auto_advance", "custom_fields", "default_payment_method", "default_source", "description",
+     "footer", "metadata", "payment_settings", "rendering", "statement_descriptor", "expand"}
+)
+TERMINAL_EDITABLE = frozenset({"metadata", "expand"})
+DRAFT_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
+                "default_payment_method", "description", "due_date", "footer", "statement_descriptor",
+                "rendering", "number")
+
+
+def create(ctx: Context, tx: Tx, params: Params) -> Obj:
+    if "customer" not in params:
+        raise InvalidRequest(
+            "Missing required param: customer.", code="parameter_missing", param="customer"
+        )
+    customer = require(tx, "customer", params["customer"], param="customer")
+    method = params.get("collection_method", "charge_automatically")
+    days = params.get("days_until_due")
+    if method == "send_invoice" and days is None and "due_date" not in params:
+        raise InvalidRequest(
+            "Invoices with collection_method=send_invoice require days_until_due or due_date.",
+            code="parameter_missing", param="days_until_due",
+        )
+    if method == "charge_automatically" and (days is not None or "due_date" in params):
+        raise InvalidRequest(
+            "days_until_due and due_date are only valid for invoices with "
+            "collection_method=send_invoice.", param="days_until_due",
+        )
+    now = ctx.now()
+    invoice: Obj = {
+        "id": ctx.new_id(tx, "in"),
+        "object": "invoice",
+        "account_country": "US",
+        "account_name": "Reconciler Sandbox",
+        "account_tax_ids": None,
+        "amount_due": 0,
+        "amount_overpaid": 0,
+        "amount_paid": 0,
+        "amount_paid_off_stripe": 0,
+        "amount_remaining": 0,
+        "amount_shipping": 0,
+        "application": None,
+        "attempt_count": 0,
+        "attempted": False,
+        "auto_advance": params.get("auto_advance", False),
+        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None, "provider": None, "status": None},
+        "automatically_finalizes_at": None,
+        "billing_reason": "manual",
+        "collection_method": method,
+        "confirmation_secret": None,
+        "created": now,
+        "currency": (params.get("currency") or "usd").lower(),
+        "custom_fields": params.get("custom_fields") or None,
+        "customer": customer["id"],
+        "customer_account": None,
+        "customer_address": customer["address"],
+        "customer_email": customer["email"],
+        "customer_name": customer["name"],
+        "customer_phone": customer["phone"],
+        "customer_shipping": customer["shipping"],
+        "customer_tax_exempt": customer["tax_exempt"],
+        "customer_tax_ids": [],
+        "days_until_due": days,
+        "default_payment_method": params.get("default_payment_method"),
+        "default_source": None,
+        "default_tax_rates": [],
+        "description": params.get("description"),
+        "discounts": [],
+        # Stripe: days_until_due counts "from which the invoice is created".
+        "due_date": params.get("due_date") or (now + days * DAY if days is not None else None),
+        "effective_at": None,
+        "ending_balance": None,
+        "footer": params.get("footer", customer["invoice_settings"]["footer"]),
+        "from_invoice": None,
+        "hosted_invoice_url": None,
+        "invoice_pdf": None,
+        "issuer": {"type": "self"},
+        "last_finalization_error": None,
+        "latest_revision": None,
+        "livemode": False,
+        "metadata": new_metadata(params.get("metadata")),
+        "next_payment_attempt": None,
+        "number": params.get("number"),
+        "on_behalf_of": None,
+        "parent": None,
+        "payment_settings": {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
+        "period_end": now,
+        "period_start": now,
+        "post_payment_credit_notes_amount": 0,
+        "pre_payment_credit_notes_amount": 0,
+        "receipt_number": None,
+        "rendering": None,
+        "shipping_cost": None,
+        "shipping_details": None,
+        "starting_balance": 0,
+        "statement_descriptor": params.get("statement_descriptor"),
+        "status": "draft",
+        "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None, "voided_at": None},
+        "subtotal": 0,
+        "subtotal_excluding_tax": 0,
+        "test_clock": None,
+        "threshold_reason": None,
+        "total": 0,
+        "total_discount_amounts": [],
+        "total_excluding_tax": 0,
+        "total_pretax_credit_amounts": [],
+        "total_taxes": [],
+        "webhooks_delivered_at": None,
+        "_currency_explicit": "currency" in params,
+    }
+    _save_new(tx, invoice)
+    if params.get("pending_invoice_items_behavior") == "include":
+        _pull_pending(ctx, tx, invoice)
+    events.record(ctx, tx, "invoice.created", render(tx, invoice))
+    return render(tx, invoice)
+
+
+def _save_new(tx: Tx, invoice: Obj) -> None:
+    tx.insert("invoice", invoice, **_columns(invoice))
+
+
+def _save(tx: Tx, invoice: Obj) -> None:
+    tx.update(invoice, **_columns(invoice))
+
+
+def _columns(invoice: Obj) -> dict[str, Any]:
+    return {"customer": invoice["customer"], "status": invoice["status"],
+            "collection_method": invoice["collection_method"]}
+
+
+def _pull_pending(ctx: Context, tx: Tx, invoice: Obj) -> None:
+    for item in tx.all("invoiceitem", customer=invoice["customer"], invoice=None):
+        adopt_currency(tx, invoice, item["currency"])
+        item["invoice"] = invoice["id"]
+        tx.update(item, invoice=invoice["id"])
+    recompute(ctx, tx, invoice["id"])
+    invoice.update(require(tx, "invoice", invoice["id"]))
+
+
+def adopt_currency(tx: Tx, invoice: Obj, currency: str, *, replacing: str | None = None) -> None:
+    """An item must match the invoice's currency; the first item of an
+    invoice created without `currency` sets it."""
+    if currency == invoice["currency"]:
+        return
+    others = [i for i in tx.all("invoiceitem", invoice=invoice["id"]) if i["id"] != replacing]
+    if others or invoice.get("_currency_explicit"):
+        raise InvalidRequest(
+            f"The currency of this invoice item ({currency}) does not match the currency of "
+            f"the invoice ({invoice['currency']}).", param="currency",
+        )
+    invoice["currency"] = currency
+    stored = require(tx, "invoice", invoice["id"])
+    stored["currency"] = currency
+    _save(tx, stored)
+
+
+def recompute(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
+    """Totals from the invoice's items (no tax, no discounts in the sandbox)."""
+    invoice = require(tx, "invoice", invoice_id)
+    subtotal = sum(i["amount"] for i in tx.all("invoiceitem", invoice=invoice_id))
+    invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal,
+                   total_excluding_tax=subtotal, amount_due=max(subtotal, 0))
+    invoice["amount_remaining"] = invoice["amount_due"] - invoice["amount_paid"]
+    _save(tx, invoice)
+    return invoice
+
+
+def line_of(item: Obj) -> Obj:
+    """The invoice line item standing for one invoice item."""
+    return {
+        "id": item["_line_id"],
+        "object": "line_item",
+        "amount": item["amount"],
+        "currency": item["currency"],
+        "description": item["description"],
+        "discount_amounts": [],
+        "discountable": item["discountable"],
+        "discounts": [],
+        "invoice": item["invoice"],
+        "livemode": False,
+        "metadata": item["metadata"],
+        "parent": {
+            "invoice_item_details": {"invoice_item": item["id"], "proration": False,
+                                     "proration_details": {"credited_items": None}, "subscription": None},
+            "subscription_item_details": None,
+            "type": "invoice_item_details",
+        },
+        "period": item["period"],
+        "pretax_credit_amounts": [],
+        "pricing": item["pricing"],
+        "quantity": item["quantity"],
+        "quantity_decimal": item["quantity_decimal"],
+        "subscription": None,
+        "subtotal": item["amount"],
+        "taxes": [],
+    }
+
+
+def render(tx: Tx, invoice: Obj) -> Obj:
+    """The invoice as the API returns it, with its first lines embedded."""
+    url = f"/v1/invoices/{invoice['id']}/lines"
+    items, has_more = tx.page("invoiceitem", filters={"invoice": invoice["id"]},
+                              limit=EMBEDDED_LINES, newest_first=False)
+    out = public(invoice)
+    out.pop("days_until_due", None)
+    total_count = tx.count("invoiceitem", invoice=invoice["id"]) if has_more else len(items)
+    out["lines"] = {"object": "list", "data": [line_of(i) for i in items], "has_more": has_more,
+                    "total_count": total_count, "url": url}
+    return out
+
+
+def retrieve(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
+    return render(tx, require(tx, "invoice", invoice_id))
+
+
+def list_lines(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    require(tx, "invoice", invoice_id)
+    # Cursors name line ids; map them to their invoice items.
+    mapped = dict(params)
+    for cursor in ("starting_after", "ending_before"):
+        if cursor in params:
+            mapped[cursor] = _item_for_line(tx, invoice_id, params[cursor], cursor)
+    page = list_page(tx, "invoiceitem", f"/v1/invoices/{invoice_id}/lines", mapped,
+                     filters={"invoice": invoice_id}, newest_first=False, render=line_of)
+    return page
+
+
+def _item_for_line(tx: Tx, invoice_id: str, line_id: str, param: str) -> str:
+    for item in tx.all("invoiceitem", invoice=invoice_id):
+        if item["_line_id"] == line_id or item["id"] == line_id:
+            return item["id"]
+    raise InvalidRequest(f"No such line item: '{line_id}'", code="resource_missing", param=param)
+
+
+def list_invoices(ctx: Context, tx: Tx, params: Params) -> Obj:
+    filters = {k: params[k] for k in ("customer", "status", "collection_method") if k in params}
+    return list_page(tx, "invoice", "/v1/invoices", params, filters=filters,
+                     render=lambda inv: render(tx, inv))
+
+
+def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    before = require(tx, "invoice", invoice_id)
+    status = before["status"]
+    if status != "draft":
+        allowed = TERMINAL_EDITABLE if status in ("paid", "void") else FINALIZED_EDITABLE
+        frozen = sorted(set(params) - allowed)
+        if frozen:
+            raise InvoiceNotEditable(
+                f"Finalized invoices can't be updated in this way: {', '.join(frozen)} "
+                f"cannot be changed on a {status} invoice.", param=frozen[0],
+            )
+    invoice = dict(before)
+    for name in DRAFT_FIELDS:
+        if name in params:
+            invoice[name] = None if params[name] == "" else params[name]
+    if invoice["collection_method"] == "charge_automatically":
+        if "days_until_due" in params or "due_date" in params:
+            raise InvalidRequest(
+                "days_until_due and due_date are only valid for invoices with "
+                "collection_method=send_invoice.", param="days_until_due",
+            )
+        invoice["days_until_due"] = None
+        invoice["due_date"] = None
+    elif "days_until_due" in params and "due_date" not in params:
+        invoice["due_date"] = invoice["created"] + params["days_until_due"] * DAY
+    elif invoice.get("days_until_due") is None and invoice.get("due_date") is None:
+        raise InvalidRequest(
+            "Invoices with collection_method=send_invoice require days_until_due or due_date.",
+            code="parameter_missing", param="days_until_due",
+        )
+    invoice["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
+    previous = events.changed(public(before), public(invoice))
+    previous.pop("days_until_due", None)
+    if invoice != before:
+        _save(tx, invoice)
+    if previous:
+        events.record(ctx, tx, "invoice.updated", render(tx, invoice), previous=previous)
+    return render(tx, invoice)
+
+
+def delete(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    if invoice["status"] != "draft":
+        raise InvalidRequest(
+            "You can only delete draft invoices. This invoice is " f"{invoice['status']}.",
+            param="id",
+        )
+    rendered = render(tx, invoice)
+    for item in tx.all("invoiceitem", invoice=invoice_id):
+        tx.delete(item["id"])
+    tx.delete(invoice_id)
+    events.record(ctx, tx, "invoice.deleted", rendered)
+    return {"id": invoice_id, "object": "invoice", "deleted": True}

@@ -1,0 +1,130 @@
+"""Invoice lifecycle: finalize, send, void, mark uncollectible, pay."""
+
+from __future__ import annotations
+
+from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.models import customers, events
+from reconciler.sandbox.models.base import Context, Obj, Params, public, require
+from reconciler.sandbox.models.invoices import _save, render
+from reconciler.sandbox.store import Tx
+
+DAY = 86_400
+
+
+def _require_status(invoice: Obj, allowed: tuple[str, ...], action: str) -> None:
+    if invoice["status"] not in allowed:
+        raise InvalidRequest(
+            f"You can only {action} {' or '.join(allowed)} invoices. This invoice "
+            f"({invoice['id']}) is {invoice['status']}.", param="invoice",
+        )
+
+
+def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    if invoice["status"] != "draft":
+        raise InvalidRequest(
+            "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
+            param="invoice",
+        )
+    now = ctx.now()
+    if "auto_advance" in params:
+        invoice["auto_advance"] = params["auto_advance"]
+    if invoice["number"] is None:
+        prefix, sequence = customers.bump_sequence(tx, invoice["customer"])
+        invoice["number"] = f"{prefix}-{sequence:04d}"
+    secret = invoice["id"].split("_", 1)[1]
+    invoice["hosted_invoice_url"] = f"https://invoice.stripe.com/i/acct_sandbox/test_{secret}"
+    invoice["invoice_pdf"] = f"https://pay.stripe.com/invoice/acct_sandbox/test_{secret}/pdf"
+    if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
+        invoice["due_date"] = invoice["created"] + invoice["days_until_due"] * DAY
+    invoice["effective_at"] = now
+    invoice["ending_balance"] = 0
+    invoice["status"] = "open"
+    invoice["status_transitions"] = dict(invoice["status_transitions"], finalized_at=now)
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.finalized", render(tx, invoice))
+    if invoice["amount_due"] == 0:
+        # Stripe marks a zero-amount invoice paid as soon as it is finalized.
+        _mark_paid(ctx, tx, invoice, off_stripe=False)
+    return render(tx, invoice)
+
+
+def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    if invoice["collection_method"] != "send_invoice":
+        raise InvalidRequest(
+            "You can only manually send an invoice if its collection method is 'send_invoice'.",
+            param="invoice",
+        )
+    _require_status(invoice, ("open",), "send")
+    # Each call emails the customer again: every one records its own event.
+    events.record(ctx, tx, "invoice.sent", render(tx, invoice))
+    return render(tx, invoice)
+
+
+def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    _require_status(invoice, ("open", "uncollectible"), "void")
+    before = public(invoice)
+    invoice["status"] = "void"
+    invoice["status_transitions"] = dict(invoice["status_transitions"], voided_at=ctx.now())
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.voided", render(tx, invoice),
+                  previous=events.changed(before, public(invoice)))
+    return render(tx, invoice)
+
+
+def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    _require_status(invoice, ("open",), "mark as uncollectible")
+    before = public(invoice)
+    invoice["status"] = "uncollectible"
+    invoice["status_transitions"] = dict(invoice["status_transitions"], marked_uncollectible_at=ctx.now())
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.marked_uncollectible", render(tx, invoice),
+                  previous=events.changed(before, public(invoice)))
+    return render(tx, invoice)
+
+
+def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
+    invoice = require(tx, "invoice", invoice_id)
+    _require_status(invoice, ("open", "uncollectible"), "pay")
+    if not params.get("paid_out_of_band"):
+        raise InvalidRequest(
+            "This customer has no attached payment source or default payment method. "
+            "Pass paid_out_of_band=true to record a payment made outside Stripe.",
+            param="paid_out_of_band",
+        )
+    _mark_paid(ctx, tx, invoice, off_stripe=True)
+    return render(tx, invoice)
+
+
+def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> None:
+    """Move to paid, the whole amount due collected (outside Stripe or not)."""
+    before = public(invoice)
+    invoice["status"] = "paid"
+    invoice["amount_paid"] = invoice["amount_due"]
+    if off_stripe:
+        invoice["amount_paid_off_stripe"] = invoice["amount_due"]
+    invoice["amount_remaining"] = 0
+    invoice["status_transitions"] = dict(invoice["status_transitions"], paid_at=ctx.now())
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.paid", render(tx, invoice),
+                  previous=events.changed(before, public(invoice)))
+
+
+def customer_paid(ctx: Context, tx: Tx, invoice: Obj) -> None:
+    """A successful customer payment of the whole amount due."""
+    invoice["attempted"] = True
+    invoice["attempt_count"] += 1
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.payment_succeeded", render(tx, dict(invoice, status="paid",
+                  amount_paid=invoice["amount_due"], amount_remaining=0)))
+    _mark_paid(ctx, tx, invoice, off_stripe=False)
+
+
+def payment_failed(ctx: Context, tx: Tx, invoice: Obj) -> None:
+    invoice["attempted"] = True
+    invoice["attempt_count"] += 1
+    _save(tx, invoice)
+    events.record(ctx, tx, "invoice.payment_failed", render(tx, invoice))

@@ -1,0 +1,291 @@
+"""Route handlers: typed params in, models called, API objects (with expand) out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.models import (
+    catalog,
+    customers,
+    events,
+    invoiceitems,
+    invoices,
+    lifecycle,
+    webhooks,
+)
+from reconciler.sandbox.models.base import Context, Obj, Params, public
+from reconciler.sandbox.store import Tx
+
+Handler = Callable[[Context, Tx, list[str], Params], Obj]
+
+# Params a handler implements beyond what its model reads: anything else the
+# SDK allows is refused rather than silently ignored (a lax emulator hides bugs).
+SUPPORTED: dict[str, frozenset[str]] = {}
+
+
+def _supports(*names: str) -> Callable[[Handler], Handler]:
+    def register(fn: Handler) -> Handler:
+        SUPPORTED[fn.__name__] = frozenset(names) | {"expand"}
+        return fn
+
+    return register
+
+
+_LIST = ("limit", "starting_after", "ending_before", "created")
+
+
+@_supports("id", "name", "description", "active", "metadata", "statement_descriptor", "unit_label",
+           "url", "shippable", "images", "tax_code")
+def create_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.create_product(ctx, tx, params)
+
+
+@_supports()
+def retrieve_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.retrieve_product(ctx, tx, ids[0])
+
+
+@_supports("name", "description", "active", "metadata", "statement_descriptor", "unit_label",
+           "url", "shippable", "images", "tax_code", "default_price")
+def update_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.update_product(ctx, tx, ids[0], params)
+
+
+@_supports()
+def delete_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.delete_product(ctx, tx, ids[0])
+
+
+@_supports(*_LIST, "active", "ids")
+def list_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.list_products(ctx, tx, params)
+
+
+@_supports("product", "product_data", "unit_amount", "unit_amount_decimal", "currency", "lookup_key",
+           "transfer_lookup_key", "nickname", "active", "metadata", "tax_behavior", "recurring")
+def create_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.create_price(ctx, tx, params)
+
+
+@_supports()
+def retrieve_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.retrieve_price(ctx, tx, ids[0])
+
+
+@_supports("active", "nickname", "metadata", "lookup_key", "transfer_lookup_key", "tax_behavior")
+def update_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return catalog.update_price(ctx, tx, ids[0], params)
+
+
+@_supports(*_LIST, "product", "active", "lookup_keys", "currency", "type")
+def list_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    if params.get("type", "one_time") != "one_time":
+        return {"object": "list", "data": [], "has_more": False, "url": "/v1/prices"}
+    return catalog.list_prices(ctx, tx, params)
+
+
+_CUSTOMER_FIELDS = ("name", "email", "description", "phone", "metadata", "preferred_locales",
+                    "tax_exempt", "invoice_prefix", "invoice_settings", "address", "shipping")
+
+
+@_supports(*_CUSTOMER_FIELDS, "balance")
+def create_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return customers.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return customers.retrieve(ctx, tx, ids[0])
+
+
+@_supports(*_CUSTOMER_FIELDS)
+def update_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return customers.update(ctx, tx, ids[0], params)
+
+
+@_supports()
+def delete_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return customers.delete(ctx, tx, ids[0])
+
+
+@_supports(*_LIST, "email")
+def list_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return customers.list_customers(ctx, tx, params)
+
+
+_INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
+                   "default_payment_method", "description", "due_date", "footer", "metadata",
+                   "statement_descriptor", "rendering", "number")
+
+
+@_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior")
+def create_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.retrieve(ctx, tx, ids[0])
+
+
+@_supports(*_INVOICE_FIELDS, "default_source", "payment_settings")
+def update_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.update(ctx, tx, ids[0], params)
+
+
+@_supports()
+def delete_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.delete(ctx, tx, ids[0])
+
+
+@_supports(*_LIST, "customer", "status", "collection_method")
+def list_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.list_invoices(ctx, tx, params)
+
+
+@_supports("auto_advance")
+def finalize_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return lifecycle.finalize(ctx, tx, ids[0], params)
+
+
+@_supports()
+def send_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return lifecycle.send(ctx, tx, ids[0], params)
+
+
+@_supports()
+def void_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return lifecycle.void(ctx, tx, ids[0], params)
+
+
+@_supports()
+def mark_uncollectible_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return lifecycle.mark_uncollectible(ctx, tx, ids[0], params)
+
+
+@_supports("paid_out_of_band")
+def pay_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return lifecycle.pay(ctx, tx, ids[0], params)
+
+
+@_supports("limit", "starting_after", "ending_before")
+def list_invoice_lines(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoices.list_lines(ctx, tx, ids[0], params)
+
+
+_ITEM_FIELDS = ("amount", "description", "discountable", "metadata", "period", "pricing", "quantity",
+                "price_data")
+
+
+@_supports(*_ITEM_FIELDS, "customer", "currency", "invoice")
+def create_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoiceitems.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoiceitems.retrieve(ctx, tx, ids[0])
+
+
+@_supports(*_ITEM_FIELDS)
+def update_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoiceitems.update(ctx, tx, ids[0], params)
+
+
+@_supports()
+def delete_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoiceitems.delete(ctx, tx, ids[0])
+
+
+@_supports(*_LIST, "customer", "invoice", "pending")
+def list_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoiceitems.list_items(ctx, tx, params)
+
+
+@_supports(*_LIST, "type", "types")
+def list_event(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return events.list_events(ctx, tx, params)
+
+
+@_supports()
+def retrieve_event(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return events.retrieve(ctx, tx, ids[0])
+
+
+@_supports("url", "enabled_events", "description", "metadata", "api_version")
+def create_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    webhooks.validate_url(params["url"])
+    return webhooks.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return webhooks.retrieve(ctx, tx, ids[0])
+
+
+@_supports("url", "enabled_events", "description", "metadata", "disabled")
+def update_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return webhooks.update(ctx, tx, ids[0], params)
+
+
+@_supports()
+def delete_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return webhooks.delete(ctx, tx, ids[0])
+
+
+@_supports(*_LIST)
+def list_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return webhooks.list_endpoints(ctx, tx, params)
+
+
+def check_supported(handler_name: str, params: Params) -> None:
+    for name in params:
+        if name not in SUPPORTED[handler_name]:
+            raise InvalidRequest(
+                f"The sandbox does not emulate the parameter '{name}' on this endpoint.",
+                code="parameter_unsupported_by_sandbox", param=name,
+            )
+
+
+def dispatch(ctx: Context, tx: Tx, handler_name: str, ids: list[str], params: Params) -> Obj:
+    handler: Handler = globals()[handler_name]
+    result = handler(ctx, tx, ids, params)
+    for path in params.get("expand", []):
+        result = _expand(tx, result, path.split("."), path)
+    return result
+
+
+def _lookup(tx: Tx, object_id: str) -> Obj | None:
+    kinds = {"cus": "customer", "prod": "product", "price": "price", "in": "invoice", "ii": "invoiceitem"}
+    kind = kinds.get(object_id.split("_", 1)[0])
+    if kind is None:
+        return None
+    found = tx.get(kind, object_id)
+    if found is None:
+        return None
+    body, deleted = found
+    if deleted:
+        return {"id": object_id, "object": kind, "deleted": True}
+    return invoices.render(tx, body) if kind == "invoice" else public(body)
+
+
+def _expand(tx: Tx, obj: Any, path: list[str], full: str) -> Any:
+    if not isinstance(obj, dict):
+        return obj
+    head, rest = path[0], path[1:]
+    if head not in obj:
+        raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
+    value = obj[head]
+    if head == "data" and isinstance(value, list):
+        obj = dict(obj, data=[_expand(tx, v, rest, full) if rest else v for v in value])
+        return obj
+    if rest:
+        return dict(obj, **{head: _expand(tx, value, rest, full)})
+    if isinstance(value, str):
+        expanded = _lookup(tx, value)
+        if expanded is None:
+            raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
+        return dict(obj, **{head: expanded})
+    return obj

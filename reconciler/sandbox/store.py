@@ -1,0 +1,254 @@
+"""SQLite persistence: one row per object (JSON body plus indexed columns).
+
+One connection guarded by a re-entrant lock: SQLite admits one writer at a
+time anyway, and holding the lock for a whole transaction makes every
+read-modify-write of the models atomic (item counts, totals, idempotency).
+A file database runs in WAL mode, so an acknowledged write survives a kill.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# Columns the models filter or sort by; everything else lives in the JSON body.
+INDEXED = (
+    "customer",
+    "invoice",
+    "product",
+    "status",
+    "email",
+    "active",
+    "lookup_key",
+    "collection_method",
+    "type",
+)
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS objects (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    {", ".join(f"{c} TEXT" for c in INDEXED)},
+    body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS objects_kind_seq ON objects(kind, seq);
+-- Partial indexes: an insert only maintains the indexes of columns it sets.
+CREATE INDEX IF NOT EXISTS objects_customer ON objects(kind, customer, seq) WHERE customer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_invoice ON objects(kind, invoice, seq) WHERE invoice IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_product ON objects(kind, product, seq) WHERE product IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_status ON objects(kind, status, seq) WHERE status IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_email ON objects(kind, email, seq) WHERE email IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_lookup ON objects(kind, lookup_key) WHERE lookup_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_type ON objects(kind, type, seq) WHERE type IS NOT NULL;
+CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS idempotency (
+    key TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    created INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id TEXT NOT NULL,
+    endpoint_id TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending',
+    last_status INTEGER
+);
+CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
+"""
+
+
+class Store:
+    """The sandbox's database. Use `transaction()` for every read and write."""
+
+    def __init__(self, path: str | None = None) -> None:
+        self.path = path
+        self._lock = threading.RLock()
+        self._depth = 0
+        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+        self._conn = sqlite3.connect(
+            path or ":memory:", check_same_thread=False, isolation_level=None
+        )
+        if path:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        # Counters (ids, seq) live in memory and are written once per commit.
+        self.counters: dict[str, int] = dict(self._conn.execute("SELECT name, value FROM counters"))
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Tx]:
+        """One atomic unit of work; nested calls join the outer transaction."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield Tx(self._conn, self.counters)
+                finally:
+                    self._depth -= 1
+                return
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            before = dict(self.counters)
+            try:
+                yield Tx(self._conn, self.counters)
+                changed = [(k, v) for k, v in self.counters.items() if before.get(k) != v]
+                if changed:
+                    self._conn.executemany(
+                        "INSERT INTO counters(name, value) VALUES (?, ?) "
+                        "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                        changed,
+                    )
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                self.counters.clear()
+                self.counters.update(before)
+                raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
+
+    def wipe(self) -> None:
+        with self.transaction() as tx:
+            for table in ("objects", "counters", "idempotency", "deliveries"):
+                tx.conn.execute(f"DELETE FROM {table}")
+            self.counters.clear()
+
+
+class Tx:
+    """Typed helpers over the connection, valid inside one transaction."""
+
+    def __init__(self, conn: sqlite3.Connection, counters: dict[str, int]) -> None:
+        self.conn = conn
+        self._counters = counters
+
+    def next_counter(self, name: str) -> int:
+        value = self._counters.get(name, 0) + 1
+        self._counters[name] = value
+        return value
+
+    def insert(self, kind: str, obj: dict[str, Any], **columns: Any) -> None:
+        seq = self.next_counter("seq")
+        names = ["id", "kind", "seq", "created", "body", *columns]
+        values = [obj["id"], kind, seq, obj.get("created", 0), json.dumps(obj), *columns.values()]
+        self.conn.execute(
+            f"INSERT INTO objects({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            [_column(v) for v in values],
+        )
+
+    def update(self, obj: dict[str, Any], **columns: Any) -> None:
+        sets = ["body = ?", *(f"{c} = ?" for c in columns)]
+        self.conn.execute(
+            f"UPDATE objects SET {', '.join(sets)} WHERE id = ?",
+            [json.dumps(obj), *(_column(v) for v in columns.values()), obj["id"]],
+        )
+
+    def mark_deleted(self, object_id: str) -> None:
+        self.conn.execute("UPDATE objects SET deleted = 1 WHERE id = ?", (object_id,))
+
+    def delete(self, object_id: str) -> None:
+        self.conn.execute("DELETE FROM objects WHERE id = ?", (object_id,))
+
+    def get(self, kind: str, object_id: str) -> tuple[dict[str, Any], bool] | None:
+        """(body, deleted) of one object, or None."""
+        row = self.conn.execute(
+            "SELECT body, deleted FROM objects WHERE kind = ? AND id = ?", (kind, object_id)
+        ).fetchone()
+        if row is None:
+            return None
+        return json.loads(row[0]), bool(row[1])
+
+    def seq_of(self, kind: str, object_id: str) -> int | None:
+        row = self.conn.execute(
+            "SELECT seq FROM objects WHERE kind = ? AND id = ?", (kind, object_id)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def count(self, kind: str, **filters: Any) -> int:
+        where, args = _where(kind, filters)
+        return int(self.conn.execute(f"SELECT COUNT(*) FROM objects WHERE {where}", args).fetchone()[0])
+
+    def page(
+        self,
+        kind: str,
+        *,
+        filters: dict[str, Any],
+        limit: int,
+        after_seq: int | None = None,
+        before_seq: int | None = None,
+        newest_first: bool = True,
+        created: dict[str, int] | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """One page of a list: (objects, has_more). Cursors are object seqs."""
+        where, args = _where(kind, filters)
+        for op, value in (created or {}).items():
+            where += f" AND created {_CREATED_OPS[op]} ?"
+            args.append(value)
+        # "after" means further along the listing order; "before" the reverse.
+        forward = before_seq is None
+        if after_seq is not None:
+            where += " AND seq < ?" if newest_first else " AND seq > ?"
+            args.append(after_seq)
+        if before_seq is not None:
+            where += " AND seq > ?" if newest_first else " AND seq < ?"
+            args.append(before_seq)
+        descending = newest_first == forward
+        rows = self.conn.execute(
+            f"SELECT body FROM objects WHERE {where} ORDER BY seq {'DESC' if descending else 'ASC'} "
+            "LIMIT ?",
+            [*args, limit + 1],
+        ).fetchall()
+        has_more = len(rows) > limit
+        objects = [json.loads(r[0]) for r in rows[:limit]]
+        if not forward:
+            objects.reverse()
+        return objects, has_more
+
+    def all(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
+        """Every matching object, oldest first."""
+        where, args = _where(kind, filters)
+        rows = self.conn.execute(
+            f"SELECT body FROM objects WHERE {where} ORDER BY seq ASC", args
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+
+_CREATED_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
+
+
+def _column(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return value
+
+
+def _where(kind: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
+    clauses = ["kind = ?", "deleted = 0"]
+    args: list[Any] = [kind]
+    for column, value in filters.items():
+        if column not in INDEXED:
+            raise ValueError(f"not an indexed column: {column}")
+        if value is None:
+            clauses.append(f"{column} IS NULL")
+        elif isinstance(value, (list, tuple)):
+            clauses.append(f"{column} IN ({', '.join('?' * len(value))})")
+            args.extend(_column(v) for v in value)
+        else:
+            clauses.append(f"{column} = ?")
+            args.append(_column(value))
+    return " AND ".join(clauses), args
