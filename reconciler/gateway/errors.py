@@ -1,0 +1,154 @@
+"""Errors of the Stripe gateway: one class per way a call can fail.
+
+Each error builds its own one-line message and says whether the applier may
+retry the call (`retryable`). Messages never contain the API key: they are
+built from Stripe's structured fields, and `scrub` removes anything that looks
+like a key as a last line of defence.
+"""
+
+from __future__ import annotations
+
+import re
+
+from reconciler.errors import ReconcilerError
+
+# sk_/rk_/pk_ keys and webhook secrets, test or live, with any suffix.
+_SECRET_PATTERN = re.compile(r"\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9_*]+|\bwhsec_[A-Za-z0-9]+")
+
+
+_MAX_MESSAGE = 300
+
+
+def scrub(text: str, *secrets: str | None) -> str:
+    """`text` with the given secrets and anything shaped like a Stripe key replaced."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "[redacted]")
+    return _SECRET_PATTERN.sub("[redacted]", text)
+
+
+def one_line(text: str) -> str:
+    """Whitespace collapsed and cut: an HTML error page from a proxy stays one short line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= _MAX_MESSAGE else flat[: _MAX_MESSAGE - 1] + "…"
+
+
+class GatewayError(ReconcilerError):
+    """A Stripe call failed."""
+
+    retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        http_status: int | None = None,
+        code: str | None = None,
+        retryable: bool | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(one_line(scrub(message)))
+        self.http_status = http_status
+        self.code = code
+        self.request_id = request_id
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class AuthenticationFailed(GatewayError):
+    """401: the key is wrong, expired or revoked."""
+
+    def __init__(self, *, request_id: str | None = None) -> None:
+        super().__init__(
+            "authentication failed: the API key was rejected (401)",
+            http_status=401,
+            request_id=request_id,
+        )
+
+
+class PermissionDenied(GatewayError):
+    """403: a restricted key lacks a permission."""
+
+    def __init__(self, detail: str, *, request_id: str | None = None) -> None:
+        super().__init__(
+            f"permission denied (403): {detail or 'the API key may not perform this request'}",
+            http_status=403,
+            request_id=request_id,
+        )
+
+
+class NetworkFailure(GatewayError):
+    """No HTTP answer: connection refused, reset, timed out."""
+
+    retryable = True
+
+    def __init__(self, host: str, detail: str, *, retryable: bool = True) -> None:
+        super().__init__(f"network failure talking to {host}: {detail}", retryable=retryable)
+        self.host = host
+
+
+class RateLimited(GatewayError):
+    """429: too many requests."""
+
+    retryable = True
+
+    def __init__(self, *, retryable: bool = True, request_id: str | None = None) -> None:
+        super().__init__(
+            "rate limited by Stripe (429): too many requests",
+            http_status=429,
+            code="rate_limit",
+            retryable=retryable,
+            request_id=request_id,
+        )
+
+
+class ServerError(GatewayError):
+    """5xx (or an unreadable answer): Stripe's side failed."""
+
+    retryable = True
+
+    def __init__(
+        self, http_status: int | None, detail: str, *, retryable: bool = True, request_id: str | None = None
+    ) -> None:
+        status = f" ({http_status})" if http_status else ""
+        super().__init__(
+            f"Stripe server error{status}: {detail or 'no detail'}",
+            http_status=http_status,
+            retryable=retryable,
+            request_id=request_id,
+        )
+
+
+class InvalidRequest(GatewayError):
+    """400/402/404/409: Stripe refused the request itself; retrying will not help."""
+
+    def __init__(
+        self,
+        http_status: int | None,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        retryable: bool = False,
+        request_id: str | None = None,
+    ) -> None:
+        parts = [f"Stripe rejected the request ({http_status or '?'}"]
+        parts.append(f", {code})" if code else ")")
+        text = "".join(parts) + f": {message or 'no message'}"
+        if param:
+            text += f" [param: {param}]"
+        super().__init__(text, http_status=http_status, code=code, retryable=retryable, request_id=request_id)
+        self.param = param
+        self.stripe_message = message
+
+
+class IdempotencyConflict(GatewayError):
+    """The idempotency key was used before with other parameters."""
+
+    def __init__(self, message: str, *, http_status: int | None = 400, request_id: str | None = None) -> None:
+        super().__init__(
+            f"idempotency key reused with different parameters: {message or 'no detail'}",
+            http_status=http_status,
+            code="idempotency_error",
+            request_id=request_id,
+        )

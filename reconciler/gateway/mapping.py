@@ -1,0 +1,147 @@
+"""Stripe JSON objects (API 2026-10-28.endive) → live records.
+
+Pure functions over the decoded JSON; no requests. Only the user part of
+metadata is kept (ownership.user_metadata); ownership keys become `key`,
+`send_marker` and item keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from reconciler import ownership
+from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+
+Obj = Mapping[str, Any]
+_DAY = 86_400
+
+
+def owner_key(obj: Obj) -> str | None:
+    """The spec key of a managed object, None for an object the tool does not own."""
+    value = _metadata(obj).get(ownership.OWNER_KEY)
+    return value if value else None
+
+
+def _metadata(obj: Obj) -> dict[str, str]:
+    raw = obj.get("metadata") or {}
+    return {str(k): str(v) for k, v in raw.items()}
+
+
+def _id_of(value: Any) -> str | None:
+    """An id, whether the field came expanded (an object) or not (a string)."""
+    if isinstance(value, Mapping):
+        found = value.get("id")
+        return str(found) if found else None
+    return str(value) if value else None
+
+
+def product(obj: Obj, key: str) -> LiveProduct:
+    return LiveProduct(
+        id=obj["id"],
+        key=key,
+        name=obj.get("name") or "",
+        description=obj.get("description"),
+        active=bool(obj.get("active", True)),
+        unit_label=obj.get("unit_label"),
+        metadata=ownership.user_metadata(_metadata(obj)),
+    )
+
+
+def price(obj: Obj, key: str) -> LivePrice:
+    return LivePrice(
+        id=obj["id"],
+        key=key,
+        product_id=_id_of(obj.get("product")) or "",
+        unit_amount=int(obj.get("unit_amount") or 0),
+        currency=str(obj.get("currency") or "").lower(),
+        nickname=obj.get("nickname"),
+        lookup_key=obj.get("lookup_key"),
+        active=bool(obj.get("active", True)),
+        metadata=ownership.user_metadata(_metadata(obj)),
+        created=int(obj.get("created") or 0),
+    )
+
+
+def customer(obj: Obj, key: str) -> LiveCustomer:
+    return LiveCustomer(
+        id=obj["id"],
+        key=key,
+        name=obj.get("name"),
+        email=obj.get("email"),
+        description=obj.get("description"),
+        phone=obj.get("phone"),
+        metadata=ownership.user_metadata(_metadata(obj)),
+    )
+
+
+def item(line: Obj) -> LiveItem:
+    """An invoice line. Its id is the invoice ITEM's (`ii_…`), which update and
+    delete need; in this API version it sits in parent.invoice_item_details."""
+    parent = line.get("parent") or {}
+    details = parent.get("invoice_item_details") or {}
+    item_id = _id_of(details.get("invoice_item")) or line["id"]
+    pricing = line.get("pricing") or {}
+    price_details = pricing.get("price_details") or {}
+    metadata = _metadata(line)
+    quantity = line.get("quantity")
+    return LiveItem(
+        id=item_id,
+        key=metadata.get(ownership.ITEM_KEY, ""),
+        price_id=_id_of(price_details.get("price")),
+        quantity=int(quantity) if quantity is not None else 1,
+        amount=int(line.get("amount") or 0),
+        currency=str(line.get("currency") or "").lower(),
+        description=line.get("description"),
+        metadata=ownership.user_metadata(metadata),
+    )
+
+
+def days_until_due(obj: Obj) -> int | None:
+    """The invoice's payment term in days.
+
+    Invoice objects of this API version carry `due_date`, not `days_until_due`
+    (take the latter when an emulator or older version sends it). The term
+    runs from creation (the SDK's docstring) or, where due dates are set at
+    finalization, from then: whichever gives a whole number of days.
+    """
+    explicit = obj.get("days_until_due")
+    if explicit is not None:
+        return int(explicit)
+    due = obj.get("due_date")
+    if due is None or obj.get("collection_method") != "send_invoice":
+        return None
+    starts = [int(obj.get("created") or 0)]
+    finalized = (obj.get("status_transitions") or {}).get("finalized_at")
+    if finalized:
+        starts.append(int(finalized))
+    best = min(starts, key=lambda start: _off_whole_day(int(due) - start))
+    return max(0, round((int(due) - best) / _DAY))
+
+
+def _off_whole_day(seconds: int) -> int:
+    rest = seconds % _DAY
+    return min(rest, _DAY - rest)
+
+
+def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
+    metadata = _metadata(obj)
+    return LiveInvoice(
+        id=obj["id"],
+        key=key,
+        customer_id=_id_of(obj.get("customer")) or "",
+        status=str(obj.get("status") or ""),
+        collection_method=str(obj.get("collection_method") or ""),
+        days_until_due=days_until_due(obj),
+        currency=str(obj.get("currency") or "").lower(),
+        description=obj.get("description"),
+        footer=obj.get("footer"),
+        metadata=ownership.user_metadata(metadata),
+        number=obj.get("number"),
+        total=int(obj.get("total") or 0),
+        amount_paid=int(obj.get("amount_paid") or 0),
+        amount_remaining=int(obj.get("amount_remaining") or 0),
+        send_marker=metadata.get(ownership.SEND_KEY) or None,
+        items=tuple(item(line) for line in lines),
+        created=int(obj.get("created") or 0),
+    )

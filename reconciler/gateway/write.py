@@ -1,0 +1,227 @@
+"""Every Stripe write the applier sends, as one table.
+
+`request_for(write, target_id, params)` is a pure function giving the exact
+(method, path, params) of a write; `apply --dry-run` prints it and the real
+call (`send`) sends it, so the two cannot disagree. Each write carries a
+required idempotency key. Params are plain dicts with ids already resolved;
+None values are not sent (to clear a field, pass "").
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from reconciler.gateway import mapping
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.errors import InvalidRequest
+from reconciler.live.records import LiveInvoice
+
+log = logging.getLogger(__name__)
+
+Write = Literal[
+    "create_product", "update_product",
+    "create_price", "update_price",
+    "create_customer", "update_customer", "delete_customer",
+    "create_invoice", "update_invoice", "delete_invoice",
+    "create_item", "update_item", "delete_item",
+    "finalize_invoice", "send_invoice", "pay_invoice", "void_invoice", "mark_uncollectible",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: Literal["POST", "DELETE"]
+    path: str  # "{id}" is the target object's id
+    # Params every such call carries, whatever the caller passes: managed
+    # invoices never let Stripe's timer advance them; pay is always out of band.
+    fixed: dict[str, Any] = field(default_factory=dict)
+
+
+ROUTES: dict[str, _Route] = {
+    "create_product": _Route("POST", "/v1/products"),
+    "update_product": _Route("POST", "/v1/products/{id}"),
+    "create_price": _Route("POST", "/v1/prices"),
+    "update_price": _Route("POST", "/v1/prices/{id}"),
+    "create_customer": _Route("POST", "/v1/customers"),
+    "update_customer": _Route("POST", "/v1/customers/{id}"),
+    "delete_customer": _Route("DELETE", "/v1/customers/{id}"),
+    "create_invoice": _Route("POST", "/v1/invoices", {"auto_advance": False}),
+    "update_invoice": _Route("POST", "/v1/invoices/{id}"),
+    "delete_invoice": _Route("DELETE", "/v1/invoices/{id}"),
+    "create_item": _Route("POST", "/v1/invoiceitems"),
+    "update_item": _Route("POST", "/v1/invoiceitems/{id}"),
+    "delete_item": _Route("DELETE", "/v1/invoiceitems/{id}"),
+    "finalize_invoice": _Route("POST", "/v1/invoices/{id}/finalize", {"auto_advance": False}),
+    "send_invoice": _Route("POST", "/v1/invoices/{id}/send"),
+    "pay_invoice": _Route("POST", "/v1/invoices/{id}/pay", {"paid_out_of_band": True}),
+    "void_invoice": _Route("POST", "/v1/invoices/{id}/void"),
+    "mark_uncollectible": _Route("POST", "/v1/invoices/{id}/mark_uncollectible"),
+}
+
+
+class UnknownWrite(InvalidRequest):
+    def __init__(self, write: str) -> None:
+        super().__init__(None, f"no such write: {write!r}")
+
+
+class MissingTarget(InvalidRequest):
+    def __init__(self, write: str) -> None:
+        super().__init__(None, f"{write} needs the id of the object it acts on")
+
+
+def request_for(
+    write: Write | str, target_id: str | None, params: dict[str, Any] | None = None
+) -> tuple[str, str, dict[str, Any]]:
+    """(method, path, params) of one write, without sending it."""
+    route = ROUTES.get(write)
+    if route is None:
+        raise UnknownWrite(write)
+    path = route.path
+    if "{id}" in path:
+        if not target_id:
+            raise MissingTarget(write)
+        path = path.replace("{id}", target_id)
+    return route.method, path, {**(params or {}), **route.fixed}
+
+
+@dataclass(frozen=True)
+class WriteResult:
+    """What a write returned: the object's id and, for invoices, its status."""
+
+    id: str
+    status: str | None = None
+    deleted: bool = False
+    # The decoded answer, for callers that need another field (e.g. `number`).
+    data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def send(
+    gateway: StripeGateway,
+    write: Write | str,
+    target_id: str | None,
+    params: dict[str, Any] | None = None,
+    *,
+    idempotency_key: str,
+) -> WriteResult:
+    """Send one write. A delete of an object already gone (a retry after a lost
+    answer, or a re-run) counts as done rather than failing the apply."""
+    method, path, body = request_for(write, target_id, params)
+    try:
+        data = gateway.request(method, path, body, idempotency_key=idempotency_key)
+    except InvalidRequest as exc:
+        if method == "DELETE" and exc.http_status == 404 and exc.code == "resource_missing" and target_id:
+            log.info("%s %s: already gone", write, target_id)
+            return WriteResult(id=target_id, deleted=True)
+        raise
+    return WriteResult(
+        id=str(data.get("id") or target_id or ""),
+        status=data.get("status"),
+        deleted=bool(data.get("deleted", False)),
+        data=data,
+    )
+
+
+# One function per write, for callers that prefer names to the table.
+def create_product(gateway: StripeGateway, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "create_product", None, params, idempotency_key=idempotency_key)
+
+
+def update_product(
+    gateway: StripeGateway, product_id: str, params: dict[str, Any], *, idempotency_key: str
+) -> WriteResult:
+    return send(gateway, "update_product", product_id, params, idempotency_key=idempotency_key)
+
+
+def create_price(gateway: StripeGateway, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "create_price", None, params, idempotency_key=idempotency_key)
+
+
+def update_price(
+    gateway: StripeGateway, price_id: str, params: dict[str, Any], *, idempotency_key: str
+) -> WriteResult:
+    return send(gateway, "update_price", price_id, params, idempotency_key=idempotency_key)
+
+
+def create_customer(gateway: StripeGateway, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "create_customer", None, params, idempotency_key=idempotency_key)
+
+
+def update_customer(
+    gateway: StripeGateway, customer_id: str, params: dict[str, Any], *, idempotency_key: str
+) -> WriteResult:
+    return send(gateway, "update_customer", customer_id, params, idempotency_key=idempotency_key)
+
+
+def delete_customer(gateway: StripeGateway, customer_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "delete_customer", customer_id, None, idempotency_key=idempotency_key)
+
+
+def create_invoice(gateway: StripeGateway, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "create_invoice", None, params, idempotency_key=idempotency_key)
+
+
+def update_invoice(
+    gateway: StripeGateway, invoice_id: str, params: dict[str, Any], *, idempotency_key: str
+) -> WriteResult:
+    return send(gateway, "update_invoice", invoice_id, params, idempotency_key=idempotency_key)
+
+
+def delete_invoice(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "delete_invoice", invoice_id, None, idempotency_key=idempotency_key)
+
+
+def create_item(gateway: StripeGateway, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "create_item", None, params, idempotency_key=idempotency_key)
+
+
+def update_item(gateway: StripeGateway, item_id: str, params: dict[str, Any], *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "update_item", item_id, params, idempotency_key=idempotency_key)
+
+
+def delete_item(gateway: StripeGateway, item_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "delete_item", item_id, None, idempotency_key=idempotency_key)
+
+
+def finalize_invoice(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "finalize_invoice", invoice_id, None, idempotency_key=idempotency_key)
+
+
+def send_invoice(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "send_invoice", invoice_id, None, idempotency_key=idempotency_key)
+
+
+def pay_invoice(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "pay_invoice", invoice_id, None, idempotency_key=idempotency_key)
+
+
+def void_invoice(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "void_invoice", invoice_id, None, idempotency_key=idempotency_key)
+
+
+def mark_uncollectible(gateway: StripeGateway, invoice_id: str, *, idempotency_key: str) -> WriteResult:
+    return send(gateway, "mark_uncollectible", invoice_id, None, idempotency_key=idempotency_key)
+
+
+# Reads the applier's send guard needs (not part of the planning read path).
+def list_events(
+    gateway: StripeGateway, *, type: str = "invoice.sent", created_gte: int | None = None
+) -> tuple[str, ...]:
+    """Ids of the objects of every event of `type` (newest first, each once)."""
+    params: dict[str, Any] = {"type": type}
+    if created_gte is not None:
+        params["created"] = {"gte": created_gte}
+    seen: dict[str, None] = {}
+    for event in gateway.paginate("/v1/events", params):
+        obj = (event.get("data") or {}).get("object") or {}
+        if obj.get("id"):
+            seen.setdefault(str(obj["id"]), None)
+    return tuple(seen)
+
+
+def get_invoice(gateway: StripeGateway, invoice_id: str) -> LiveInvoice:
+    """One invoice by id (key "" if unmanaged; only its embedded lines)."""
+    obj = gateway.request("GET", f"/v1/invoices/{invoice_id}")
+    embedded = obj.get("lines") or {}
+    return mapping.invoice(obj, mapping.owner_key(obj) or "", list(embedded.get("data") or []))
