@@ -1,0 +1,117 @@
+"""The apply workflow: specs + live state -> plan (fresh or saved) -> confirm -> execute.
+
+Glue between the parts, kept out of cli.py so the command stays thin and out
+of the applier so that engine knows nothing about files or prompts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from reconciler.errors import ReconcilerError
+
+MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
+
+
+class StalePlan(ReconcilerError):
+    def __init__(self) -> None:
+        super().__init__("stale plan: live state changed since the plan was made; run plan again")
+
+
+class PlanForOtherSpecs(ReconcilerError):
+    def __init__(self, plan_file: str) -> None:
+        super().__init__(f"{plan_file}: plan was made for other specs; run plan again on these specs")
+
+
+class PlanFileUnreadable(ReconcilerError):
+    def __init__(self, plan_file: str, why: str) -> None:
+        super().__init__(f"{plan_file}: {why}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplyRequest:
+    spec_paths: list[str]
+    plan_file: str | None = None
+    dry_run: bool = False
+    prune: bool = False
+    parallelism: int = 4
+    max_rps: float = 20.0
+    fail_fast: bool = False
+    result_format: str = "text"
+    color: bool = False
+    tty: bool = False
+
+
+def read_plan_file(plan_file: str) -> Any:
+    """The JSON document in a saved plan file, or one clear error."""
+    path = Path(plan_file)
+    try:
+        if path.stat().st_size > MAX_PLAN_FILE_BYTES:
+            raise PlanFileUnreadable(plan_file, "plan file is larger than 50 MB")
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanFileUnreadable(plan_file, "no such plan file") from None
+    except IsADirectoryError:
+        raise PlanFileUnreadable(plan_file, "is a directory, not a plan file") from None
+    except UnicodeDecodeError:
+        raise PlanFileUnreadable(plan_file, "not a plan file (not UTF-8 text)") from None
+    except OSError as exc:
+        raise PlanFileUnreadable(plan_file, f"cannot read plan file: {exc.strerror}") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise PlanFileUnreadable(plan_file, f"not a plan file (invalid JSON at line {exc.lineno})") from None
+
+
+def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool],
+              echo: Callable[[str], None]) -> bool:
+    """Plan (or load and verify a saved plan), show it, confirm, apply. True when all succeeded."""
+    from reconciler.apply.dry_run import planned_requests, render_requests
+    from reconciler.apply.report import LineReporter, ProgressReporter
+    from reconciler.apply.runner import ApplyOptions, apply_plan
+    from reconciler.gateway.read import read_live
+    from reconciler.plan.fingerprint import desired_digest, live_fingerprint
+    from reconciler.plan.plan import Plan
+    from reconciler.plan.planner import make_plan
+    from reconciler.plan.render import render
+    from reconciler.spec.loader import load_specs
+
+    desired = load_specs(request.spec_paths)
+    saved = None
+    if request.plan_file:
+        # Parse before touching the API: a bad file must fail with nothing read or written.
+        saved = Plan.from_json(read_plan_file(request.plan_file))
+        if saved.spec_digest != desired_digest(desired):
+            raise PlanForOtherSpecs(request.plan_file)
+    live = read_live(gateway)
+    if saved is not None:
+        if saved.fingerprint != live_fingerprint(live):
+            raise StalePlan()
+        the_plan = saved
+    else:
+        the_plan = make_plan(desired, live, prune=request.prune)
+
+    echo(render(the_plan, "text", color=request.color).rstrip("\n"))
+    if the_plan.is_empty:
+        return True
+    if request.dry_run:
+        echo("")
+        echo("Dry run: these requests would be sent (none were):")
+        echo(render_requests(planned_requests(the_plan, live)).rstrip("\n"))
+        return True
+    if not confirm():
+        echo("Apply cancelled.")
+        return True
+
+    reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
+    options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast)
+    result = apply_plan(the_plan, gateway, live, options=options, reporter=reporter)
+    if request.result_format == "json":
+        echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    else:
+        echo(result.summary_line())
+    return result.ok

@@ -1,0 +1,253 @@
+"""The CLI end to end: real SDK over HTTP against the session sandbox.
+
+Each test drives `reconciler plan|apply` as a user would and asserts exit
+codes, output lines and the sandbox's own record of writes.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+import stripe
+from click.testing import CliRunner, Result
+
+from reconciler.cli import main
+from reconciler.ownership import OWNER_KEY
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+
+EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
+CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
+
+
+def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})}, catch_exceptions=False)
+
+
+def on(sandbox: RunningSandbox) -> list[str]:
+    return ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
+
+
+@pytest.fixture
+def specs(tmp_path: Path) -> Path:
+    """A private copy of the example specs, so tests may edit them."""
+    target = tmp_path / "specs"
+    shutil.copytree(EXAMPLE_SPECS, target)
+    return target
+
+
+def managed_customer(client: stripe.StripeClient, key: str) -> stripe.Customer:
+    return next(c for c in client.v1.customers.list().data if c.metadata.to_dict().get(OWNER_KEY) == key)
+
+
+def writes(sandbox: RunningSandbox) -> int:
+    return int(sandbox.stats()["writes"])
+
+
+def test_empty_account_plan_apply_plan_converges(sandbox: RunningSandbox, specs: Path) -> None:
+    first = run("plan", str(specs), *on(sandbox), "--detailed-exitcode")
+    assert first.exit_code == 2, first.output
+    assert "Plan: 9 to create, 0 to update, 2 lifecycle steps, 0 to destroy." in first.output
+
+    applied = run("apply", str(specs), *on(sandbox), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert "Apply complete: 11 done, 0 failed, 0 skipped." in applied.output
+
+    again = run("plan", str(specs), *on(sandbox), "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "No changes. Live state matches the specs." in again.output
+
+
+def test_apply_twice_writes_nothing_the_second_time(sandbox: RunningSandbox, specs: Path) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    before = writes(sandbox)
+    second = run("apply", str(specs), *on(sandbox), "--yes")
+    assert second.exit_code == 0, second.output
+    assert writes(sandbox) == before
+
+
+def test_dry_run_lists_requests_and_sends_no_write(sandbox: RunningSandbox, specs: Path) -> None:
+    result = run("apply", str(specs), *on(sandbox), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "POST /v1/products" in result.output
+    assert "POST /v1/invoices/<id of invoice:jenny-rosen-2026-11>/send" in result.output
+    assert "reconciler-" in result.output  # idempotency keys are shown
+    assert writes(sandbox) == 0
+
+
+def test_apply_without_yes_and_without_tty_refuses(sandbox: RunningSandbox, specs: Path) -> None:
+    result = run("apply", str(specs), *on(sandbox))
+    assert result.exit_code == 1
+    assert "refusing to apply without --yes: no terminal to confirm on" in result.output
+    assert writes(sandbox) == 0
+
+
+def test_saved_plan_applies_when_fresh(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
+    saved = json.loads(plan_file.read_text())
+    assert saved["format_version"] == 1 and saved["api_version"] == "2026-10-28.endive"
+    assert SANDBOX_API_KEY not in plan_file.read_text()
+
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 0, result.output
+    assert run("plan", str(specs), *on(sandbox), "--detailed-exitcode").exit_code == 0
+
+
+def test_stale_saved_plan_is_refused_without_writes(
+    sandbox: RunningSandbox, specs: Path, tmp_path: Path, stripe_client: stripe.StripeClient
+) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    (specs / "customers.yaml").write_text(
+        (specs / "customers.yaml").read_text().replace("My first customer", "Our first customer")
+    )
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
+    # Someone edits a managed customer in the Dashboard after the plan was reviewed.
+    jenny = managed_customer(stripe_client, "jenny-rosen")
+    stripe_client.v1.customers.update(jenny.id, params={"email": "jenny@elsewhere.example.com"})
+    before = writes(sandbox)
+
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 1
+    assert "stale plan: live state changed since the plan was made; run plan again" in result.output
+    assert writes(sandbox) == before
+
+
+def test_saved_plan_for_other_specs_is_refused(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
+    (specs / "invoices.yaml").unlink()
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 1
+    assert f"{plan_file}: plan was made for other specs; run plan again on these specs" in result.output
+    assert writes(sandbox) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not a plan file (invalid JSON at line 1)"),
+        ('{"format_version": 99}', "invalid plan file"),
+        ("[]", "invalid plan file"),
+    ],
+)
+def test_malformed_plan_file_is_one_error_line(
+    sandbox: RunningSandbox, specs: Path, tmp_path: Path, content: str, message: str
+) -> None:
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(content)
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert sandbox.stats()["total"] == 0  # refused before any request
+
+
+def test_drifted_customer_is_planned_back_to_the_spec(
+    sandbox: RunningSandbox, specs: Path, stripe_client: stripe.StripeClient
+) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    jenny = managed_customer(stripe_client, "jenny-rosen")
+    stripe_client.v1.customers.update(jenny.id, params={"email": "jenny@elsewhere.example.com"})
+
+    drift = run("plan", str(specs), *on(sandbox), "--detailed-exitcode")
+    assert drift.exit_code == 2
+    assert '"jenny@elsewhere.example.com" → "jenny.rosen@example.com"' in drift.output
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    assert stripe_client.v1.customers.retrieve(jenny.id).email == "jenny.rosen@example.com"
+
+
+def test_unmanaged_look_alikes_are_left_alone(
+    sandbox: RunningSandbox, specs: Path, stripe_client: stripe.StripeClient
+) -> None:
+    stranger = stripe_client.v1.customers.create(
+        params={"name": "Jenny Rosen", "email": "jenny.rosen@example.com", "metadata": {"team": "sales"}}
+    )
+    stripe_client.v1.products.create(params={"name": "Gold Special"})
+    assert run("apply", str(specs), *on(sandbox), "--yes", "--prune").exit_code == 0
+    assert run("plan", str(specs), *on(sandbox), "--prune", "--detailed-exitcode").exit_code == 0
+    kept = stripe_client.v1.customers.retrieve(stranger.id)
+    assert kept.email == "jenny.rosen@example.com" and kept.metadata.to_dict() == {"team": "sales"}
+    assert len(stripe_client.v1.customers.list().data) == 3  # the stranger and our two
+
+
+def test_frozen_invoice_change_is_an_error_naming_the_way_out(sandbox: RunningSandbox, specs: Path) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    invoices = specs / "invoices.yaml"
+    invoices.write_text(invoices.read_text().replace("      - price: gold-special-usd\n\n", "      - price: gold-special-usd\n        quantity: 3\n\n", 1))
+    before = writes(sandbox)
+    result = run("apply", str(specs), *on(sandbox), "--yes")
+    assert result.exit_code == 1
+    assert "jenny-rosen-2026-11" in result.output
+    assert "void it" in result.output
+    assert writes(sandbox) == before
+
+
+def test_prune_destroys_managed_objects_missing_from_specs(sandbox: RunningSandbox, specs: Path) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    (specs / "invoices.yaml").write_text(
+        "invoices:\n  jenny-rosen-2026-11:\n    customer: jenny-rosen\n    collection_method: send_invoice\n"
+        "    days_until_due: 30\n    status: sent\n    items:\n      - price: gold-special-usd\n"
+    )
+    (specs / "customers.yaml").write_text(
+        "customers:\n  jenny-rosen:\n    name: Jenny Rosen\n    email: jenny.rosen@example.com\n"
+        "    description: My first customer\n"
+    )
+    without_prune = run("plan", str(specs), *on(sandbox), "--detailed-exitcode")
+    assert without_prune.exit_code == 0, without_prune.output
+    pruned = run("plan", str(specs), *on(sandbox), "--prune")
+    assert "0 to create, 0 to update, 0 lifecycle steps, 2 to destroy." in pruned.output
+    assert run("apply", str(specs), *on(sandbox), "--prune", "--yes").exit_code == 0
+    assert run("plan", str(specs), *on(sandbox), "--prune", "--detailed-exitcode").exit_code == 0
+
+
+def test_markdown_and_json_formats(sandbox: RunningSandbox, specs: Path) -> None:
+    markdown = run("plan", str(specs), *on(sandbox), "--format", "markdown")
+    assert markdown.exit_code == 0
+    assert markdown.output.startswith("<!-- reconciler-plan -->")
+    as_json = run("plan", str(specs), *on(sandbox), "--format", "json")
+    assert json.loads(as_json.output)["summary"] == {"create": 9, "update": 0, "lifecycle": 2, "destroy": 0}
+
+
+def test_no_credentials_is_one_clear_error(specs: Path) -> None:
+    result = run("plan", str(specs))
+    assert result.exit_code == 1
+    assert result.output == "error: no Stripe credentials: pass --api-key, set STRIPE_API_KEY, or use --sandbox\n"
+
+
+def test_rejected_key_is_one_line_without_the_key(sandbox: RunningSandbox, specs: Path) -> None:
+    secret = "sk_live_" + "y" * 24  # the sandbox, like test mode, rejects live keys
+    rejected = run("plan", str(specs), "--api-key", secret, "--api-base", sandbox.url)
+    assert rejected.exit_code == 1, rejected.output
+    assert rejected.output == "error: authentication failed: the API key was rejected (401)\n"
+    assert "y" * 24 not in rejected.output
+
+
+def test_network_failure_is_one_line(specs: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = run("plan", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", f"http://127.0.0.1:{port}")
+    assert result.exit_code == 1
+    assert result.output.startswith("error: network failure talking to 127.0.0.1")
+    assert len(result.output.splitlines()) == 1
+
+
+def test_live_key_needs_live_flag_to_apply(specs: Path) -> None:
+    result = run("apply", str(specs), "--api-key", "sk_live_" + "z" * 24, "--yes")
+    assert result.exit_code == 1
+    assert result.output == "error: refusing to apply with a live key without --live\n"
+
+
+def test_invalid_spec_stops_before_any_request(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("products:\n  gold:\n    nmae: Gold\n")
+    result = run("apply", str(bad), *on(sandbox), "--yes")
+    assert result.exit_code == 1
+    assert f"{bad}:3:5: product 'gold': unknown field 'nmae' (did you mean 'name'?)" in result.output
+    assert sandbox.stats()["total"] == 0
