@@ -1,0 +1,72 @@
+"""ApplyResult: what an apply did, for the summary line and `--format json`."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+from reconciler.plan.actions import Action
+
+Outcome = Literal["done", "failed", "skipped"]
+
+
+def describe(action: Action) -> str:
+    """One line naming the action, e.g. 'create customer jenny-rosen',
+    'add item invoice-1/setup-fee', 'send invoice invoice-1'."""
+    item_key = getattr(action, "item_key", "")
+    if item_key:
+        return f"{action.verb} {action.key}/{item_key}"
+    return f"{action.verb} {action.kind} {action.key}"
+
+
+@dataclass(frozen=True)
+class ActionOutcome:
+    id: str
+    description: str
+    outcome: Outcome
+    message: str = ""  # the error (failed), the reason (skipped), a note (done)
+
+
+@dataclass
+class ApplyResult:
+    done: list[ActionOutcome] = field(default_factory=list)
+    failed: list[ActionOutcome] = field(default_factory=list)
+    skipped: list[ActionOutcome] = field(default_factory=list)
+    requests: int = 0  # HTTP requests sent, retries included
+    retries: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not self.skipped
+
+    def summary_line(self) -> str:
+        return (
+            f"Apply complete: {len(self.done)} done, {len(self.failed)} failed, "
+            f"{len(self.skipped)} skipped."
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready data for `--format json` (like Plan.to_json)."""
+        return {
+            "ok": self.ok,
+            "summary": {"done": len(self.done), "failed": len(self.failed), "skipped": len(self.skipped)},
+            "requests": self.requests,
+            "retries": self.retries,
+            "seconds": round(self.seconds, 3),
+            "done": [_entry(o) for o in self.done],
+            "failed": [_entry(o) for o in self.failed],
+            "skipped": [_entry(o) for o in self.skipped],
+        }
+
+    def lines(self) -> list[str]:
+        """Failures and skips, one line each, then the summary (for text output)."""
+        out = [f"failed: {o.description}: {o.message}" for o in self.failed]
+        out += [f"skipped: {o.description}: {o.message}" for o in self.skipped]
+        return [*out, self.summary_line()]
+
+
+def _entry(outcome: ActionOutcome) -> dict[str, str]:
+    data = asdict(outcome)
+    data.pop("outcome")
+    return data

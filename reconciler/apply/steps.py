@@ -1,0 +1,125 @@
+"""What each action type sends: a table from action class to its write steps.
+
+Pure: steps name the gateway write (`op`), the target object (a Stripe id, or
+a Ref to an object created earlier in this run) and the parameters (values
+may be Refs). Execution and dry run both read this table; a test checks it
+covers every class in ALL_ACTIONS. SendInvoice is special-cased by the
+executor (the send guard) but its writes are listed here too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler.apply.errors import UnsupportedAction
+from reconciler.ownership import OWNER_KEY, SEND_DONE, SEND_KEY, SEND_REQUESTED
+from reconciler.plan import actions as a
+from reconciler.plan.actions import Action, Ref
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # part of the idempotency key: "create", "update", "send", ...
+    op: str  # a reconciler.gateway.write.Write, e.g. "create_customer"
+    target: str | Ref | None  # object in the request path; None for creates
+    params: dict[str, Any]
+
+
+def _target(action: Action, stripe_id: str) -> str | Ref:
+    # "" means: the object this plan creates earlier (e.g. finalize a new invoice).
+    return stripe_id or Ref(action.kind, action.key)
+
+
+def update_params(action: Action) -> dict[str, Any]:
+    """The update request's parameters, as the action itself defines them."""
+    return action.stripe_params()  # type: ignore[attr-defined, no-any-return]
+
+
+def _owned(action: Action, params: dict[str, Any]) -> dict[str, Any]:
+    """Create params with the ownership tag guaranteed (the planner sets it; a
+    create without it would make an object the next plan cannot see)."""
+    meta = dict(params.get("metadata") or {})
+    if meta.get(OWNER_KEY) == action.key:
+        return params
+    meta[OWNER_KEY] = action.key
+    return {**params, "metadata": meta}
+
+
+def _create(op: str) -> Callable[[Any], list[Step]]:
+    return lambda act: [Step("create", op, None, _owned(act, act.params))]
+
+
+def _update(op: str) -> Callable[[Any], list[Step]]:
+    return lambda act: [Step("update", op, _target(act, act.stripe_id), update_params(act))]
+
+
+def _archive(op: str) -> Callable[[Any], list[Step]]:
+    return lambda act: [Step("archive", op, _target(act, act.stripe_id), {"active": False})]
+
+
+def _delete(op: str) -> Callable[[Any], list[Step]]:
+    return lambda act: [Step("delete", op, _target(act, act.stripe_id), {})]
+
+
+def _lifecycle(name: str, op: str, params: dict[str, Any]) -> Callable[[Any], list[Step]]:
+    return lambda act: [Step(name, op, _target(act, act.stripe_id), dict(params))]
+
+
+def send_steps(action: a.SendInvoice) -> list[Step]:
+    """The guarded send: mark requested, send, mark done (see sendguard)."""
+    target = _target(action, action.stripe_id)
+    return [
+        Step("mark-requested", "update_invoice", target, {"metadata": {SEND_KEY: SEND_REQUESTED}}),
+        Step("send", "send_invoice", target, {}),
+        Step("mark-done", "update_invoice", target, {"metadata": {SEND_KEY: SEND_DONE}}),
+    ]
+
+
+def _add_item(act: a.AddInvoiceItem) -> list[Step]:
+    return [Step("create", "create_item", None, dict(act.params))]
+
+
+STEPS: dict[type[Action], Callable[[Any], list[Step]]] = {
+    a.CreateProduct: _create("create_product"),
+    a.UpdateProduct: _update("update_product"),
+    a.ArchiveProduct: _archive("update_product"),
+    a.CreatePrice: _create("create_price"),
+    a.UpdatePrice: _update("update_price"),
+    a.ArchivePrice: _archive("update_price"),
+    a.CreateCustomer: _create("create_customer"),
+    a.UpdateCustomer: _update("update_customer"),
+    a.DeleteCustomer: _delete("delete_customer"),
+    a.CreateInvoice: _create("create_invoice"),
+    a.UpdateInvoice: _update("update_invoice"),
+    a.DeleteInvoice: _delete("delete_invoice"),
+    a.AddInvoiceItem: _add_item,
+    a.UpdateInvoiceItem: _update("update_item"),
+    a.RemoveInvoiceItem: _delete("delete_item"),
+    # The gateway adds auto_advance=false (finalize) and paid_out_of_band=true
+    # (pay) to every such request itself.
+    a.FinalizeInvoice: _lifecycle("finalize", "finalize_invoice", {}),
+    a.SendInvoice: send_steps,
+    a.PayInvoice: _lifecycle("pay", "pay_invoice", {}),
+    a.VoidInvoice: _lifecycle("void", "void_invoice", {}),
+    a.MarkUncollectible: _lifecycle("mark-uncollectible", "mark_uncollectible", {}),
+}
+
+
+def steps_for(action: Action) -> list[Step]:
+    build = STEPS.get(type(action))
+    if build is None:
+        raise UnsupportedAction(type(action).__name__)
+    return build(action)
+
+
+def refs_in(value: Any) -> list[Ref]:
+    """Every Ref inside a parameter value (nested dicts and lists)."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in refs_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in refs_in(v)]
+    return []

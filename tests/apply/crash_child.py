@@ -1,0 +1,47 @@
+"""Child process for the crash tests: plan and apply SPECS_DIR against API_BASE.
+
+    python tests/apply/crash_child.py SPECS_DIR API_BASE
+
+Loads the specs, reads live state, plans and applies with parallelism 1,
+printing one flushed line per finished action ("[n/N] done: …"), so a parent
+can SIGKILL it after exactly k lines. Exit 0 when the apply succeeded, 1
+otherwise. The key comes from STRIPE_API_KEY, else the sandbox's test key.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run from a checkout without install
+
+from reconciler.apply.options import ApplyOptions  # noqa: E402
+from reconciler.apply.report import LineReporter  # noqa: E402
+from reconciler.apply.runner import apply_plan  # noqa: E402
+from reconciler.gateway.client import StripeGateway  # noqa: E402
+from reconciler.gateway.read import read_live  # noqa: E402
+from reconciler.plan.planner import make_plan  # noqa: E402
+from reconciler.spec.loader import load_specs  # noqa: E402
+
+
+def main(argv: list[str]) -> int:
+    specs_dir, api_base = argv[1], argv[2]
+    api_key = os.environ.get("STRIPE_API_KEY")
+    if not api_key:
+        from reconciler.sandbox import SANDBOX_API_KEY
+
+        api_key = SANDBOX_API_KEY
+    gateway = StripeGateway(api_key, api_base=api_base)
+    desired = load_specs([specs_dir])
+    live = read_live(gateway)
+    plan = make_plan(desired, live)
+    print(f"plan: {len(plan.actions)} actions", flush=True)
+    options = ApplyOptions(parallelism=1, max_rps=1000.0, base_backoff=0.05, max_backoff=0.5)
+    result = apply_plan(plan, gateway, live, options=options, reporter=LineReporter(sys.stdout, show_retries=False))
+    print(result.summary_line(), flush=True)
+    return 0 if result.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

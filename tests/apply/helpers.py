@@ -1,0 +1,87 @@
+"""Shared helpers for the applier's integration tests (real SDK, sandbox over HTTP)."""
+
+from __future__ import annotations
+
+import textwrap
+from collections import Counter
+from pathlib import Path
+
+from reconciler.apply.options import ApplyOptions
+from reconciler.apply.report import NullReporter, Reporter
+from reconciler.apply.result import ApplyResult
+from reconciler.apply.runner import apply_plan
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.read import read_live
+from reconciler.live.records import Live
+from reconciler.plan.plan import Plan
+from reconciler.plan.planner import make_plan
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+from reconciler.spec.loader import load_specs
+
+EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+def write_specs(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "specs.yaml").write_text(textwrap.dedent(text))
+    return directory
+
+
+def gateway_for(sandbox: RunningSandbox) -> StripeGateway:
+    return StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
+
+
+def fast_options(**overrides: object) -> ApplyOptions:
+    """Real time, but short backoffs and no client rate limit worth the name."""
+    base: dict[str, object] = dict(parallelism=4, max_rps=1000.0, base_backoff=0.01, max_backoff=0.05, max_attempts=12)
+    base.update(overrides)
+    return ApplyOptions(**base)  # type: ignore[arg-type]
+
+
+def plan_for(gateway: StripeGateway, specs: Path, *, prune: bool = False) -> tuple[Plan, Live]:
+    live = read_live(gateway)
+    return make_plan(load_specs([specs]), live, prune=prune), live
+
+
+def plan_and_apply(
+    gateway: StripeGateway,
+    specs: Path,
+    *,
+    prune: bool = False,
+    options: ApplyOptions | None = None,
+    reporter: Reporter | None = None,
+) -> tuple[Plan, ApplyResult]:
+    plan, live = plan_for(gateway, specs, prune=prune)
+    result = apply_plan(plan, gateway, live, options=options or fast_options(), reporter=reporter or NullReporter())
+    return plan, result
+
+
+def remaining_actions(gateway: StripeGateway, specs: Path, *, prune: bool = False) -> list[str]:
+    plan, _ = plan_for(gateway, specs, prune=prune)
+    return [a.id for a in plan.actions]
+
+
+def duplicates(gateway: StripeGateway) -> list[str]:
+    """Managed objects claiming one key twice, and items repeated on an invoice."""
+    live = read_live(gateway)
+    found = [f"{kind_key}: {', '.join(ids)}" for kind_key, ids in sorted(live.duplicates.items())]
+    for key, invoice in sorted(live.invoices.items()):
+        counts = Counter(item.key for item in invoice.items)
+        found += [f"item {key}/{item}: {n} copies" for item, n in sorted(counts.items()) if n > 1]
+    return found
+
+
+def object_counts(gateway: StripeGateway) -> dict[str, int]:
+    """Every object in the account (managed or not), by list endpoint."""
+    paths = ("/v1/products", "/v1/prices", "/v1/customers", "/v1/invoices", "/v1/invoiceitems")
+    return {path: sum(1 for _ in gateway.paginate(path)) for path in paths}
+
+
+def sent_events(gateway: StripeGateway) -> Counter[str]:
+    """invoice id -> number of invoice.sent events (emails to the customer)."""
+    events = gateway.paginate("/v1/events", {"type": "invoice.sent"})
+    return Counter(str(e["data"]["object"]["id"]) for e in events)
+
+
+def invoice_ids_by_key(gateway: StripeGateway) -> dict[str, str]:
+    return {key: inv.id for key, inv in read_live(gateway).invoices.items()}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from reconciler.apply.ratelimit import TokenBucket
+from .fakes import FakeClock
+
+
+def test_first_token_is_free_then_one_per_interval() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(10.0, clock=clock, sleep=clock.sleep)
+    waits = [bucket.acquire() for _ in range(5)]
+    assert waits[0] == 0.0
+    assert waits[1:] == pytest.approx([0.1, 0.1, 0.1, 0.1])
+    assert clock.now == pytest.approx(0.4)
+
+
+def test_average_rate_over_many_acquisitions_is_the_limit() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(20.0, clock=clock, sleep=clock.sleep)
+    for _ in range(201):
+        bucket.acquire()
+    # 201 tokens: the first immediately, then 200 at 20/s = 10 s.
+    assert clock.now == pytest.approx(10.0)
+
+
+def test_idle_time_refills_only_up_to_capacity() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(5.0, capacity=2.0, clock=clock, sleep=clock.sleep)
+    bucket.acquire()
+    clock.now += 100.0  # idle for a long time: no burst beyond capacity
+    assert [bucket.acquire(), bucket.acquire()] == [0.0, 0.0]
+    assert bucket.acquire() == pytest.approx(0.2)
+
+
+def test_concurrent_waiters_reserve_distinct_slots() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(10.0, clock=lambda: 0.0, sleep=clock.sleep)  # time frozen: pure reservations
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        w = bucket.acquire()
+        with lock:
+            waits.append(w)
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(waits) == pytest.approx([0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7])
+
+
+def test_rate_must_be_positive() -> None:
+    clock = FakeClock()
+    with pytest.raises(ValueError, match="rate must be positive"):
+        TokenBucket(0, clock=clock, sleep=clock.sleep)
