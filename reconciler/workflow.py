@@ -7,6 +7,7 @@ of the applier so that engine knows nothing about files or prompts.
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
 
 class StalePlan(ReconcilerError):
     def __init__(self) -> None:
-        super().__init__("stale plan: live state changed since the plan was made; run plan again")
+        super().__init__("stale plan: run plan again (live state changed since the plan was made)")
 
 
 class PlanForOtherSpecs(ReconcilerError):
@@ -67,11 +68,15 @@ def read_plan_file(plan_file: str) -> Any:
         raise PlanFileUnreadable(plan_file, f"not a plan file (invalid JSON at line {exc.lineno})") from None
 
 
+def _stderr_echo(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
 def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool],
               echo: Callable[[str], None]) -> bool:
     """Plan (or load and verify a saved plan), show it, confirm, apply. True when all succeeded."""
-    from reconciler.apply.dry_run import planned_requests, render_requests
     from reconciler.apply.report import LineReporter, ProgressReporter
+    from reconciler.apply.result import ApplyResult
     from reconciler.apply.runner import ApplyOptions, apply_plan
     from reconciler.gateway.read import read_live
     from reconciler.plan.fingerprint import desired_digest, live_fingerprint
@@ -95,23 +100,36 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     else:
         the_plan = make_plan(desired, live, prune=request.prune)
 
+    if request.result_format == "json":
+        # stdout carries only the result document; everything for humans goes to stderr.
+        result_echo, echo = echo, _stderr_echo
+    else:
+        result_echo = echo
     echo(render(the_plan, "text", color=request.color).rstrip("\n"))
-    if the_plan.is_empty:
-        return True
+    if the_plan.is_empty or not _confirmed(request, the_plan, live, confirm, echo):
+        result = ApplyResult()
+    else:
+        reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
+        options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast)
+        result = apply_plan(the_plan, gateway, live, options=options, reporter=reporter)
+        if request.result_format == "text":
+            echo(result.summary_line())
+    if request.result_format == "json":
+        result_echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    return result.ok
+
+
+def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callable[[], bool],
+               echo: Callable[[str], None]) -> bool:
+    """False for a dry run (after listing its requests) or when the user declines."""
+    from reconciler.apply.dry_run import planned_requests, render_requests
+
     if request.dry_run:
         echo("")
         echo("Dry run: these requests would be sent (none were):")
         echo(render_requests(planned_requests(the_plan, live)).rstrip("\n"))
-        return True
+        return False
     if not confirm():
         echo("Apply cancelled.")
-        return True
-
-    reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
-    options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast)
-    result = apply_plan(the_plan, gateway, live, options=options, reporter=reporter)
-    if request.result_format == "json":
-        echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
-    else:
-        echo(result.summary_line())
-    return result.ok
+        return False
+    return True

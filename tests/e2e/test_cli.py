@@ -113,7 +113,7 @@ def test_stale_saved_plan_is_refused_without_writes(
 
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
     assert result.exit_code == 1
-    assert "stale plan: live state changed since the plan was made; run plan again" in result.output
+    assert "stale plan: run plan again (live state changed since the plan was made)" in result.output
     assert writes(sandbox) == before
 
 
@@ -251,3 +251,12 @@ def test_invalid_spec_stops_before_any_request(sandbox: RunningSandbox, tmp_path
     assert result.exit_code == 1
     assert f"{bad}:3:5: product 'gold': unknown field 'nmae' (did you mean 'name'?)" in result.output
     assert sandbox.stats()["total"] == 0
+
+
+def test_apply_json_result_is_alone_on_stdout(sandbox: RunningSandbox, specs: Path) -> None:
+    result = run("apply", str(specs), *on(sandbox), "--yes", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["ok"] is True
+    assert len(document["done"]) == 11 and document["failed"] == [] and document["skipped"] == []
+    assert "Plan: 9 to create" in result.stderr
