@@ -51,7 +51,7 @@ def test_a_key_with_an_api_base_points_the_gateway_there() -> None:
 def test_the_embedded_sandbox_persists_between_runs(tmp_path: Path) -> None:
     db = tmp_path / "state" / "sandbox.db"
     with open_gateway(api_key=None, api_base=None, sandbox=str(db)) as gateway:
-        write.create_customer(gateway, {"metadata": {OWNER_KEY: "jenny"}}, idempotency_key="t-persist")
+        write.send(gateway, "create_customer", None, {"metadata": {OWNER_KEY: "jenny"}}, idempotency_key="t-persist")
     assert db.exists()
     with open_gateway(api_key="sk_live_ignored", api_base=None, sandbox=db) as gateway:
         assert list(read_live(gateway).customers) == ["jenny"]

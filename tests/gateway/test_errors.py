@@ -63,7 +63,7 @@ def test_a_missing_object_is_invalid_request_404(gateway: StripeGateway) -> None
 
 def test_an_unknown_parameter_is_invalid_request_400_naming_it(gateway: StripeGateway) -> None:
     with pytest.raises(InvalidRequest) as caught:
-        write.create_customer(gateway, {"name": "Jenny", "colour": "blue"}, idempotency_key="t-400")
+        write.send(gateway, "create_customer", None, {"name": "Jenny", "colour": "blue"}, idempotency_key="t-400")
     error = caught.value
     assert (error.http_status, error.code, error.param, error.retryable) == (400, "parameter_unknown", "colour", False)
     assert str(error).startswith("Stripe rejected the request (400, parameter_unknown): ")
@@ -96,7 +96,7 @@ def test_a_429_is_rate_limited_and_retryable(gateway: StripeGateway, sandbox: Ru
 def test_a_500_is_a_retryable_server_error(gateway: StripeGateway, sandbox: RunningSandbox) -> None:
     sandbox.set_faults(error_rate=1.0)
     with pytest.raises(ServerError) as caught:
-        write.create_customer(gateway, {"name": "Jenny"}, idempotency_key="t-500")
+        write.send(gateway, "create_customer", None, {"name": "Jenny"}, idempotency_key="t-500")
     assert str(caught.value).startswith("Stripe server error (500): ")
     assert (caught.value.http_status, caught.value.retryable) == (500, True)
 
@@ -107,12 +107,12 @@ def test_a_lost_answer_is_a_retryable_network_failure_and_the_retry_replays(
     sandbox.set_faults(lose_response_rate=1.0)
     params = {"name": "Jenny", "metadata": {OWNER_KEY: "jenny"}}
     with pytest.raises(NetworkFailure) as caught:
-        write.create_customer(gateway, params, idempotency_key="t-lost")
+        write.send(gateway, "create_customer", None, params, idempotency_key="t-lost")
     assert caught.value.retryable is True
     assert str(caught.value).startswith(f"network failure talking to {gateway.host}: ")
     sandbox.set_faults(lose_response_rate=0.0)
 
-    retried = write.create_customer(gateway, params, idempotency_key="t-lost")
+    retried = write.send(gateway, "create_customer", None, params, idempotency_key="t-lost")
 
     live = read_live(gateway)
     assert list(live.customers) == ["jenny"]

@@ -43,61 +43,69 @@ def test_request_for_refuses_unknown_writes_and_missing_targets() -> None:
 
 
 def test_catalog_and_customer_writes(gateway: StripeGateway, stripe_client: stripe.StripeClient) -> None:
-    product = write.create_product(
-        gateway, {"name": "Gold", "metadata": {OWNER_KEY: "gold"}}, idempotency_key="t-product-create"
+    product = write.send(
+        gateway, "create_product", None, {"name": "Gold", "metadata": {OWNER_KEY: "gold"}}, idempotency_key="t-product-create"
     )
-    write.update_product(gateway, product.id, {"name": "Gold Special"}, idempotency_key="t-product-update")
-    price = write.create_price(
+    write.send(gateway, "update_product", product.id, {"name": "Gold Special"}, idempotency_key="t-product-update")
+    price = write.send(
         gateway,
+        "create_price",
+        None,
         {"product": product.id, "unit_amount": 1000, "currency": "usd", "metadata": {OWNER_KEY: "gold-usd"}},
         idempotency_key="t-price-create",
     )
-    write.update_price(gateway, price.id, {"nickname": "standard"}, idempotency_key="t-price-update")
-    customer = write.create_customer(
-        gateway, {"name": "Jenny", "metadata": {OWNER_KEY: "jenny"}}, idempotency_key="t-customer-create"
+    write.send(gateway, "update_price", price.id, {"nickname": "standard"}, idempotency_key="t-price-update")
+    customer = write.send(
+        gateway, "create_customer", None, {"name": "Jenny", "metadata": {OWNER_KEY: "jenny"}}, idempotency_key="t-customer-create"
     )
-    write.update_customer(gateway, customer.id, {"email": "jenny@example.com"}, idempotency_key="t-customer-update")
+    write.send(gateway, "update_customer", customer.id, {"email": "jenny@example.com"}, idempotency_key="t-customer-update")
 
     live = read_live(gateway)
     assert live.products["gold"].name == "Gold Special"
     assert (live.prices["gold-usd"].id, live.prices["gold-usd"].nickname) == (price.id, "standard")
     assert (live.customers["jenny"].id, live.customers["jenny"].email) == (customer.id, "jenny@example.com")
 
-    deleted = write.delete_customer(gateway, customer.id, idempotency_key="t-customer-delete")
+    deleted = write.send(gateway, "delete_customer", customer.id, None, idempotency_key="t-customer-delete")
     assert (deleted.id, deleted.deleted) == (customer.id, True)
     assert read_live(gateway).customers == {}
 
 
 def test_invoice_writes_through_the_lifecycle(gateway: StripeGateway, seed: Seed) -> None:
     jenny = seed.customer("jenny")
-    created = write.create_invoice(
+    created = write.send(
         gateway,
+        "create_invoice",
+        None,
         {"customer": jenny.id, "collection_method": "send_invoice", "days_until_due": 30, "metadata": {OWNER_KEY: "nov"}},
         idempotency_key="t-invoice-create",
     )
     assert created.status == "draft"
-    write.update_invoice(gateway, created.id, {"description": "November"}, idempotency_key="t-invoice-update")
-    item = write.create_item(
+    write.send(gateway, "update_invoice", created.id, {"description": "November"}, idempotency_key="t-invoice-update")
+    item = write.send(
         gateway,
+        "create_item",
+        None,
         {"customer": jenny.id, "invoice": created.id, "amount": 5000, "currency": "usd", "metadata": {ITEM_KEY: "fee"}},
         idempotency_key="t-item-create",
     )
     assert item.id.startswith("ii_")
-    extra = write.create_item(
+    extra = write.send(
         gateway,
+        "create_item",
+        None,
         {"customer": jenny.id, "invoice": created.id, "amount": 100, "currency": "usd", "metadata": {ITEM_KEY: "x"}},
         idempotency_key="t-item-create-2",
     )
-    write.update_item(gateway, item.id, {"amount": 6000}, idempotency_key="t-item-update")
-    assert write.delete_item(gateway, extra.id, idempotency_key="t-item-delete").deleted is True
+    write.send(gateway, "update_item", item.id, {"amount": 6000}, idempotency_key="t-item-update")
+    assert write.send(gateway, "delete_item", extra.id, None, idempotency_key="t-item-delete").deleted is True
 
     live = read_live(gateway).invoices["nov"]
     assert (live.description, live.total, [i.key for i in live.items]) == ("November", 6000, ["fee"])
 
-    assert write.finalize_invoice(gateway, created.id, idempotency_key="t-finalize").status == "open"
-    assert write.send_invoice(gateway, created.id, idempotency_key="t-send").status == "open"
+    assert write.send(gateway, "finalize_invoice", created.id, None, idempotency_key="t-finalize").status == "open"
+    assert write.send(gateway, "send_invoice", created.id, None, idempotency_key="t-send").status == "open"
     assert write.list_events(gateway, type="invoice.sent") == (created.id,)
-    assert write.pay_invoice(gateway, created.id, idempotency_key="t-pay").status == "paid"
+    assert write.send(gateway, "pay_invoice", created.id, None, idempotency_key="t-pay").status == "paid"
     assert write.get_invoice(gateway, created.id).status == "paid"
     assert write.get_invoice(gateway, created.id).key == "nov"
 
@@ -110,13 +118,13 @@ def test_void_mark_uncollectible_and_delete_draft(gateway: StripeGateway, seed: 
     seed.item(to_mark, "fee", amount=100, currency="usd", customer=jenny.id)
     draft = seed.invoice("c", jenny.id)
 
-    write.finalize_invoice(gateway, to_void.id, idempotency_key="t-f-a")
-    write.finalize_invoice(gateway, to_mark.id, idempotency_key="t-f-b")
-    assert write.void_invoice(gateway, to_void.id, idempotency_key="t-void").status == "void"
-    assert write.mark_uncollectible(gateway, to_mark.id, idempotency_key="t-unc").status == "uncollectible"
-    assert write.delete_invoice(gateway, draft.id, idempotency_key="t-del").deleted is True
+    write.send(gateway, "finalize_invoice", to_void.id, None, idempotency_key="t-f-a")
+    write.send(gateway, "finalize_invoice", to_mark.id, None, idempotency_key="t-f-b")
+    assert write.send(gateway, "void_invoice", to_void.id, None, idempotency_key="t-void").status == "void"
+    assert write.send(gateway, "mark_uncollectible", to_mark.id, None, idempotency_key="t-unc").status == "uncollectible"
+    assert write.send(gateway, "delete_invoice", draft.id, None, idempotency_key="t-del").deleted is True
     # A delete retried after its answer was lost finds the object gone: done, not failed.
-    again = write.delete_invoice(gateway, draft.id, idempotency_key="t-del-again")
+    again = write.send(gateway, "delete_invoice", draft.id, None, idempotency_key="t-del-again")
     assert (again.id, again.deleted) == (draft.id, True)
 
     statuses = {key: inv.status for key, inv in read_live(gateway).invoices.items()}
@@ -125,13 +133,13 @@ def test_void_mark_uncollectible_and_delete_draft(gateway: StripeGateway, seed: 
 
 def test_a_replayed_idempotency_key_returns_the_first_object(gateway: StripeGateway) -> None:
     params = {"name": "Jenny", "metadata": {OWNER_KEY: "jenny"}}
-    first = write.create_customer(gateway, params, idempotency_key="t-replay")
-    second = write.create_customer(gateway, params, idempotency_key="t-replay")
+    first = write.send(gateway, "create_customer", None, params, idempotency_key="t-replay")
+    second = write.send(gateway, "create_customer", None, params, idempotency_key="t-replay")
     assert first.id == second.id
     assert len(read_live(gateway).customers) == 1
 
     with pytest.raises(IdempotencyConflict) as caught:
-        write.create_customer(gateway, {"name": "Other"}, idempotency_key="t-replay")
+        write.send(gateway, "create_customer", None, {"name": "Other"}, idempotency_key="t-replay")
     assert caught.value.retryable is False
     assert caught.value.code == "idempotency_error"
 
@@ -140,8 +148,8 @@ def test_list_events_filters_by_creation_time(gateway: StripeGateway, seed: Seed
     jenny = seed.customer("jenny")
     invoice = seed.invoice("nov", jenny.id)
     seed.item(invoice, "fee", amount=100, currency="usd", customer=jenny.id)
-    write.finalize_invoice(gateway, invoice.id, idempotency_key="t-f")
-    sent = write.send_invoice(gateway, invoice.id, idempotency_key="t-s")
+    write.send(gateway, "finalize_invoice", invoice.id, None, idempotency_key="t-f")
+    sent = write.send(gateway, "send_invoice", invoice.id, None, idempotency_key="t-s")
 
     created = int(sent.data["created"])
     assert write.list_events(gateway, type="invoice.sent", created_gte=created) == (invoice.id,)
@@ -151,14 +159,14 @@ def test_list_events_filters_by_creation_time(gateway: StripeGateway, seed: Seed
 
 def test_the_requests_sent_are_the_routes_of_the_table(gateway: StripeGateway, seed: Seed) -> None:
     jenny = seed.customer("jenny")
-    invoice = write.create_invoice(
-        gateway, {"customer": jenny.id, "collection_method": "send_invoice", "days_until_due": 7}, idempotency_key="t-r1"
+    invoice = write.send(
+        gateway, "create_invoice", None, {"customer": jenny.id, "collection_method": "send_invoice", "days_until_due": 7}, idempotency_key="t-r1"
     )
-    item = write.create_item(
-        gateway, {"customer": jenny.id, "invoice": invoice.id, "amount": 100, "currency": "usd"}, idempotency_key="t-r2"
+    item = write.send(
+        gateway, "create_item", None, {"customer": jenny.id, "invoice": invoice.id, "amount": 100, "currency": "usd"}, idempotency_key="t-r2"
     )
-    write.delete_item(gateway, item.id, idempotency_key="t-r3")
-    write.delete_invoice(gateway, invoice.id, idempotency_key="t-r4")
+    write.send(gateway, "delete_item", item.id, None, idempotency_key="t-r3")
+    write.send(gateway, "delete_invoice", invoice.id, None, idempotency_key="t-r4")
 
     used = ("create_invoice", "create_item", "delete_item", "delete_invoice")
     assert dict(gateway.request_counts) == {f"{write.ROUTES[w].method} {write.ROUTES[w].path}": 1 for w in used}
