@@ -99,7 +99,29 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class ReconcilerGroup(click.Group):
+    """A group whose every failure, usage errors included, is one `error:` line and exit 1."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if not kwargs.get("standalone_mode", True):
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            click.echo(f"error: {exc.format_message()}{hint}", err=True)
+            raise SystemExit(EXIT_ERROR) from None
+        except click.ClickException as exc:
+            click.echo(f"error: {exc.format_message()}", err=True)
+            raise SystemExit(EXIT_ERROR) from None
+        except click.Abort:
+            click.echo("error: aborted", err=True)
+            raise SystemExit(EXIT_ERROR) from None
+        raise SystemExit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(name="reconciler", cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="reconciler")
 def main() -> None:
     """Invoice-as-code for Stripe: validate, plan and apply YAML specs."""
@@ -147,10 +169,17 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
         live = read_live(gateway)
     the_plan = make_plan(desired, live, prune=prune)
     if out_file:
-        Path(out_file).write_text(json.dumps(the_plan.to_json(), indent=2, sort_keys=True) + "\n")
+        _write_plan_file(out_file, the_plan.to_json())
     click.echo(render(the_plan, fmt, color=_color() and fmt == "text"), nl=False)
     if detailed_exitcode and not the_plan.is_empty:
         raise SystemExit(EXIT_CHANGES)
+
+
+def _write_plan_file(out_file: str, document: dict[str, Any]) -> None:
+    try:
+        Path(out_file).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise click.ClickException(f"cannot write plan file {out_file}: {exc.strerror}") from None
 
 
 @main.command()

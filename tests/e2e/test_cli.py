@@ -260,3 +260,25 @@ def test_apply_json_result_is_alone_on_stdout(sandbox: RunningSandbox, specs: Pa
     assert document["ok"] is True
     assert len(document["done"]) == 11 and document["failed"] == [] and document["skipped"] == []
     assert "Plan: 9 to create" in result.stderr
+
+
+def test_unwritable_plan_file_is_one_error_line(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "plan.json"
+    result = run("plan", str(specs), *on(sandbox), "--out", str(target))
+    assert result.exit_code == 1
+    assert result.output == f"error: cannot write plan file {target}: No such file or directory\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["plan", "--frob"], "error: No such option '--frob'. (see 'reconciler plan --help')\n"),
+        (["plan", "--format", "yaml"], "error: Invalid value for '--format': 'yaml' is not one of 'text', 'markdown', 'json'. (see 'reconciler plan --help')\n"),
+        (["apply", "--parallelism", "0"], "error: Invalid value for '--parallelism': 0 is not in the range 1<=x<=64. (see 'reconciler apply --help')\n"),
+        (["frobnicate"], "error: No such command 'frobnicate'. (see 'reconciler --help')\n"),
+    ],
+)
+def test_bad_flags_are_one_error_line_and_exit_1(args: list[str], message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 1
+    assert result.output == message
