@@ -3,7 +3,9 @@
 Cost: ceil(N/100) `GET` list requests per kind, plus one `GET
 /v1/invoices/{id}/lines` (paged) for an invoice with more than the 10 lines
 Stripe embeds. No per-object GET, no Search API (eventually consistent).
-Unmanaged objects (no ownership.OWNER_KEY) are read past and ignored.
+Unmanaged objects (no ownership.OWNER_KEY) are read past and ignored, except
+the lookup key of an unmanaged price (Live.foreign_lookup_keys), which a spec
+must not take.
 """
 
 from __future__ import annotations
@@ -28,7 +30,10 @@ def read_live(gateway: StripeGateway) -> Live:
     products = _unique(
         "product", _managed(gateway.paginate("/v1/products")), mapping.product, duplicates
     )
-    prices, archived = _prices(_managed(gateway.paginate("/v1/prices")), duplicates)
+    foreign_lookup_keys: dict[str, str] = {}
+    prices, extra_active, archived = _prices(
+        _managed(gateway.paginate("/v1/prices"), foreign=lambda obj: _foreign_lookup_key(obj, foreign_lookup_keys))
+    )
     customers = _unique(
         "customer",
         ((obj, key) for obj, key in _managed(gateway.paginate("/v1/customers")) if not obj.get("deleted")),
@@ -49,14 +54,27 @@ def read_live(gateway: StripeGateway) -> Live:
         invoices=invoices,
         duplicates=dict(sorted(duplicates.items())),
         archived_prices=archived,
+        extra_active_prices=extra_active,
+        foreign_lookup_keys=dict(sorted(foreign_lookup_keys.items())),
     )
 
 
-def _managed(objects: Iterable[Obj]) -> Iterable[tuple[Obj, str]]:
+def _managed(objects: Iterable[Obj], foreign: Callable[[Obj], None] | None = None) -> Iterable[tuple[Obj, str]]:
+    """(object, spec key) of managed objects; `foreign` sees each unmanaged one."""
     for obj in objects:
         key = mapping.owner_key(obj)
         if key is not None:
             yield obj, key
+        elif foreign is not None:
+            foreign(obj)
+
+
+def _foreign_lookup_key(obj: Obj, found: dict[str, str]) -> None:
+    # Archived prices keep their lookup key too, and Stripe refuses it to a new
+    # price all the same unless it is transferred.
+    lookup_key = obj.get("lookup_key")
+    if lookup_key:
+        found.setdefault(str(lookup_key), str(obj["id"]))
 
 
 def _unique(
@@ -84,29 +102,33 @@ def _unique(
 
 
 def _prices(
-    managed: Iterable[tuple[Obj, str]], duplicates: dict[str, tuple[str, ...]]
-) -> tuple[dict[str, LivePrice], dict[str, tuple[LivePrice, ...]]]:
-    """The current price per key (newest active, else newest) and the rest.
+    managed: Iterable[tuple[Obj, str]],
+) -> tuple[dict[str, LivePrice], dict[str, tuple[LivePrice, ...]], dict[str, tuple[LivePrice, ...]]]:
+    """Per key: the current price (newest active, else newest), the other
+    active ones, and the archived ones (all newest first).
 
-    Several prices per key are normal (a replaced price stays archived); only
-    two ACTIVE prices with one key are a duplicate.
+    Several prices per key are normal: a replaced price stays archived, and a
+    replacement interrupted before its archive step leaves two active. The
+    planner resolves both against the spec, so neither is a duplicate.
     """
     by_key: dict[str, list[LivePrice]] = defaultdict(list)
     for obj, key in managed:
         by_key[key].append(mapping.price(obj, key))
     current: dict[str, LivePrice] = {}
-    rest: dict[str, tuple[LivePrice, ...]] = {}
+    extra_active: dict[str, tuple[LivePrice, ...]] = {}
+    archived: dict[str, tuple[LivePrice, ...]] = {}
     for key in sorted(by_key):
+        # Newest first; equal timestamps keep list order (Stripe's, newest first).
         ordered = sorted(by_key[key], key=lambda p: -p.created)
         active = [p for p in ordered if p.active]
-        if len(active) > 1:
-            duplicates[f"price/{key}"] = tuple(p.id for p in active)
         chosen = active[0] if active else ordered[0]
         current[key] = chosen
-        others = tuple(p for p in ordered if p is not chosen)
-        if others:
-            rest[key] = others
-    return current, rest
+        if len(active) > 1:
+            extra_active[key] = tuple(active[1:])
+        inactive = tuple(p for p in ordered if not p.active and p is not chosen)
+        if inactive:
+            archived[key] = inactive
+    return current, extra_active, archived
 
 
 def _invoice(gateway: StripeGateway, obj: Obj, key: str) -> LiveInvoice:

@@ -1,6 +1,7 @@
 """Live state as plain typed records, in the shape the planner compares.
 
-Only managed objects (metadata carries ownership.OWNER_KEY) appear here.
+Only managed objects (metadata carries ownership.OWNER_KEY) appear here,
+except the lookup keys held by unmanaged prices (Live.foreign_lookup_keys).
 `metadata` holds the user part only (reserved `reconciler_*` keys removed);
 `key` is the spec key from the ownership tag.
 """
@@ -99,3 +100,11 @@ class Live:
     duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # archived (inactive) managed prices, by key, so a replaced price is not re-created
     archived_prices: dict[str, tuple[LivePrice, ...]] = field(default_factory=dict)
+    # Further ACTIVE managed prices of a key besides `prices[key]` (the newest
+    # active one), newest first: left by a replacement interrupted between
+    # creating the new price and archiving the old. The planner keeps the one
+    # matching the spec and archives the rest.
+    extra_active_prices: dict[str, tuple[LivePrice, ...]] = field(default_factory=dict)
+    # lookup_key -> id of the price holding it, for prices the tool does NOT
+    # manage (the only unmanaged objects read): a spec must not take their keys.
+    foreign_lookup_keys: dict[str, str] = field(default_factory=dict)

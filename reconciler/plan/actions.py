@@ -139,10 +139,14 @@ class UpdatePrice(_Update):
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
 
+    # True when the new lookup_key is held by another managed price (the one
+    # this price replaced, or another key's): then it moves instead of failing.
+    # Never set for a key held by a price the tool does not manage.
+    transfer_lookup_key: bool = False
+
     def stripe_params(self) -> dict[str, Any]:
         params = changes_to_params(self.changes)
-        # A lookup_key held by another (older) price must move, not fail.
-        if params.get("lookup_key"):
+        if self.transfer_lookup_key and params.get("lookup_key"):
             params["transfer_lookup_key"] = True
         return params
 
@@ -243,6 +247,9 @@ class RemoveInvoiceItem(_ItemAction):
     verb: ClassVar[str] = "remove item"
     section: ClassVar[Section] = "update"
     stripe_id: str = ""
+    # True for an item the tool did not add, removed by --prune: then it
+    # belongs to the plan's "destroy" section, see section_of().
+    prune: bool = False
 
 
 # invoice lifecycle (stripe_id "" when the invoice is created in this plan)
@@ -300,7 +307,7 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
 
 
 def section_of(action: Action) -> Section:
-    """The plan section an action counts in (a pruned void is a destroy)."""
-    if isinstance(action, VoidInvoice) and action.prune:
+    """The plan section an action counts in (a pruned void or item removal is a destroy)."""
+    if isinstance(action, (VoidInvoice, RemoveInvoiceItem)) and action.prune:
         return "destroy"
     return action.section

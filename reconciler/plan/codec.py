@@ -21,6 +21,7 @@ FIELD_SHAPES: dict[str, str] = {
     "changes": "changes",
     "item_key": "str",
     "prune": "bool",
+    "transfer_lookup_key": "bool",
 }
 
 

@@ -32,6 +32,11 @@ class InvalidInvoiceTransition(PlanError):
     """A desired status the live invoice cannot move to (e.g. paid -> draft)."""
 
 
+class UnmanagedObjectsInTheWay(PlanError):
+    """Something reconciler does not manage blocks the plan (an item it did not
+    add on a managed draft, a lookup_key held by an unmanaged price)."""
+
+
 class DuplicateLiveObjects(PlanError):
     """Several live objects claim one spec key; the planner will not guess."""
 

@@ -39,8 +39,8 @@ def _digest(data: Any) -> str:
 def live_fingerprint(live: Live) -> str:
     """sha256 of a canonical JSON of the live state (every field of every record).
 
-    Lists whose order Stripe does not promise (items, archived prices,
-    duplicate ids) are sorted, so a re-read of the same state gives the same
+    Lists whose order Stripe does not promise (items, archived and extra
+    active prices, duplicate ids) are sorted, so a re-read of the same state gives the same
     fingerprint whatever order the API returned things in.
     """
     data = {
@@ -56,6 +56,10 @@ def live_fingerprint(live: Live) -> str:
         "archived_prices": {
             k: sorted((_row(_PRICE(p)) for p in v), key=itemgetter(0)) for k, v in live.archived_prices.items()
         },
+        "extra_active_prices": {
+            k: sorted((_row(_PRICE(p)) for p in v), key=itemgetter(0)) for k, v in live.extra_active_prices.items()
+        },
+        "foreign_lookup_keys": live.foreign_lookup_keys,
     }
     return _digest(data)
 

@@ -12,7 +12,9 @@ from reconciler.plan.errors import PlanFileError
 
 FORMAT_VERSION = 1
 SECTIONS = ("create", "update", "lifecycle", "destroy")
-_TOP_LEVEL = {"format_version", "api_version", "fingerprint", "spec_digest", "summary", "actions", "invoice_totals"}
+_TOP_LEVEL = {
+    "format_version", "api_version", "fingerprint", "spec_digest", "prune", "summary", "actions", "invoice_totals",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,9 @@ class Plan:
     fingerprint: str  # live_fingerprint() of the Live the plan was computed from
     spec_digest: str  # desired_digest() of the specs
     invoice_totals: tuple[InvoiceTotal, ...] = ()  # for invoices created or whose items change
+    # Whether the plan was made with --prune: re-planning a saved plan (apply
+    # --plan) must use the same setting to compare like with like.
+    prune: bool = False
 
     def __post_init__(self) -> None:
         problem = dependency_problem(self.actions)
@@ -56,6 +61,7 @@ class Plan:
             "api_version": API_VERSION,
             "fingerprint": self.fingerprint,
             "spec_digest": self.spec_digest,
+            "prune": self.prune,
             "summary": self.summary,
             "invoice_totals": [
                 {"invoice": t.invoice, "amount": t.amount, "currency": t.currency} for t in self.invoice_totals
@@ -82,13 +88,17 @@ class Plan:
         for name in ("fingerprint", "spec_digest"):
             if not isinstance(data[name], str):
                 raise PlanFileError(f"{name}: expected a string")
+        if not isinstance(data["prune"], bool):
+            raise PlanFileError("prune: expected true or false")
         if not isinstance(data["actions"], list):
             raise PlanFileError("actions: expected a list")
         actions = tuple(action_from_json(item, i) for i, item in enumerate(data["actions"]))
         problem = dependency_problem(actions)
         if problem:
             raise PlanFileError(problem)
-        plan = cls(actions, data["fingerprint"], data["spec_digest"], _totals(data.get("invoice_totals", [])))
+        plan = cls(
+            actions, data["fingerprint"], data["spec_digest"], _totals(data.get("invoice_totals", [])), data["prune"]
+        )
         if data["summary"] != plan.summary:
             raise PlanFileError(f"summary {data['summary']!r} does not match the actions ({plan.summary!r})")
         return plan

@@ -12,6 +12,9 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+# Stripe's ceiling for an amount in minor units: "up to eight digits"
+# (99999999, i.e. $999,999.99), per its API reference for amounts.
+MAX_AMOUNT = 99_999_999
 InvoiceStatus = Literal["draft", "open", "sent", "paid", "void", "uncollectible"]
 CollectionMethod = Literal["send_invoice", "charge_automatically"]
 
@@ -29,12 +32,12 @@ Currency = Annotated[
 Metadata = Annotated[
     dict[str, str],
     Field(
-        description="Stripe metadata: at most 50 keys, keys up to 40 characters without '[' or ']', "
-        "values up to 500 characters; keys starting with 'reconciler_' are reserved.",
+        description="Stripe metadata: at most 50 keys, keys of 1 to 40 characters without '[' or ']', "
+        "values of 1 to 500 characters; keys starting with 'reconciler_' are reserved.",
         json_schema_extra={
             "maxProperties": 50,
-            "propertyNames": {"maxLength": 40, "pattern": "^(?!reconciler_)[^\\[\\]]*$"},
-            "additionalProperties": {"type": "string", "maxLength": 500},
+            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^(?!reconciler_)[^\\[\\]]*$"},
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500},
         },
     ),
 ]
@@ -58,7 +61,7 @@ class PriceSpec(_Spec):
     """A one-off Stripe price of a product; amount and currency cannot change once created."""
 
     product: str = Field(description="Key of a product in the specs.")
-    unit_amount: int = Field(ge=0, description="Minor units (cents).")
+    unit_amount: int = Field(ge=0, le=MAX_AMOUNT, description="Minor units (cents), at most 8 digits.")
     currency: Currency
     nickname: str | None = None
     lookup_key: str | None = None
@@ -85,8 +88,13 @@ class InvoiceItemSpec(_Spec):
         description="Stable identity of the item within its invoice; derived from price or description when omitted.",
     )
     price: str | None = Field(default=None, description="Key of a price in the specs.")
-    quantity: int = Field(default=1, ge=1)
-    amount: int | None = Field(default=None, ge=0, description="Minor units; with currency, instead of price.")
+    quantity: int = Field(default=1, ge=1, description="Only with price; an amount is already the line total.")
+    amount: int | None = Field(
+        default=None,
+        ge=0,
+        le=MAX_AMOUNT,
+        description="The line total in minor units (at most 8 digits); with currency, instead of price.",
+    )
     currency: Currency | None = None
     description: str | None = Field(default=None, max_length=500)
     metadata: Metadata = Field(default_factory=dict)

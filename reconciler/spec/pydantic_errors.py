@@ -11,6 +11,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 
 from reconciler.spec.yamltree import Pos, YamlPath, describe
+from reconciler.spec.models import MAX_AMOUNT
 
 _KEY_HINT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 
@@ -108,6 +109,10 @@ def _detail(kind: str, value: Any, ctx: dict[str, Any], model: type[BaseModel], 
         return f"must be one of {', '.join(choices)}; got {got}{hint}"
     if kind in ("greater_than_equal", "less_than_equal"):
         low, high = _bounds(model, loc)
+        if high == MAX_AMOUNT:
+            if kind == "less_than_equal":
+                return f"must be at most {MAX_AMOUNT} (Stripe's maximum amount: 8 digits), got {value}"
+            high = None  # a negative amount: the lower bound is the news
         if low is not None and high is not None:
             return f"must be between {low} and {high}, got {value}"
         if low is not None:

@@ -41,6 +41,11 @@ def check_raw(entry: Entry) -> Iterator[SpecError]:
     items = _get(entry.raw, "items") if entry.kind == "invoices" else None
     for index, item in enumerate(items if isinstance(items, list) else []):
         yield from _metadata(entry, ("items", index), _get(item, "metadata"))
+        if isinstance(item, dict) and "quantity" in item and "amount" in item and "price" not in item:
+            yield entry.at(
+                ("items", index, "quantity"),
+                f"{entry.where} items[{index}].quantity: quantity applies only to price items; amount is the line total",
+            )
 
 
 def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[SpecError]:
@@ -49,13 +54,16 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
     Read from the raw values, so a dangling reference is reported even when the
     entry has other errors too.
     """
+    lookup_keys: dict[str, str] = {}
     for entry in entries["prices"].values():
         yield from _reference(entry, ("product",), "product", entries["products"])
+        yield from _unique_lookup_key(entry, lookup_keys)
     for entry in entries["invoices"].values():
         yield from _reference(entry, ("customer",), "customer", entries["customers"])
         items = _get(entry.raw, "items")
         for index in range(len(items) if isinstance(items, list) else 0):
             yield from _reference(entry, ("items", index, "price"), "price", entries["prices"])
+            yield from _archived_price(entry, index, entries["prices"])
         if isinstance(entry.model, InvoiceSpec):
             yield from _mixed_currencies(entry, entry.model, entries["prices"])
 
@@ -82,6 +90,31 @@ def _reference(entry: Entry, sub: YamlPath, kind: str, defined: Mapping[str, Ent
     closest = difflib.get_close_matches(target, list(defined), n=1, cutoff=0.0)
     hint = f" (closest: '{closest[0]}')" if closest else ""
     yield entry.at(sub, f"{entry.where} {field}: no {kind} '{target}' is defined{hint}")
+
+
+def _unique_lookup_key(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError]:
+    """Stripe gives a lookup key to one price at a time: two specs would take it from each other forever."""
+    lookup_key = _get(entry.raw, "lookup_key")
+    if not isinstance(lookup_key, str) or not lookup_key:
+        return
+    if lookup_key in seen:
+        yield entry.at(
+            ("lookup_key",),
+            f"{entry.where} lookup_key: '{lookup_key}' is already the lookup_key of price '{seen[lookup_key]}'",
+        )
+    else:
+        seen[lookup_key] = entry.key
+
+
+def _archived_price(entry: Entry, index: int, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
+    target = _get(entry.raw, "items", index, "price")
+    price = prices.get(target) if isinstance(target, str) else None
+    if price is not None and _get(price.raw, "active") is False:
+        yield entry.at(
+            ("items", index, "price"),
+            f"{entry.where} items[{index}].price: price '{target}' is archived (active: false); "
+            "Stripe refuses inactive prices on new items",
+        )
 
 
 def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
@@ -155,6 +188,13 @@ def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]
         yield entry.at((*sub, "metadata"), f"{here}: at most {MAX_METADATA_KEYS} keys, got {len(metadata)}")
     for key, value in metadata.items():
         at: YamlPath = (*sub, "metadata", key)
+        if key == "":
+            yield entry.at(at, f"{here}: a key must not be empty", on_key=True)
+        if value == "":
+            # Stripe stores "" as "no such key": the plan would set it on every run.
+            yield entry.at(
+                at, f"{here}: value of '{key}' is empty; Stripe treats an empty value as unset: remove the key instead"
+            )
         if key.startswith(RESERVED_PREFIX):
             reason = f"keys starting with '{RESERVED_PREFIX}' belong to reconciler"
             yield entry.at(at, f"{here}: key '{key}' is reserved ({reason})", on_key=True)

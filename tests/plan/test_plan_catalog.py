@@ -75,8 +75,7 @@ def test_create_params_carry_spec_metadata_and_optional_fields() -> None:
         "unit_amount": 1000,
         "currency": "usd",
         "nickname": "Gold",
-        "lookup_key": "gold",
-        "transfer_lookup_key": True,
+        "lookup_key": "gold",  # held by no price: nothing to transfer
         "metadata": {OWNER_KEY: "gold-special-usd", "a": "b"},
     }
 
@@ -144,7 +143,8 @@ def test_price_mutable_fields_are_updated_and_lookup_key_moves() -> None:
     (action,) = plan.actions
     assert isinstance(action, UpdatePrice)
     assert action.changes == (FieldChange("nickname", None, "Gold"), FieldChange("lookup_key", None, "gold"))
-    assert action.stripe_params() == {"nickname": "Gold", "lookup_key": "gold", "transfer_lookup_key": True}
+    # nobody holds "gold": nothing to transfer
+    assert action.stripe_params() == {"nickname": "Gold", "lookup_key": "gold"}
 
 
 def test_price_amount_change_creates_a_new_price_and_archives_the_old_one() -> None:

@@ -16,6 +16,7 @@ from reconciler.plan.actions import (
     Ref,
     RemoveInvoiceItem,
     UpdateInvoice,
+    section_of,
 )
 from reconciler.plan.errors import FrozenInvoiceChanges
 from reconciler.plan.plan import InvoiceTotal
@@ -124,7 +125,7 @@ def test_draft_items_removed_updated_and_added() -> None:
         replace(base[0], id="ii_zdup"),  # the lower id is kept
     )
     live = with_invoice(live, INV, items=(price_item, fee, *strays))
-    plan = make_plan(d, live)
+    plan = make_plan(d, live, prune=True)  # --prune: the item added in the Dashboard may go
     assert ids(plan) == [
         f"RemoveInvoiceItem:{INV}:@ii_manual",
         f"RemoveInvoiceItem:{INV}:gold-special-usd@ii_zdup",
@@ -133,7 +134,12 @@ def test_draft_items_removed_updated_and_added() -> None:
         f"UpdateInvoiceItem:{INV}:gold-special-usd",
     ]
     reasons = [a.reason for a in plan.actions[:3]]
-    assert reasons == ["an item the specs do not manage", "a duplicate of item gold-special-usd", "not in the spec"]
+    assert reasons == [
+        "an item the specs do not manage (--prune)",
+        "a duplicate of item gold-special-usd",
+        "not in the spec",
+    ]
+    assert [section_of(a) for a in plan.actions[:3]] == ["destroy", "update", "update"]
     assert plan.actions[3].changes == (FieldChange("amount", 500, 700),)
     assert plan.actions[4].changes == (FieldChange("quantity", 1, 3),)
     assert plan.invoice_totals == (InvoiceTotal(INV, 3700, "usd"),)
@@ -142,11 +148,11 @@ def test_draft_items_removed_updated_and_added() -> None:
 def test_added_item_waits_for_removals() -> None:
     d = desired(invoices={INV: invoice(items=[item(), amount_item()])})
     live = converged(desired())
-    live = with_invoice(live, INV, items=(*live.invoices[INV].items, LiveItem("ii_x", "", None, 1, 1, "usd")))
+    live = with_invoice(live, INV, items=(*live.invoices[INV].items, LiveItem("ii_x", "gone", None, 1, 1, "usd")))
     plan = make_plan(d, live)
     add = plan.actions[-1]
     assert isinstance(add, AddInvoiceItem) and add.item_key == "setup-fee"
-    assert add.depends_on == (f"RemoveInvoiceItem:{INV}:@ii_x",)
+    assert add.depends_on == (f"RemoveInvoiceItem:{INV}:gone",)
 
 
 def test_item_currency_or_kind_change_is_remove_then_add() -> None:

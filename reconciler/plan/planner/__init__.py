@@ -9,7 +9,13 @@ objects come in spec-key order, so the same inputs give the same plan.
 from __future__ import annotations
 
 from reconciler.live.records import Live
-from reconciler.plan.errors import DuplicateLiveObjects, FrozenInvoiceChanges, InvalidInvoiceTransition, PlanError
+from reconciler.plan.errors import (
+    DuplicateLiveObjects,
+    FrozenInvoiceChanges,
+    InvalidInvoiceTransition,
+    PlanError,
+    UnmanagedObjectsInTheWay,
+)
 from reconciler.plan.fingerprint import desired_digest, live_fingerprint
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
@@ -47,6 +53,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         fingerprint=live_fingerprint(live),
         spec_digest=desired_digest(desired),
         invoice_totals=tuple(ctx.totals),
+        prune=prune,
     )
 
 
@@ -57,4 +64,6 @@ def _error(ctx: Context) -> PlanError:
         return FrozenInvoiceChanges(lines)
     if "transition" in kinds:
         return InvalidInvoiceTransition(lines)
+    if "unmanaged" in kinds:
+        return UnmanagedObjectsInTheWay(lines)
     return DuplicateLiveObjects(lines)

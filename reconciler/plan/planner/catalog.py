@@ -52,20 +52,66 @@ def plan_products(ctx: Context) -> None:
 
 def plan_prices(ctx: Context) -> None:
     live = ctx.live
-    for price in live.prices.values():
+    holders: dict[str, set[str]] = {}
+    for price in _all_managed_prices(ctx):
         ctx.price_key_by_id[price.id] = price.key
-    for archived in live.archived_prices.values():
-        for price in archived:
-            ctx.price_key_by_id[price.id] = price.key
+        if price.lookup_key:
+            holders.setdefault(price.lookup_key, set()).add(price.id)
     for key in sorted(ctx.desired.prices):
-        _plan_price(ctx, key, ctx.desired.prices[key])
+        _plan_price(ctx, key, ctx.desired.prices[key], holders)
+    for key, price in live.prices.items():
+        chosen = ctx.price_id_for_key.get(key)
+        if chosen is not None and chosen != price.id:
+            ctx.price_ref_override[key] = chosen
 
 
-def _plan_price(ctx: Context, key: str, spec: PriceSpec) -> None:
+def _all_managed_prices(ctx: Context) -> list[LivePrice]:
+    live = ctx.live
+    out = list(live.prices.values())
+    for group in (live.extra_active_prices, live.archived_prices):
+        for prices in group.values():
+            out.extend(prices)
+    return out
+
+
+def active_prices(ctx: Context, key: str) -> list[LivePrice]:
+    """Every active managed price of `key`, newest first (more than one after
+    a replacement that was interrupted before archiving the old price)."""
+    first = ctx.live.prices.get(key)
+    head = [first] if first is not None and first.active else []
+    return head + list(ctx.live.extra_active_prices.get(key, ()))
+
+
+def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[str]]) -> None:
+    if spec.lookup_key and spec.lookup_key in ctx.live.foreign_lookup_keys:
+        ctx.problem(
+            "unmanaged",
+            f"price {key}: lookup_key '{spec.lookup_key}' belongs to price {ctx.live.foreign_lookup_keys[spec.lookup_key]}, "
+            "which reconciler does not manage: remove it there or choose another lookup_key",
+        )
+        return
     product = ctx.live.products.get(spec.product)
     product_id = product.id if product is not None else None
     currency = spec.currency.lower()
-    cur = ctx.live.prices.get(key) or _reusable_archived(ctx, key, spec.unit_amount, currency, product_id)
+    actives = active_prices(ctx, key)
+    terms = (spec.unit_amount, currency, product_id)
+    if actives:
+        matching = [p for p in actives if _terms(p) == terms]
+        # Of several that fit, the one holding the spec's lookup key, else the newest.
+        cur = next((p for p in matching if spec.lookup_key and p.lookup_key == spec.lookup_key), None)
+        cur = cur or (matching[0] if matching else actives[0])
+        others = [p for p in actives if p is not cur] if matching else []  # no match: all replaced below
+        for other in others:
+            ctx.deferred.append(
+                ArchivePrice(
+                    key=key,
+                    reason=f"another active price of {key} (a replacement was interrupted): "
+                    f"{cur.id} matches the spec and stays",
+                    stripe_id=other.id,
+                )
+            )
+    else:
+        cur = ctx.live.prices.get(key) or _reusable_archived(ctx, key, spec.unit_amount, currency, product_id)
     immutable = []
     if cur is not None:
         immutable = field_changes(
@@ -85,7 +131,17 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec) -> None:
                 ]
             ) + metadata_changes(cur.metadata, spec.metadata)
             if changes:
-                ctx.add(UpdatePrice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))
+                # The key moves only from another price the tool manages (foreign holders stop above).
+                transfer = bool(spec.lookup_key) and bool(holders.get(spec.lookup_key or "", set()) - {cur.id})
+                ctx.add(
+                    UpdatePrice(
+                        key=key,
+                        reason=drift_reason(changes),
+                        stripe_id=cur.id,
+                        changes=tuple(changes),
+                        transfer_lookup_key=transfer,
+                    )
+                )
             return
     params = {
         "product": Ref("product", spec.product),
@@ -93,8 +149,8 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec) -> None:
         "currency": currency,
         "nickname": spec.nickname,
         "lookup_key": spec.lookup_key,
-        # the old price may still hold the lookup key: move it, do not fail
-        "transfer_lookup_key": True if spec.lookup_key else None,
+        # the replaced price (or another managed one) may hold the lookup key: move it, do not fail
+        "transfer_lookup_key": True if spec.lookup_key and holders.get(spec.lookup_key) else None,
         "active": None if spec.active else False,
         "metadata": {OWNER_KEY: key, **spec.metadata},
     }
@@ -111,15 +167,20 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec) -> None:
             params=drop_none(params),
         )
     )
-    if cur is not None and cur.active:
+    for old in actives:
         ctx.deferred.append(
             ArchivePrice(
                 key=key,
                 reason=f"replaced by the new price of {key}",
                 depends_on=(create_id,),
-                stripe_id=cur.id,
+                stripe_id=old.id,
             )
         )
+
+
+def _terms(price: LivePrice) -> tuple[int, str, str | None]:
+    """What a Stripe price can never change."""
+    return price.unit_amount, price.currency.lower(), price.product_id
 
 
 def _reusable_archived(
@@ -128,7 +189,7 @@ def _reusable_archived(
     """The newest archived price of this key that still matches the spec's immutable fields.
 
     Without this, a spec with `active: false` would re-create its price on every
-    run, since the reader files inactive prices under archived_prices.
+    run when the newest archived price is not the matching one.
     """
     matches = [
         p

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action
+from reconciler.plan.actions import Action, Ref
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.spec.models import Desired
 
-ProblemKind = Literal["frozen", "transition", "duplicate"]
+ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate"]
 
 
 @dataclass
@@ -31,6 +31,10 @@ class Context:
     # desired price key -> the live price id items should use; absent when the
     # price is created in this plan
     price_id_for_key: dict[str, str] = field(default_factory=dict)
+    # desired price key -> the live price id items must name explicitly, when
+    # the planner keeps a price other than Live.prices[key] (which is what the
+    # applier resolves a Ref to): after an interrupted replacement.
+    price_ref_override: dict[str, str] = field(default_factory=dict)
 
     def add(self, action: Action) -> str:
         self.actions.append(action)
@@ -40,6 +44,10 @@ class Context:
     def if_planned(self, *action_ids: str) -> tuple[str, ...]:
         """The given ids that are part of this plan (dependencies on no-ops vanish)."""
         return tuple(i for i in action_ids if i in self.ids)
+
+    def price_ref(self, key: str) -> Ref | str:
+        """How an item names the price of spec key `key` (a Ref, or an id when they differ)."""
+        return self.price_ref_override.get(key) or Ref("price", key)
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))

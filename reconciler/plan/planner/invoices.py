@@ -11,7 +11,13 @@ from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import drop_none, field_changes, metadata_changes, show
-from reconciler.plan.planner.items import finalized_item_changes, item_currency, item_total, plan_draft_items
+from reconciler.plan.planner.items import (
+    finalized_item_changes,
+    item_currency,
+    item_total,
+    plan_draft_items,
+    refuse_unmanaged_items,
+)
 from reconciler.plan.planner.lifecycle import live_position, plan_lifecycle
 from reconciler.spec.models import InvoiceSpec
 
@@ -59,6 +65,8 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
     if cur is not None:
         # Stripe cannot update these on an invoice: a draft is deleted and re-created.
         fixed = field_changes([("customer", cur.customer_id, _customer_id(ctx, spec)), ("currency", cur.currency.lower(), currency)])
+        if fixed and not ctx.prune and refuse_unmanaged_items(ctx, key, cur):
+            return  # deleting the draft would delete items nobody asked to delete
         if fixed:
             what = ", ".join(f"{c.field} {show(c.old)} → {show(c.new)}" for c in fixed)
             deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
@@ -100,8 +108,8 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             invoice_deps = (ctx.add(UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(changes))),)
         stripe_id, marker = cur.id, cur.send_marker
     item_ids = plan_draft_items(ctx, key, spec, cur, invoice_deps)
+    total = sum(item_total(ctx, item) for item in spec.items)
     if item_ids or cur is None:
-        total = sum(item_total(ctx, item) for item in spec.items)
         ctx.totals.append(InvoiceTotal(key, total, currency))
     plan_lifecycle(
         ctx,
@@ -112,6 +120,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
         send_marker=marker,
         depends_on=invoice_deps + tuple(item_ids),
         label=key,
+        zero_total=total == 0,
     )
 
 

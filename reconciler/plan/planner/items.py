@@ -52,8 +52,16 @@ def plan_draft_items(
     matched, rest = _match(live.items if live else (), {k for k, _ in keyed})
     ids: list[str] = []
     removals: list[str] = []
+    if live is not None and not ctx.prune and refuse_unmanaged_items(ctx, key, live):
+        rest = [entry for entry in rest if entry[1].key]
     for item_key, item, why in rest:
-        rid = ctx.add(RemoveInvoiceItem(key=key, reason=why, depends_on=invoice_deps, item_key=item_key, stripe_id=item.id))
+        unmanaged = not item.key  # only reached with --prune
+        reason = f"{why} (--prune)" if unmanaged else why
+        rid = ctx.add(
+            RemoveInvoiceItem(
+                key=key, reason=reason, depends_on=invoice_deps, item_key=item_key, stripe_id=item.id, prune=unmanaged
+            )
+        )
         removals.append(rid)
     adds: list[tuple[str, InvoiceItemSpec, str]] = []
     for item_key, item_spec in keyed:
@@ -89,6 +97,10 @@ def plan_draft_items(
             )
     for item_key, item_spec, reason in adds:
         price_dep = ctx.if_planned(f"CreatePrice:{item_spec.price}") if item_spec.price else ()
+        if item_spec.price and item_spec.description is None:
+            # Stripe copies the product's name into the item: rename the product first.
+            price_spec = ctx.desired.prices.get(item_spec.price)
+            price_dep += ctx.if_planned(f"UpdateProduct:{price_spec.product}") if price_spec else ()
         ids.append(
             ctx.add(
                 AddInvoiceItem(
@@ -96,17 +108,35 @@ def plan_draft_items(
                     reason=reason,
                     depends_on=invoice_deps + price_dep + tuple(removals),
                     item_key=item_key,
-                    params=add_item_params(key, spec.customer, item_key, item_spec),
+                    params=add_item_params(ctx, key, spec.customer, item_key, item_spec),
                 )
             )
         )
     return removals + ids
 
 
-def add_item_params(invoice_key: str, customer_key: str, item_key: str, item: InvoiceItemSpec) -> dict[str, Any]:
+def refuse_unmanaged_items(ctx: Context, key: str, live: LiveInvoice) -> bool:
+    """Report a draft's items the tool did not add (without --prune); True if there were any.
+
+    They would otherwise be finalized along with the spec's items, or deleted
+    without anyone having asked for it.
+    """
+    unknown = sorted(item.id for item in live.items if not item.key)
+    if unknown:
+        ctx.problem(
+            "unmanaged",
+            f"invoice {key} has items reconciler did not add ({', '.join(unknown)}): "
+            "remove them in Stripe, or run with --prune to delete them",
+        )
+    return bool(unknown)
+
+
+def add_item_params(
+    ctx: Context, invoice_key: str, customer_key: str, item_key: str, item: InvoiceItemSpec
+) -> dict[str, Any]:
     params: dict[str, Any] = {"invoice": Ref("invoice", invoice_key), "customer": Ref("customer", customer_key)}
     if item.price is not None:
-        params["pricing"] = {"price": Ref("price", item.price)}
+        params["pricing"] = {"price": ctx.price_ref(item.price)}
         params["quantity"] = item.quantity
     else:
         params["amount"] = item.amount
@@ -130,15 +160,29 @@ def _draft_item_changes(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> l
     changes: list[FieldChange] = []
     if item.price is not None:
         if cur.price_id != ctx.price_id_for_key.get(item.price):
-            changes.append(FieldChange("price", cur.price_id, Ref("price", item.price)))
+            changes.append(FieldChange("price", cur.price_id, ctx.price_ref(item.price)))
         if cur.quantity != item.quantity:
             changes.append(FieldChange("quantity", cur.quantity, item.quantity))
     elif cur.amount != item.amount:
         changes.append(FieldChange("amount", cur.amount, item.amount))
-    # An unset description is Stripe's to fill (a price item shows the product name).
-    if item.description is not None and norm(cur.description) != item.description:
-        changes.append(FieldChange("description", norm(cur.description), item.description))
+    wanted = expected_description(ctx, item)
+    if wanted is not None and norm(cur.description) != wanted:
+        changes.append(FieldChange("description", norm(cur.description), wanted))
     return changes + metadata_changes(cur.metadata, item.metadata)
+
+
+def expected_description(ctx: Context, item: InvoiceItemSpec) -> str | None:
+    """The description the item should show; None: whatever Stripe has.
+
+    Without one, Stripe shows a price item's product name, so that is what a
+    description removed from the spec must return to (Stripe keeps the old
+    one otherwise). An amount item without one is left as it is.
+    """
+    if item.description is not None or item.price is None:
+        return item.description
+    price = ctx.desired.prices.get(item.price)
+    product = ctx.desired.products.get(price.product) if price is not None else None
+    return product.name if product is not None else None
 
 
 def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -> list[str]:

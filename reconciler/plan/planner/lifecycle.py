@@ -43,6 +43,20 @@ _REASONS: dict[Step, str] = {
 }
 
 
+# A draft whose total is 0: Stripe marks it paid the moment it is finalized,
+# so finalizing alone reaches open, sent and paid, and void or uncollectible
+# cannot be reached at all (a paid invoice is final).
+_ZERO_PAID = "its total is 0 and Stripe marks a zero-total invoice paid when it is finalized"
+ZERO_TOTAL_DRAFT: dict[str, tuple[Step, ...] | str] = {
+    "draft": (),
+    "open": (_F,),
+    "sent": (_F,),
+    "paid": (_F,),
+    "void": f"{_ZERO_PAID}, and a paid invoice cannot be voided",
+    "uncollectible": f"{_ZERO_PAID}, and a paid invoice cannot be marked uncollectible",
+}
+
+
 def live_position(status: str, send_marker: str | None) -> str:
     return "sent" if status == "open" and send_marker == SEND_DONE else status
 
@@ -57,16 +71,25 @@ def plan_lifecycle(
     send_marker: str | None,
     depends_on: tuple[str, ...],
     label: str,
+    zero_total: bool = False,
 ) -> list[str]:
-    """Append the steps from `position` to `desired`; a refused move is a problem."""
-    steps = TRANSITIONS.get(position, {}).get(desired, f"unknown live status {position!r}")
+    """Append the steps from `position` to `desired`; a refused move is a problem.
+
+    `zero_total`: the draft's total (once its items are in place) is 0.
+    """
+    zero_draft = zero_total and position == "draft"
+    table = ZERO_TOTAL_DRAFT if zero_draft else TRANSITIONS.get(position, {})
+    steps = table.get(desired, f"unknown live status {position!r}")
     if isinstance(steps, str):
-        ctx.problem("transition", f"invoice {label} is {position}, the spec says {desired}: {steps}")
+        where = ":" if zero_draft else f" is {position},"  # a zero-total draft may not exist yet
+        ctx.problem("transition", f"invoice {label}{where} the spec says {desired}: {steps}")
         return []
     ids: list[str] = []
     deps = depends_on
     for step in steps:
         reason = _REASONS[step].format(status=desired)
+        if zero_draft:
+            reason += "; its total is 0, so Stripe marks it paid at once"
         if step is SendInvoice and send_marker == SEND_REQUESTED:
             reason += "; an earlier send was interrupted: the applier checks before sending again"
         deps = (ctx.add(step(key=key, reason=reason, depends_on=deps, stripe_id=stripe_id)),)

@@ -7,6 +7,7 @@ invoices, a product for its prices.
 from __future__ import annotations
 
 from reconciler.plan.actions import ArchivePrice, ArchiveProduct, DeleteCustomer, DeleteInvoice, VoidInvoice
+from reconciler.plan.planner.catalog import active_prices
 from reconciler.plan.planner.context import Context
 
 _REASON = "no longer in the specs (--prune)"
@@ -26,8 +27,7 @@ def plan_prune(ctx: Context) -> None:
         by_customer.setdefault(invoice.customer_id, []).append(action_id)
     by_product: dict[str, list[str]] = {}
     for key in sorted(set(live.prices) - set(desired.prices)):
-        price = live.prices[key]
-        if price.active:
+        for price in active_prices(ctx, key):
             action_id = ctx.add(ArchivePrice(key=key, reason=_REASON, stripe_id=price.id))
             by_product.setdefault(price.product_id, []).append(action_id)
     for key in sorted(set(live.products) - set(desired.products)):

@@ -94,9 +94,17 @@ def _create(a: Any, plan: Plan) -> Described:
     return Described("+", f"create {a.kind}", _params_lines(a.params))
 
 
+def _money(amount: Any, currency: Any) -> str:
+    """Money when the values have money's shape; otherwise shown as they are
+    (a plan file is untrusted input: rendering must never fail on it)."""
+    if isinstance(amount, int) and not isinstance(amount, bool) and isinstance(currency, str):
+        return format_money(amount, currency)
+    return f"{value(amount)} {value(currency)}"
+
+
 def _create_price(a: Any, plan: Plan) -> Described:
     p = a.params
-    money = format_money(p.get("unit_amount", 0), p.get("currency", ""))
+    money = _money(p.get("unit_amount"), p.get("currency"))
     rest = {k: v for k, v in p.items() if k not in ("unit_amount", "currency")}
     return Described("+", f"create price {money}", _params_lines(rest))
 
@@ -112,9 +120,11 @@ def _destroy(a: Any, plan: Plan) -> Described:
 def _add_item(a: AddInvoiceItem, plan: Plan) -> Described:
     p = a.params
     if "pricing" in p:
-        what = f"{p.get('quantity', 1)} × {value(p['pricing'].get('price'))}"
+        pricing = p["pricing"]
+        price = pricing.get("price") if isinstance(pricing, dict) else pricing
+        what = f"{value(p.get('quantity', 1))} × {value(price)}"
     else:
-        what = format_money(p.get("amount", 0), p.get("currency", ""))
+        what = _money(p.get("amount"), p.get("currency"))
     if "description" in p:
         what += f" {value(p['description'])}"
     details = _params_lines({k: v for k, v in p.items() if k == "metadata"})
