@@ -28,6 +28,14 @@ class PlanForOtherSpecs(ReconcilerError):
         super().__init__(f"{plan_file}: plan was made for other specs; run plan again on these specs")
 
 
+class PlanDoesNotMatch(ReconcilerError):
+    def __init__(self, plan_file: str) -> None:
+        super().__init__(
+            f"{plan_file}: its actions differ from what these specs and live state give "
+            "(edited or corrupt plan file); run plan again"
+        )
+
+
 class PlanFileUnreadable(ReconcilerError):
     def __init__(self, plan_file: str, why: str) -> None:
         super().__init__(f"{plan_file}: {why}")
@@ -93,12 +101,14 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         if saved.spec_digest != desired_digest(desired):
             raise PlanForOtherSpecs(request.plan_file)
     live = read_live(gateway)
+    the_plan = make_plan(desired, live, prune=saved.prune if saved is not None else request.prune)
     if saved is not None:
         if saved.fingerprint != live_fingerprint(live):
             raise StalePlan()
-        the_plan = saved
-    else:
-        the_plan = make_plan(desired, live, prune=request.prune)
+        # Same specs and same live state must give the same plan: anything else
+        # means the file's actions were edited, and only reviewed actions run.
+        if saved != the_plan:
+            raise PlanDoesNotMatch(str(request.plan_file))
 
     if request.result_format == "json":
         # stdout carries only the result document; everything for humans goes to stderr.

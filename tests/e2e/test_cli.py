@@ -282,3 +282,39 @@ def test_bad_flags_are_one_error_line_and_exit_1(args: list[str], message: str) 
     result = run(*args)
     assert result.exit_code == 1
     assert result.output == message
+
+
+def test_edited_saved_plan_is_refused_without_writes(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
+    document = json.loads(plan_file.read_text())
+    create_jenny = next(a for a in document["actions"] if a["id"] == "CreateCustomer:jenny-rosen")
+    create_jenny["params"]["email"] = "attacker@example.com"
+    plan_file.write_text(json.dumps(document))
+    before = sandbox.stats()["total"]
+
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: {plan_file}: its actions differ from what these specs and live state give "
+        "(edited or corrupt plan file); run plan again\n"
+    )
+    assert writes(sandbox) == 0 and sandbox.stats()["total"] > before  # read, never wrote
+
+
+def test_saved_plan_keeps_its_prune_setting(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    (specs / "customers.yaml").write_text(
+        "customers:\n  jenny-rosen:\n    name: Jenny Rosen\n    email: jenny.rosen@example.com\n"
+        "    description: My first customer\n"
+    )
+    (specs / "invoices.yaml").write_text(
+        "invoices:\n  jenny-rosen-2026-11:\n    customer: jenny-rosen\n    collection_method: send_invoice\n"
+        "    days_until_due: 30\n    status: sent\n    items:\n      - price: gold-special-usd\n"
+    )
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--prune", "--out", str(plan_file)).exit_code == 0
+    assert json.loads(plan_file.read_text())["prune"] is True
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 0, result.output
+    assert "Apply complete: 2 done, 0 failed, 0 skipped." in result.output
