@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import StripeGateway
@@ -39,8 +40,8 @@ class BadApiKey(ConnectionError_):
 
 
 class BadApiBase(ConnectionError_):
-    def __init__(self, api_base: str) -> None:
-        super().__init__(f"the API base must be an http:// or https:// URL, got {api_base!r}")
+    def __init__(self, api_base: str, detail: str = "") -> None:
+        super().__init__(f"--api-base {api_base!r} is not a valid URL{': ' + detail if detail else ''}")
 
 
 class LiveKeyRefused(ConnectionError_):
@@ -87,9 +88,22 @@ def open_gateway(
     if not api_key:
         raise NoCredentials()
     check_api_key(api_key, require_live_flag=require_live_flag, live=live)
-    if api_base and not api_base.startswith(("http://", "https://")):
-        raise BadApiBase(api_base)
+    if api_base:
+        check_api_base(api_base)
     yield StripeGateway(api_key, api_base=api_base or None)
+
+
+def check_api_base(api_base: str) -> None:
+    """Raise BadApiBase unless `api_base` is an http(s) URL with a host (and a valid port)."""
+    if not api_base.startswith(("http://", "https://")):
+        raise BadApiBase(api_base, "it must start with http:// or https://")
+    try:
+        parts = urlsplit(api_base)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:
+        raise BadApiBase(api_base) from None
+    if not parts.hostname:
+        raise BadApiBase(api_base, "it names no host")
 
 
 @contextmanager

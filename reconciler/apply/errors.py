@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from reconciler.errors import ReconcilerError
+from reconciler.gateway.errors import RetriesExhausted  # raised by the shared retry loop
+
+__all__ = ["ApplyError", "ReplayedDeletedObjects", "RetriesExhausted", "UnresolvedRef", "UnsupportedAction"]
 
 
 class ApplyError(ReconcilerError):
@@ -17,15 +20,16 @@ class UnresolvedRef(ApplyError):
         super().__init__(f"cannot resolve {ref}: it is not in live state and was not created in this run")
 
 
-class RetriesExhausted(ApplyError):
-    """A retryable error kept happening until the attempt budget ran out."""
-
-    def __init__(self, last: BaseException, attempts: int) -> None:
-        self.last = last
-        self.attempts = attempts
-        super().__init__(f"{last} (gave up after {attempts} attempts)")
-
-
 class UnsupportedAction(ApplyError):
     def __init__(self, action_type: str) -> None:
         super().__init__(f"the applier has no executor for {action_type}")
+
+
+class ReplayedDeletedObjects(ApplyError):
+    """A create's idempotency key kept replaying objects deleted since."""
+
+    def __init__(self, what: str, rekeys: int) -> None:
+        super().__init__(
+            f"{what}: Stripe replayed a deleted or archived object for each of {rekeys} derived "
+            "idempotency keys; giving up (re-run after 24 h, when the keys expire)"
+        )

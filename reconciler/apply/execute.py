@@ -6,16 +6,19 @@ limiter, options, reporter); worker threads call `execute(action)`.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from reconciler.apply.idempotency import idempotency_key
+from reconciler.apply.errors import ReplayedDeletedObjects
+from reconciler.apply.idempotency import idempotency_key, rekey
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.report import Reporter
 from reconciler.apply.resolve import Resolver
-from reconciler.apply.retry import call_with_retries
+from reconciler.apply.result import describe
+from reconciler.apply.retry import call_rate_limited, policy_of
 from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
@@ -23,7 +26,12 @@ from reconciler.live.records import Live
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import Action, Ref, SendInvoice, _Create
 
+log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+# Derived keys tried after a create replayed a dead object; each costs one GET
+# and one POST, and a chain grows by one link per delete-and-re-add in 24 h.
+MAX_REKEYS = 16
 
 
 class Execution:
@@ -36,6 +44,7 @@ class Execution:
         self.reporter = reporter
         self.resolver = Resolver(live)
         self.limiter = TokenBucket(options.max_rps, clock=options.clock, sleep=options.sleep)
+        self.policy = policy_of(options)
         self._lock = threading.Lock()
         self.attempts = 0
         self.retries = 0
@@ -53,27 +62,18 @@ class Execution:
                 self.retries += 1
             self.reporter.on_retry(action, n, delay, str(exc))
 
-        opts = self.options
-        return call_with_retries(
-            attempt,
-            limiter=self.limiter,
-            max_attempts=opts.max_attempts,
-            base=opts.base_backoff,
-            cap=opts.max_backoff,
-            rng=opts.rng,
-            sleep=opts.sleep,
-            on_retry=on_retry,
-        )
+        return call_rate_limited(attempt, policy=self.policy, limiter=self.limiter, on_retry=on_retry)
 
     def execute(self, action: Action) -> str:
         """Run every step of `action`; returns a note for the reporter ("" if none)."""
         if isinstance(action, SendInvoice):
             return self._send_guarded(action)
+        notes: list[str] = []
         for step in steps_for(action):
-            self.run_step(action, step)
-        return ""
+            self.run_step(action, step, notes)
+        return "; ".join(notes)
 
-    def run_step(self, action: Action, step: Step) -> str:
+    def run_step(self, action: Action, step: Step, notes: list[str] | None = None) -> str:
         """Send one write; returns the id of the object written. The key is
         computed over the exact parameters sent, so a retry or a re-run sends
         the same key (a replay) and a different write never reuses one."""
@@ -81,10 +81,49 @@ class Execution:
         params = self.resolver.resolve(step.params)
         _, _, sent = write.request_for(step.op, target, params)
         key = idempotency_key(action, step.name, sent, target, fingerprint=self.fingerprint)
-        result = self.call(action, lambda: write.send(self.gateway, step.op, target, params, idempotency_key=key))
+        result = self._send(action, step, target, params, key)
+        if step.name == "create":
+            result = self._unless_replayed_dead(action, step, params, sent, key, result, notes)
         if step.name == "create" and isinstance(action, _Create) and result.id:
             self.resolver.record(Ref(action.kind, action.key), result.id)
         return result.id
+
+    def _send(
+        self, action: Action, step: Step, target: str | None, params: dict[str, Any], key: str
+    ) -> write.WriteResult:
+        return self.call(action, lambda: write.send(self.gateway, step.op, target, params, idempotency_key=key))
+
+    def _unless_replayed_dead(
+        self,
+        action: Action,
+        step: Step,
+        params: dict[str, Any],
+        sent: dict[str, Any],
+        key: str,
+        result: write.WriteResult,
+        notes: list[str] | None,
+    ) -> write.WriteResult:
+        """A create Stripe answered from an earlier request with its key (a
+        retry, a re-run, a concurrent apply) is fine while that object still
+        stands. If it was deleted or archived since (removed from the specs,
+        then added back within 24 h), create anew under a derived key; every
+        apply derives the same one, so concurrent applies still create once."""
+        dead: list[str] = []
+        while result.replayed and result.id:
+            replayed_id = result.id
+            obj = self.call(action, lambda: write.fetch_created(self.gateway, step.op, replayed_id, retry=False))
+            why = write.gone_since_created(obj, sent)
+            if not why:
+                break
+            dead.append(f"{replayed_id} ({why})")
+            if len(dead) > MAX_REKEYS:
+                raise ReplayedDeletedObjects(describe(action), MAX_REKEYS)
+            log.info("%s: key %s replayed %s, %s since; re-keying", describe(action), key, replayed_id, why)
+            key = rekey(key, replayed_id)
+            result = self._send(action, step, None, params, key)
+        if dead and notes is not None:
+            notes.append(f"created anew under a derived idempotency key: the original replayed {', '.join(dead)}")
+        return result
 
     def _send_guarded(self, action: SendInvoice) -> str:
         """Email the customer at most once per invoice, even beyond the 24 h
@@ -93,13 +132,15 @@ class Execution:
         between) is settled by looking for the invoice's `invoice.sent` event."""
         mark_requested, send, mark_done = send_steps(action)
         invoice_id = str(self.resolver.resolve(mark_requested.target))
-        invoice = self.call(action, lambda: write.get_invoice(self.gateway, invoice_id))
+        invoice = self.call(action, lambda: write.get_invoice(self.gateway, invoice_id, retry=False))
         if invoice.send_marker == SEND_DONE:
             return "already sent"
         if invoice.send_marker == SEND_REQUESTED:
             sent_ids = self.call(
                 action,
-                lambda: write.list_events(self.gateway, type="invoice.sent", created_gte=invoice.created or None),
+                lambda: write.list_events(
+                    self.gateway, type="invoice.sent", created_gte=invoice.created or None, retry=False
+                ),
             )
             if invoice_id in sent_ids:
                 self.run_step(action, mark_done)

@@ -7,6 +7,11 @@ an invoice twice. The digest covers the resolved parameters (and the target
 object's id), so a different write never reuses a key, which Stripe would
 refuse with `idempotency_error`. Plain field updates are also salted with the
 plan's fingerprint (see SALTED_STEPS).
+
+Creates are keyed on their parameters alone, so that two applies started a
+moment apart share them. Within the 24 h window that would replay an object
+deleted since (remove an item, then add it back): the executor checks each
+replayed create and moves to a derived key (`rekey`) when its object is gone.
 """
 
 from __future__ import annotations
@@ -77,3 +82,18 @@ def idempotency_key(
     # make two items share a prefix).
     ident = hashlib.sha256(key_prefix(action, step).encode()).hexdigest()[:32]
     return f"reconciler-{type(action).__name__}-{ident}-{_UNSAFE.sub('_', step)}-{digest}"
+
+
+def rekey(key: str, replayed_id: str) -> str:
+    """The key to create anew with when `key` replayed an object since deleted.
+
+    Derived only from the key and the dead object's id, so two applies that
+    meet the same dead replay derive the same key and still create once; a
+    later deletion of the new object extends the chain by one more link.
+    """
+    suffix = f"-after-{hashlib.sha256(replayed_id.encode()).hexdigest()[:12]}"
+    if len(key) + len(suffix) <= MAX_KEY_LENGTH:
+        return key + suffix
+    # A long chain: fold the old key into a hash, keeping its readable start.
+    folded = hashlib.sha256(key.encode()).hexdigest()[:16]
+    return f"{key[: MAX_KEY_LENGTH - len(suffix) - len(folded) - 1]}-{folded}{suffix}"

@@ -43,3 +43,16 @@ class TokenBucket:
         if wait > 0:
             self._sleep(wait)
         return wait
+
+    def pause(self, seconds: float) -> None:
+        """Hand out no token for `seconds` from now (beyond what is already
+        reserved): after a 429 every worker backs off, not only the one that
+        was refused."""
+        if seconds <= 0:
+            return
+        with self._lock:
+            now = self._clock()
+            self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+            self._last = now
+            # The next acquire takes a token and finds the level at -seconds*rate.
+            self._tokens = min(self._tokens, 1.0 - seconds * self.rate)

@@ -1,74 +1,47 @@
-"""Retries of transient gateway errors: exponential backoff with full jitter."""
+"""The applier's use of the shared retry loop (reconciler.gateway.retry).
+
+Every attempt takes a token from the run's shared bucket; a 429 also pauses
+that bucket, so all workers slow down together instead of each finding out
+by its own 429.
+"""
 
 from __future__ import annotations
 
-import logging
-import random
 from collections.abc import Callable
 from typing import TypeVar
 
-from reconciler.apply.errors import RetriesExhausted
+from reconciler.apply.options import ApplyOptions
 from reconciler.apply.ratelimit import TokenBucket
+from reconciler.gateway.retry import RetryHook, RetryPolicy, call_with_retries
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-# (attempt that failed, delay before the next one, the error)
-RetryHook = Callable[[int, float, BaseException], None]
+
+def policy_of(options: ApplyOptions) -> RetryPolicy:
+    return RetryPolicy(
+        max_attempts=options.max_attempts,
+        base=options.base_backoff,
+        cap=options.max_backoff,
+        sleep=options.sleep,
+        rng=options.rng,
+    )
 
 
-def backoff_ceiling(attempt: int, *, base: float, cap: float) -> float:
-    """Upper bound of the delay after failed attempt number `attempt` (1-based)."""
-    return min(cap, base * (2 ** (attempt - 1)))
-
-
-def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:
-    """Full jitter (uniform 0..ceiling): concurrent retriers spread out instead of
-    hitting the rate limit again in lockstep."""
-    return rng.uniform(0.0, backoff_ceiling(attempt, base=base, cap=cap))
-
-
-def is_retryable(exc: BaseException) -> bool:
-    """The gateway decides (5xx, network, 409, Stripe-Should-Retry) via `.retryable`.
-
-    A 429 is always retried after a backoff: Stripe's rate-limit guidance is
-    to back off and retry, and the `Stripe-Should-Retry: false` it may carry
-    only tells the SDK not to retry at once.
-    """
-    if getattr(exc, "http_status", None) == 429:
-        return True
-    return bool(getattr(exc, "retryable", False))
-
-
-def call_with_retries(
+def call_rate_limited(
     fn: Callable[[], T],
     *,
+    policy: RetryPolicy,
     limiter: TokenBucket,
-    max_attempts: int,
-    base: float,
-    cap: float,
-    rng: random.Random,
-    sleep: Callable[[float], None],
     on_retry: RetryHook | None = None,
 ) -> T:
-    """Call `fn` (one request), each attempt taking a rate-limit token.
+    """Call `fn` (one request) under the bucket, retrying transient errors."""
 
-    Safe for writes only because every POST carries a deterministic
-    idempotency key: a retry of a request whose response was lost replays it.
-    """
-    attempt = 0
-    while True:
-        attempt += 1
-        limiter.acquire()
-        try:
-            return fn()
-        except Exception as exc:  # noqa: BLE001 - classified just below
-            if not is_retryable(exc):
-                raise
-            if attempt >= max_attempts:
-                raise RetriesExhausted(exc, attempt) from exc
-            delay = backoff_delay(attempt, base=base, cap=cap, rng=rng)
-            log.debug("attempt %s failed (%s); retrying in %.2fs", attempt, exc, delay)
-            if on_retry is not None:
-                on_retry(attempt, delay, exc)
-            sleep(delay)
+    def retrying(attempt: int, delay: float, exc: BaseException) -> None:
+        if getattr(exc, "http_status", None) == 429:
+            # Stripe's limit is per second; the first backoff's ceiling is a
+            # short, shared pause (the refused worker still sleeps its own delay).
+            limiter.pause(policy.base)
+        if on_retry is not None:
+            on_retry(attempt, delay, exc)
+
+    return call_with_retries(fn, policy, before_attempt=limiter.acquire, on_retry=retrying)

@@ -1,9 +1,10 @@
 """StripeGateway: the one place the tool holds a `stripe.StripeClient`.
 
-It pins the API version, turns the SDK's own retries off (the applier retries
-with its own backoff, rate limit and idempotency keys), counts every HTTP
-request it sends, and translates every SDK exception into
-reconciler.gateway.errors so no stripe type leaks out of this package.
+It pins the API version, turns the SDK's own retries off (GETs are retried
+here with reconciler.gateway.retry; writes by the applier, with its rate
+limit and idempotency keys), counts every HTTP request it sends, and
+translates every SDK exception into reconciler.gateway.errors so no stripe
+type leaks out of this package.
 
 Calls go through `StripeClient.raw_request` and return the parsed JSON as
 plain dicts: the SDK's object hydration costs ~1 ms per invoice, which alone
@@ -17,6 +18,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,6 +37,7 @@ from reconciler.gateway.errors import (
     ServerError,
     scrub,
 )
+from reconciler.gateway.retry import RetryPolicy, call_with_retries
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +76,34 @@ class _CountingHTTPClient(RequestsClient):
         return super().request(method, url, headers, post_data)
 
 
-class StripeGateway:
-    """A Stripe account (or a sandbox) reached through the pinned SDK."""
+@dataclass(frozen=True)
+class Reply:
+    """A decoded answer and what its headers said."""
 
-    def __init__(self, api_key: str, *, api_base: str | None = None, timeout: float = 80.0) -> None:
+    data: dict[str, Any]
+    # `Idempotent-Replayed: true`: Stripe answered a reused idempotency key
+    # with the stored first response instead of executing the request.
+    replayed: bool = False
+
+
+class StripeGateway:
+    """A Stripe account (or a sandbox) reached through the pinned SDK.
+
+    `retry` is the policy of GET retries (429, 5xx, network errors); writes
+    are not retried here.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        api_base: str | None = None,
+        timeout: float = 80.0,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self._api_key = api_key
+        self.retry_policy = retry or RetryPolicy()
+        self._retries = 0  # GET retries so far (guarded by self._http._lock)
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.host = urlsplit(self.api_base).netloc or self.api_base
         self._http = _CountingHTTPClient(timeout=timeout)
@@ -107,9 +133,16 @@ class StripeGateway:
         with self._http._lock:
             return sum(self._http.counts.values())
 
+    @property
+    def retries(self) -> int:
+        """GETs repeated after a transient error so far."""
+        with self._http._lock:
+            return self._retries
+
     def reset_counts(self) -> None:
         with self._http._lock:
             self._http.counts.clear()
+            self._retries = 0
 
     def request(
         self,
@@ -118,11 +151,45 @@ class StripeGateway:
         params: Mapping[str, Any] | None = None,
         *,
         idempotency_key: str | None = None,
+        retry: bool | None = None,
     ) -> dict[str, Any]:
         """One API call; the decoded JSON answer. Raises GatewayError subclasses only.
 
         None values in params are not sent (the SDK's encoding); send "" to clear a field.
         """
+        return self.exchange(method, path, params, idempotency_key=idempotency_key, retry=retry).data
+
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        retry: bool | None = None,
+    ) -> Reply:
+        """Like `request`, with what the answer's headers said.
+
+        `retry` (default: only for GET) retries transient failures under
+        `retry_policy`; a caller with its own retry loop passes False.
+        """
+        if retry is None:
+            retry = method.upper() == "GET"
+        if not retry:
+            return self._exchange_once(method, path, params, idempotency_key)
+
+        def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
+            with self._http._lock:
+                self._retries += 1
+            log.info("%s %s: attempt %s failed (%s); retrying in %.2fs", method.upper(), path, attempt, exc, delay)
+
+        return call_with_retries(
+            lambda: self._exchange_once(method, path, params, idempotency_key), self.retry_policy, on_retry=on_retry
+        )
+
+    def _exchange_once(
+        self, method: str, path: str, params: Mapping[str, Any] | None, idempotency_key: str | None
+    ) -> Reply:
         body = dict(params or {})
         # raw_request takes request options and Stripe params in one mapping;
         # no Stripe param of the endpoints used here shares a name with an option.
@@ -138,13 +205,16 @@ class StripeGateway:
         data = response.data
         if not isinstance(data, dict):
             raise ServerError(response.code, "the answer was not a JSON object")
-        return data
+        return Reply(data, replayed=_header(response.headers, "idempotent-replayed") == "true")
 
-    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
-        """Every object of a list endpoint, PAGE_SIZE per request, following starting_after."""
+    def paginate(
+        self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True
+    ) -> Iterator[dict[str, Any]]:
+        """Every object of a list endpoint, PAGE_SIZE per request, following
+        starting_after. With `retry`, each page is retried on its own."""
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
         while True:
-            page = self.request("GET", path, query)
+            page = self.request("GET", path, query, retry=retry)
             data = page.get("data") or []
             yield from data
             if not page.get("has_more") or not data:
@@ -189,14 +259,18 @@ class StripeGateway:
         return ServerError(status, message, retryable=retryable is not False, request_id=request_id)
 
 
+def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
+    """A header's value, stripped and lower-cased; names match case-insensitively."""
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return str(value).strip().lower()
+    return None
+
+
 def _should_retry_header(headers: Mapping[str, str] | None) -> bool | None:
     """Stripe's explicit advice, when it gave one."""
-    if not headers:
-        return None
-    for name, value in headers.items():
-        if name.lower() == "stripe-should-retry":
-            return value.strip().lower() == "true"
-    return None
+    value = _header(headers, "stripe-should-retry")
+    return None if value is None else value == "true"
 
 
 def _network_detail(exc: stripe.StripeError) -> str:

@@ -152,3 +152,18 @@ class IdempotencyConflict(GatewayError):
             code="idempotency_error",
             request_id=request_id,
         )
+
+
+class RetriesExhausted(GatewayError):
+    """A retryable error kept happening until the attempt budget ran out."""
+
+    def __init__(self, last: BaseException, attempts: int) -> None:
+        super().__init__(
+            f"{last} (gave up after {attempts} attempts)",
+            http_status=getattr(last, "http_status", None),
+            code=getattr(last, "code", None),
+            retryable=False,
+            request_id=getattr(last, "request_id", None),
+        )
+        self.last = last
+        self.attempts = attempts

@@ -13,6 +13,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from reconciler import ownership
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import InvalidRequest
@@ -93,6 +94,9 @@ class WriteResult:
     id: str
     status: str | None = None
     deleted: bool = False
+    # Stripe answered with the stored response of an earlier request under
+    # this idempotency key (Idempotent-Replayed): nothing was written now.
+    replayed: bool = False
     # The decoded answer, for callers that need another field (e.g. `number`).
     data: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
@@ -109,37 +113,75 @@ def send(
     answer, or a re-run) counts as done rather than failing the apply."""
     method, path, body = request_for(write, target_id, params)
     try:
-        data = gateway.request(method, path, body, idempotency_key=idempotency_key)
+        # Not retried here: the applier retries writes under its rate limit.
+        reply = gateway.exchange(method, path, body, idempotency_key=idempotency_key, retry=False)
     except InvalidRequest as exc:
         if method == "DELETE" and exc.http_status == 404 and exc.code == "resource_missing" and target_id:
             log.info("%s %s: already gone", write, target_id)
             return WriteResult(id=target_id, deleted=True)
         raise
+    data = reply.data
     return WriteResult(
         id=str(data.get("id") or target_id or ""),
         status=data.get("status"),
         deleted=bool(data.get("deleted", False)),
+        replayed=reply.replayed,
         data=data,
     )
 
 
+def fetch_created(
+    gateway: StripeGateway, write: Write | str, object_id: str, *, retry: bool = True
+) -> dict[str, Any] | None:
+    """The object a create_* write made, as it is now; None once deleted
+    (a deleted customer answers `deleted: true`, other objects 404)."""
+    route = ROUTES.get(write)
+    if route is None or "{id}" in route.path or not write.startswith("create_"):
+        raise UnknownWrite(write)
+    try:
+        obj = gateway.request("GET", f"{route.path}/{object_id}", retry=retry)
+    except InvalidRequest as exc:
+        if exc.http_status == 404 and exc.code == "resource_missing":
+            return None
+        raise
+    return None if obj.get("deleted") else obj
+
+
+def gone_since_created(obj: dict[str, Any] | None, sent: dict[str, Any]) -> str:
+    """Why an object a create made (`sent`: that create's params) no longer
+    stands for it: "deleted", "archived", "no longer tagged"; "" if it does.
+
+    Archived counts only when the create did not itself ask for an inactive
+    object; the tags are the ownership metadata the create set.
+    """
+    if obj is None:
+        return "deleted"
+    if obj.get("active") is False and sent.get("active", True) is not False:
+        return "archived"
+    wanted = sent.get("metadata") or {}
+    have = obj.get("metadata") or {}
+    if any(have.get(k) != v for k, v in wanted.items() if k.startswith(ownership.RESERVED_PREFIX)):
+        return "no longer tagged"
+    return ""
+
+
 def list_events(
-    gateway: StripeGateway, *, type: str = "invoice.sent", created_gte: int | None = None
+    gateway: StripeGateway, *, type: str = "invoice.sent", created_gte: int | None = None, retry: bool = True
 ) -> tuple[str, ...]:
     """Ids of the objects of every event of `type` (newest first, each once)."""
     params: dict[str, Any] = {"type": type}
     if created_gte is not None:
         params["created"] = {"gte": created_gte}
     seen: dict[str, None] = {}
-    for event in gateway.paginate("/v1/events", params):
+    for event in gateway.paginate("/v1/events", params, retry=retry):
         obj = (event.get("data") or {}).get("object") or {}
         if obj.get("id"):
             seen.setdefault(str(obj["id"]), None)
     return tuple(seen)
 
 
-def get_invoice(gateway: StripeGateway, invoice_id: str) -> LiveInvoice:
+def get_invoice(gateway: StripeGateway, invoice_id: str, *, retry: bool = True) -> LiveInvoice:
     """One invoice by id (key "" if unmanaged; only its embedded lines)."""
-    obj = gateway.request("GET", f"/v1/invoices/{invoice_id}")
+    obj = gateway.request("GET", f"/v1/invoices/{invoice_id}", retry=retry)
     embedded = obj.get("lines") or {}
     return mapping.invoice(obj, mapping.owner_key(obj) or "", list(embedded.get("data") or []))

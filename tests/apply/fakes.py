@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
+from reconciler.gateway.client import Reply
 from reconciler.gateway.errors import GatewayError, InvalidRequest, RateLimited
 
 
@@ -49,7 +50,13 @@ class FakeGateway:
         self._lock = threading.Lock()
 
     def request(
-        self, method: str, path: str, params: Mapping[str, Any] | None = None, *, idempotency_key: str | None = None
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        retry: bool | None = None,
     ) -> dict[str, Any]:
         with self._lock:
             self.calls.append((method, path, dict(params or {}), idempotency_key))
@@ -58,7 +65,20 @@ class FakeGateway:
                     raise errors.pop(0)
             return self._answer(method, path, dict(params or {}))
 
-    def paginate(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def exchange(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        idempotency_key: str | None = None,
+        retry: bool | None = None,
+    ) -> Reply:
+        return Reply(self.request(method, path, params, idempotency_key=idempotency_key))
+
+    def paginate(
+        self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True
+    ) -> Iterator[dict[str, Any]]:
         page = self.request("GET", path, params)
         yield from page.get("data", [])
 

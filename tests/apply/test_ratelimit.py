@@ -5,6 +5,9 @@ import threading
 import pytest
 
 from reconciler.apply.ratelimit import TokenBucket
+from reconciler.apply.retry import call_rate_limited
+from reconciler.gateway.errors import RateLimited
+from reconciler.gateway.retry import RetryPolicy
 from .fakes import FakeClock
 
 
@@ -58,3 +61,31 @@ def test_rate_must_be_positive() -> None:
     clock = FakeClock()
     with pytest.raises(ValueError, match="rate must be positive"):
         TokenBucket(0, clock=clock, sleep=clock.sleep)
+
+
+def test_pause_holds_every_taker_back_for_the_pause() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(100.0, clock=clock, sleep=clock.sleep)
+    bucket.acquire()
+    bucket.pause(2.0)
+    assert bucket.acquire() == pytest.approx(2.0)
+    assert bucket.acquire() == pytest.approx(0.01)  # then the normal rate again
+
+
+def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
+    clock = FakeClock()
+    bucket = TokenBucket(1000.0, clock=clock, sleep=clock.sleep)
+    answers: list[Exception | str] = [RateLimited(), "ok"]
+
+    def once() -> str:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    # The retrying worker's own backoff sleep is recorded apart from the bucket's.
+    own_sleeps: list[float] = []
+    policy = RetryPolicy(max_attempts=3, base=0.5, sleep=own_sleeps.append)
+    assert call_rate_limited(once, policy=policy, limiter=bucket) == "ok"
+    assert clock.sleeps == [pytest.approx(0.5)]  # the retry's token waited out the pause
+    assert bucket.acquire() == pytest.approx(0.001)  # another worker: the pause is over, normal rate

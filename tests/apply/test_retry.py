@@ -6,7 +6,8 @@ import pytest
 
 from reconciler.apply.errors import RetriesExhausted
 from reconciler.apply.ratelimit import TokenBucket
-from reconciler.apply.retry import backoff_ceiling, backoff_delay, call_with_retries
+from reconciler.apply.retry import call_rate_limited
+from reconciler.gateway.retry import RetryPolicy, backoff_ceiling, backoff_delay
 from reconciler.gateway.errors import InvalidRequest, NetworkFailure, RateLimited, ServerError
 from .fakes import FakeClock
 
@@ -30,14 +31,10 @@ def _run(fn, *, max_attempts: int = 4):  # type: ignore[no-untyped-def]
     retries: list[tuple[int, float, str]] = []
     bucket = TokenBucket(1000.0, clock=clock, sleep=clock.sleep)
     try:
-        value = call_with_retries(
+        value = call_rate_limited(
             fn,
+            policy=RetryPolicy(max_attempts=max_attempts, base=1.0, cap=30.0, rng=random.Random(1), sleep=clock.sleep),
             limiter=bucket,
-            max_attempts=max_attempts,
-            base=1.0,
-            cap=30.0,
-            rng=random.Random(1),
-            sleep=clock.sleep,
             on_retry=lambda n, d, e: retries.append((n, d, str(e))),
         )
     except Exception as exc:  # noqa: BLE001

@@ -57,11 +57,26 @@ def test_the_embedded_sandbox_persists_between_runs(tmp_path: Path) -> None:
         assert list(read_live(gateway).customers) == ["jenny"]
 
 
-def test_an_api_base_without_a_scheme_is_refused() -> None:
+@pytest.mark.parametrize(
+    ("api_base", "message"),
+    [
+        ("localhost:12111", "--api-base 'localhost:12111' is not a valid URL: it must start with http:// or https://"),
+        ("http://[::1", "--api-base 'http://[::1' is not a valid URL"),
+        ("http://127.0.0.1:99999", "--api-base 'http://127.0.0.1:99999' is not a valid URL"),
+        ("http://localhost:port", "--api-base 'http://localhost:port' is not a valid URL"),
+        ("https://", "--api-base 'https://' is not a valid URL: it names no host"),
+    ],
+)
+def test_an_api_base_that_is_not_an_http_url_is_one_clear_line(api_base: str, message: str) -> None:
     with pytest.raises(ReconcilerError) as caught:
-        with open_gateway(api_key="sk_test_abc", api_base="localhost:12111", sandbox=None):
+        with open_gateway(api_key="sk_test_abc", api_base=api_base, sandbox=None):
             pass
-    assert str(caught.value) == "the API base must be an http:// or https:// URL, got 'localhost:12111'"
+    assert str(caught.value) == message
+
+
+def test_an_ipv6_api_base_is_accepted() -> None:
+    with open_gateway(api_key="sk_test_abc", api_base="http://[::1]:12111", sandbox=None) as gateway:
+        assert gateway.host == "[::1]:12111"
 
 
 def test_a_sandbox_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:

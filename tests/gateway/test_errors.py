@@ -14,10 +14,12 @@ from reconciler.gateway.errors import (
     InvalidRequest,
     NetworkFailure,
     RateLimited,
+    RetriesExhausted,
     ServerError,
     scrub,
 )
 from reconciler.gateway.read import read_live
+from reconciler.gateway.retry import RetryPolicy
 from reconciler.ownership import OWNER_KEY
 from reconciler.sandbox import RunningSandbox
 
@@ -43,12 +45,18 @@ def test_a_wrong_key_is_authentication_failed(sandbox: RunningSandbox) -> None:
 
 def test_a_closed_port_is_a_network_failure_naming_the_host_not_the_key() -> None:
     port = _closed_port()
-    gateway = StripeGateway(WRONG_KEY, api_base=f"http://127.0.0.1:{port}")
-    with pytest.raises(NetworkFailure) as caught:
+    gateway = StripeGateway(
+        WRONG_KEY, api_base=f"http://127.0.0.1:{port}", retry=RetryPolicy(max_attempts=2, sleep=lambda s: None)
+    )
+    with pytest.raises(RetriesExhausted) as caught:
         read_live(gateway)
-    assert str(caught.value) == f"network failure talking to 127.0.0.1:{port}: connection refused"
-    assert caught.value.retryable is True
-    assert caught.value.http_status is None
+    assert str(caught.value) == (
+        f"network failure talking to 127.0.0.1:{port}: connection refused (gave up after 2 attempts)"
+    )
+    last = caught.value.last
+    assert isinstance(last, NetworkFailure) and last.retryable is True and last.http_status is None
+    assert (caught.value.retryable, caught.value.attempts) == (False, 2)
+    assert gateway.retries == 1
     assert WRONG_KEY not in repr(gateway)
 
 
@@ -88,9 +96,10 @@ def test_scrub_removes_the_given_secret_and_anything_key_shaped() -> None:
 def test_a_429_is_rate_limited_and_retryable(gateway: StripeGateway, sandbox: RunningSandbox) -> None:
     sandbox.set_faults(rate_limit_rps=0)
     with pytest.raises(RateLimited) as caught:
-        read_live(gateway)
+        gateway.request("GET", "/v1/customers", retry=False)
     assert str(caught.value) == "rate limited by Stripe (429): too many requests"
     assert (caught.value.http_status, caught.value.code, caught.value.retryable) == (429, "rate_limit", True)
+    assert gateway.total_requests == 1
 
 
 def test_a_500_is_a_retryable_server_error(gateway: StripeGateway, sandbox: RunningSandbox) -> None:

@@ -136,6 +136,8 @@ def test_a_replayed_idempotency_key_returns_the_first_object(gateway: StripeGate
     first = write.send(gateway, "create_customer", None, params, idempotency_key="t-replay")
     second = write.send(gateway, "create_customer", None, params, idempotency_key="t-replay")
     assert first.id == second.id
+    # Idempotent-Replayed: true, surfaced from the SDK's response headers.
+    assert (first.replayed, second.replayed) == (False, True)
     assert len(read_live(gateway).customers) == 1
 
     with pytest.raises(IdempotencyConflict) as caught:
@@ -177,3 +179,29 @@ def test_request_counts_are_exact_under_concurrency(gateway: StripeGateway) -> N
         list(pool.map(lambda _: list(gateway.paginate("/v1/customers")), range(40)))
     assert dict(gateway.request_counts) == {"GET /v1/customers": 40}
     assert gateway.total_requests == 40
+
+
+def test_fetch_created_tells_a_standing_object_from_a_gone_one(gateway: StripeGateway, seed: Seed) -> None:
+    customer = seed.customer("c")
+    product = seed.product("gold")
+    price = seed.price("gold-usd", product.id)
+    invoice = seed.invoice("i1", customer.id)
+    item = seed.item(invoice, "fee", amount=300, currency="usd")
+    tagged = {"metadata": {OWNER_KEY: "c"}}
+    assert write.gone_since_created(write.fetch_created(gateway, "create_customer", customer.id), tagged) == ""
+    assert write.gone_since_created(write.fetch_created(gateway, "create_price", price.id), {}) == ""
+
+    write.send(gateway, "delete_item", item.id, idempotency_key="t-del-item")
+    write.send(gateway, "delete_invoice", invoice.id, idempotency_key="t-del-inv")
+    write.send(gateway, "delete_customer", customer.id, idempotency_key="t-del-cus")
+    write.send(gateway, "update_price", price.id, {"active": False}, idempotency_key="t-arch")
+    assert write.fetch_created(gateway, "create_item", item.id) is None  # 404
+    assert write.fetch_created(gateway, "create_invoice", invoice.id) is None  # 404
+    assert write.fetch_created(gateway, "create_customer", customer.id) is None  # deleted: true
+    archived = write.fetch_created(gateway, "create_price", price.id)
+    assert write.gone_since_created(archived, {"unit_amount": 1000}) == "archived"
+    # A price created inactive on purpose is not gone for being inactive.
+    assert write.gone_since_created(archived, {"active": False}) == ""
+    assert write.gone_since_created(archived, {"metadata": {OWNER_KEY: "other"}}) == "archived"
+    product_now = write.fetch_created(gateway, "create_product", product.id)
+    assert write.gone_since_created(product_now, {"metadata": {OWNER_KEY: "elsewhere"}}) == "no longer tagged"
