@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import json
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +35,9 @@ from reconciler.sandbox.validation import validate
 
 MAX_IDEMPOTENCY_KEY = 255
 
+# Compact JSON, the encoder built once (json.dumps with options builds one per call).
+encode_json = json.JSONEncoder(separators=(",", ":")).encode
+
 
 @dataclass
 class Reply:
@@ -43,6 +46,8 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     # Commit happened but the connection must be dropped without an answer.
     lose: bool = False
+    # `body` already encoded as JSON, when at hand (stored idempotent answers).
+    payload: bytes | None = None
 
 
 class SandboxApp:
@@ -59,9 +64,12 @@ class SandboxApp:
         self.faults = FaultInjector(faults)
         self.stats = Stats()
         self.dispatcher = WebhookDispatcher(self.store, clock=clock)
-        self.ctx.event_listeners.append(lambda tx, event: webhooks.enqueue(self.ctx, tx, event))
-        self._request_counter = 0
-        self._counter_lock = threading.Lock()
+        self.ctx.event_listeners.append(self._enqueue_webhooks)
+        # Set (under the store lock) when a transaction queued a delivery: only
+        # then is the delivery thread woken, so plain writes do not compete with it.
+        self._deliveries_queued = False
+        # next() on itertools.count is atomic: request ids need no lock.
+        self._request_numbers = itertools.count(1)
 
     # -- state ---------------------------------------------------------------
 
@@ -76,10 +84,25 @@ class SandboxApp:
         self.store.close()
 
     def request_id(self) -> str:
-        with self._counter_lock:
-            self._request_counter += 1
-            n = self._request_counter
+        n = next(self._request_numbers)
         return "req_" + hashlib.sha256(f"{self.ctx.seed}:req:{n}".encode()).hexdigest()[:14]
+
+    def _enqueue_webhooks(self, tx: Tx, event: dict[str, Any]) -> int:
+        queued = webhooks.enqueue(self.ctx, tx, event)
+        if queued:
+            self._deliveries_queued = True
+        return queued
+
+    def _wake_dispatcher(self) -> None:
+        """After a commit: wake the delivery thread if some transaction queued deliveries.
+
+        The flag is set inside a transaction (store lock held); whoever reads it
+        afterwards notifies, and the woken pass takes the store lock, so it sees
+        the commit that queued them.
+        """
+        if self._deliveries_queued:
+            self._deliveries_queued = False
+            self.dispatcher.notify()
 
     # -- requests ------------------------------------------------------------
 
@@ -132,7 +155,7 @@ class SandboxApp:
             if key is None:
                 with self.store.transaction() as tx:
                     result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
-                self.dispatcher.notify()
+                self._wake_dispatcher()
                 return Reply(200, result)
             if len(key) > MAX_IDEMPOTENCY_KEY:
                 raise InvalidRequest(
@@ -157,7 +180,7 @@ class SandboxApp:
                 if replay is not None:
                     return replay
                 result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
-                _remember(tx, key, fingerprint, 200, result, self.ctx.now())
+                stored = _remember(tx, key, fingerprint, 200, result, self.ctx.now())
         except IdempotencyError:
             raise
         except StripeApiError as exc:
@@ -168,8 +191,8 @@ class SandboxApp:
                     return replay
                 _remember(tx, key, fingerprint, exc.http_status, exc.body(), self.ctx.now())
             raise
-        self.dispatcher.notify()
-        return Reply(200, result)
+        self._wake_dispatcher()
+        return Reply(200, result, payload=stored.encode())
 
 
 def _replay(tx: Tx, key: str, fingerprint: str) -> Reply | None:
@@ -180,14 +203,17 @@ def _replay(tx: Tx, key: str, fingerprint: str) -> Reply | None:
         return None
     if row[0] != fingerprint:
         raise IdempotencyError(key)
-    return Reply(int(row[1]), json.loads(row[2]), {"Idempotent-Replayed": "true"})
+    return Reply(int(row[1]), json.loads(row[2]), {"Idempotent-Replayed": "true"}, payload=row[2].encode())
 
 
-def _remember(tx: Tx, key: str, fingerprint: str, status: int, body: dict[str, Any], now: int) -> None:
+def _remember(tx: Tx, key: str, fingerprint: str, status: int, body: dict[str, Any], now: int) -> str:
+    """Store the answer to replay; returns it encoded, for the response itself."""
+    text = encode_json(body)
     tx.conn.execute(
         "INSERT INTO idempotency(key, fingerprint, status, body, created) VALUES (?, ?, ?, ?, ?)",
-        (key, fingerprint, status, json.dumps(body), now),
+        (key, fingerprint, status, text, now),
     )
+    return text
 
 
 def _error(exc: StripeApiError) -> Reply:

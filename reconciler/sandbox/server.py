@@ -1,16 +1,26 @@
-"""HTTP transport: stdlib ThreadingHTTPServer, HTTP/1.1 keep-alive, bytes only."""
+"""HTTP transport: a minimal HTTP/1.1 server (keep-alive, Content-Length bodies), bytes only.
+
+The stdlib's BaseHTTPRequestHandler parses headers with the email package and
+builds responses line by line, which cost more per request than the whole
+application; this reads the request line and headers with `readline` into a
+dict and answers with one write. Malformed, oversized and chunked requests get
+a Stripe-shaped error (and the connection closed when the request could not be
+read to its end).
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
+import socketserver
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+import time
+from email.utils import formatdate
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
-from reconciler.sandbox.app import Reply, SandboxApp
-from reconciler.sandbox.exceptions import InvalidRequest, RequestTooLarge
+from reconciler.sandbox.app import Reply, SandboxApp, encode_json
+from reconciler.sandbox.exceptions import InvalidRequest, RequestTooLarge, StripeApiError
 from reconciler.sandbox.faults import FaultConfig
 
 log = logging.getLogger(__name__)
@@ -18,9 +28,25 @@ log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024
 # Bodies up to this size are drained before the 413; larger ones get the connection closed.
 MAX_DRAINED = 16 * MAX_BODY
+# The stdlib server's limits: request line and header lines, and the header count.
+MAX_LINE = 65536
+MAX_HEADERS = 100
+METHODS = frozenset({"GET", "POST", "DELETE", "PUT", "PATCH"})
+SERVER = "reconciler-sandbox"
+
+_REASONS = {s.value: s.phrase for s in HTTPStatus}
+_INTERNAL_ERROR = {"error": {"type": "api_error", "message": "Internal sandbox error."}}
 
 
-class SandboxHTTPServer(ThreadingHTTPServer):
+class ProtocolError(StripeApiError):
+    """A request the HTTP layer cannot read: answered, then the connection closes."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.http_status = status
+
+
+class SandboxHTTPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
     # A burst of concurrent clients must not be refused at the socket.
@@ -31,62 +57,105 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         super().__init__(address, SandboxRequestHandler)
 
 
-class SandboxRequestHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server_version = "reconciler-sandbox"
-    sys_version = ""
+class SandboxRequestHandler(socketserver.StreamRequestHandler):
     server: SandboxHTTPServer
-    # Headers and body go out in separate writes: without TCP_NODELAY, delayed
-    # ACKs cost ~40 ms per keep-alive request.
+    # Small answers must leave at once: without TCP_NODELAY, delayed ACKs can
+    # cost ~40 ms per keep-alive request.
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:
-        self._serve("GET")
+    def handle(self) -> None:
+        try:
+            while self._handle_one():
+                pass
+        except OSError:  # the client went away mid-request: nothing to answer
+            pass
 
-    def do_POST(self) -> None:
-        self._serve("POST")
-
-    def do_DELETE(self) -> None:
-        self._serve("DELETE")
-
-    def do_PUT(self) -> None:
-        self._serve("PUT")
-
-    def do_PATCH(self) -> None:
-        self._serve("PATCH")
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib name
-        log.debug("%s " + format, self.address_string(), *args)
-
-    def _serve(self, method: str) -> None:
+    def _handle_one(self) -> bool:
+        """Serve one request; whether the connection stays open."""
         app = self.server.app
-        parts = urlsplit(self.path)
         try:
-            body = self._read_body()
-        except InvalidRequest as exc:
-            # The body was not read: the connection cannot be reused.
-            self.close_connection = True
-            self._send(Reply(exc.http_status, exc.body(), {"Request-Id": app.request_id()}))
-            return
-        headers = {k.lower(): v for k, v in self.headers.items()}
+            request = self._read_request()
+            if request is None:
+                return False
+            method, target, headers, keep_alive = request
+            body = self._read_body(headers)
+        except StripeApiError as exc:
+            # The request was not read to its end: the connection cannot be reused.
+            self._send(Reply(exc.http_status, exc.body(), {"Request-Id": app.request_id()}), close=True)
+            return False
+        if target.startswith("/"):
+            path, _, query = target.partition("#")[0].partition("?")
+        else:  # absolute form (http://host/path): only its path and query matter
+            parts = urlsplit(target)
+            path, query = parts.path, parts.query
         try:
-            reply = app.handle(method, parts.path, parts.query, headers, body)
+            reply = app.handle(method, path, query, headers, body)
         except Exception:  # never a crash: a Stripe-shaped 500 instead
-            log.exception("sandbox request failed: %s %s", method, parts.path)
-            reply = Reply(500, {"error": {"type": "api_error", "message": "Internal sandbox error."}})
+            log.exception("sandbox request failed: %s %s", method, path)
+            reply = Reply(500, _INTERNAL_ERROR)
         if reply.lose:
-            self.close_connection = True
             try:
                 self.connection.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
-            return
-        self._send(reply)
+            return False
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s %s %s -> %d", self.client_address[0], method, target, reply.status)
+        self._send(reply, close=not keep_alive)
+        return keep_alive
 
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raise InvalidRequest("Chunked request bodies are not supported; send Content-Length.")
-        raw = self.headers.get("Content-Length", "0") or "0"
+    def _read_request(self) -> tuple[str, str, dict[str, str], bool] | None:
+        """(method, target, lower-cased headers, keep-alive), or None at end of stream."""
+        rfile = self.rfile
+        line = rfile.readline(MAX_LINE + 1)
+        while line in (b"\r\n", b"\n"):  # RFC 9112: ignore blank lines before a request
+            line = rfile.readline(MAX_LINE + 1)
+        if not line:
+            return None
+        if len(line) > MAX_LINE:
+            raise ProtocolError(414, "Request line too long.")
+        words = line.decode("latin-1").split()
+        if len(words) != 3 or not words[2].startswith("HTTP/"):
+            raise ProtocolError(400, "Bad request syntax.")
+        method, target, version = words
+        if version not in ("HTTP/1.1", "HTTP/1.0"):
+            raise ProtocolError(505, f"HTTP version not supported: {version}.")
+        headers: dict[str, str] = {}
+        name = ""
+        while True:
+            line = rfile.readline(MAX_LINE + 1)
+            if len(line) > MAX_LINE:
+                raise ProtocolError(431, "Request header line too long.")
+            if line in (b"\r\n", b"\n", b""):
+                break
+            if len(headers) >= MAX_HEADERS:
+                raise ProtocolError(431, f"Too many request headers (more than {MAX_HEADERS}).")
+            text = line.decode("latin-1")
+            if text[0] in " \t" and name:  # obsolete line folding: continues the previous value
+                headers[name] += " " + text.strip()
+                continue
+            raw_name, colon, value = text.partition(":")
+            name = raw_name.lower()
+            if not colon or not name or name != name.strip():
+                raise ProtocolError(400, "Malformed request header.")
+            headers[name] = value.strip()
+        if method not in METHODS:
+            raise ProtocolError(501, f"Unsupported method ({method!r}).")
+        connection = headers.get("connection", "").lower()
+        if version == "HTTP/1.1":
+            keep_alive = connection != "close"
+            if headers.get("expect", "").lower() == "100-continue":
+                self.connection.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")
+        else:
+            keep_alive = connection == "keep-alive"
+        return method, target, headers, keep_alive
+
+    def _read_body(self, headers: dict[str, str]) -> bytes:
+        if "transfer-encoding" in headers:
+            if headers["transfer-encoding"].lower() == "chunked":
+                raise InvalidRequest("Chunked request bodies are not supported; send Content-Length.")
+            raise InvalidRequest("Unsupported Transfer-Encoding; send Content-Length.")
+        raw = headers.get("content-length", "0") or "0"
         try:
             length = int(raw)
         except ValueError:
@@ -97,22 +166,45 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if length <= MAX_DRAINED:
                 # Read and drop it, so the client sees our answer, not a reset.
                 while length > 0:
-                    length -= len(self.rfile.read(min(length, 65536)) or b"x" * length)
+                    chunk = self.rfile.read(min(length, 65536))
+                    if not chunk:
+                        break
+                    length -= len(chunk)
             raise RequestTooLarge(MAX_BODY)
-        return self.rfile.read(length) if length else b""
+        if not length:
+            return b""
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise ProtocolError(400, "Request body shorter than its Content-Length.")
+        return body
 
-    def _send(self, reply: Reply) -> None:
-        payload = json.dumps(reply.body, separators=(",", ":")).encode()
-        self.send_response(reply.status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(payload)))
+    def _send(self, reply: Reply, *, close: bool) -> None:
+        payload = reply.payload if reply.payload is not None else encode_json(reply.body).encode()
+        status = reply.status
+        head = [
+            f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
+            f"Server: {SERVER}\r\nDate: {_http_date()}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
+        ]
         for name, value in reply.headers.items():
-            self.send_header(name, value)
-        if self.close_connection:
-            self.send_header("Connection", "close")
-        # Headers and body in one write: one segment, one wake-up of the client.
-        self._headers_buffer.append(b"\r\n" + payload)
-        self.flush_headers()
+            head.append(f"{name}: {value}\r\n")
+        if close:
+            head.append("Connection: close\r\n")
+        head.append("\r\n")
+        # Status line, headers and body in one write: one segment, one wake-up of the client.
+        self.connection.sendall("".join(head).encode("latin-1") + payload)
+
+
+_date_cache: tuple[int, str] = (0, "")
+
+
+def _http_date() -> str:
+    """The Date header, formatted once per second."""
+    global _date_cache
+    now = int(time.time())
+    if _date_cache[0] != now:
+        _date_cache = (now, formatdate(now, usegmt=True))
+    return _date_cache[1]
 
 
 def make_server(host: str, port: int, app: SandboxApp) -> SandboxHTTPServer:
@@ -135,4 +227,4 @@ def serve_forever(host: str, port: int, db_path: str | None, faults: FaultConfig
         app.close()
 
 
-__all__ = ["serve_forever", "make_server"]
+__all__ = ["MAX_BODY", "ProtocolError", "SandboxHTTPServer", "make_server", "serve_forever"]

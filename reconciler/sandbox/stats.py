@@ -8,29 +8,36 @@ from typing import Any
 
 
 class Stats:
+    """Counts per (route, write, status); totals are summed when asked for.
+
+    One counter increment per request keeps the hot path short; snapshots are rare.
+    """
+
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.reset()
+        self._counts: Counter[tuple[str, bool, int]] = Counter()
 
     def reset(self) -> None:
         with self._lock:
-            self._total = 0
-            self._writes = 0
-            self._by_route: Counter[str] = Counter()
-            self._by_status: Counter[int] = Counter()
+            self._counts = Counter()
 
     def record(self, route: str, *, write: bool, status: int) -> None:
         with self._lock:
-            self._total += 1
-            self._writes += int(write)
-            self._by_route[route] += 1
-            self._by_status[status] += 1
+            self._counts[route, write, status] += 1
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
-            return {
-                "total": self._total,
-                "writes": self._writes,
-                "by_route": dict(self._by_route),
-                "by_status": {str(k): v for k, v in self._by_status.items()},
-            }
+            counts = list(self._counts.items())
+        by_route: Counter[str] = Counter()
+        by_status: Counter[int] = Counter()
+        writes = 0
+        for (route, write, status), n in counts:
+            by_route[route] += n
+            by_status[status] += n
+            writes += n if write else 0
+        return {
+            "total": sum(n for _, n in counts),
+            "writes": writes,
+            "by_route": dict(by_route),
+            "by_status": {str(k): v for k, v in by_status.items()},
+        }

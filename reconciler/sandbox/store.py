@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,6 +69,16 @@ CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries(state, next_attempt_at);
 """
 
 
+log = logging.getLogger(__name__)
+
+# WAL pages (4 KiB) after which the background checkpoint runs; SQLite's own default.
+CHECKPOINT_PAGES = 1000
+# A checkpoint also runs this often (seconds) while commits are pending.
+CHECKPOINT_INTERVAL = 1.0
+# At most about this many WAL pages are copied while requests wait for the store lock.
+LOCKED_PAGES = 64
+
+
 class Store:
     """The sandbox's database. Use `transaction()` for every read and write."""
 
@@ -79,14 +90,25 @@ class Store:
         self._conn = sqlite3.connect(
             path or ":memory:", check_same_thread=False, isolation_level=None
         )
+        self._checkpointer: _Checkpointer | None = None
         if path:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(_SCHEMA)
         # Counters (ids, seq) live in memory and are written once per commit.
         self.counters: dict[str, int] = dict(self._conn.execute("SELECT name, value FROM counters"))
+        # Kinds that may have rows (one process owns the file, as for the counters):
+        # listing a kind never stored, e.g. webhook endpoints on every event, needs no query.
+        self.kinds: set[str] = {row[0] for row in self._conn.execute("SELECT DISTINCT kind FROM objects")}
+        # Rows read in the current transaction, by id: models often fetch one object twice.
+        self._rows: dict[str, tuple[str, str, int]] = {}
+        if path:
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._checkpointer = _Checkpointer(path, self._lock)
 
     def close(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         with self._lock:
             self._conn.close()
 
@@ -97,15 +119,17 @@ class Store:
             if self._depth:
                 self._depth += 1
                 try:
-                    yield Tx(self._conn, self.counters)
+                    yield Tx(self._conn, self.counters, self.kinds, self._rows)
                 finally:
                     self._depth -= 1
                 return
             self._conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             before = dict(self.counters)
+            kinds_before = set(self.kinds)
+            self._rows.clear()
             try:
-                yield Tx(self._conn, self.counters)
+                yield Tx(self._conn, self.counters, self.kinds, self._rows)
                 changed = [(k, v) for k, v in self.counters.items() if before.get(k) != v]
                 if changed:
                     self._conn.executemany(
@@ -117,25 +141,99 @@ class Store:
                 self._conn.execute("ROLLBACK")
                 self.counters.clear()
                 self.counters.update(before)
+                self.kinds.update(kinds_before)  # a rolled-back wipe must not hide rows
                 raise
             else:
                 self._conn.execute("COMMIT")
+                if self._checkpointer is not None:
+                    self._checkpointer.committed()
             finally:
                 self._depth = 0
+                self._rows.clear()
 
     def wipe(self) -> None:
         with self.transaction() as tx:
             for table in ("objects", "counters", "idempotency", "deliveries"):
                 tx.conn.execute(f"DELETE FROM {table}")
             self.counters.clear()
+            self.kinds.clear()
+            self._rows.clear()
+
+
+class _Checkpointer:
+    """Copies the WAL into the database file from its own connection and thread.
+
+    A PASSIVE checkpoint neither waits for nor blocks the request connection,
+    and SQLite releases the interpreter lock while it copies and syncs. While
+    requests keep writing it cannot catch up with the WAL's end, and SQLite only
+    rewinds a fully copied WAL, so a second, short pass runs under the store
+    lock (no transaction open) to copy the few frames added meanwhile: the WAL
+    then restarts from its beginning instead of growing without bound.
+    Commits are durable in the WAL before this runs (synchronous=NORMAL), and
+    closing the last connection checkpoints the rest.
+    """
+
+    def __init__(self, path: str, lock: threading.RLock) -> None:
+        self._path = path
+        self._lock = lock
+        self._wake = threading.Event()
+        self._stopping = False
+        self._commits = 0
+        self._thread = threading.Thread(target=self._run, name="sandbox-checkpoint", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        # Roughly ten pages per commit: start well before the WAL reaches CHECKPOINT_PAGES.
+        self._commits += 1
+        if self._commits >= CHECKPOINT_PAGES // 10:
+            self._wake.set()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        try:
+            while not self._stopping:
+                self._wake.wait(CHECKPOINT_INTERVAL)
+                self._wake.clear()
+                if self._commits and not self._stopping:
+                    self._commits = 0
+                    self._checkpoint(conn)
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        try:
+            # Unlocked passes until few frames remain (commits keep adding some)...
+            for _ in range(4):
+                _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                if frames - copied <= LOCKED_PAGES:
+                    break
+            # ...then a short one under the store lock, so the WAL can rewind.
+            with self._lock:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.Error:  # e.g. busy: the next round catches up
+            log.debug("sandbox checkpoint skipped", exc_info=True)
 
 
 class Tx:
     """Typed helpers over the connection, valid inside one transaction."""
 
-    def __init__(self, conn: sqlite3.Connection, counters: dict[str, int]) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        counters: dict[str, int],
+        kinds: set[str],
+        rows: dict[str, tuple[str, str, int]],
+    ) -> None:
         self.conn = conn
         self._counters = counters
+        self._kinds = kinds
+        # id -> (kind, body, deleted) as last read; every write through Tx drops its entry.
+        self._rows = rows
 
     def next_counter(self, name: str) -> int:
         value = self._counters.get(name, 0) + 1
@@ -143,6 +241,8 @@ class Tx:
         return value
 
     def insert(self, kind: str, obj: dict[str, Any], **columns: Any) -> None:
+        self._rows.pop(obj["id"], None)
+        self._kinds.add(kind)  # kept after a rollback: it only costs a query
         seq = self.next_counter("seq")
         names = ["id", "kind", "seq", "created", "body", *columns]
         values = [obj["id"], kind, seq, obj.get("created", 0), json.dumps(obj), *columns.values()]
@@ -152,6 +252,7 @@ class Tx:
         )
 
     def update(self, obj: dict[str, Any], **columns: Any) -> None:
+        self._rows.pop(obj["id"], None)
         sets = ["body = ?", *(f"{c} = ?" for c in columns)]
         self.conn.execute(
             f"UPDATE objects SET {', '.join(sets)} WHERE id = ?",
@@ -159,19 +260,29 @@ class Tx:
         )
 
     def mark_deleted(self, object_id: str) -> None:
+        self._rows.pop(object_id, None)
         self.conn.execute("UPDATE objects SET deleted = 1 WHERE id = ?", (object_id,))
 
     def delete(self, object_id: str) -> None:
+        self._rows.pop(object_id, None)
         self.conn.execute("DELETE FROM objects WHERE id = ?", (object_id,))
 
     def get(self, kind: str, object_id: str) -> tuple[dict[str, Any], bool] | None:
-        """(body, deleted) of one object, or None."""
+        """(body, deleted) of one object, or None. A fresh dict each call: callers mutate it."""
+        cached = self._rows.get(object_id)
+        if cached is not None:
+            if cached[0] != kind:
+                return None
+            return _loads(cached[1]), bool(cached[2])
         row = self.conn.execute(
-            "SELECT body, deleted FROM objects WHERE kind = ? AND id = ?", (kind, object_id)
+            "SELECT kind, body, deleted FROM objects WHERE id = ?", (object_id,)
         ).fetchone()
         if row is None:
             return None
-        return json.loads(row[0]), bool(row[1])
+        self._rows[object_id] = row
+        if row[0] != kind:
+            return None
+        return _loads(row[1]), bool(row[2])
 
     def seq_of(self, kind: str, object_id: str) -> int | None:
         row = self.conn.execute(
@@ -180,6 +291,8 @@ class Tx:
         return None if row is None else int(row[0])
 
     def count(self, kind: str, **filters: Any) -> int:
+        if kind not in self._kinds:
+            return 0
         where, args = _where(kind, filters)
         return int(self.conn.execute(f"SELECT COUNT(*) FROM objects WHERE {where}", args).fetchone()[0])
 
@@ -195,6 +308,8 @@ class Tx:
         created: dict[str, int] | None = None,
     ) -> tuple[list[dict[str, Any]], bool]:
         """One page of a list: (objects, has_more). Cursors are object seqs."""
+        if kind not in self._kinds:
+            return [], False
         where, args = _where(kind, filters)
         for op, value in (created or {}).items():
             where += f" AND created {_CREATED_OPS[op]} ?"
@@ -214,18 +329,29 @@ class Tx:
             [*args, limit + 1],
         ).fetchall()
         has_more = len(rows) > limit
-        objects = [json.loads(r[0]) for r in rows[:limit]]
+        objects = [_loads(r[0]) for r in rows[:limit]]
         if not forward:
             objects.reverse()
         return objects, has_more
 
     def all(self, kind: str, **filters: Any) -> list[dict[str, Any]]:
         """Every matching object, oldest first."""
+        if kind not in self._kinds:
+            return []
         where, args = _where(kind, filters)
         rows = self.conn.execute(
             f"SELECT body FROM objects WHERE {where} ORDER BY seq ASC", args
         ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [_loads(r[0]) for r in rows]
+
+
+_scan = json.JSONDecoder().scan_once
+
+
+def _loads(text: str) -> Any:
+    """json.loads for bodies this store wrote (json.dumps: no surrounding whitespace),
+    without loads' wrapper layers: list pages decode many of them."""
+    return _scan(text, 0)[0]
 
 
 _CREATED_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}

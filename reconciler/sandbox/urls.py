@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
@@ -12,10 +11,10 @@ class Route:
     template: str  # e.g. "/v1/invoices/{id}/finalize"
     handler: str  # a function name in reconciler.sandbox.responses
     params: str  # a stripe.params TypedDict name
+    label: str = field(init=False, compare=False)  # "POST /v1/invoices/{id}/finalize"
 
-    @property
-    def label(self) -> str:
-        return f"{self.method} {self.template}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", f"{self.method} {self.template}")
 
     @property
     def writes(self) -> bool:
@@ -53,20 +52,34 @@ ROUTES: list[Route] = [
     *_crud("/v1/webhook_endpoints", "webhook_endpoint", "WebhookEndpoint"),
 ]
 
-_COMPILED = [
-    (route, re.compile("^" + re.sub(r"\\\{id\\\}", r"([^/]+)", re.escape(route.template)) + "$"))
-    for route in ROUTES
-]
+# Templates by segment count, each as (segments, {method: route}); "{id}" matches
+# any one non-empty segment. Matching splits the path once instead of trying
+# every route's regular expression.
+_BY_LENGTH: dict[int, list[tuple[tuple[str, ...], dict[str, Route]]]] = {}
+for _route in ROUTES:
+    _segments = tuple(_route.template.split("/"))
+    _candidates = _BY_LENGTH.setdefault(len(_segments), [])
+    for _known, _methods in _candidates:
+        if _known == _segments:
+            _methods[_route.method] = _route
+            break
+    else:
+        _candidates.append((_segments, {_route.method: _route}))
 
 
 def match(method: str, path: str) -> tuple[Route, list[str]] | None | bool:
     """(route, path ids); False if the path exists under another method; None if unknown."""
-    path_known = False
-    for route, pattern in _COMPILED:
-        found = pattern.match(path)
-        if found is None:
-            continue
-        if route.method == method:
-            return route, list(found.groups())
-        path_known = True
-    return False if path_known else None
+    parts = path.split("/")
+    for segments, methods in _BY_LENGTH.get(len(parts), ()):
+        ids = []
+        for want, got in zip(segments, parts):
+            if want == "{id}":
+                if not got:
+                    break
+                ids.append(got)
+            elif want != got:
+                break
+        else:
+            route = methods.get(method)
+            return (route, ids) if route is not None else False
+    return None

@@ -14,6 +14,8 @@ Params = dict[str, Any]
 Obj = dict[str, Any]
 
 _ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+# Every two-digit base-62 string, low digit first, indexed by its value (0..3843).
+_PAIRS = [_ALPHABET[i % 62] + _ALPHABET[i // 62] for i in range(62 * 62)]
 
 
 @dataclass
@@ -34,11 +36,12 @@ class Context:
         n = tx.next_counter(f"id:{prefix}")
         digest = hashlib.sha256(f"{self.seed}:{prefix}:{n}".encode()).digest()
         number = int.from_bytes(digest[:16], "big")
-        chars = []
-        for _ in range(24):
-            number, rest = divmod(number, 62)
-            chars.append(_ALPHABET[rest])
-        return f"{prefix}_{''.join(chars)}"
+        # 24 base-62 digits, least significant first, two at a time.
+        pairs = []
+        for _ in range(12):
+            number, rest = divmod(number, 3844)
+            pairs.append(_PAIRS[rest])
+        return prefix + "_" + "".join(pairs)
 
 
 def require(tx: Tx, kind: str, object_id: str, *, label: str | None = None, param: str | None = "id") -> Obj:
