@@ -318,3 +318,17 @@ def test_saved_plan_keeps_its_prune_setting(sandbox: RunningSandbox, specs: Path
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
     assert result.exit_code == 0, result.output
     assert "Apply complete: 2 done, 0 failed, 0 skipped." in result.output
+
+
+def test_partly_built_account_plans_only_the_rest(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+    catalog_only = tmp_path / "catalog-only"
+    catalog_only.mkdir()
+    shutil.copy(specs / "catalog.yaml", catalog_only / "catalog.yaml")
+    assert run("apply", str(catalog_only), *on(sandbox), "--yes").exit_code == 0
+
+    rest = run("plan", str(specs), *on(sandbox), "--format", "json")
+    document = json.loads(rest.output)
+    assert document["summary"] == {"create": 7, "update": 0, "lifecycle": 2, "destroy": 0}
+    assert not any(a["type"] in ("CreateProduct", "CreatePrice") for a in document["actions"])
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    assert run("plan", str(specs), *on(sandbox), "--detailed-exitcode").exit_code == 0
