@@ -51,11 +51,18 @@ class RunningSandbox:
         self.app.reset()
 
     def stats(self) -> dict[str, Any]:
-        """{"total", "writes", "by_route": {"POST /v1/customers": n, …}, "by_status"}."""
+        """{"total", "writes", "by_route": {"POST /v1/customers": n, …}, "by_status",
+        "idempotency_keys": [{"method", "path", "key", "status", "replayed"}, …]}."""
         return self.app.stats.snapshot()
 
     def set_faults(self, **changes: Any) -> FaultConfig:
-        """Change fault settings (FaultConfig fields); returns the new settings."""
+        """Change fault settings (FaultConfig fields); returns the new settings.
+
+        `fail_routes=[{"method": "POST", "path_prefix": "/v1/invoiceitems",
+        "params": {"amount": "5000"}, "status": 400, "code": "...", "times": 1}]`
+        makes matching requests fail without executing (see FailRule);
+        setting it replaces the rules and re-arms their `times`.
+        """
         config = self.app.faults.config.updated(changes)
         self.app.faults.configure(config)
         return config

@@ -3,7 +3,9 @@
 POST /_sandbox/reset                     empty all state, faults and statistics
 GET  /_sandbox/stats                     request counts
 GET  /_sandbox/faults                    current fault settings
-POST /_sandbox/faults                    {"latency_ms": 100, "rate_limit_rps": 25, ...}
+POST /_sandbox/faults                    {"latency_ms": 100, "rate_limit_rps": 25, ...,
+                                          "fail_routes": [{"method": "POST", "path_prefix":
+                                          "/v1/invoices/{id}/finalize", "status": 500, "times": 2}]}
 POST /_sandbox/invoices/{id}/pay         {"outcome": "succeeded" | "processing" | "failed"}
 POST /_sandbox/invoices/{id}/settle      {"outcome": "succeeded" | "failed"}
 POST /_sandbox/webhooks/deliver          attempt every due webhook delivery now

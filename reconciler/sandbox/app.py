@@ -127,7 +127,7 @@ class SandboxApp:
                 raise UnrecognizedRequestUrl(method, path)
             assert isinstance(found, tuple)
             route, ids = found
-            fault = self.faults.before()
+            fault = self.faults.before(method, path, body if method == "POST" else query)
             if fault is not None:
                 raise fault
             text = body.decode("utf-8") if method == "POST" else query
@@ -142,7 +142,11 @@ class SandboxApp:
             reply = _error(InvalidRequest("Invalid request body: it is not valid UTF-8."))
         except StripeApiError as exc:
             reply = _error(exc)
-        self.stats.record(label, write=write, status=reply.status)
+        sent_key = headers.get("idempotency-key") if method == "POST" else None
+        keyed = None
+        if sent_key is not None:
+            keyed = (method, path, sent_key, reply.status, reply.headers.get("Idempotent-Replayed") == "true")
+        self.stats.record(label, write=write, status=reply.status, keyed=keyed)
         if reply.status < 300 and write and self.faults.lose_response():
             reply.lose = True
         return reply

@@ -16,18 +16,33 @@ class Stats:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._counts: Counter[tuple[str, bool, int]] = Counter()
+        # (method, path, key, status, replayed) of each request that carried an
+        # Idempotency-Key, in the order answered: lets tests check which keys a
+        # client sent and which requests were replays.
+        self._keyed: list[tuple[str, str, str, int, bool]] = []
 
     def reset(self) -> None:
         with self._lock:
             self._counts = Counter()
+            self._keyed = []
 
-    def record(self, route: str, *, write: bool, status: int) -> None:
+    def record(
+        self,
+        route: str,
+        *,
+        write: bool,
+        status: int,
+        keyed: tuple[str, str, str, int, bool] | None = None,
+    ) -> None:
         with self._lock:
             self._counts[route, write, status] += 1
+            if keyed is not None:
+                self._keyed.append(keyed)
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
             counts = list(self._counts.items())
+            keyed = list(self._keyed)
         by_route: Counter[str] = Counter()
         by_status: Counter[int] = Counter()
         writes = 0
@@ -40,4 +55,7 @@ class Stats:
             "writes": writes,
             "by_route": dict(by_route),
             "by_status": {str(k): v for k, v in by_status.items()},
+            "idempotency_keys": [
+                {"method": m, "path": p, "key": k, "status": s, "replayed": r} for m, p, k, s, r in keyed
+            ],
         }

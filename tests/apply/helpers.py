@@ -1,10 +1,13 @@
-"""Shared helpers for the applier's integration tests (real SDK, sandbox over HTTP)."""
+"""Shared helpers for the applier's tests: the sandbox over HTTP (real SDK)
+and a fake clock, so backoffs and rate-limit waits take no real time."""
 
 from __future__ import annotations
 
 import textwrap
+import threading
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import NullReporter, Reporter
@@ -19,6 +22,24 @@ from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 from reconciler.spec.loader import load_specs
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+class FakeClock:
+    """Time that only moves when someone sleeps (thread-safe)."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self._lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
 
 
 def write_specs(directory: Path, text: str) -> Path:
@@ -85,3 +106,9 @@ def sent_events(gateway: StripeGateway) -> Counter[str]:
 
 def invoice_ids_by_key(gateway: StripeGateway) -> dict[str, str]:
     return {key: inv.id for key, inv in read_live(gateway).invoices.items()}
+
+
+def keyed_writes(sandbox: RunningSandbox, since: int = 0) -> list[dict[str, Any]]:
+    """Requests the sandbox answered that carried an idempotency key, in order
+    (method, path, key, status, replayed), from position `since` on."""
+    return list(sandbox.stats()["idempotency_keys"][since:])

@@ -8,7 +8,7 @@ from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.retry import call_rate_limited
 from reconciler.gateway.errors import RateLimited
 from reconciler.gateway.retry import RetryPolicy
-from .fakes import FakeClock
+from .helpers import FakeClock
 
 
 def test_first_token_is_free_then_one_per_interval() -> None:

@@ -9,7 +9,7 @@ from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.retry import call_rate_limited
 from reconciler.gateway.retry import RetryPolicy, backoff_ceiling, backoff_delay
 from reconciler.gateway.errors import InvalidRequest, NetworkFailure, RateLimited, ServerError
-from .fakes import FakeClock
+from .helpers import FakeClock
 
 
 def test_backoff_ceiling_doubles_then_caps() -> None:
