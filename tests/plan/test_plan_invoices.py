@@ -97,7 +97,7 @@ def test_invoice_for_new_customer_depends_on_its_creation() -> None:
 
 
 def test_draft_fields_are_updated() -> None:
-    d = desired(invoices={INV: invoice(description="New", metadata={"po": "1"})})
+    d = desired(invoices={INV: invoice(description="New", footer="Thanks", metadata={"po": "1"})})
     live = with_invoice(converged(d), INV, description="Old", footer="stale", metadata={"po": "0"})
     (action,) = make_plan(d, live).actions
     assert action == UpdateInvoice(
@@ -106,11 +106,18 @@ def test_draft_fields_are_updated() -> None:
         stripe_id=f"in_{INV}",
         changes=(
             FieldChange("description", "Old", "New"),
-            FieldChange("footer", "stale", None),
+            FieldChange("footer", "stale", "Thanks"),
             FieldChange("metadata.po", "0", "1"),
         ),
     )
-    assert action.stripe_params() == {"description": "New", "footer": "", "metadata": {"po": "1"}}
+    assert action.stripe_params() == {"description": "New", "footer": "Thanks", "metadata": {"po": "1"}}
+
+
+@pytest.mark.parametrize("status", ["draft", "open", "paid"])
+def test_description_and_footer_left_out_of_the_spec_are_stripes_to_fill(status: str) -> None:
+    d = desired(invoices={INV: invoice(status="open" if status != "draft" else "draft")})
+    live = with_invoice(converged(d), INV, status=status, description="Account memo", footer="Account footer")
+    assert make_plan(d, live).is_empty
 
 
 def test_draft_items_removed_updated_and_added() -> None:

@@ -98,8 +98,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             [
                 ("collection_method", cur.collection_method, spec.collection_method),
                 ("days_until_due", cur.days_until_due, _days(spec)),
-                ("description", cur.description, spec.description),
-                ("footer", cur.footer, spec.footer),
+                *_set_texts(cur, spec),
             ]
         ) + metadata_changes(cur.metadata, spec.metadata)
         invoice_deps = ()
@@ -124,6 +123,16 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
     )
 
 
+def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
+    """description and footer, compared only where the spec sets them: left out,
+    they are Stripe's to fill (an account's default memo and footer)."""
+    return [
+        (name, live, wanted)
+        for name, live, wanted in (("description", cur.description, spec.description), ("footer", cur.footer, spec.footer))
+        if wanted is not None
+    ]
+
+
 def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
     label = f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
     frozen = [
@@ -136,8 +145,7 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
                 ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),
                 # Stripe refuses description edits on most finalized invoices; footer is
                 # treated alike so plans never depend on the account's invoice settings.
-                ("description", cur.description, spec.description),
-                ("footer", cur.footer, spec.footer),
+                *_set_texts(cur, spec),
             ]
         )
     ]
