@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -33,9 +34,12 @@ def _fail(lines: list[str]) -> None:
     raise SystemExit(EXIT_ERROR)
 
 
+_LOCATED = re.compile(r"[^\s:][^:]*:\d+:\d+: ")
+
+
 def _has_location(line: str) -> bool:
-    head = line.split(": ", 1)[0]
-    return head.count(":") >= 2 and not head.startswith("error")
+    """Spec errors arrive as FILE:LINE:COL: message and are printed as they are."""
+    return _LOCATED.match(line) is not None
 
 
 def handle_errors(func: F) -> F:
@@ -85,10 +89,20 @@ def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, 
     from reconciler.connection import open_gateway
 
     if sandbox_db:
+        _check_sandbox_file(sandbox_db)
         Path(sandbox_db).parent.mkdir(parents=True, exist_ok=True)
     with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db,
                       require_live_flag=require_live_flag, live=live) as gateway:
         yield gateway
+
+
+def _check_sandbox_file(sandbox_db: str) -> None:
+    """`--sandbox` takes an optional FILE, so `plan --sandbox specs/` would eat the spec path."""
+    if Path(sandbox_db).is_dir() or sandbox_db.endswith((".yaml", ".yml")):
+        raise click.UsageError(
+            f"--sandbox takes an optional database FILE and {sandbox_db!r} looks like a spec path: "
+            f"put paths first ('reconciler plan {sandbox_db} --sandbox') or write --sandbox=FILE"
+        )
 
 
 def _is_live_key(api_key: str | None, sandbox_db: str | None) -> bool:

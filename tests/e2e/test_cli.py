@@ -332,3 +332,18 @@ def test_partly_built_account_plans_only_the_rest(sandbox: RunningSandbox, specs
     assert not any(a["type"] in ("CreateProduct", "CreatePrice") for a in document["actions"])
     assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
     assert run("plan", str(specs), *on(sandbox), "--detailed-exitcode").exit_code == 0
+
+
+def test_sandbox_flag_does_not_swallow_a_spec_path(specs: Path) -> None:
+    result = run("plan", "--sandbox", str(specs))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: --sandbox takes an optional database FILE and {str(specs)!r} looks like a spec path: "
+        f"put paths first ('reconciler plan {specs} --sandbox') or write --sandbox=FILE (see 'reconciler plan --help')\n"
+    )
+
+
+def test_errors_with_colons_keep_their_prefix(specs: Path) -> None:
+    result = run("plan", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", "http://a:b:c")
+    assert result.exit_code == 1
+    assert result.output == "error: --api-base 'http://a:b:c' is not a valid URL\n"
