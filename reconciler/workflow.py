@@ -36,6 +36,11 @@ class PlanDoesNotMatch(ReconcilerError):
         )
 
 
+class ApplyCancelled(ReconcilerError):
+    def __init__(self) -> None:
+        super().__init__("apply cancelled: nothing was changed")
+
+
 class PlanFileUnreadable(ReconcilerError):
     def __init__(self, plan_file: str, why: str) -> None:
         super().__init__(f"{plan_file}: {why}")
@@ -131,7 +136,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
 
 def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callable[[], bool],
                echo: Callable[[str], None]) -> bool:
-    """False for a dry run (after listing its requests) or when the user declines."""
+    """False for a dry run (after listing its requests); ApplyCancelled when the user declines."""
     from reconciler.apply.dry_run import planned_requests, render_requests
 
     if request.dry_run:
@@ -140,6 +145,6 @@ def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callabl
         echo(render_requests(planned_requests(the_plan, live)).rstrip("\n"))
         return False
     if not confirm():
-        echo("Apply cancelled.")
-        return False
+        # Exit 1, as Terraform does: a wrapper must be able to tell nothing was applied.
+        raise ApplyCancelled()
     return True
