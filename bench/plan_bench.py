@@ -51,7 +51,8 @@ def build() -> tuple[Desired, Live]:
     for k, s in invoices.items():
         items = tuple(
             LiveItem(f"ii_{k}_{ik}", ik, f"price_{it.price}", it.quantity,
-                     prices[it.price or ""].unit_amount * it.quantity, "usd", f"Product {ik}")
+                     prices[it.price or ""].unit_amount * it.quantity, "usd",
+                     products[prices[it.price or ""].product].name)
             for ik, it in s.keyed_items()
         )  # fmt: skip
         live_invoices[k] = LiveInvoice(
@@ -111,8 +112,12 @@ def main() -> int:
         f"built {N_INVOICES} invoices x {ITEMS} items, {N_CUSTOMERS} customers, {N_PRODUCTS} products, "
         f"{N_PRICES} prices in {time.process_time() - start:.2f} s CPU"
     )
+    in_sync_plan = make_plan(desired, live)
+    if not in_sync_plan.is_empty:
+        # The figures would then time a different workload than they claim to.
+        print(f"WARNING: the in-sync account plans {len(in_sync_plan.actions)} actions; fix build()")
     results = [measure("in sync", desired, live), measure("drift", desired, drifted(live))]
-    ok = all(cpu < CPU_TARGET_S and mb < MEMORY_TARGET_MB for cpu, mb in results)
+    ok = in_sync_plan.is_empty and all(cpu < CPU_TARGET_S and mb < MEMORY_TARGET_MB for cpu, mb in results)
     print(f"targets: < {CPU_TARGET_S} s CPU, < {MEMORY_TARGET_MB} MB: {'met' if ok else 'MISSED'}")
     return 0 if ok else 1
 
