@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 from reconciler.errors import ReconcilerError
-from reconciler.gateway.errors import RetriesExhausted  # raised by the shared retry loop
+from reconciler.gateway.errors import GatewayError, RetriesExhausted  # raised by the shared retry loop
 
-__all__ = ["ApplyError", "ReplayedDeletedObjects", "RetriesExhausted", "UnresolvedRef", "UnsupportedAction"]
+__all__ = [
+    "ApplyError",
+    "KeyInUse",
+    "ReplayedDeletedObjects",
+    "RetriesExhausted",
+    "UnresolvedRef",
+    "UnsupportedAction",
+]
 
 
 class ApplyError(ReconcilerError):
@@ -32,4 +39,20 @@ class ReplayedDeletedObjects(ApplyError):
         super().__init__(
             f"{what}: Stripe replayed a deleted or archived object for each of {rekeys} derived "
             "idempotency keys; giving up (re-run after 24 h, when the keys expire)"
+        )
+
+
+class KeyInUse(GatewayError):
+    """409 on a keyed write: another request with the same idempotency key (a
+    concurrent apply) was still running. Retryable: once it finishes, the same
+    key replays its answer."""
+
+    retryable = True
+
+    def __init__(self, cause: GatewayError) -> None:
+        super().__init__(
+            "another request with the same idempotency key was still running (409)",
+            http_status=409,
+            code=cause.code,
+            request_id=cause.request_id,
         )

@@ -35,21 +35,24 @@ class ApplyResult:
     requests: int = 0  # HTTP requests sent, retries included
     retries: int = 0
     seconds: float = 0.0
+    # Ctrl-C stopped the run: what was running finished, the rest was skipped.
+    interrupted: bool = False
 
     @property
     def ok(self) -> bool:
-        return not self.failed and not self.skipped
+        return not self.failed and not self.skipped and not self.interrupted
 
     def summary_line(self) -> str:
-        return (
-            f"Apply complete: {len(self.done)} done, {len(self.failed)} failed, "
-            f"{len(self.skipped)} skipped."
-        )
+        counts = f"{len(self.done)} done, {len(self.failed)} failed, {len(self.skipped)} skipped."
+        if self.interrupted:
+            return f"Apply interrupted: {counts} Re-run apply to resume: it is idempotent."
+        return f"Apply complete: {counts}"
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready data for `--format json` (like Plan.to_json)."""
         return {
             "ok": self.ok,
+            "interrupted": self.interrupted,
             "summary": {"done": len(self.done), "failed": len(self.failed), "skipped": len(self.skipped)},
             "requests": self.requests,
             "retries": self.retries,

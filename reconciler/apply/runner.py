@@ -6,6 +6,12 @@ skipped while independent work continues; `fail_fast` stops scheduling new
 work after the first failure. Resuming needs no local state: a re-run plans
 from live state, and deterministic idempotency keys make repeated writes
 replays.
+
+Ctrl-C (KeyboardInterrupt in the main thread) stops scheduling: actions
+already running finish (each is idempotent, and stopping one between its
+steps would leave more to redo), the rest are skipped as "interrupted", the
+reporter's end hook runs, and the result says `interrupted`. A second Ctrl-C
+stops waiting for the running ones too.
 """
 
 from __future__ import annotations
@@ -96,46 +102,67 @@ def apply_plan(
     # A heap by plan position: with parallelism 1 the run follows the plan's order.
     ready = [(order[act.id], act.id) for act in actions if not waiting[act.id]]
     running: dict[Future[str], str] = {}
-    with ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply") as pool:
-        while ready or running:
-            while ready and not stopped and len(running) < options.parallelism:
-                _, node = heapq.heappop(ready)
-                running[pool.submit(run, by_id[node])] = node
-            if not running:
-                break
-            completed, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in sorted(completed, key=lambda f: order[running[f]]):
-                node = running.pop(future)
-                action = by_id[node]
-                finished.add(node)
-                error = future.exception()
-                if error is None:
-                    note = future.result()
-                    result.done.append(ActionOutcome(node, describe(action), "done", note))
-                    reporter.on_done(action, note)
-                    for child in dependents[node]:
-                        waiting[child].discard(node)
-                        if not waiting[child] and child not in finished:
-                            heapq.heappush(ready, (order[child], child))
-                    continue
-                message = _message(error)
-                log.debug("action %s failed: %s", node, message, exc_info=error)
-                result.failed.append(ActionOutcome(node, describe(action), "failed", message))
-                reporter.on_failed(action, message)
-                skip(node, f"depends on {describe(action)}, which failed")
-                if options.fail_fast:
-                    stopped = True
-            ready = [entry for entry in ready if entry[1] not in finished]
-            heapq.heapify(ready)
-    # Left over: stopped by fail_fast, or (a planner bug) waiting in a cycle.
+    interrupts = 0
+
+    def collect(completed: set[Future[str]]) -> None:
+        nonlocal stopped, ready
+        for future in sorted(completed, key=lambda f: order[running[f]]):
+            node = running.pop(future)
+            action = by_id[node]
+            finished.add(node)
+            error = future.exception()
+            if error is None:
+                note = future.result()
+                result.done.append(ActionOutcome(node, describe(action), "done", note))
+                reporter.on_done(action, note)
+                for child in dependents[node]:
+                    waiting[child].discard(node)
+                    if not waiting[child] and child not in finished:
+                        heapq.heappush(ready, (order[child], child))
+                continue
+            message = _message(error)
+            log.debug("action %s failed: %s", node, message, exc_info=error)
+            result.failed.append(ActionOutcome(node, describe(action), "failed", message))
+            reporter.on_failed(action, message)
+            skip(node, f"depends on {describe(action)}, which failed")
+            if options.fail_fast:
+                stopped = True
+        ready = [entry for entry in ready if entry[1] not in finished]
+        heapq.heapify(ready)
+
+    pool = ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply")
+    try:
+        while running or (ready and not stopped):
+            try:
+                while ready and not stopped and len(running) < options.parallelism:
+                    _, node = heapq.heappop(ready)
+                    running[pool.submit(run, by_id[node])] = node
+                completed, _ = wait(running, return_when=FIRST_COMPLETED)
+                collect(completed)
+            except KeyboardInterrupt:
+                interrupts += 1
+                stopped = result.interrupted = True
+                if interrupts > 1:
+                    break  # a second Ctrl-C: stop waiting for the running ones
+                log.info("interrupted: waiting for %d running action(s) to finish", len(running))
+    finally:
+        # After a second Ctrl-C the workers finish in the background; no new one starts.
+        pool.shutdown(wait=not running, cancel_futures=True)
+    for future, node in sorted(running.items(), key=lambda item: order[item[1]]):
+        finished.add(node)
+        reason = "interrupted while running: re-run apply to check it"
+        result.skipped.append(ActionOutcome(node, describe(by_id[node]), "skipped", reason))
+        reporter.on_skipped(by_id[node], reason)
+    # Left over: interrupted, stopped by fail_fast, or (a planner bug) waiting in a cycle.
     for act in actions:
         if act.id not in finished:
             finished.add(act.id)
-            reason = (
-                "not started: stopped after the first failure (--fail-fast)"
-                if stopped
-                else "not started: its dependencies form a cycle"
-            )
+            if result.interrupted:
+                reason = "interrupted"
+            elif stopped:
+                reason = "not started: stopped after the first failure (--fail-fast)"
+            else:
+                reason = "not started: its dependencies form a cycle"
             result.skipped.append(ActionOutcome(act.id, describe(act), "skipped", reason))
             reporter.on_skipped(act, reason)
 

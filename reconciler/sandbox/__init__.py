@@ -12,7 +12,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from reconciler.sandbox.admin import payment
+from reconciler.sandbox.admin import account_settings, payment
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import FaultConfig
 from reconciler.sandbox.server import SandboxHTTPServer, make_server
@@ -66,6 +66,12 @@ class RunningSandbox:
         config = self.app.faults.config.updated(changes)
         self.app.faults.configure(config)
         return config
+
+    def set_account_settings(self, **changes: str | None) -> dict[str, Any]:
+        """Set the account's invoice defaults, `invoice_footer` and `invoice_memo`
+        (None clears one): like Stripe, new invoices that set no footer (and
+        whose customer has none) or no description get them. Returns the settings."""
+        return account_settings(self.app, changes)
 
     def pay(self, invoice_id: str, outcome: str = "succeeded") -> dict[str, Any]:
         """The customer pays an open invoice: succeeded, processing or failed."""

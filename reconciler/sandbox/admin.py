@@ -6,6 +6,9 @@ GET  /_sandbox/faults                    current fault settings
 POST /_sandbox/faults                    {"latency_ms": 100, "rate_limit_rps": 25, ...,
                                           "fail_routes": [{"method": "POST", "path_prefix":
                                           "/v1/invoices/{id}/finalize", "status": 500, "times": 2}]}
+GET  /_sandbox/account_settings          account invoice defaults
+POST /_sandbox/account_settings          {"invoice_footer": "...", "invoice_memo": "..."}: new
+                                          invoices without their own footer/description get them
 POST /_sandbox/invoices/{id}/pay         {"outcome": "succeeded" | "processing" | "failed"}
 POST /_sandbox/invoices/{id}/settle      {"outcome": "succeeded" | "failed"}
 POST /_sandbox/webhooks/deliver          attempt every due webhook delivery now
@@ -20,7 +23,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, StripeApiError, UnrecognizedRequestUrl
-from reconciler.sandbox.models import payments
+from reconciler.sandbox.models import account, payments
 
 if TYPE_CHECKING:
     from reconciler.sandbox.app import Reply, SandboxApp
@@ -59,6 +62,8 @@ def _route(app: SandboxApp, method: str, path: str, body: bytes) -> dict[str, An
         if method == "POST":
             app.faults.configure(app.faults.config.updated(_json(body)))
         return dataclasses.asdict(app.faults.config)
+    if path == "/_sandbox/account_settings" and method in ("GET", "POST"):
+        return account_settings(app, _json(body) if method == "POST" else {})
     if (method, path) == ("POST", "/_sandbox/webhooks/deliver"):
         return {"attempted": app.dispatcher.deliver_due()}
     if (method, path) == ("GET", "/_sandbox/webhooks/deliveries"):
@@ -82,3 +87,9 @@ def payment(app: SandboxApp, invoice_id: str, action: str, outcome: str) -> dict
             result = payments.settle(app.ctx, tx, invoice_id, outcome)
     app.dispatcher.notify()
     return result
+
+
+def account_settings(app: SandboxApp, changes: dict[str, Any]) -> dict[str, Any]:
+    """Change the account's invoice defaults (none: just read them); the settings after."""
+    with app.store.transaction() as tx:
+        return dict(account.update(tx, changes) if changes else account.settings(tx))

@@ -21,12 +21,15 @@ from reconciler.sandbox.delivery import WebhookDispatcher
 from reconciler.sandbox.exceptions import (
     AuthenticationError,
     IdempotencyError,
+    IdempotencyKeyInUse,
     InvalidRequest,
+    PermissionDenied,
     StripeApiError,
     UnrecognizedRequestUrl,
 )
 from reconciler.sandbox.faults import FaultConfig, FaultInjector
 from reconciler.sandbox.formparse import parse_form
+from reconciler.sandbox.inflight import InFlightKeys
 from reconciler.sandbox.models import events, webhooks
 from reconciler.sandbox.models.base import Context
 from reconciler.sandbox.stats import Stats
@@ -63,6 +66,7 @@ class SandboxApp:
         self.ctx = Context(store=self.store, clock=clock, seed=seed)
         self.faults = FaultInjector(faults)
         self.stats = Stats()
+        self.in_flight = InFlightKeys()
         self.dispatcher = WebhookDispatcher(self.store, clock=clock)
         self.ctx.event_listeners.append(self._enqueue_webhooks)
         # Set (under the store lock) when a transaction queued a delivery: only
@@ -121,13 +125,22 @@ class SandboxApp:
         found = urls.match(method, path)
         label = found[0].label if isinstance(found, tuple) else f"{method} (unrecognized)"
         write = method in ("POST", "DELETE")
+        sent_key = headers.get("idempotency-key") if method == "POST" else None
+        claimed = False
         try:
-            _authenticate(headers.get("authorization"))
+            api_key = _authenticate(headers.get("authorization"))
             if found is None or found is False:
                 raise UnrecognizedRequestUrl(method, path)
             assert isinstance(found, tuple)
             route, ids = found
+            if sent_key is not None:
+                # Claimed before the injected latency, so that latency is time in flight.
+                claimed = self.in_flight.claim(sent_key)
+                if not claimed:
+                    raise IdempotencyKeyInUse(sent_key)
             fault = self.faults.before(method, path, body if method == "POST" else query)
+            if isinstance(fault, PermissionDenied):
+                fault = fault.for_key(_masked(api_key))
             if fault is not None:
                 raise fault
             text = body.decode("utf-8") if method == "POST" else query
@@ -136,13 +149,15 @@ class SandboxApp:
                 raw.update(parse_form(query))
             params = validate(route.params, raw)
             responses.check_supported(route.handler, params)
-            key = headers.get("idempotency-key") if method == "POST" else None
-            reply = self._execute(route, ids, params, key, request_id)
+            reply = self._execute(route, ids, params, sent_key, request_id)
         except UnicodeDecodeError:
             reply = _error(InvalidRequest("Invalid request body: it is not valid UTF-8."))
         except StripeApiError as exc:
             reply = _error(exc)
-        sent_key = headers.get("idempotency-key") if method == "POST" else None
+        finally:
+            if claimed:
+                assert sent_key is not None
+                self.in_flight.release(sent_key)
         keyed = None
         if sent_key is not None:
             keyed = (method, path, sent_key, reply.status, reply.headers.get("Idempotent-Replayed") == "true")
@@ -176,8 +191,9 @@ class SandboxApp:
     def _execute_once(
         self, route: urls.Route, ids: list[str], params: dict[str, Any], key: str, fingerprint: str
     ) -> Reply:
-        """Run at most once per key: the store lock serialises same-key requests,
-        and the stored answer commits in the same transaction as the change."""
+        """Run at most once per key: a concurrent same-key request was refused
+        (409) before getting here, and the stored answer commits in the same
+        transaction as the change."""
         try:
             with self.store.transaction() as tx:
                 replay = _replay(tx, key, fingerprint)
@@ -227,7 +243,12 @@ def _error(exc: StripeApiError) -> Reply:
     return Reply(exc.http_status, exc.body(), headers)
 
 
-def _authenticate(header: str | None) -> None:
+# Test-mode secret and restricted keys; live keys never reach a sandbox.
+_KEY_PREFIXES = ("sk_test_", "rk_test_")
+
+
+def _authenticate(header: str | None) -> str:
+    """The request's API key, if it is a test-mode secret or restricted key."""
     if not header:
         raise AuthenticationError(
             "You did not provide an API key. You need to provide your API key in the "
@@ -242,9 +263,10 @@ def _authenticate(header: str | None) -> None:
             key = base64.b64decode(credentials.strip()).decode().split(":", 1)[0]
         except ValueError:
             key = ""
-    if not key.startswith("sk_test_") or len(key) <= len("sk_test_"):
+    if not any(key.startswith(prefix) and len(key) > len(prefix) for prefix in _KEY_PREFIXES):
         # Never echo the key back: only a masked tail, as Stripe does.
         raise AuthenticationError(f"Invalid API Key provided: {_masked(key)}")
+    return key
 
 
 def _masked(key: str) -> str:

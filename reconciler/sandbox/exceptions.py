@@ -112,6 +112,27 @@ class AuthenticationError(StripeApiError):
         super().__init__(message)
 
 
+class PermissionDenied(InvalidRequest):
+    """403: a restricted key lacks the permission the endpoint needs.
+
+    Stripe names the key (masked), the account and the missing permission;
+    `for_key` fills in the key once the request layer knows it.
+    """
+
+    http_status = 403
+
+    def __init__(self, permission: str, key: str = "****") -> None:
+        self.permission = permission
+        super().__init__(
+            f"The provided key '{key}' does not have the required permissions for this endpoint on "
+            f"account 'acct_sandbox'. Having the '{permission}' permission would allow this request "
+            "to continue."
+        )
+
+    def for_key(self, masked_key: str) -> PermissionDenied:
+        return PermissionDenied(self.permission, masked_key)
+
+
 class IdempotencyError(StripeApiError):
     http_status = 400
     error_type = "idempotency_error"
@@ -121,6 +142,21 @@ class IdempotencyError(StripeApiError):
             "Keys for idempotent requests can only be used with the same parameters they "
             f"were first used with. Try using a key other than '{key}' if you meant to "
             "execute a different request."
+        )
+
+
+class IdempotencyKeyInUse(StripeApiError):
+    """409: another request with this key is still in flight (Stripe does not wait)."""
+
+    http_status = 409
+    error_type = "idempotency_error"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            "There is currently another in-progress request using this Idempotent Key (that "
+            "probably means you submitted twice, and the other request is still going "
+            f"through): {key}. Please try again later.",
+            code="idempotency_key_in_use",
         )
 
 

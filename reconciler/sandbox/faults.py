@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from reconciler.sandbox.exceptions import ApiError, InvalidRequest, RateLimited, StripeApiError
+from reconciler.sandbox.exceptions import ApiError, InvalidRequest, PermissionDenied, RateLimited, StripeApiError
 
 _METHODS = ("GET", "POST", "DELETE")
 # A path segment in a rule that matches any one segment (an object id).
@@ -54,10 +54,16 @@ class FailRule:
             return all(value in fields.get(name, ()) for name, value in self.params.items())
         return True
 
-    def error(self) -> StripeApiError:
-        """The error this rule answers with; Stripe's type for the status."""
+    def error(self, method: str = "POST", path: str = "") -> StripeApiError:
+        """The error this rule answers with; Stripe's type for the status.
+
+        A bare 403 is Stripe's answer to a restricted key lacking a permission,
+        named after the request's resource (rak_customer_write, …).
+        """
         if self.status == 429 and self.message is None and self.code in (None, "rate_limit"):
             return RateLimited()
+        if self.status == 403 and self.message is None and self.code is None:
+            return PermissionDenied(_permission(method, path))
         if self.status >= 500:
             exc: StripeApiError = ApiError(self.message or "An error occurred (injected by a sandbox fail rule).")
             exc.code = self.code
@@ -71,6 +77,16 @@ class FailRule:
 
 
 _RULE_FIELDS = {f.name for f in dataclasses.fields(FailRule)}
+# Path segments whose permission name is not the singular by dropping an "s".
+_RESOURCES = {"invoiceitems": "invoice_item"}
+
+
+def _permission(method: str, path: str) -> str:
+    """The restricted-key permission a request needs, e.g. rak_invoice_write."""
+    segments = path.split("/")
+    plural = segments[2] if len(segments) > 2 else ""
+    resource = _RESOURCES.get(plural, plural.removesuffix("s"))
+    return f"rak_{resource}_{'read' if method == 'GET' else 'write'}"
 
 
 def parse_rules(value: object) -> tuple[FailRule, ...]:
@@ -222,7 +238,7 @@ class FaultInjector:
                 continue
             if left is not None:
                 self._left[i] = left - 1
-            return rule.error()
+            return rule.error(method, path)
         return None
 
     def lose_response(self) -> bool:

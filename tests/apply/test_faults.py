@@ -132,6 +132,9 @@ def test_two_applies_started_together_create_nothing_twice(sandbox: RunningSandb
         t.join()
     assert errors == []
     assert [r.ok for r in results] == [True, True], [r.lines() for r in results]
+    # Same keys overlapped in flight: Stripe (and the sandbox) refuse the second
+    # with 409 idempotency_key_in_use; the applier retried it into a replay.
+    assert sandbox.stats()["by_status"].get("409", 0) >= 1
     _assert_exactly_the_specs(sandbox, specs)
 
 

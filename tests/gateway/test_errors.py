@@ -13,6 +13,7 @@ from reconciler.gateway.errors import (
     GatewayError,
     InvalidRequest,
     NetworkFailure,
+    PermissionDenied,
     RateLimited,
     RetriesExhausted,
     ServerError,
@@ -132,3 +133,24 @@ def test_messages_stay_one_short_line() -> None:
     error = InvalidRequest(502, "<html>\n<body>\n" + "bad gateway " * 100 + "</body></html>")
     assert "\n" not in str(error)
     assert len(str(error)) == 300
+
+
+RESTRICTED_KEY = "rk_test_sandboxRestrictedKey1234"
+
+
+def test_a_restricted_key_reads_and_a_missing_permission_is_permission_denied(sandbox: RunningSandbox) -> None:
+    gateway = StripeGateway(RESTRICTED_KEY, api_base=sandbox.url)
+    assert read_live(gateway).customers == {}  # the sandbox accepts rk_test_ keys
+    # The key may read customers but not write them: Stripe answers 403.
+    sandbox.set_faults(fail_routes=[{"method": "POST", "path_prefix": "/v1/customers", "status": 403}])
+    with pytest.raises(PermissionDenied) as caught:
+        write.send(gateway, "create_customer", None, {"name": "Jenny"}, idempotency_key="t-403")
+    assert str(caught.value) == (
+        "permission denied (403): The provided key 'rk_*************************1234' does not have the "
+        "required permissions for this endpoint on account 'acct_sandbox'. Having the 'rak_customer_write' "
+        "permission would allow this request to continue."
+    )
+    assert RESTRICTED_KEY not in str(caught.value) and RESTRICTED_KEY not in repr(caught.value)
+    assert (caught.value.http_status, caught.value.retryable) == (403, False)
+    assert isinstance(caught.value, GatewayError)
+    assert sandbox.stats()["by_status"]["403"] == 1

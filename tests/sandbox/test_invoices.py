@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
 import pytest
 import stripe
 
 from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.models.invoiceitems import unit_amount_decimal
 
 from .helpers import error_of, make_customer, make_draft, make_open, make_price
 
@@ -36,6 +42,34 @@ def test_totals_follow_every_item_change(stripe_client: stripe.StripeClient) -> 
     stripe_client.v1.invoice_items.delete(item.id)
     after = stripe_client.v1.invoices.retrieve(draft.id)
     assert (after.subtotal, after.total, after.amount_remaining) == (500, 500, 500)
+
+
+def test_an_item_amount_with_a_quantity_is_refused_like_stripe(stripe_client: stripe.StripeClient) -> None:
+    # `amount` is the item's total: Stripe refuses a quantity beside it, on create and update.
+    draft = make_draft(stripe_client, items=1, amount=1001)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.invoice_items.create({"invoice": draft.id, "amount": 1001, "currency": "usd", "quantity": 3})
+    assert caught.value.http_status == 400
+    assert error_of(caught.value) == {
+        "type": "invalid_request_error",
+        "message": "You may only specify one of these parameters: amount, quantity.",
+        "param": "amount",
+    }
+    item = stripe_client.v1.invoice_items.list({"invoice": draft.id}).data[0]
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.invoice_items.update(item.id, {"amount": 2000, "quantity": 2})
+    assert stripe_client.v1.invoices.retrieve(draft.id).total == 1001
+    # The unit amount of an amount item is its amount, exactly.
+    assert (item.quantity, item.pricing.unit_amount_decimal) == (1, Decimal("1001"))
+
+
+def testunit_amount_decimal_divides_exactly_to_twelve_places() -> None:
+    assert [unit_amount_decimal(a, q) for a, q in [(1001, 3), (1000, 4), (-7, 2), (5, 0)]] == [
+        "333.666666666667",
+        "250",
+        "-3.5",
+        "0",
+    ]
 
 
 def test_currency_comes_from_first_item_and_must_match(stripe_client: stripe.StripeClient) -> None:
@@ -236,3 +270,49 @@ def test_expand_customer_on_invoice(stripe_client: stripe.StripeClient) -> None:
     assert isinstance(expanded.customer, stripe.Customer) and expanded.customer.name == "Jenny Rosen"
     listed = stripe_client.v1.invoices.list({"expand": ["data.customer"]})
     assert listed.data[0].customer.email == "jenny.rosen@example.com"  # type: ignore[union-attr]
+
+
+def test_account_invoice_defaults_fill_new_invoices_footer_and_memo(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    customer = make_customer(stripe_client)
+    before = stripe_client.v1.invoices.create({"customer": customer.id})
+    assert (before.footer, before.description) == (None, None)
+
+    settings = sandbox.set_account_settings(invoice_footer="ACME Inc., 1 Main St", invoice_memo="Thanks!")
+    assert settings == {"invoice_footer": "ACME Inc., 1 Main St", "invoice_memo": "Thanks!"}
+    filled = stripe_client.v1.invoices.create({"customer": customer.id})
+    assert (filled.footer, filled.description) == ("ACME Inc., 1 Main St", "Thanks!")
+    own = stripe_client.v1.invoices.create({"customer": customer.id, "footer": "Own", "description": "Mine"})
+    assert (own.footer, own.description) == ("Own", "Mine")
+    # A customer's own default footer comes before the account's.
+    special = make_customer(stripe_client, invoice_settings={"footer": "Customer footer"})
+    assert stripe_client.v1.invoices.create({"customer": special.id}).footer == "Customer footer"
+    # Invoices keep what they were created with.
+    assert stripe_client.v1.invoices.retrieve(before.id).footer is None
+
+    assert sandbox.set_account_settings(invoice_memo=None) == {
+        "invoice_footer": "ACME Inc., 1 Main St",
+        "invoice_memo": None,
+    }
+    assert stripe_client.v1.invoices.create({"customer": customer.id}).description is None
+    sandbox.reset()
+    assert sandbox.set_account_settings() == {"invoice_footer": None, "invoice_memo": None}
+
+
+def test_account_settings_over_the_admin_surface(sandbox: RunningSandbox) -> None:
+    def call(method: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, object]]:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(f"{sandbox.url}/_sandbox/account_settings", data=data, method=method)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, json.loads(response.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    assert call("POST", {"invoice_footer": "Footer"}) == (200, {"invoice_footer": "Footer", "invoice_memo": None})
+    assert call("GET") == (200, {"invoice_footer": "Footer", "invoice_memo": None})
+    status, payload = call("POST", {"invoice_colour": "red"})
+    assert status == 400 and payload["error"]["message"] == "Unknown account setting: invoice_colour"  # type: ignore[index]
+    status, payload = call("POST", {"invoice_memo": 7})
+    assert status == 400 and payload["error"]["message"] == "Account setting invoice_memo must be a string or null"  # type: ignore[index]

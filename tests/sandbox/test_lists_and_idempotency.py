@@ -55,24 +55,64 @@ def test_failed_request_is_replayed_as_failure(stripe_client: stripe.StripeClien
         assert caught.value.http_status == 404
 
 
-def test_concurrent_same_key_creates_one_object(sandbox: RunningSandbox) -> None:
-    results: list[str] = []
+def test_same_key_while_the_first_is_in_flight_is_409_key_in_use_then_replays(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    """Stripe does not queue a same-key request behind the one in flight: it
+    refuses it with 409 and saves nothing, so a later retry gets the replay."""
+    first: list[stripe.Customer] = []
+    params = {"name": "Racer"}
+    # Holding the store keeps the first request in flight (it has claimed its key).
+    with sandbox.app.store.transaction():
+        thread = threading.Thread(
+            target=lambda: first.append(stripe_client.v1.customers.create(params, {"idempotency_key": "same-key"}))
+        )
+        thread.start()
+        assert sandbox.app.in_flight.wait_claimed("same-key", timeout=10)
+        with pytest.raises(stripe.APIError) as caught:
+            stripe_client.v1.customers.create(params, {"idempotency_key": "same-key"})
+    thread.join(timeout=10)
+    assert caught.value.http_status == 409
+    assert error_of(caught.value) == {
+        "type": "idempotency_error",
+        "code": "idempotency_key_in_use",
+        "message": "There is currently another in-progress request using this Idempotent Key (that probably "
+        "means you submitted twice, and the other request is still going through): same-key. "
+        "Please try again later.",
+    }
+    replay = stripe_client.v1.customers.create(params, {"idempotency_key": "same-key"})
+    assert len(first) == 1 and replay.id == first[0].id
+    keyed = [(k["status"], k["replayed"]) for k in sandbox.stats()["idempotency_keys"]]
+    assert keyed == [(409, False), (200, False), (200, True)]
+    with sandbox.app.store.transaction() as tx:
+        assert tx.count("customer") == 1
+
+
+def test_concurrent_same_key_creates_one_object_and_refuses_the_overlap(sandbox: RunningSandbox) -> None:
+    sandbox.set_faults(latency_ms=50)  # time in flight, for the others to overlap
+    answers: list[tuple[int, str]] = []
     lock = threading.Lock()
     barrier = threading.Barrier(8)
 
     def create() -> None:
-        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": sandbox.url})
+        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": sandbox.url}, max_network_retries=0)
         barrier.wait()
-        customer = client.v1.customers.create({"name": "Racer"}, {"idempotency_key": "same-key"})
+        try:
+            answer = (200, client.v1.customers.create({"name": "Racer"}, {"idempotency_key": "same-key"}).id)
+        except stripe.APIError as exc:
+            answer = (exc.http_status or 0, error_of(exc).get("code", ""))
         with lock:
-            results.append(customer.id)
+            answers.append(answer)
 
     threads = [threading.Thread(target=create) for _ in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(results) == 8 and len(set(results)) == 1
-    assert sandbox.stats()["by_route"]["POST /v1/customers"] == 8
+    created = {value for status, value in answers if status == 200}
+    refused = [value for status, value in answers if status != 200]
+    assert len(answers) == 8 and len(created) == 1
+    assert refused and set(refused) == {"idempotency_key_in_use"}
+    assert sandbox.stats()["by_status"]["409"] == len(refused)
     with sandbox.app.store.transaction() as tx:
         assert tx.count("customer") == 1

@@ -73,6 +73,8 @@ def test_validation_errors_are_not_remembered_for_idempotency(sandbox: RunningSa
     [
         ({}, "You did not provide an API key"),
         ({"Authorization": "Bearer sk_live_abcdefgh1234"}, "Invalid API Key provided: sk_*************1234"),
+        ({"Authorization": "Bearer rk_live_abcdefgh1234"}, "Invalid API Key provided: rk_*************1234"),
+        ({"Authorization": "Bearer rk_test_"}, "Invalid API Key provided"),
         ({"Authorization": "Bearer nonsense"}, "Invalid API Key provided"),
     ],
 )
@@ -117,3 +119,20 @@ def test_admin_bad_json(sandbox: RunningSandbox) -> None:
     status, payload = raw(sandbox, "POST", "/_sandbox/faults", b"[1]", {})
     assert status == 400
     assert raw(sandbox, "GET", "/_sandbox/nothing", b"", {})[0] == 404
+
+
+def test_restricted_test_key_accepted_and_a_missing_permission_is_403(sandbox: RunningSandbox) -> None:
+    client = stripe.StripeClient("rk_test_abcdefgh1234", base_addresses={"api": sandbox.url}, max_network_retries=0)
+    client.v1.invoices.list()
+    sandbox.set_faults(fail_routes=[{"path_prefix": "/v1/invoiceitems", "status": 403}])
+    with pytest.raises(stripe.PermissionError) as caught:
+        client.v1.invoice_items.list()
+    assert caught.value.http_status == 403
+    assert caught.value.json_body == {
+        "error": {
+            "type": "invalid_request_error",
+            "message": "The provided key 'rk_*************1234' does not have the required permissions for this "
+            "endpoint on account 'acct_sandbox'. Having the 'rak_invoice_item_read' permission would allow this "
+            "request to continue.",
+        }
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
@@ -98,6 +99,12 @@ def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None
         raise InvalidRequest(
             "You may only specify one of these parameters: amount, pricing[price].", param="amount"
         )
+    if "amount" in params and "quantity" in params:
+        # `amount` is the item's total; Stripe refuses a quantity beside it
+        # (a quantity goes with a unit amount or a price instead).
+        raise InvalidRequest(
+            "You may only specify one of these parameters: amount, quantity.", param="amount"
+        )
     if "price_data" in params:
         raise InvalidRequest("The sandbox does not support price_data.", param="price_data")
     item["quantity"] = quantity
@@ -134,12 +141,24 @@ def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None
             )
         item["currency"] = params.get("currency", item["currency"]).lower()
         item["amount"] = params["amount"]
-        unit = params["amount"] // quantity if quantity else 0
-        item["pricing"] = {"price_details": None, "type": "price_details", "unit_amount_decimal": str(unit)}
+        item["pricing"] = {
+            "price_details": None,
+            "type": "price_details",
+            "unit_amount_decimal": unit_amount_decimal(params["amount"], quantity),
+        }
     elif "quantity" in params and item["pricing"] and item["pricing"]["price_details"]:
         price = require(tx, "price", item["pricing"]["price_details"]["price"])
         item["amount"] = price["unit_amount"] * quantity
     item["net_amount"] = item["amount"]
+
+
+def unit_amount_decimal(amount: int, quantity: int) -> str:
+    """amount / quantity exactly, as Stripe writes decimals (at most 12 places,
+    no trailing zeros): an item's total need not divide by its quantity."""
+    if not quantity:
+        return "0"
+    unit = (Decimal(amount) / quantity).quantize(Decimal("1e-12")).normalize()
+    return format(unit, "f")
 
 
 def _check_draft(invoice: Obj, verb: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
-from reconciler.sandbox.models import events
+from reconciler.sandbox.models import account, events
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -50,6 +50,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
             "collection_method=send_invoice.", param="days_until_due",
         )
     now = ctx.now()
+    defaults = account.settings(tx)
     invoice: Obj = {
         "id": ctx.new_id(tx, "in"),
         "object": "invoice",
@@ -87,13 +88,15 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "default_payment_method": params.get("default_payment_method"),
         "default_source": None,
         "default_tax_rates": [],
-        "description": params.get("description"),
+        "description": params["description"] if "description" in params else defaults["invoice_memo"],
         "discounts": [],
         # Stripe: days_until_due counts "from which the invoice is created".
         "due_date": params.get("due_date") or (now + days * DAY if days is not None else None),
         "effective_at": None,
         "ending_balance": None,
-        "footer": params.get("footer", customer["invoice_settings"]["footer"]),
+        "footer": params["footer"] if "footer" in params else (
+            customer["invoice_settings"]["footer"] or defaults["invoice_footer"]
+        ),
         "from_invoice": None,
         "hosted_invoice_url": None,
         "invoice_pdf": None,

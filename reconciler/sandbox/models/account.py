@@ -1,0 +1,45 @@
+"""Account-level invoice defaults (Stripe's Dashboard invoice settings).
+
+Stripe fills a new invoice's `footer` and `description` (the Dashboard's
+"memo") from the account's default footer and memo when the request does not
+set them (a customer's own `invoice_settings.footer` comes first). Stripe has
+no API for these settings, so the sandbox sets them through its admin surface.
+They live in the store, so a reset clears them and a file database keeps them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.store import Tx
+
+KIND = "account_settings"
+ACCOUNT_ID = "acct_sandbox"
+DEFAULTS: dict[str, str | None] = {"invoice_footer": None, "invoice_memo": None}
+
+
+def settings(tx: Tx) -> dict[str, str | None]:
+    found = tx.get(KIND, ACCOUNT_ID)
+    if found is None:
+        return dict(DEFAULTS)
+    body = found[0]
+    return {name: body.get(name) for name in DEFAULTS}
+
+
+def update(tx: Tx, changes: dict[str, Any]) -> dict[str, str | None]:
+    """Apply `changes` (None or "" clears a default); the settings after."""
+    for name, value in changes.items():
+        if name not in DEFAULTS:
+            raise InvalidRequest(f"Unknown account setting: {name}", code="parameter_unknown", param=name)
+        if value is not None and not isinstance(value, str):
+            raise InvalidRequest(f"Account setting {name} must be a string or null", param=name)
+    exists = tx.get(KIND, ACCOUNT_ID) is not None
+    current = settings(tx)
+    current.update({name: value or None for name, value in changes.items()})
+    body = {"id": ACCOUNT_ID, "object": KIND, **current}
+    if exists:
+        tx.update(body)
+    else:
+        tx.insert(KIND, body)
+    return current
