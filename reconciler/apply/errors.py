@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from reconciler.errors import ReconcilerError
-from reconciler.gateway.errors import GatewayError, RetriesExhausted  # raised by the shared retry loop
+from reconciler.gateway.errors import RetriesExhausted  # raised by the shared retry loop
 
 __all__ = [
     "ApplyError",
-    "KeyInUse",
     "ReplayedDeletedObjects",
     "RetriesExhausted",
     "UnresolvedRef",
@@ -42,17 +41,3 @@ class ReplayedDeletedObjects(ApplyError):
         )
 
 
-class KeyInUse(GatewayError):
-    """409 on a keyed write: another request with the same idempotency key (a
-    concurrent apply) was still running. Retryable: once it finishes, the same
-    key replays its answer."""
-
-    retryable = True
-
-    def __init__(self, cause: GatewayError) -> None:
-        super().__init__(
-            "another request with the same idempotency key was still running (409)",
-            http_status=409,
-            code=cause.code,
-            request_id=cause.request_id,
-        )

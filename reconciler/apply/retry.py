@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from reconciler.apply.errors import KeyInUse
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.ratelimit import TokenBucket
-from reconciler.gateway.errors import GatewayError
 from reconciler.gateway.retry import RetryHook, RetryPolicy, call_with_retries
 
 T = TypeVar("T")
@@ -38,17 +36,6 @@ def call_rate_limited(
 ) -> T:
     """Call `fn` (one request) under the bucket, retrying transient errors."""
 
-    def one_request() -> T:
-        try:
-            return fn()
-        except GatewayError as exc:
-            # Stripe answers a key still in use by another request with a 409
-            # of type idempotency_error, which the gateway reports as a (final)
-            # idempotency conflict; any 409 is transient, so retry it.
-            if exc.http_status == 409 and not exc.retryable:
-                raise KeyInUse(exc) from exc
-            raise
-
     def retrying(attempt: int, delay: float, exc: BaseException) -> None:
         if getattr(exc, "http_status", None) == 429:
             # Stripe's limit is per second; the first backoff's ceiling is a
@@ -57,4 +44,4 @@ def call_rate_limited(
         if on_retry is not None:
             on_retry(attempt, delay, exc)
 
-    return call_with_retries(one_request, policy, before_attempt=limiter.acquire, on_retry=retrying)
+    return call_with_retries(fn, policy, before_attempt=limiter.acquire, on_retry=retrying)

@@ -30,6 +30,7 @@ from reconciler.gateway.errors import (
     AuthenticationFailed,
     GatewayError,
     IdempotencyConflict,
+    IdempotencyKeyInUse,
     InvalidRequest,
     NetworkFailure,
     PermissionDenied,
@@ -243,6 +244,8 @@ class StripeGateway:
             # Stripe's documented handling of a 429 is to back off and retry,
             # which the applier does under its own rate limit.
             return RateLimited(request_id=request_id)
+        if status == 409 and (code == "idempotency_key_in_use" or error.get("type") == "idempotency_error"):
+            return IdempotencyKeyInUse(code=code, request_id=request_id)
         if isinstance(exc, stripe.IdempotencyError) or error.get("type") == "idempotency_error":
             return IdempotencyConflict(message, http_status=status, request_id=request_id)
         if status is not None and status < 500:

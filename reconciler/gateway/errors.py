@@ -154,6 +154,21 @@ class IdempotencyConflict(GatewayError):
         )
 
 
+class IdempotencyKeyInUse(GatewayError):
+    """409: another request with the same idempotency key (a concurrent apply)
+    is still running. Retryable: once it finishes, the same key replays its answer."""
+
+    retryable = True
+
+    def __init__(self, *, code: str | None = None, request_id: str | None = None) -> None:
+        super().__init__(
+            "another request with the same idempotency key was still running (409)",
+            http_status=409,
+            code=code or "idempotency_key_in_use",
+            request_id=request_id,
+        )
+
+
 class RetriesExhausted(GatewayError):
     """A retryable error kept happening until the attempt budget ran out."""
 

@@ -11,6 +11,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import (
     AuthenticationFailed,
     GatewayError,
+    IdempotencyKeyInUse,
     InvalidRequest,
     NetworkFailure,
     PermissionDenied,
@@ -22,7 +23,7 @@ from reconciler.gateway.errors import (
 from reconciler.gateway.read import read_live
 from reconciler.gateway.retry import RetryPolicy
 from reconciler.ownership import OWNER_KEY
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 # The sandbox accepts any sk_test_ key, like test mode; it refuses live keys.
 WRONG_KEY = "sk_live_notAcceptedBySandbox123"
@@ -154,3 +155,13 @@ def test_a_restricted_key_reads_and_a_missing_permission_is_permission_denied(sa
     assert (caught.value.http_status, caught.value.retryable) == (403, False)
     assert isinstance(caught.value, GatewayError)
     assert sandbox.stats()["by_status"]["403"] == 1
+
+
+def test_a_key_still_in_use_is_a_retryable_409(sandbox: RunningSandbox) -> None:
+    gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
+    sandbox.set_faults(fail_routes=[{"method": "POST", "path_prefix": "/v1/customers", "status": 409,
+                                     "code": "idempotency_key_in_use", "times": 1}])
+    with pytest.raises(IdempotencyKeyInUse) as failure:
+        gateway.request("POST", "/v1/customers", {"name": "Jenny"}, idempotency_key="t-in-use")
+    assert failure.value.retryable and failure.value.http_status == 409
+    assert str(failure.value) == "another request with the same idempotency key was still running (409)"
