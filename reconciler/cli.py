@@ -25,7 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_SPEC_PATHS = ("specs",)
 DEFAULT_SANDBOX_DB = os.path.join(".reconciler", "sandbox.db")
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _fail(lines: list[str]) -> None:
@@ -53,7 +53,7 @@ def handle_errors(func: F) -> F:
             _fail(exc.lines())
         except KeyboardInterrupt:
             click.echo("error: interrupted", err=True)
-            raise SystemExit(130) from None
+            raise SystemExit(EXIT_INTERRUPTED) from None
         except (SystemExit, click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as exc:  # noqa: BLE001 - the promise is "never a traceback"
@@ -232,8 +232,8 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
         return click.confirm("Apply these changes?", default=False)
 
     with _gateway(api_key, api_base, sandbox_db, require_live_flag=True, live=live_ok) as gateway:
-        ok = run_apply(request, gateway, confirm=confirm, echo=click.echo)
-    raise SystemExit(EXIT_OK if ok else EXIT_ERROR)
+        result = run_apply(request, gateway, confirm=confirm, echo=click.echo)
+    raise SystemExit(EXIT_INTERRUPTED if result.interrupted else EXIT_OK if result.ok else EXIT_ERROR)
 
 
 @main.command()

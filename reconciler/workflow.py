@@ -11,9 +11,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reconciler.errors import ReconcilerError
+
+if TYPE_CHECKING:
+    from reconciler.apply.result import ApplyResult
 
 MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
 
@@ -86,8 +89,8 @@ def _stderr_echo(text: str) -> None:
 
 
 def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool],
-              echo: Callable[[str], None]) -> bool:
-    """Plan (or load and verify a saved plan), show it, confirm, apply. True when all succeeded."""
+              echo: Callable[[str], None]) -> ApplyResult:
+    """Plan (or load and verify a saved plan), show it, confirm, apply; what happened."""
     from reconciler.apply.report import LineReporter, ProgressReporter
     from reconciler.apply.result import ApplyResult
     from reconciler.apply.runner import ApplyOptions, apply_plan
@@ -131,7 +134,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
             echo(result.summary_line())
     if request.result_format == "json":
         result_echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
-    return result.ok
+    return result
 
 
 def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callable[[], bool],
