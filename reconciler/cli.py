@@ -89,8 +89,8 @@ def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, 
     from reconciler.connection import open_gateway
 
     if sandbox_db:
+        # open_gateway creates the file's folder (or says why it cannot).
         _check_sandbox_file(sandbox_db)
-        Path(sandbox_db).parent.mkdir(parents=True, exist_ok=True)
     with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db,
                       require_live_flag=require_live_flag, live=live) as gateway:
         yield gateway
@@ -103,10 +103,6 @@ def _check_sandbox_file(sandbox_db: str) -> None:
             f"--sandbox takes an optional database FILE and {sandbox_db!r} looks like a spec path: "
             f"put paths first ('reconciler plan {sandbox_db} --sandbox') or write --sandbox=FILE"
         )
-
-
-def _is_live_key(api_key: str | None, sandbox_db: str | None) -> bool:
-    return not sandbox_db and bool(api_key) and str(api_key).startswith(("sk_live_", "rk_live_"))
 
 
 def _color() -> bool:
@@ -216,11 +212,14 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
           parallelism: int, max_rps: float | None, fail_fast: bool, fmt: str,
           api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
     """Plan, confirm, and apply the changes to Stripe."""
+    from reconciler.apply.options import DEFAULT_MAX_RPS_LIVE, DEFAULT_MAX_RPS_TEST
+    from reconciler.connection import is_live_key
     from reconciler.workflow import ApplyRequest, run_apply
 
+    live_key = not sandbox_db and bool(api_key) and is_live_key(str(api_key))
     request = ApplyRequest(
         spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune,
-        parallelism=parallelism, max_rps=max_rps or (80.0 if _is_live_key(api_key, sandbox_db) else 20.0),
+        parallelism=parallelism, max_rps=max_rps or (DEFAULT_MAX_RPS_LIVE if live_key else DEFAULT_MAX_RPS_TEST),
         fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(),
     )
 

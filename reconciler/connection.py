@@ -15,9 +15,6 @@ from reconciler.gateway.client import StripeGateway
 
 log = logging.getLogger(__name__)
 
-DEFAULT_SANDBOX_DB = Path(".reconciler/sandbox.db")
-API_KEY_ENV = "STRIPE_API_KEY"
-API_BASE_ENV = "STRIPE_API_BASE"
 _KEY_PREFIXES = ("sk_", "rk_")
 _LIVE_PREFIXES = ("sk_live_", "rk_live_")
 

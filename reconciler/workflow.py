@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reconciler.apply.options import DEFAULT_MAX_RPS_TEST
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
@@ -56,7 +57,7 @@ class ApplyRequest:
     dry_run: bool = False
     prune: bool = False
     parallelism: int = 4
-    max_rps: float = 20.0
+    max_rps: float = DEFAULT_MAX_RPS_TEST
     fail_fast: bool = False
     result_format: str = "text"
     color: bool = False

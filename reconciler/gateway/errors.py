@@ -88,16 +88,15 @@ class NetworkFailure(GatewayError):
 
 
 class RateLimited(GatewayError):
-    """429: too many requests."""
+    """429: too many requests. Always retryable, after a backoff (Stripe's guidance)."""
 
     retryable = True
 
-    def __init__(self, *, retryable: bool = True, request_id: str | None = None) -> None:
+    def __init__(self, *, request_id: str | None = None) -> None:
         super().__init__(
             "rate limited by Stripe (429): too many requests",
             http_status=429,
             code="rate_limit",
-            retryable=retryable,
             request_id=request_id,
         )
 

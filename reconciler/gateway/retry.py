@@ -56,12 +56,10 @@ def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) 
 def is_retryable(exc: BaseException) -> bool:
     """The gateway decides (5xx, network, 409, Stripe-Should-Retry) via `.retryable`.
 
-    A 429 is always retried after a backoff: Stripe's rate-limit guidance is
-    to back off and retry, and the `Stripe-Should-Retry: false` it may carry
-    only tells the SDK not to retry at once.
+    A 429 is always retryable: StripeGateway.translate makes every 429 a
+    RateLimited whatever `Stripe-Should-Retry` says (see there). A spent
+    RetriesExhausted is never retried, whatever status its last error had.
     """
-    if getattr(exc, "http_status", None) == 429:
-        return True
     return bool(getattr(exc, "retryable", False))
 
 

@@ -18,8 +18,3 @@ ISO_4217: frozenset[str] = frozenset(
     xag xau xba xbb xbc xbd xcd xcg xdr xof xpd xpf xpt xsu xua yer zar zmw zwg zwl
     """.split()
 )
-
-
-def is_iso_4217(code: str) -> bool:
-    """Whether `code` (any case) is a real ISO 4217 currency code."""
-    return code.lower() in ISO_4217

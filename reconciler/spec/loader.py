@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError, SpecErrors
-from reconciler.spec.models import SPEC_KEY_PATTERN, Desired, Location
+from reconciler.spec.models import KEY_RULE, SPEC_KEY_PATTERN, Desired, Location
 from reconciler.spec.pydantic_errors import translate
 from reconciler.spec.rules import check_entry, check_raw, check_references
 from reconciler.spec.yamltree import Document, describe, read_document
@@ -113,8 +113,7 @@ def _collect(document: Document, entries: dict[str, dict[str, Entry]]) -> Iterat
             if not _KEY.match(key):
                 yield entry.at(
                     (),
-                    f"{singular} key {key!r} is not a valid key (lowercase letters, digits, '.', '_' and '-', "
-                    "starting with a letter or digit, at most 64 characters)",
+                    f"{singular} key {key!r} is not a valid key ({KEY_RULE})",
                     on_key=True,
                 )
             first = entries[kind].get(key)

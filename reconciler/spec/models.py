@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+KEY_RULE = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 # Stripe's ceiling for an amount in minor units: "up to eight digits"
 # (99999999, i.e. $999,999.99), per its API reference for amounts.
 MAX_AMOUNT = 99_999_999

@@ -10,10 +10,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.spec.yamltree import Pos, YamlPath, describe
-from reconciler.spec.models import MAX_AMOUNT
-
-_KEY_HINT = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
+from reconciler.spec.models import KEY_RULE, MAX_AMOUNT
+from reconciler.spec.yamltree import Pos, YamlPath, describe, dotted
 
 
 def translate(
@@ -35,9 +33,7 @@ def translate(
 
 
 def _where(where: str, loc: tuple[Any, ...]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    text = dotted(loc)
     return f"{where} {text}" if text else where
 
 
@@ -127,5 +123,5 @@ def _detail(kind: str, value: Any, ctx: dict[str, Any], model: type[BaseModel], 
     if kind == "string_too_long":
         return f"must be at most {ctx['max_length']} characters, got {len(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid key ({_KEY_HINT})"
+        return f"{value!r} is not a valid key ({KEY_RULE})"
     return msg

@@ -12,7 +12,7 @@ from reconciler.spec.currencies import ISO_4217
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
-from reconciler.spec.yamltree import YamlPath
+from reconciler.spec.yamltree import YamlPath, dotted
 
 MAX_METADATA_KEYS = 50
 MAX_METADATA_KEY_LENGTH = 40
@@ -83,7 +83,7 @@ def _reference(entry: Entry, sub: YamlPath, kind: str, defined: Mapping[str, Ent
     target = _get(entry.raw, *sub)
     if not isinstance(target, str) or target in defined:
         return
-    field = _dotted(sub)
+    field = dotted(sub)
     if not defined:
         yield entry.at(sub, f"{entry.where} {field}: no {kind} '{target}' is defined (there are no {kind}s)")
         return
@@ -177,13 +177,13 @@ def _currency(entry: Entry, sub: YamlPath, code: str) -> Iterator[SpecError]:
         return
     close = difflib.get_close_matches(code, sorted(ISO_4217), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
-    yield entry.at(sub, f"{entry.where} {_dotted(sub)}: '{code}' is not an ISO 4217 currency code{hint}")
+    yield entry.at(sub, f"{entry.where} {dotted(sub)}: '{code}' is not an ISO 4217 currency code{hint}")
 
 
 def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]:
     if not isinstance(metadata, dict):
         return
-    here = f"{entry.where} {_dotted((*sub, 'metadata'))}"
+    here = f"{entry.where} {dotted((*sub, 'metadata'))}"
     if len(metadata) > MAX_METADATA_KEYS:
         yield entry.at((*sub, "metadata"), f"{here}: at most {MAX_METADATA_KEYS} keys, got {len(metadata)}")
     for key, value in metadata.items():
@@ -207,10 +207,3 @@ def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]
             yield entry.at(
                 at, f"{here}: value of '{key}' is {len(value)} characters; at most {MAX_METADATA_VALUE_LENGTH}"
             )
-
-
-def _dotted(sub: YamlPath) -> str:
-    text = ""
-    for part in sub:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text

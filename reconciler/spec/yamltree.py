@@ -243,6 +243,14 @@ class _Builder:
         return out
 
 
+def dotted(path: YamlPath) -> str:
+    """A path as users write it: 'items[0].metadata'."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
 def _pos(node: Node) -> Pos:
     return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
 

@@ -97,3 +97,13 @@ def test_failed_delivery_retried_with_backoff() -> None:
         assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("delivered", 3, 200)
     flaky.close()
     assert len(flaky.received) == 3
+
+
+def test_pending_webhooks_counts_one_delivery_per_endpoint(stripe_client: stripe.StripeClient) -> None:
+    for n in range(2):
+        stripe_client.v1.webhook_endpoints.create(
+            {"url": f"http://127.0.0.1:9/hook{n}", "enabled_events": ["customer.created"]}
+        )
+    stripe_client.v1.customers.create({"name": "Jenny"})
+    (event,) = stripe_client.v1.events.list({"type": "customer.created"}).data
+    assert event.pending_webhooks == 2

@@ -9,19 +9,14 @@ from reconciler.plan.actions import (
     CreateCustomer,
     CreatePrice,
     CreateProduct,
-    FieldChange,
     Ref,
     UpdateCustomer,
     UpdatePrice,
     UpdateProduct,
 )
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import drop_none, field_changes, metadata_changes, show
+from reconciler.plan.planner.diff import drift_reason, drop_none, field_changes, metadata_changes, show_change
 from reconciler.spec.models import PriceSpec
-
-
-def drift_reason(changes: list[FieldChange]) -> str:
-    return "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
 
 
 def plan_products(ctx: Context) -> None:
@@ -157,7 +152,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
     if cur is None:
         reason = "not in Stripe"
     else:
-        what = ", ".join(f"{c.field} {show(c.old)} → {show(c.new)}" for c in immutable)
+        what = ", ".join(show_change(c) for c in immutable)
         reason = f"a Stripe price cannot change {', '.join(c.field for c in immutable)}: replaces {cur.id} ({what})"
     create_id = ctx.add(
         CreatePrice(
@@ -191,11 +186,7 @@ def _reusable_archived(
     Without this, a spec with `active: false` would re-create its price on every
     run when the newest archived price is not the matching one.
     """
-    matches = [
-        p
-        for p in ctx.live.archived_prices.get(key, ())
-        if p.unit_amount == unit_amount and p.currency.lower() == currency and p.product_id == product_id
-    ]
+    matches = [p for p in ctx.live.archived_prices.get(key, ()) if _terms(p) == (unit_amount, currency, product_id)]
     return max(matches, key=lambda p: (p.created, p.id), default=None)
 
 

@@ -37,3 +37,13 @@ def drop_none(params: dict[str, Any]) -> dict[str, Any]:
 def show(value: Any) -> str:
     """A value inside a reason string."""
     return "(unset)" if value is None else repr(value)
+
+
+def drift_reason(changes: list[FieldChange]) -> str:
+    """The reason of an update: the fields where Stripe differs."""
+    return "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
+
+
+def show_change(change: FieldChange) -> str:
+    """'field old → new', inside a reason or a refusal."""
+    return f"{change.field} {show(change.old)} → {show(change.new)}"

@@ -10,7 +10,7 @@ from reconciler.plan.actions import CreateInvoice, DeleteInvoice, Ref, UpdateInv
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import drop_none, field_changes, metadata_changes, show
+from reconciler.plan.planner.diff import drift_reason, drop_none, field_changes, metadata_changes, show_change
 from reconciler.plan.planner.items import (
     finalized_item_changes,
     item_currency,
@@ -68,7 +68,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
         if fixed and not ctx.prune and refuse_unmanaged_items(ctx, key, cur):
             return  # deleting the draft would delete items nobody asked to delete
         if fixed:
-            what = ", ".join(f"{c.field} {show(c.old)} → {show(c.new)}" for c in fixed)
+            what = ", ".join(show_change(c) for c in fixed)
             deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
             replaced, cur = f"replaces draft {cur.id}", None
     if cur is None:
@@ -103,8 +103,8 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
         ) + metadata_changes(cur.metadata, spec.metadata)
         invoice_deps = ()
         if changes:
-            reason = "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
-            invoice_deps = (ctx.add(UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(changes))),)
+            update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes))
+            invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, cur.send_marker
     item_ids = plan_draft_items(ctx, key, spec, cur, invoice_deps)
     total = sum(item_total(ctx, item) for item in spec.items)
@@ -136,7 +136,7 @@ def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, o
 def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
     label = f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
     frozen = [
-        f"{c.field} {show(c.old)} → {show(c.new)}"
+        show_change(c)
         for c in field_changes(
             [
                 ("customer", cur.customer_id, _customer_id(ctx, spec)),
@@ -152,15 +152,14 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
     frozen += finalized_item_changes(ctx, cur, spec)
     meta = metadata_changes(cur.metadata, spec.metadata)
     if cur.status in ("paid", "void"):
-        frozen += [f"{c.field} {show(c.old)} → {show(c.new)}" for c in meta]
+        frozen += [show_change(c) for c in meta]
     if frozen:
         way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
         ctx.problem("frozen", f"invoice {label} is {cur.status}: cannot change {'; '.join(frozen)}; {way_out}")
         return
     deps: tuple[str, ...] = ()
     if meta and cur.status not in ("paid", "void"):
-        reason = "Stripe differs from the spec: " + ", ".join(c.field for c in meta)
-        deps = (ctx.add(UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(meta))),)
+        deps = (ctx.add(UpdateInvoice(key=key, reason=drift_reason(meta), stripe_id=cur.id, changes=tuple(meta))),)
     plan_lifecycle(
         ctx,
         key,

@@ -9,7 +9,7 @@ from reconciler.live.records import LiveInvoice, LiveItem
 from reconciler.ownership import ITEM_KEY
 from reconciler.plan.actions import AddInvoiceItem, FieldChange, Ref, RemoveInvoiceItem, UpdateInvoiceItem
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import metadata_changes, norm, show
+from reconciler.plan.planner.diff import drift_reason, metadata_changes, norm, show
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
 
 
@@ -82,12 +82,11 @@ def plan_draft_items(
             continue
         changes = _draft_item_changes(ctx, cur, item_spec)
         if changes:
-            reason = "Stripe differs from the spec: " + ", ".join(c.field for c in changes)
             ids.append(
                 ctx.add(
                     UpdateInvoiceItem(
                         key=key,
-                        reason=reason,
+                        reason=drift_reason(changes),
                         depends_on=invoice_deps + price_dep,
                         item_key=item_key,
                         stripe_id=cur.id,

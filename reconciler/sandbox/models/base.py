@@ -25,8 +25,9 @@ class Context:
     store: Store
     clock: Callable[[], float]
     seed: int = 0
-    # Called with each new event inside its transaction (webhook fan-out).
-    event_listeners: list[Callable[[Tx, Obj], None]] = field(default_factory=list)
+    # Called with each new event inside its transaction (webhook fan-out); a
+    # listener returns how many deliveries it queued.
+    event_listeners: list[Callable[[Tx, Obj], int]] = field(default_factory=list)
 
     def now(self) -> int:
         return int(self.clock())
@@ -54,8 +55,7 @@ def require(tx: Tx, kind: str, object_id: str, *, label: str | None = None, para
 
 def new_metadata(value: Any) -> dict[str, str]:
     """Metadata on create: empty values are simply not set."""
-    merged = apply_metadata({}, value)
-    return merged
+    return apply_metadata({}, value)
 
 
 def apply_metadata(current: dict[str, str], value: Any) -> dict[str, str]:

@@ -93,13 +93,12 @@ def list_products(ctx: Context, tx: Tx, params: Params) -> Obj:
     if "active" in params:
         filters["active"] = params["active"]
     if "ids" in params:
-        filters_ids = list(params["ids"])
-        return _list_by_ids(tx, params, filters, filters_ids)
+        return _list_by_ids(tx, params, filters, set(params["ids"]))
     return list_page(tx, "product", "/v1/products", params, filters=filters)
 
 
-def _list_by_ids(tx: Tx, params: Params, filters: dict[str, Any], ids: list[str]) -> Obj:
-    found = [o for o in tx.all("product", **filters) if o["id"] in set(ids)]
+def _list_by_ids(tx: Tx, params: Params, filters: dict[str, Any], ids: set[str]) -> Obj:
+    found = [o for o in tx.all("product", **filters) if o["id"] in ids]
     found.reverse()
     limit = params.get("limit", 10)
     return {"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": "/v1/products"}

@@ -35,7 +35,7 @@ def record(
     }
     pending = 0
     for listener in ctx.event_listeners:
-        pending += int(bool(listener(tx, event)))
+        pending += listener(tx, event)  # deliveries queued, one per endpoint
     event["pending_webhooks"] = pending
     tx.insert("event", event, type=event_type)
     return event

@@ -137,8 +137,9 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     _save_new(tx, invoice)
     if params.get("pending_invoice_items_behavior") == "include":
         _pull_pending(ctx, tx, invoice)
-    events.record(ctx, tx, "invoice.created", render(tx, invoice))
-    return render(tx, invoice)
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.created", rendered)
+    return rendered
 
 
 def _save_new(tx: Tx, invoice: Obj) -> None:
@@ -299,9 +300,10 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     previous.pop("days_until_due", None)
     if invoice != before:
         _save(tx, invoice)
+    rendered = render(tx, invoice)
     if previous:
-        events.record(ctx, tx, "invoice.updated", render(tx, invoice), previous=previous)
-    return render(tx, invoice)
+        events.record(ctx, tx, "invoice.updated", rendered, previous=previous)
+    return rendered
 
 
 def delete(ctx: Context, tx: Tx, invoice_id: str) -> Obj:

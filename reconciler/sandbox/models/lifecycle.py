@@ -42,11 +42,12 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice["status"] = "open"
     invoice["status_transitions"] = dict(invoice["status_transitions"], finalized_at=now)
     _save(tx, invoice)
-    events.record(ctx, tx, "invoice.finalized", render(tx, invoice))
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.finalized", rendered)
     if invoice["amount_due"] == 0:
         # Stripe marks a zero-amount invoice paid as soon as it is finalized.
-        _mark_paid(ctx, tx, invoice, off_stripe=False)
-    return render(tx, invoice)
+        return _mark_paid(ctx, tx, invoice, off_stripe=False)
+    return rendered
 
 
 def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
@@ -58,8 +59,9 @@ def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
         )
     _require_status(invoice, ("open",), "send")
     # Each call emails the customer again: every one records its own event.
-    events.record(ctx, tx, "invoice.sent", render(tx, invoice))
-    return render(tx, invoice)
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.sent", rendered)
+    return rendered
 
 
 def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
@@ -69,9 +71,9 @@ def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice["status"] = "void"
     invoice["status_transitions"] = dict(invoice["status_transitions"], voided_at=ctx.now())
     _save(tx, invoice)
-    events.record(ctx, tx, "invoice.voided", render(tx, invoice),
-                  previous=events.changed(before, public(invoice)))
-    return render(tx, invoice)
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.voided", rendered, previous=events.changed(before, public(invoice)))
+    return rendered
 
 
 def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
@@ -81,9 +83,9 @@ def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) ->
     invoice["status"] = "uncollectible"
     invoice["status_transitions"] = dict(invoice["status_transitions"], marked_uncollectible_at=ctx.now())
     _save(tx, invoice)
-    events.record(ctx, tx, "invoice.marked_uncollectible", render(tx, invoice),
-                  previous=events.changed(before, public(invoice)))
-    return render(tx, invoice)
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.marked_uncollectible", rendered, previous=events.changed(before, public(invoice)))
+    return rendered
 
 
 def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
@@ -95,12 +97,11 @@ def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             "Pass paid_out_of_band=true to record a payment made outside Stripe.",
             param="paid_out_of_band",
         )
-    _mark_paid(ctx, tx, invoice, off_stripe=True)
-    return render(tx, invoice)
+    return _mark_paid(ctx, tx, invoice, off_stripe=True)
 
 
-def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> None:
-    """Move to paid, the whole amount due collected (outside Stripe or not)."""
+def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> Obj:
+    """Move to paid, the whole amount due collected (outside Stripe or not); the invoice as rendered."""
     before = public(invoice)
     invoice["status"] = "paid"
     invoice["amount_paid"] = invoice["amount_due"]
@@ -109,8 +110,9 @@ def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> None:
     invoice["amount_remaining"] = 0
     invoice["status_transitions"] = dict(invoice["status_transitions"], paid_at=ctx.now())
     _save(tx, invoice)
-    events.record(ctx, tx, "invoice.paid", render(tx, invoice),
-                  previous=events.changed(before, public(invoice)))
+    rendered = render(tx, invoice)
+    events.record(ctx, tx, "invoice.paid", rendered, previous=events.changed(before, public(invoice)))
+    return rendered
 
 
 def customer_paid(ctx: Context, tx: Tx, invoice: Obj) -> None:

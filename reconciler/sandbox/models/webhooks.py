@@ -1,4 +1,4 @@
-"""Webhook endpoints and the delivery queue they feed (delivery: webhooks.py)."""
+"""Webhook endpoints and the delivery queue they feed (delivery: reconciler/sandbox/delivery.py)."""
 
 from __future__ import annotations
 
