@@ -17,11 +17,42 @@ SEND_KEY = "reconciler_send"
 SEND_REQUESTED = "requested"
 SEND_DONE = "done"
 
+# metadata[KEYS_KEY] on every object the tool writes metadata to: the user
+# metadata keys it set from the specs, comma-separated and sorted. Only these
+# (and the keys the specs name now) are the tool's; every other key belongs to
+# someone else and is never diffed, unset or overwritten. It is written in the
+# same request as the keys themselves, so a crash never leaves them apart.
+KEYS_KEY = "reconciler_keys"
+KEYS_SEPARATOR = ","
+
+# Reserved keys one object can carry (id or item, keys, send marker): the
+# room a spec's own metadata must leave under Stripe's 50 keys.
+MAX_RESERVED_KEYS = 3
+
+# Stripe keeps events for 30 days ("List events, going back up to 30 days").
+# The tool trusts only the last 29 of them to be complete, a day's margin for
+# clock skew and for however Stripe trims its history.
+EVENTS_WINDOW = 30 * 86_400
+TRUSTED_EVENTS_WINDOW = 29 * 86_400
+
 API_VERSION = "2026-10-28.endive"
 
 
 def is_reserved(metadata_key: str) -> bool:
     return metadata_key.startswith(RESERVED_PREFIX)
+
+
+def owned_keys(metadata: dict[str, str] | None) -> frozenset[str] | None:
+    """The user keys the tool recorded as its own; None when it recorded none."""
+    record = (metadata or {}).get(KEYS_KEY)
+    if not record:
+        return None
+    return frozenset(k for k in record.split(KEYS_SEPARATOR) if k)
+
+
+def keys_record(keys: frozenset[str] | set[str] | list[str]) -> str:
+    """The value of KEYS_KEY for these user keys ("" when there are none: unset)."""
+    return KEYS_SEPARATOR.join(sorted(keys))
 
 
 def user_metadata(metadata: dict[str, str] | None) -> dict[str, str]:

@@ -43,6 +43,12 @@ def planned_requests(plan: Plan, live: Live) -> list[PlannedRequest]:
             out.append(
                 PlannedRequest(action.id, "GET", f"/v1/invoices/{target}", {}, "", note="send guard: check marker")
             )
+            out.append(
+                PlannedRequest(
+                    action.id, "GET", "/v1/events", {"type": "invoice.sent"}, "",
+                    note="send guard: check Stripe's invoice.sent events",
+                )
+            )
         for step in steps:
             target = resolver.resolve(step.target, dry_run=True) if step.target is not None else None
             params = resolver.resolve(step.params, dry_run=True)

@@ -8,6 +8,7 @@ from reconciler.gateway.errors import RetriesExhausted  # raised by the shared r
 __all__ = [
     "ApplyError",
     "ReplayedDeletedObjects",
+    "SendNotProvable",
     "RetriesExhausted",
     "UnresolvedRef",
     "UnsupportedAction",
@@ -41,3 +42,14 @@ class ReplayedDeletedObjects(ApplyError):
         )
 
 
+
+
+class SendNotProvable(ApplyError):
+    """An invoice the tool would send but cannot prove was never sent."""
+
+    def __init__(self, what: str, invoice_id: str) -> None:
+        super().__init__(
+            f"{what}: not sent: {invoice_id} was finalized before the 29 days of Stripe's events the tool "
+            "trusts and has no send marker, so it cannot prove the invoice was never emailed; if it never was, "
+            "add `assume_unsent: true` to its spec"
+        )

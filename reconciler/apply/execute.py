@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from reconciler.apply.errors import ReplayedDeletedObjects
+from reconciler.apply.errors import ReplayedDeletedObjects, SendNotProvable
 from reconciler.apply.idempotency import idempotency_key, rekey
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.ratelimit import TokenBucket
@@ -19,6 +19,7 @@ from reconciler.apply.report import Reporter
 from reconciler.apply.resolve import Resolver
 from reconciler.apply.result import describe
 from reconciler.apply.retry import call_rate_limited, policy_of
+from reconciler.apply.sendguard import SentLedger, provably_unsent
 from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
@@ -45,6 +46,7 @@ class Execution:
         self.resolver = Resolver(live)
         self.limiter = TokenBucket(options.max_rps, clock=options.clock, sleep=options.sleep)
         self.policy = policy_of(options)
+        self.sent_ledger = SentLedger(gateway)
         self._lock = threading.Lock()
         self.attempts = 0
         self.retries = 0
@@ -126,25 +128,22 @@ class Execution:
         return result
 
     def _send_guarded(self, action: SendInvoice) -> str:
-        """Email the customer at most once per invoice, even beyond the 24 h
-        idempotency window: the marker is set to "requested" before the send
-        and to "done" after it; a marker left at "requested" (a crash in
-        between) is settled by looking for the invoice's `invoice.sent` event."""
+        """Email the customer at most once per invoice, whoever else may have
+        sent it (see sendguard): marker, Stripe's `invoice.sent` events, and
+        the events window, checked right before the send."""
         mark_requested, send, mark_done = send_steps(action)
         invoice_id = str(self.resolver.resolve(mark_requested.target))
         invoice = self.call(action, lambda: write.get_invoice(self.gateway, invoice_id, retry=False))
         if invoice.send_marker == SEND_DONE:
             return "already sent"
-        if invoice.send_marker == SEND_REQUESTED:
-            sent_ids = self.call(
-                action,
-                lambda: write.list_events(
-                    self.gateway, type="invoice.sent", created_gte=invoice.created or None, retry=False
-                ),
-            )
-            if invoice_id in sent_ids:
-                self.run_step(action, mark_done)
+        self.sent_ledger.refresh(lambda fn: self.call(action, fn))
+        if self.sent_ledger.was_sent(invoice_id):
+            self.run_step(action, mark_done)
+            if invoice.send_marker == SEND_REQUESTED:
                 return "already sent; marker completed"
+            return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
+        if not action.assume_unsent and not provably_unsent(invoice.finalized_at, self.sent_ledger.server_time):
+            raise SendNotProvable(describe(action), invoice_id)
         for step in (mark_requested, send, mark_done):
             self.run_step(action, step)
         return ""

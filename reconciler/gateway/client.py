@@ -19,6 +19,7 @@ import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -85,6 +86,8 @@ class Reply:
     # `Idempotent-Replayed: true`: Stripe answered a reused idempotency key
     # with the stored first response instead of executing the request.
     replayed: bool = False
+    # The server's clock (its `Date` header), in Unix seconds; None without one.
+    server_time: int | None = None
 
 
 class StripeGateway:
@@ -206,7 +209,11 @@ class StripeGateway:
         data = response.data
         if not isinstance(data, dict):
             raise ServerError(response.code, "the answer was not a JSON object")
-        return Reply(data, replayed=_header(response.headers, "idempotent-replayed") == "true")
+        return Reply(
+            data,
+            replayed=_header(response.headers, "idempotent-replayed") == "true",
+            server_time=_http_date(_header(response.headers, "date")),
+        )
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True
@@ -268,6 +275,15 @@ def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
         if key.lower() == name:
             return str(value).strip().lower()
     return None
+
+
+def _http_date(value: str | None) -> int | None:
+    if not value:
+        return None
+    try:
+        return int(parsedate_to_datetime(value).timestamp())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
 
 
 def _should_retry_header(headers: Mapping[str, str] | None) -> bool | None:

@@ -28,7 +28,7 @@ def _metadata(obj: Obj) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()}
 
 
-def _id_of(value: Any) -> str | None:
+def id_of(value: Any) -> str | None:
     """An id, whether the field came expanded (an object) or not (a string)."""
     if isinstance(value, Mapping):
         found = value.get("id")
@@ -45,6 +45,7 @@ def product(obj: Obj, key: str) -> LiveProduct:
         active=bool(obj.get("active", True)),
         unit_label=obj.get("unit_label"),
         metadata=ownership.user_metadata(_metadata(obj)),
+        owned_keys=ownership.owned_keys(_metadata(obj)),
     )
 
 
@@ -52,13 +53,14 @@ def price(obj: Obj, key: str) -> LivePrice:
     return LivePrice(
         id=obj["id"],
         key=key,
-        product_id=_id_of(obj.get("product")) or "",
+        product_id=id_of(obj.get("product")) or "",
         unit_amount=int(obj.get("unit_amount") or 0),
         currency=str(obj.get("currency") or "").lower(),
         nickname=obj.get("nickname"),
         lookup_key=obj.get("lookup_key"),
         active=bool(obj.get("active", True)),
         metadata=ownership.user_metadata(_metadata(obj)),
+        owned_keys=ownership.owned_keys(_metadata(obj)),
         created=int(obj.get("created") or 0),
     )
 
@@ -72,6 +74,7 @@ def customer(obj: Obj, key: str) -> LiveCustomer:
         description=obj.get("description"),
         phone=obj.get("phone"),
         metadata=ownership.user_metadata(_metadata(obj)),
+        owned_keys=ownership.owned_keys(_metadata(obj)),
     )
 
 
@@ -80,7 +83,7 @@ def item(line: Obj) -> LiveItem:
     delete need; in this API version it sits in parent.invoice_item_details."""
     parent = line.get("parent") or {}
     details = parent.get("invoice_item_details") or {}
-    item_id = _id_of(details.get("invoice_item")) or line["id"]
+    item_id = id_of(details.get("invoice_item")) or line["id"]
     pricing = line.get("pricing") or {}
     price_details = pricing.get("price_details") or {}
     metadata = _metadata(line)
@@ -88,12 +91,13 @@ def item(line: Obj) -> LiveItem:
     return LiveItem(
         id=item_id,
         key=metadata.get(ownership.ITEM_KEY, ""),
-        price_id=_id_of(price_details.get("price")),
+        price_id=id_of(price_details.get("price")),
         quantity=int(quantity) if quantity is not None else 1,
         amount=int(line.get("amount") or 0),
         currency=str(line.get("currency") or "").lower(),
         description=line.get("description"),
         metadata=ownership.user_metadata(metadata),
+        owned_keys=ownership.owned_keys(metadata),
     )
 
 
@@ -129,7 +133,7 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
     return LiveInvoice(
         id=obj["id"],
         key=key,
-        customer_id=_id_of(obj.get("customer")) or "",
+        customer_id=id_of(obj.get("customer")) or "",
         status=str(obj.get("status") or ""),
         collection_method=str(obj.get("collection_method") or ""),
         days_until_due=days_until_due(obj),
@@ -137,6 +141,7 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         description=obj.get("description"),
         footer=obj.get("footer"),
         metadata=ownership.user_metadata(metadata),
+        owned_keys=ownership.owned_keys(metadata),
         number=obj.get("number"),
         total=int(obj.get("total") or 0),
         amount_paid=int(obj.get("amount_paid") or 0),
@@ -144,4 +149,10 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         send_marker=metadata.get(ownership.SEND_KEY) or None,
         items=tuple(item(line) for line in lines),
         created=int(obj.get("created") or 0),
+        finalized_at=_finalized_at(obj),
     )
+
+
+def _finalized_at(obj: Obj) -> int | None:
+    found = (obj.get("status_transitions") or {}).get("finalized_at")
+    return int(found) if found else None

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.evidence import with_evidence
 from reconciler.live.records import Live, LiveInvoice, LivePrice
 
 log = logging.getLogger(__name__)
@@ -31,8 +32,12 @@ def read_live(gateway: StripeGateway) -> Live:
         "product", _managed(gateway.paginate("/v1/products")), mapping.product, duplicates
     )
     foreign_lookup_keys: dict[str, str] = {}
+    foreign_prices: dict[str, list[str]] = defaultdict(list)
     prices, extra_active, archived = _prices(
-        _managed(gateway.paginate("/v1/prices"), foreign=lambda obj: _foreign_lookup_key(obj, foreign_lookup_keys))
+        _managed(
+            gateway.paginate("/v1/prices"),
+            foreign=lambda obj: _foreign_price(obj, foreign_lookup_keys, foreign_prices),
+        )
     )
     customers = _unique(
         "customer",
@@ -40,14 +45,14 @@ def read_live(gateway: StripeGateway) -> Live:
         mapping.customer,
         duplicates,
     )
+    foreign_invoices: dict[str, list[tuple[str, str]]] = defaultdict(list)
     invoices = _unique(
         "invoice",
-        _managed(gateway.paginate("/v1/invoices")),
+        _managed(gateway.paginate("/v1/invoices"), foreign=lambda obj: _foreign_invoice(obj, foreign_invoices)),
         lambda obj, key: _invoice(gateway, obj, key),
         duplicates,
     )
-    log.debug("read live state with %s requests", gateway.total_requests)
-    return Live(
+    live = Live(
         products=products,
         prices=prices,
         customers=customers,
@@ -56,7 +61,12 @@ def read_live(gateway: StripeGateway) -> Live:
         archived_prices=archived,
         extra_active_prices=extra_active,
         foreign_lookup_keys=dict(sorted(foreign_lookup_keys.items())),
+        unmanaged_invoices={k: tuple(v) for k, v in sorted(foreign_invoices.items())},
+        unmanaged_active_prices={k: tuple(v) for k, v in sorted(foreign_prices.items())},
     )
+    live = with_evidence(gateway, live)
+    log.debug("read live state with %s requests", gateway.total_requests)
+    return live
 
 
 def _managed(objects: Iterable[Obj], foreign: Callable[[Obj], None] | None = None) -> Iterable[tuple[Obj, str]]:
@@ -69,12 +79,22 @@ def _managed(objects: Iterable[Obj], foreign: Callable[[Obj], None] | None = Non
             foreign(obj)
 
 
-def _foreign_lookup_key(obj: Obj, found: dict[str, str]) -> None:
+def _foreign_price(obj: Obj, lookup_keys: dict[str, str], active_by_product: dict[str, list[str]]) -> None:
     # Archived prices keep their lookup key too, and Stripe refuses it to a new
     # price all the same unless it is transferred.
     lookup_key = obj.get("lookup_key")
     if lookup_key:
-        found.setdefault(str(lookup_key), str(obj["id"]))
+        lookup_keys.setdefault(str(lookup_key), str(obj["id"]))
+    product_id = mapping.id_of(obj.get("product"))
+    if obj.get("active", True) and product_id:
+        active_by_product[product_id].append(str(obj["id"]))
+
+
+def _foreign_invoice(obj: Obj, in_use: dict[str, list[tuple[str, str]]]) -> None:
+    """Unmanaged invoices still in use, by customer: prune keeps their customers."""
+    customer_id = mapping.id_of(obj.get("customer"))
+    if customer_id and obj.get("status") in ("draft", "open", "uncollectible"):
+        in_use[customer_id].append((str(obj["id"]), str(obj["status"])))
 
 
 def _unique(

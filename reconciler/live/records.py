@@ -2,8 +2,10 @@
 
 Only managed objects (metadata carries ownership.OWNER_KEY) appear here,
 except the lookup keys held by unmanaged prices (Live.foreign_lookup_keys).
-`metadata` holds the user part only (reserved `reconciler_*` keys removed);
-`key` is the spec key from the ownership tag.
+`metadata` holds the user part (reserved `reconciler_*` keys removed), every
+key of it, whoever set it; `owned_keys` says which of them the tool set (the
+planner diffs only those and the keys the specs name). `key` is the spec key
+from the ownership tag.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ class LiveProduct:
     active: bool = True
     unit_label: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,8 @@ class LivePrice:
     lookup_key: str | None = None
     active: bool = True
     metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
     created: int = 0
 
 
@@ -47,6 +53,8 @@ class LiveCustomer:
     description: str | None = None
     phone: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,8 @@ class LiveItem:
     currency: str
     description: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,8 @@ class LiveInvoice:
     description: str | None = None
     footer: str | None = None
     metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
     number: str | None = None
     total: int = 0
     amount_paid: int = 0
@@ -81,6 +93,14 @@ class LiveInvoice:
     send_marker: str | None = None
     items: tuple[LiveItem, ...] = ()
     created: int = 0
+    # status_transitions.finalized_at: when it stopped being a draft
+    finalized_at: int | None = None
+    # Stripe recorded an `invoice.sent` event for it within the events window:
+    # someone (the tool, a colleague in the Dashboard, another integration) sent it.
+    sent_event: bool = False
+    # A customer's payment of it is processing (a bank debit started): it
+    # cannot be paid out of band, voided or marked uncollectible until it settles.
+    payment_processing: bool = False
 
 
 @dataclass(frozen=True)
@@ -108,3 +128,14 @@ class Live:
     # lookup_key -> id of the price holding it, for prices the tool does NOT
     # manage (the only unmanaged objects read): a spec must not take their keys.
     foreign_lookup_keys: dict[str, str] = field(default_factory=dict)
+    # From when Stripe's `invoice.sent` events are known complete (server time
+    # minus ownership.TRUSTED_EVENTS_WINDOW); None when they were not read. An
+    # invoice finalized before it, with no send marker, cannot be proven unsent.
+    events_complete_since: int | None = None
+    # Invoices the tool does not manage, still in use (draft, open,
+    # uncollectible), by customer id: (invoice id, status), so prune never
+    # deletes a customer others still bill.
+    unmanaged_invoices: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Active prices the tool does not manage, by product id: prune never
+    # archives a product others still sell.
+    unmanaged_active_prices: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -268,6 +268,11 @@ class SendInvoice(_OnExisting):
     verb: ClassVar[str] = "send"
     section: ClassVar[Section] = "lifecycle"
 
+    # The spec's `assume_unsent: true`: send although the invoice was finalized
+    # before the events window, where no proof it was never sent exists. A
+    # send marker or an `invoice.sent` event still stops the send.
+    assume_unsent: bool = False
+
 
 @dataclass(frozen=True)
 class PayInvoice(_OnExisting):

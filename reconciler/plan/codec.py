@@ -22,6 +22,7 @@ FIELD_SHAPES: dict[str, str] = {
     "item_key": "str",
     "prune": "bool",
     "transfer_lookup_key": "bool",
+    "assume_unsent": "bool",
 }
 
 

@@ -37,6 +37,10 @@ class UnmanagedObjectsInTheWay(PlanError):
     add on a managed draft, a lookup_key held by an unmanaged price)."""
 
 
+class MetadataLimit(PlanError):
+    """The spec's metadata and the keys others set would pass Stripe's 50 keys on one object."""
+
+
 class DuplicateLiveObjects(PlanError):
     """Several live objects claim one spec key; the planner will not guess."""
 

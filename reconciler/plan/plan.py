@@ -14,7 +14,9 @@ FORMAT_VERSION = 1
 SECTIONS = ("create", "update", "lifecycle", "destroy")
 _TOP_LEVEL = {
     "format_version", "api_version", "fingerprint", "spec_digest", "prune", "summary", "actions", "invoice_totals",
+    "notes",
 }  # fmt: skip
+_OPTIONAL = {"invoice_totals", "notes"}
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Plan:
     # Whether the plan was made with --prune: re-planning a saved plan (apply
     # --plan) must use the same setting to compare like with like.
     prune: bool = False
+    # What a reviewer should know that is no action: a send the tool will not
+    # make because it cannot prove the invoice was never sent, a step that
+    # waits for a processing payment, a destroy kept because others use the object.
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         problem = dependency_problem(self.actions)
@@ -67,6 +73,7 @@ class Plan:
                 {"invoice": t.invoice, "amount": t.amount, "currency": t.currency} for t in self.invoice_totals
             ],
             "actions": [action_to_json(a) for a in self.actions],
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -77,7 +84,7 @@ class Plan:
         unknown = sorted(set(data) - _TOP_LEVEL)
         if unknown:
             raise PlanFileError(f"unknown top-level field {unknown[0]!r}")
-        missing = sorted(_TOP_LEVEL - {"invoice_totals"} - set(data))
+        missing = sorted(_TOP_LEVEL - _OPTIONAL - set(data))
         if missing:
             raise PlanFileError(f"missing top-level field {missing[0]!r}")
         version = data["format_version"]
@@ -97,7 +104,12 @@ class Plan:
         if problem:
             raise PlanFileError(problem)
         plan = cls(
-            actions, data["fingerprint"], data["spec_digest"], _totals(data.get("invoice_totals", [])), data["prune"]
+            actions,
+            data["fingerprint"],
+            data["spec_digest"],
+            _totals(data.get("invoice_totals", [])),
+            data["prune"],
+            _notes(data.get("notes", [])),
         )
         if data["summary"] != plan.summary:
             raise PlanFileError(f"summary {data['summary']!r} does not match the actions ({plan.summary!r})")
@@ -121,6 +133,12 @@ def _totals(data: Any) -> tuple[InvoiceTotal, ...]:
             raise PlanFileError(f"invoice_totals[{i}]: expected {{invoice, amount, currency}}")
         totals.append(InvoiceTotal(item["invoice"], item["amount"], item["currency"]))
     return tuple(totals)
+
+
+def _notes(data: Any) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(note, str) for note in data):
+        raise PlanFileError("notes: expected a list of strings")
+    return tuple(data)
 
 
 def dependency_problem(actions: tuple[Action, ...]) -> str | None:

@@ -81,6 +81,13 @@ class RunningSandbox:
         """A processing payment ends: succeeded or failed."""
         return payment(self.app, invoice_id, "settle", outcome)
 
+    def advance_clock(self, seconds: float) -> float:
+        """Move the sandbox's clock forward (keys expire after 24 h, events after
+        30 days); the new time. `reset()` puts it back."""
+        self.app.clock.advance(seconds)
+        self.app.dispatcher.notify()
+        return self.app.clock()
+
     def deliver_webhooks(self) -> int:
         """Attempt every due webhook delivery now; how many were attempted."""
         return self.app.dispatcher.deliver_due()

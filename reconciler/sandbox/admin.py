@@ -11,6 +11,9 @@ POST /_sandbox/account_settings          {"invoice_footer": "...", "invoice_memo
                                           invoices without their own footer/description get them
 POST /_sandbox/invoices/{id}/pay         {"outcome": "succeeded" | "processing" | "failed"}
 POST /_sandbox/invoices/{id}/settle      {"outcome": "succeeded" | "failed"}
+GET  /_sandbox/clock                     {"now": unix seconds, "offset": seconds moved forward}
+POST /_sandbox/clock                     {"advance": seconds}: move the clock forward (expires
+                                          idempotency keys after 24 h, events after 30 days)
 POST /_sandbox/webhooks/deliver          attempt every due webhook delivery now
 GET  /_sandbox/webhooks/deliveries       every delivery with its state
 """
@@ -64,6 +67,10 @@ def _route(app: SandboxApp, method: str, path: str, body: bytes) -> dict[str, An
         return dataclasses.asdict(app.faults.config)
     if path == "/_sandbox/account_settings" and method in ("GET", "POST"):
         return account_settings(app, _json(body) if method == "POST" else {})
+    if path == "/_sandbox/clock" and method in ("GET", "POST"):
+        if method == "POST":
+            advance_clock(app, _json(body).get("advance"))
+        return {"now": int(app.clock()), "offset": app.clock.offset}
     if (method, path) == ("POST", "/_sandbox/webhooks/deliver"):
         return {"attempted": app.dispatcher.deliver_due()}
     if (method, path) == ("GET", "/_sandbox/webhooks/deliveries"):
@@ -87,6 +94,13 @@ def payment(app: SandboxApp, invoice_id: str, action: str, outcome: str) -> dict
             result = payments.settle(app.ctx, tx, invoice_id, outcome)
     app.dispatcher.notify()
     return result
+
+
+def advance_clock(app: SandboxApp, seconds: Any) -> None:
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 10 * 365 * 86_400:
+        raise InvalidRequest("advance must be a number of seconds, 0 or more (under ten years)", param="advance")
+    app.clock.advance(float(seconds))
+    app.dispatcher.notify()
 
 
 def account_settings(app: SandboxApp, changes: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.sandbox import admin, responses, urls
+from reconciler.sandbox.clock import IDEMPOTENCY_KEY_TTL, SandboxClock
 from reconciler.sandbox.delivery import WebhookDispatcher
 from reconciler.sandbox.exceptions import (
     AuthenticationError,
@@ -63,6 +64,8 @@ class SandboxApp:
         seed: int = 0,
     ) -> None:
         self.store = Store(db_path)
+        self.clock = clock if isinstance(clock, SandboxClock) else SandboxClock(clock)
+        clock = self.clock
         self.ctx = Context(store=self.store, clock=clock, seed=seed)
         self.faults = FaultInjector(faults)
         self.stats = Stats()
@@ -80,6 +83,7 @@ class SandboxApp:
     def reset(self) -> None:
         """Empty every object, counter, idempotency record, fault and statistic."""
         self.store.wipe()
+        self.clock.rewind()  # the state is gone, so nothing can see time run back
         self.faults.configure(FaultConfig())
         self.stats.reset()
 
@@ -196,7 +200,7 @@ class SandboxApp:
         transaction as the change."""
         try:
             with self.store.transaction() as tx:
-                replay = _replay(tx, key, fingerprint)
+                replay = _replay(tx, key, fingerprint, self.ctx.now())
                 if replay is not None:
                     return replay
                 result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
@@ -206,7 +210,7 @@ class SandboxApp:
         except StripeApiError as exc:
             # Stripe saves the outcome of a request that started executing, errors included.
             with self.store.transaction() as tx:
-                replay = _replay(tx, key, fingerprint)
+                replay = _replay(tx, key, fingerprint, self.ctx.now())
                 if replay is not None:
                     return replay
                 _remember(tx, key, fingerprint, exc.http_status, exc.body(), self.ctx.now())
@@ -215,11 +219,16 @@ class SandboxApp:
         return Reply(200, result, payload=stored.encode())
 
 
-def _replay(tx: Tx, key: str, fingerprint: str) -> Reply | None:
+def _replay(tx: Tx, key: str, fingerprint: str, now: int) -> Reply | None:
+    """The stored answer to `key`, if the key is still kept (24 h, like Stripe's)."""
     row = tx.conn.execute(
-        "SELECT fingerprint, status, body FROM idempotency WHERE key = ?", (key,)
+        "SELECT fingerprint, status, body, created FROM idempotency WHERE key = ?", (key,)
     ).fetchone()
     if row is None:
+        return None
+    if int(row[3]) <= now - IDEMPOTENCY_KEY_TTL:
+        # Expired: Stripe treats the key as new, and so does a retry after a day.
+        tx.conn.execute("DELETE FROM idempotency WHERE key = ?", (key,))
         return None
     if row[0] != fingerprint:
         raise IdempotencyError(key)

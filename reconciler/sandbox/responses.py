@@ -10,6 +10,7 @@ from reconciler.sandbox.models import (
     catalog,
     customers,
     events,
+    invoice_payments,
     invoiceitems,
     invoices,
     lifecycle,
@@ -204,6 +205,11 @@ def list_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Ob
     return invoiceitems.list_items(ctx, tx, params)
 
 
+@_supports(*_LIST, "invoice", "status")
+def list_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoice_payments.list_payments(ctx, tx, params)
+
+
 @_supports(*_LIST, "type", "types")
 def list_event(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return events.list_events(ctx, tx, params)
@@ -258,7 +264,10 @@ def dispatch(ctx: Context, tx: Tx, handler_name: str, ids: list[str], params: Pa
 
 
 def _lookup(tx: Tx, object_id: str) -> Obj | None:
-    kinds = {"cus": "customer", "prod": "product", "price": "price", "in": "invoice", "ii": "invoiceitem"}
+    kinds = {
+        "cus": "customer", "prod": "product", "price": "price", "in": "invoice", "ii": "invoiceitem",
+        "pi": "payment_intent", "inpay": "invoice_payment",
+    }
     kind = kinds.get(object_id.split("_", 1)[0])
     if kind is None:
         return None

@@ -14,7 +14,6 @@ import logging
 import socket
 import socketserver
 import sys
-import time
 from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -183,7 +182,7 @@ class SandboxRequestHandler(socketserver.StreamRequestHandler):
         status = reply.status
         head = [
             f"HTTP/1.1 {status} {_REASONS.get(status, '')}\r\n"
-            f"Server: {SERVER}\r\nDate: {_http_date()}\r\n"
+            f"Server: {SERVER}\r\nDate: {_http_date(int(self.server.app.clock()))}\r\n"
             f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n"
         ]
         for name, value in reply.headers.items():
@@ -198,10 +197,9 @@ class SandboxRequestHandler(socketserver.StreamRequestHandler):
 _date_cache: tuple[int, str] = (0, "")
 
 
-def _http_date() -> str:
-    """The Date header, formatted once per second."""
+def _http_date(now: int) -> str:
+    """The Date header (the sandbox clock's time), formatted once per second."""
     global _date_cache
-    now = int(time.time())
     if _date_cache[0] != now:
         _date_cache = (now, formatdate(now, usegmt=True))
     return _date_cache[1]

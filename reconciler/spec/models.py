@@ -33,11 +33,12 @@ Currency = Annotated[
 Metadata = Annotated[
     dict[str, str],
     Field(
-        description="Stripe metadata: at most 50 keys, keys of 1 to 40 characters without '[' or ']', "
+        description="Stripe metadata: at most 46 keys (Stripe's 50 less reconciler's own), keys of 1 to 40 "
+        "characters without '[', ']' or ',', "
         "values of 1 to 500 characters; keys starting with 'reconciler_' are reserved.",
         json_schema_extra={
-            "maxProperties": 50,
-            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^(?!reconciler_)[^\\[\\]]*$"},
+            "maxProperties": 46,
+            "propertyNames": {"minLength": 1, "maxLength": 40, "pattern": "^(?!reconciler_)[^\\[\\],]*$"},
             "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500},
         },
     ),
@@ -110,6 +111,11 @@ class InvoiceSpec(_Spec):
         default=None, ge=1, le=3650, description="Required with send_invoice; not allowed with charge_automatically."
     )
     status: InvoiceStatus = Field(default="draft", description="Desired lifecycle state.")
+    assume_unsent: bool = Field(
+        default=False,
+        description="With status sent: send an invoice finalized before Stripe's events window, whose sending "
+        "the tool cannot rule out. Never overrides proof that it was sent.",
+    )
     description: str | None = None
     footer: str | None = None
     metadata: Metadata = Field(default_factory=dict)

@@ -7,14 +7,15 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from reconciler.ownership import RESERVED_PREFIX
+from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
 from reconciler.spec.currencies import ISO_4217
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 
-MAX_METADATA_KEYS = 50
+# Stripe allows 50 keys; the tool keeps room for its own (ownership.MAX_RESERVED_KEYS) and one spare.
+MAX_METADATA_KEYS = 50 - MAX_RESERVED_KEYS - 1
 MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -129,6 +130,12 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             ("days_until_due",),
             f"{entry.where} days_until_due: only allowed with collection_method send_invoice, not charge_automatically",
         )
+    if invoice.assume_unsent and invoice.status != "sent":
+        yield entry.at(
+            ("assume_unsent",),
+            f"{entry.where} assume_unsent: only meaningful with status sent (it allows a send), "
+            f"not {invoice.status}: remove it",
+        )
     keys_seen: dict[str, int] = {}
     for index, item in enumerate(invoice.items):
         here = f"{entry.where} items[{index}]"
@@ -185,7 +192,18 @@ def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]
         return
     here = f"{entry.where} {dotted((*sub, 'metadata'))}"
     if len(metadata) > MAX_METADATA_KEYS:
-        yield entry.at((*sub, "metadata"), f"{here}: at most {MAX_METADATA_KEYS} keys, got {len(metadata)}")
+        yield entry.at(
+            (*sub, "metadata"),
+            f"{here}: at most {MAX_METADATA_KEYS} keys, got {len(metadata)} "
+            f"(Stripe allows 50; reconciler keeps {50 - MAX_METADATA_KEYS} for its own)",
+        )
+    record = KEYS_SEPARATOR.join(sorted(str(k) for k in metadata))
+    if len(record) > MAX_METADATA_VALUE_LENGTH:
+        yield entry.at(
+            (*sub, "metadata"),
+            f"{here}: the key names joined by commas are {len(record)} characters; at most "
+            f"{MAX_METADATA_VALUE_LENGTH} (reconciler records them in one metadata value)",
+        )
     for key, value in metadata.items():
         at: YamlPath = (*sub, "metadata", key)
         if key == "":
@@ -203,6 +221,10 @@ def _metadata(entry: Entry, sub: YamlPath, metadata: Any) -> Iterator[SpecError]
             yield entry.at(at, f"{here}: key '{key}' is {length}", on_key=True)
         if "[" in key or "]" in key:
             yield entry.at(at, f"{here}: key '{key}' must not contain '[' or ']'", on_key=True)
+        if KEYS_SEPARATOR in str(key):
+            yield entry.at(
+                at, f"{here}: key '{key}' must not contain ',' (reconciler records its keys comma-separated)", on_key=True
+            )
         if isinstance(value, str) and len(value) > MAX_METADATA_VALUE_LENGTH:
             yield entry.at(
                 at, f"{here}: value of '{key}' is {len(value)} characters; at most {MAX_METADATA_VALUE_LENGTH}"

@@ -44,11 +44,12 @@ def test_unresolved_refs_show_as_placeholders_and_known_ids_as_ids() -> None:
     assert lines[-1] == "Dry run: 4 writes planned, none sent."
 
 
-def test_send_shows_the_guard_read_and_its_three_writes() -> None:
+def test_send_shows_the_guard_reads_and_its_three_writes() -> None:
     plan = Plan((SendInvoice(key="inv", reason="r", stripe_id="in_1"),), fingerprint="f", spec_digest="d")
     requests = planned_requests(plan, Live())
     assert [(r.method, r.path, r.params) for r in requests] == [
         ("GET", "/v1/invoices/in_1", {}),
+        ("GET", "/v1/events", {"type": "invoice.sent"}),
         ("POST", "/v1/invoices/in_1", {"metadata": {SEND_KEY: "requested"}}),
         ("POST", "/v1/invoices/in_1/send", {}),
         ("POST", "/v1/invoices/in_1", {"metadata": {SEND_KEY: "done"}}),

@@ -132,7 +132,7 @@ def test_zero_total_void_is_refused_before_anything_is_finalized(
     except InvalidInvoiceTransition as err:
         assert err.lines() == [
             "invoice nov: the spec says void: its total is 0 and Stripe marks a zero-total invoice paid "
-            "when it is finalized, and a paid invoice cannot be voided"
+            "when it is finalized, and a paid invoice cannot be voided: write `status: paid`"
         ]
     else:
         raise AssertionError("a void of a zero-total invoice was planned")

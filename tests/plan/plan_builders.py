@@ -63,7 +63,7 @@ _LIVE_STATUS = {"draft": "draft", "open": "open", "sent": "open", "paid": "paid"
 def converged(d: Desired, **over: Any) -> Live:
     """Live state as Stripe stores `d` after apply (what a reader would return)."""
     products = {
-        k: LiveProduct(f"prod_{k}", k, s.name, s.description, s.active, s.unit_label, dict(s.metadata))
+        k: LiveProduct(f"prod_{k}", k, s.name, s.description, s.active, s.unit_label, dict(s.metadata), _owned(s.metadata))
         for k, s in d.products.items()
     }
     active_prices = {}
@@ -71,18 +71,19 @@ def converged(d: Desired, **over: Any) -> Live:
     for k, s in d.prices.items():
         p = LivePrice(
             f"price_{k}", k, f"prod_{s.product}", s.unit_amount, s.currency.lower(),
-            s.nickname, s.lookup_key, s.active, dict(s.metadata), created=1,
+            s.nickname, s.lookup_key, s.active, dict(s.metadata), _owned(s.metadata), created=1,
         )  # fmt: skip
         if s.active:
             active_prices[k] = p
         else:
             archived[k] = (p,)
     customers = {
-        k: LiveCustomer(f"cus_{k}", k, s.name, s.email, s.description, s.phone, dict(s.metadata))
+        k: LiveCustomer(f"cus_{k}", k, s.name, s.email, s.description, s.phone, dict(s.metadata), _owned(s.metadata))
         for k, s in d.customers.items()
     }
     invoices = {k: live_invoice_for(d, k) for k in d.invoices}
-    live = Live(products, active_prices, customers, invoices, archived_prices=archived)
+    # Events complete since the epoch: every live invoice's sends would show.
+    live = Live(products, active_prices, customers, invoices, archived_prices=archived, events_complete_since=0)
     return replace(live, **over)
 
 
@@ -96,12 +97,12 @@ def live_invoice_for(d: Desired, key: str, **over: Any) -> LiveInvoice:
             desc = it.description or d.products[p.product].name
             items.append(
                 LiveItem(f"ii_{key}_{item_key}", item_key, f"price_{it.price}", it.quantity,
-                         p.unit_amount * it.quantity, p.currency.lower(), desc, dict(it.metadata))
+                         p.unit_amount * it.quantity, p.currency.lower(), desc, dict(it.metadata), _owned(it.metadata))
             )  # fmt: skip
         else:
             items.append(
                 LiveItem(f"ii_{key}_{item_key}", item_key, None, 1, it.amount or 0,
-                         (it.currency or "").lower(), it.description, dict(it.metadata))
+                         (it.currency or "").lower(), it.description, dict(it.metadata), _owned(it.metadata))
             )  # fmt: skip
     status = _LIVE_STATUS[s.status]
     total = sum(i.amount for i in items)
@@ -116,6 +117,8 @@ def live_invoice_for(d: Desired, key: str, **over: Any) -> LiveInvoice:
         description=s.description,
         footer=s.footer,
         metadata=dict(s.metadata),
+        owned_keys=_owned(s.metadata),
+        finalized_at=None if status == "draft" else 1000,
         number=None if status == "draft" else f"NUM-{key}",
         total=total,
         amount_paid=total if status == "paid" else 0,
@@ -124,6 +127,11 @@ def live_invoice_for(d: Desired, key: str, **over: Any) -> LiveInvoice:
         items=tuple(items),
     )
     return replace(inv, **over)
+
+
+def _owned(metadata: dict[str, str]) -> frozenset[str] | None:
+    """The ownership record the tool writes with the spec's metadata (none when empty)."""
+    return frozenset(metadata) or None
 
 
 def with_invoice(live: Live, key: str, **over: Any) -> Live:

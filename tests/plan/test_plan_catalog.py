@@ -68,7 +68,7 @@ def test_create_params_carry_spec_metadata_and_optional_fields() -> None:
         "description": "Shiny",
         "unit_label": "seat",
         "active": False,
-        "metadata": {OWNER_KEY: "gold-special", "tier": "1"},
+        "metadata": {OWNER_KEY: "gold-special", "tier": "1", "reconciler_keys": "tier"},
     }
     assert plan.actions[1].params == {
         "product": Ref("product", "gold-special"),
@@ -76,7 +76,7 @@ def test_create_params_carry_spec_metadata_and_optional_fields() -> None:
         "currency": "usd",
         "nickname": "Gold",
         "lookup_key": "gold",  # held by no price: nothing to transfer
-        "metadata": {OWNER_KEY: "gold-special-usd", "a": "b"},
+        "metadata": {OWNER_KEY: "gold-special-usd", "a": "b", "reconciler_keys": "a"},
     }
 
 
@@ -112,14 +112,22 @@ def test_customer_email_drift_is_updated_back_to_the_spec() -> None:
     assert plan.actions[0].stripe_params() == {"email": "jenny.rosen@example.com"}
 
 
-def test_removed_field_and_metadata_key_are_unset() -> None:
+def test_removed_field_and_owned_metadata_key_are_unset() -> None:
     d = desired(customers={"jenny-rosen": customer(metadata={"keep": "1"})})
     live = converged(d)
-    drifted = replace(live.customers["jenny-rosen"], phone="+1 555", metadata={"keep": "1", "gone": "x"})
+    drifted = replace(
+        live.customers["jenny-rosen"], phone="+1 555", metadata={"keep": "1", "gone": "x", "crm": "7"},
+        owned_keys=frozenset({"keep", "gone"}),
+    )
     plan = make_plan(d, replace(live, customers={"jenny-rosen": drifted}))
     (action,) = plan.actions
-    assert action.changes == (FieldChange("phone", "+1 555", None), FieldChange("metadata.gone", "x", None))
-    assert action.stripe_params() == {"phone": "", "metadata": {"gone": ""}}
+    assert action.changes == (
+        FieldChange("phone", "+1 555", None),
+        FieldChange("metadata.gone", "x", None),
+        FieldChange("metadata.reconciler_keys", "gone,keep", "keep"),
+    )
+    # "crm" was set by someone else: never diffed, never sent
+    assert action.stripe_params() == {"phone": "", "metadata": {"gone": "", "reconciler_keys": "keep"}}
 
 
 def test_product_drift_is_an_update() -> None:
@@ -129,11 +137,8 @@ def test_product_drift_is_an_update() -> None:
     plan = make_plan(d, replace(live, products={"gold-special": drifted}))
     (action,) = plan.actions
     assert isinstance(action, UpdateProduct)
-    assert action.changes == (
-        FieldChange("name", "Gold", "Gold Special"),
-        FieldChange("active", False, True),
-        FieldChange("metadata.x", "1", None),
-    )
+    # metadata.x was set by someone else (not in the tool's record): not a change
+    assert action.changes == (FieldChange("name", "Gold", "Gold Special"), FieldChange("active", False, True))
 
 
 def test_price_mutable_fields_are_updated_and_lookup_key_moves() -> None:

@@ -50,7 +50,7 @@ def test_create_invoice_params_and_items() -> None:
             "currency": "usd",
             "description": "November",
             "footer": "Thanks",
-            "metadata": {OWNER_KEY: INV, "po": "42"},
+            "metadata": {OWNER_KEY: INV, "po": "42", "reconciler_keys": "po"},
             "pending_invoice_items_behavior": "exclude",
         },
     )
@@ -74,7 +74,7 @@ def test_create_invoice_params_and_items() -> None:
         "amount": 5000,
         "currency": "usd",
         "description": "Setup fee",
-        "metadata": {ITEM_KEY: "setup-fee", "x": "y"},
+        "metadata": {ITEM_KEY: "setup-fee", "x": "y", "reconciler_keys": "x"},
     }
     assert plan.invoice_totals == (InvoiceTotal(INV, 7000, "usd"),)
 
@@ -234,7 +234,7 @@ def test_every_frozen_invoice_is_listed() -> None:
     d = desired(
         invoices={
             "a": invoice(status="open", collection_method="charge_automatically", days_until_due=None),
-            "b": invoice(status="paid", metadata={"po": "1"}),
+            "b": invoice(status="paid", footer="changed"),
             "c": invoice(status="open", description="changed"),
         }
     )
@@ -244,8 +244,8 @@ def test_every_frozen_invoice_is_listed() -> None:
         "invoice a (in_a, number NUM-a) is open: cannot change collection_method 'send_invoice' → "
         "'charge_automatically'; "
         "void it (status: void) and issue a new invoice under a new key",
-        "invoice b (in_b, number NUM-b) is paid: cannot change metadata.po (unset) → '1'; "
-        "a paid invoice is final: restore its spec and issue a new invoice under a new key",
+        "invoice b (in_b, number NUM-b) is paid: cannot change footer (unset) → 'changed'; "
+        "a paid invoice is final: put those fields back in its spec and issue a new invoice under a new key",
         "invoice c (in_c, number NUM-c) is open: cannot change description (unset) → 'changed'; "
         "void it (status: void) and issue a new invoice under a new key",
     ]
@@ -287,4 +287,4 @@ def test_open_invoice_metadata_is_updated_before_its_lifecycle_step() -> None:
     plan = make_plan(d, converged(before))
     assert ids(plan) == [f"UpdateInvoice:{INV}", f"VoidInvoice:{INV}"]
     assert plan.actions[1].depends_on == (f"UpdateInvoice:{INV}",)
-    assert plan.actions[0].stripe_params() == {"metadata": {"reason": "duplicate"}}
+    assert plan.actions[0].stripe_params() == {"metadata": {"reason": "duplicate", "reconciler_keys": "reason"}}

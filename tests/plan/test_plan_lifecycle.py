@@ -27,62 +27,122 @@ from reconciler.plan.planner import make_plan
 INV = "jenny-rosen-2026-11"
 F, S, P, V, M = "FinalizeInvoice", "SendInvoice", "PayInvoice", "VoidInvoice", "MarkUncollectible"
 
-# (live status, send marker, desired status) -> lifecycle actions
-ALLOWED = [
-    ("draft", None, "draft", []),
-    ("draft", None, "open", [F]),
-    ("draft", None, "sent", [F, S]),
-    ("draft", None, "paid", [F, P]),
-    ("draft", None, "void", [F, V]),
-    ("draft", None, "uncollectible", [F, M]),
-    ("open", None, "open", []),
-    ("open", None, "sent", [S]),
-    ("open", SEND_REQUESTED, "sent", [S]),
-    ("open", SEND_DONE, "sent", []),
-    ("open", SEND_DONE, "open", []),
-    ("open", None, "paid", [P]),
-    ("open", None, "void", [V]),
-    ("open", None, "uncollectible", [M]),
-    ("uncollectible", None, "paid", [P]),
-    ("uncollectible", None, "void", [V]),
-    ("uncollectible", None, "uncollectible", []),
-    ("paid", None, "paid", []),
-    ("paid", None, "sent", []),  # the customer paid: at least sent, not drift
-    ("paid", None, "open", []),
-    ("void", None, "void", []),
-]
+# The table of docs/lifecycle.md, written out independently of the planner's.
+# Rows: where the invoice is; columns: what the spec says. A list is the
+# lifecycle steps planned; NOTE / WAIT: no step and a note; ERR: a refusal.
+NOTE, WAIT, ERR = "note", "wait", "error"
+DESIRED = ("draft", "open", "sent", "paid", "void", "uncollectible")
+TABLE: dict[str, tuple[object, ...]] = {
+    "draft": ([], [F], [F, S], [F, P], [F, V], [F, M]),
+    "open": ([], [], [S], [P], [V], [M]),
+    "sent by reconciler": ([], [], [], [P], [V], [M]),
+    "sent by someone else": ([], [], [], [P], [V], [M]),
+    "send unproven": ([], [], NOTE, [P], [V], [M]),
+    "payment processing": ([], [], [], WAIT, WAIT, WAIT),
+    "paid": ([], [], [], [], ERR, []),
+    "void": (ERR, ERR, ERR, ERR, [], []),
+    "uncollectible": ([], [], [], [P], [V], []),
+}  # fmt: skip
+
+# How each row looks in Live (events complete since 0 unless said otherwise).
+ROWS: dict[str, dict[str, object]] = {
+    "draft": {"status": "draft", "number": None, "finalized_at": None},
+    "open": {"status": "open"},
+    "sent by reconciler": {"status": "open", "send_marker": SEND_DONE},
+    "sent by someone else": {"status": "open", "sent_event": True},
+    "send unproven": {"status": "open", "finalized_at": 1000},  # events complete only since 2000
+    "payment processing": {"status": "open", "payment_processing": True},
+    "paid": {"status": "paid"},
+    "void": {"status": "void"},
+    "uncollectible": {"status": "uncollectible"},
+}
+
+CELLS = [(row, wanted, TABLE[row][i]) for row in TABLE for i, wanted in enumerate(DESIRED)]
 
 
-@pytest.mark.parametrize(("live_status", "marker", "wanted", "steps"), ALLOWED)
-def test_lifecycle_steps(live_status: str, marker: str | None, wanted: str, steps: list[str]) -> None:
+def _live_for(row: str, d: Desired) -> Live:
+    fields = {"send_marker": None, **ROWS[row]}
+    live = with_invoice(converged(d), INV, **fields)
+    return replace(live, events_complete_since=2000) if row == "send unproven" else live
+
+
+@pytest.mark.parametrize(("row", "wanted", "expected"), CELLS, ids=[f"{r}->{w}" for r, w, _ in CELLS])
+def test_every_cell_of_the_lifecycle_table(row: str, wanted: str, expected: object) -> None:
     d = desired(invoices={INV: invoice(status=wanted)})
-    live = with_invoice(converged(d), INV, status=live_status, send_marker=marker)
+    live = _live_for(row, d)
+    if expected == ERR:
+        with pytest.raises(InvalidInvoiceTransition) as err:
+            make_plan(d, live)
+        (line,) = err.value.lines()
+        assert line.startswith(f"invoice {INV} (in_{INV}") and f"the spec says {wanted}" in line
+        assert "write `status: " in line  # every refusal says what to write in the spec
+        return
     plan = make_plan(d, live)
-    assert [type(a).__name__ for a in plan.actions] == steps
-    assert all(a.stripe_id == f"in_{INV}" for a in plan.actions)
+    steps = [type(a).__name__ for a in plan.actions]
+    if expected in (NOTE, WAIT):
+        assert steps == []
+        (note,) = plan.notes
+        assert note.startswith(f"invoice {INV} (in_{INV}")
+        assert ("assume_unsent: true" in note) if expected == NOTE else ("processing" in note)
+        return
+    assert steps == expected
+    assert plan.notes == ()
+    assert all(a.stripe_id == (f"in_{INV}") for a in plan.actions)
     for earlier, later in zip(plan.actions, plan.actions[1:]):
         assert later.depends_on == (earlier.id,)
 
 
-REFUSED = [
-    ("open", "draft", "a finalized invoice cannot return to draft"),
-    ("uncollectible", "open", "an uncollectible invoice cannot be reopened (pay or void it)"),
-    ("uncollectible", "sent", "an uncollectible invoice cannot be reopened (pay or void it)"),
-    ("paid", "void", "a paid invoice cannot be voided, reopened or marked uncollectible"),
-    ("paid", "uncollectible", "a paid invoice cannot be voided, reopened or marked uncollectible"),
-    ("paid", "draft", "a finalized invoice cannot return to draft"),
-    ("void", "paid", "void is terminal"),
-    ("void", "open", "void is terminal"),
-]
+def test_the_docs_table_is_the_planners_table() -> None:
+    """docs/lifecycle.md shows the table the planner runs (generated from it)."""
+    from pathlib import Path
+
+    from reconciler.plan.render.lifecycle_table import markdown_table
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "lifecycle.md").read_text()
+    assert markdown_table() in docs
 
 
-@pytest.mark.parametrize(("live_status", "wanted", "why"), REFUSED)
-def test_backward_moves_are_errors(live_status: str, wanted: str, why: str) -> None:
-    d = desired(invoices={INV: invoice(status=wanted)})
-    live = with_invoice(converged(d), INV, status=live_status, number="A-1")
+def test_refusals_name_the_way_out() -> None:
+    d = desired(invoices={INV: invoice(status="sent")})
+    live = with_invoice(converged(d), INV, status="void", number="A-1")
     with pytest.raises(InvalidInvoiceTransition) as err:
         make_plan(d, live)
-    assert err.value.lines() == [f"invoice {INV} (in_{INV}, number A-1) is {live_status}, the spec says {wanted}: {why}"]
+    assert err.value.lines() == [
+        f"invoice {INV} (in_{INV}, number A-1) is void, the spec says sent: a void invoice is final: "
+        "write `status: void` for it, and issue a new invoice under a new key if the customer still owes this"
+    ]
+
+
+def test_paid_invoice_cannot_be_voided() -> None:
+    d = desired(invoices={INV: invoice(status="void")})
+    live = with_invoice(converged(d), INV, status="paid", number="A-1")
+    with pytest.raises(InvalidInvoiceTransition) as err:
+        make_plan(d, live)
+    assert err.value.lines() == [
+        f"invoice {INV} (in_{INV}, number A-1) is paid, the spec says void: a paid invoice cannot be voided "
+        "(refund the payment in the Dashboard if it must be undone): write `status: paid`"
+    ]
+
+
+def test_unproven_send_with_assume_unsent_is_planned() -> None:
+    d = desired(invoices={INV: invoice(status="sent", assume_unsent=True)})
+    live = replace(with_invoice(converged(d), INV, send_marker=None, finalized_at=1000), events_complete_since=2000)
+    (send,) = make_plan(d, live).actions
+    assert isinstance(send, SendInvoice) and send.assume_unsent
+    assert "assume_unsent: true" in send.reason
+
+
+def test_assume_unsent_never_overrides_proof_of_a_send() -> None:
+    d = desired(invoices={INV: invoice(status="sent", assume_unsent=True)})
+    live = with_invoice(converged(d), INV, send_marker=None, sent_event=True)
+    assert make_plan(d, live).is_empty
+
+
+def test_uncollectible_invoice_being_paid_waits() -> None:
+    d = desired(invoices={INV: invoice(status="void")})
+    live = with_invoice(converged(d), INV, status="uncollectible", payment_processing=True)
+    plan = make_plan(d, live)
+    assert plan.is_empty and len(plan.notes) == 1 and "processing" in plan.notes[0]
 
 
 def test_sent_with_charge_automatically_is_an_error() -> None:
@@ -98,7 +158,7 @@ def test_sent_with_charge_automatically_is_an_error() -> None:
 def test_interrupted_send_is_planned_with_a_warning_reason() -> None:
     d = desired(invoices={INV: invoice(status="sent")})
     live = with_invoice(converged(d), INV, send_marker=SEND_REQUESTED)
-    (send,) = make_plan(d, live).actions
+    (send,) = make_plan(d, live).actions  # finalized inside the events window: provably unsent
     assert isinstance(send, SendInvoice)
     assert send.reason == (
         "email the invoice to the customer, once (spec status: sent); "
@@ -209,12 +269,12 @@ def test_duplicate_live_objects_are_reported() -> None:
 
 def test_all_problems_are_reported_together() -> None:
     d = desired(invoices={"a": invoice(status="draft"), "b": invoice(status="open", description="x")})
-    live = converged(desired(invoices={"a": invoice(status="paid"), "b": invoice(status="open")}))
+    live = converged(desired(invoices={"a": invoice(status="void"), "b": invoice(status="open")}))
     live = replace(live, duplicates={"products/gold-special": ("prod_1", "prod_2")})
     with pytest.raises(FrozenInvoiceChanges) as err:  # frozen wins the class; every line is kept
         make_plan(d, live)
     assert [line.split(":")[0] for line in err.value.lines()] == [
         "2 live products claim the key gold-special (prod_1, prod_2)",
-        "invoice a (in_a, number NUM-a) is paid, the spec says draft",
+        "invoice a (in_a, number NUM-a) is void, the spec says draft",
         "invoice b (in_b, number NUM-b) is open",
     ]

@@ -50,7 +50,7 @@ def test_zero_invoice_cannot_be_voided_or_written_off(status: str, why: str) -> 
     d = desired(invoices={INV: invoice(status=status, items=[FREE])})
     expected = [
         f"invoice {INV}: the spec says {status}: its total is 0 and Stripe marks a zero-total invoice "
-        f"paid when it is finalized, and a paid invoice cannot be {why}"
+        f"paid when it is finalized, and a paid invoice cannot be {why}: write `status: paid`"
     ]
     for live in (Live(), with_invoice(converged(d), INV, status="draft", number=None)):
         with pytest.raises(InvalidInvoiceTransition) as err:

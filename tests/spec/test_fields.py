@@ -145,13 +145,27 @@ def metadata(lines: list[str]) -> str:
 
 
 def test_metadata_too_many_keys(check: Check) -> None:
-    assert check(a_yaml=metadata([f'k{i}: "v"' for i in range(51)])) == [
-        "a.yaml:5:7: product 'gold' metadata: at most 50 keys, got 51"
+    assert check(a_yaml=metadata([f'k{i}: "v"' for i in range(47)])) == [
+        "a.yaml:5:7: product 'gold' metadata: at most 46 keys, got 47 (Stripe allows 50; reconciler keeps 4 for its own)"
     ]
 
 
-def test_metadata_fifty_keys_is_fine(check: Check) -> None:
-    assert check(a_yaml=metadata([f'k{i}: "v"' for i in range(50)])) == []
+def test_metadata_forty_six_keys_is_fine(check: Check) -> None:
+    assert check(a_yaml=metadata([f'k{i}: "v"' for i in range(46)])) == []
+
+
+def test_metadata_key_names_must_fit_the_ownership_record(check: Check) -> None:
+    keys = [f"{'k' * 38}{i:02d}" for i in range(13)]  # 13 × 40 + 12 commas = 532
+    assert check(a_yaml=metadata([f"{k}: v" for k in keys])) == [
+        "a.yaml:5:7: product 'gold' metadata: the key names joined by commas are 532 characters; at most 500 "
+        "(reconciler records them in one metadata value)"
+    ]
+
+
+def test_metadata_key_with_a_comma_is_refused(check: Check) -> None:
+    assert check(a_yaml=metadata(['"a,b": v'])) == [
+        "a.yaml:5:7: product 'gold' metadata: key 'a,b' must not contain ',' (reconciler records its keys comma-separated)"
+    ]
 
 
 def test_metadata_key_too_long(check: Check) -> None:

@@ -13,6 +13,7 @@ from reconciler.plan.errors import (
     DuplicateLiveObjects,
     FrozenInvoiceChanges,
     InvalidInvoiceTransition,
+    MetadataLimit,
     PlanError,
     UnmanagedObjectsInTheWay,
 )
@@ -54,6 +55,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         spec_digest=desired_digest(desired),
         invoice_totals=tuple(ctx.totals),
         prune=prune,
+        notes=tuple(ctx.notes),
     )
 
 
@@ -66,4 +68,6 @@ def _error(ctx: Context) -> PlanError:
         return InvalidInvoiceTransition(lines)
     if "unmanaged" in kinds:
         return UnmanagedObjectsInTheWay(lines)
+    if "metadata" in kinds:
+        return MetadataLimit(lines)
     return DuplicateLiveObjects(lines)

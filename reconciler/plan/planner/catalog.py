@@ -15,7 +15,7 @@ from reconciler.plan.actions import (
     UpdateProduct,
 )
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import drift_reason, drop_none, field_changes, metadata_changes, show_change
+from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.spec.models import PriceSpec
 
 
@@ -29,7 +29,7 @@ def plan_products(ctx: Context) -> None:
                 "description": spec.description,
                 "unit_label": spec.unit_label,
                 "active": None if spec.active else False,
-                "metadata": {OWNER_KEY: key, **spec.metadata},
+                "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
             }
             ctx.add(CreateProduct(key=key, reason="not in Stripe", params=drop_none(params)))
             continue
@@ -40,7 +40,7 @@ def plan_products(ctx: Context) -> None:
                 ("unit_label", cur.unit_label, spec.unit_label),
                 ("active", cur.active, spec.active),
             ]
-        ) + metadata_changes(cur.metadata, spec.metadata)
+        ) + ctx.metadata_changes(f"product {key}", cur.metadata, cur.owned_keys, spec.metadata)
         if changes:
             ctx.add(UpdateProduct(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))
 
@@ -124,7 +124,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
                     ("lookup_key", cur.lookup_key, spec.lookup_key),
                     ("active", cur.active, spec.active),
                 ]
-            ) + metadata_changes(cur.metadata, spec.metadata)
+            ) + ctx.metadata_changes(f"price {key}", cur.metadata, cur.owned_keys, spec.metadata)
             if changes:
                 # The key moves only from another price the tool manages (foreign holders stop above).
                 transfer = bool(spec.lookup_key) and bool(holders.get(spec.lookup_key or "", set()) - {cur.id})
@@ -147,7 +147,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
         # the replaced price (or another managed one) may hold the lookup key: move it, do not fail
         "transfer_lookup_key": True if spec.lookup_key and holders.get(spec.lookup_key) else None,
         "active": None if spec.active else False,
-        "metadata": {OWNER_KEY: key, **spec.metadata},
+        "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
     }
     if cur is None:
         reason = "not in Stripe"
@@ -200,7 +200,7 @@ def plan_customers(ctx: Context) -> None:
                 "email": spec.email,
                 "description": spec.description,
                 "phone": spec.phone,
-                "metadata": {OWNER_KEY: key, **spec.metadata},
+                "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
             }
             ctx.add(CreateCustomer(key=key, reason="not in Stripe", params=drop_none(params)))
             continue
@@ -212,6 +212,6 @@ def plan_customers(ctx: Context) -> None:
                 ("description", cur.description, spec.description),
                 ("phone", cur.phone, spec.phone),
             ]
-        ) + metadata_changes(cur.metadata, spec.metadata)
+        ) + ctx.metadata_changes(f"customer {key}", cur.metadata, cur.owned_keys, spec.metadata)
         if changes:
             ctx.add(UpdateCustomer(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))

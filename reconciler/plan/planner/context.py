@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, Ref
+from reconciler.plan.actions import Action, FieldChange, Ref
+from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.spec.models import Desired
 
-ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate"]
+ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata"]
 
 
 @dataclass
@@ -26,6 +28,7 @@ class Context:
     # Actions planned now but emitted after the invoices (old prices' archives).
     deferred: list[Action] = field(default_factory=list)
     totals: list[InvoiceTotal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     # live price id (active or archived) -> spec key
     price_key_by_id: dict[str, str] = field(default_factory=dict)
     # desired price key -> the live price id items should use; absent when the
@@ -51,3 +54,16 @@ class Context:
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))
+
+    def note(self, text: str) -> None:
+        self.notes.append(text)
+
+    def metadata_changes(
+        self, label: str, live: Mapping[str, str], owned: frozenset[str] | None, desired: Mapping[str, str]
+    ) -> list[FieldChange]:
+        """The changes to the metadata the tool owns (see diff.owned_metadata_changes);
+        a problem when the object would exceed Stripe's key limit."""
+        overflow = metadata_overflow(live, owned, desired)
+        if overflow:
+            self.problem("metadata", f"{label}: {overflow}")
+        return owned_metadata_changes(live, owned, desired)

@@ -10,7 +10,7 @@ from reconciler.plan.actions import CreateInvoice, DeleteInvoice, Ref, UpdateInv
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import drift_reason, drop_none, field_changes, metadata_changes, show_change
+from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.plan.planner.items import (
     finalized_item_changes,
     item_currency,
@@ -18,14 +18,14 @@ from reconciler.plan.planner.items import (
     plan_draft_items,
     refuse_unmanaged_items,
 )
-from reconciler.plan.planner.lifecycle import live_position, plan_lifecycle
+from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle
 from reconciler.spec.models import InvoiceSpec
 
 _WAY_OUT = {
     "open": FROZEN_WAY_OUT,
     "uncollectible": FROZEN_WAY_OUT,
-    "paid": "a paid invoice is final: restore its spec and issue a new invoice under a new key",
-    "void": "a void invoice is final: restore its spec and issue a new invoice under a new key",
+    "paid": "a paid invoice is final: put those fields back in its spec and issue a new invoice under a new key",
+    "void": "a void invoice is final: put those fields back in its spec and issue a new invoice under a new key",
 }
 
 
@@ -80,7 +80,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             "currency": currency,
             "description": spec.description,
             "footer": spec.footer,
-            "metadata": {OWNER_KEY: key, **spec.metadata},
+            "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
             "pending_invoice_items_behavior": "exclude",
         }
         create_id = ctx.add(
@@ -100,7 +100,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
                 ("days_until_due", cur.days_until_due, _days(spec)),
                 *_set_texts(cur, spec),
             ]
-        ) + metadata_changes(cur.metadata, spec.metadata)
+        ) + ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
         invoice_deps = ()
         if changes:
             update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes))
@@ -113,13 +113,16 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
     plan_lifecycle(
         ctx,
         key,
-        position="draft",
-        desired=spec.status,
-        stripe_id=stripe_id,
-        send_marker=marker,
-        depends_on=invoice_deps + tuple(item_ids),
-        label=key,
-        zero_total=total == 0,
+        LifecycleInput(
+            position="draft",
+            desired=spec.status,
+            stripe_id=stripe_id,
+            send_marker=marker,
+            depends_on=invoice_deps + tuple(item_ids),
+            label=key,
+            zero_total=total == 0,
+            assume_unsent=spec.assume_unsent,
+        ),
     )
 
 
@@ -150,23 +153,27 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
         )
     ]
     frozen += finalized_item_changes(ctx, cur, spec)
-    meta = metadata_changes(cur.metadata, spec.metadata)
-    if cur.status in ("paid", "void"):
-        frozen += [show_change(c) for c in meta]
     if frozen:
         way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
         ctx.problem("frozen", f"invoice {label} is {cur.status}: cannot change {'; '.join(frozen)}; {way_out}")
         return
+    # Metadata stays writable in every state, paid and void included: an ordinary update.
+    meta = ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
     deps: tuple[str, ...] = ()
-    if meta and cur.status not in ("paid", "void"):
+    if meta:
         deps = (ctx.add(UpdateInvoice(key=key, reason=drift_reason(meta), stripe_id=cur.id, changes=tuple(meta))),)
     plan_lifecycle(
         ctx,
         key,
-        position=live_position(cur.status, cur.send_marker),
-        desired=spec.status,
-        stripe_id=cur.id,
-        send_marker=cur.send_marker,
-        depends_on=deps,
-        label=label,
+        LifecycleInput(
+            position=live_position(cur, ctx.live.events_complete_since),
+            desired=spec.status,
+            stripe_id=cur.id,
+            send_marker=cur.send_marker,
+            depends_on=deps,
+            label=label,
+            assume_unsent=spec.assume_unsent,
+            finalized_at=cur.finalized_at,
+            processing=cur.payment_processing,
+        ),
     )

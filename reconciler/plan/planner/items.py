@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from reconciler.live.records import LiveInvoice, LiveItem
-from reconciler.ownership import ITEM_KEY
-from reconciler.plan.actions import AddInvoiceItem, FieldChange, Ref, RemoveInvoiceItem, UpdateInvoiceItem
+from reconciler.ownership import ITEM_KEY, KEYS_KEY
+from reconciler.plan.actions import METADATA_PREFIX, AddInvoiceItem, FieldChange, Ref, RemoveInvoiceItem, UpdateInvoiceItem
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import drift_reason, metadata_changes, norm, show
+from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
 
 
@@ -142,7 +142,7 @@ def add_item_params(
         params["currency"] = (item.currency or "").lower()
     if item.description is not None:
         params["description"] = item.description
-    params["metadata"] = {ITEM_KEY: item_key, **item.metadata}
+    params["metadata"] = create_metadata({ITEM_KEY: item_key}, item.metadata)
     return params
 
 
@@ -167,7 +167,7 @@ def _draft_item_changes(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> l
     wanted = expected_description(ctx, item)
     if wanted is not None and norm(cur.description) != wanted:
         changes.append(FieldChange("description", norm(cur.description), wanted))
-    return changes + metadata_changes(cur.metadata, item.metadata)
+    return changes + ctx.metadata_changes(f"item {cur.key}", cur.metadata, cur.owned_keys, item.metadata)
 
 
 def expected_description(ctx: Context, item: InvoiceItemSpec) -> str | None:
@@ -215,6 +215,8 @@ def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -
         diffs.append(("currency", cur.currency.lower(), item_currency(ctx, item)))
         if item.description is not None:
             diffs.append(("description", norm(cur.description), item.description))
-        diffs += [(c.field, c.old, c.new) for c in metadata_changes(cur.metadata, item.metadata)]
+        # Values only: a finalized item cannot be written, so its record is left as it is.
+        meta = owned_metadata_changes(cur.metadata, cur.owned_keys, item.metadata)
+        diffs += [(c.field, c.old, c.new) for c in meta if c.field != METADATA_PREFIX + KEYS_KEY]
         out += [f"item {item_key} {f} {show(o)} → {show(n)}" for f, o, n in diffs if o != n]
     return out

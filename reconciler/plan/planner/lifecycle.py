@@ -1,7 +1,23 @@
-"""Invoice status transitions (DESIGN.md, "Invoice lifecycle") as lifecycle actions."""
+"""Invoice status transitions (docs/lifecycle.md) as lifecycle actions.
+
+The table maps (where the invoice is, where the spec wants it) to one answer:
+steps to take (none: nothing to do), a wait (nothing now, a note), or a
+refusal where a person must decide. Where others moved an invoice forward
+(a colleague sent or finalized it, a customer paid), the answer is never a
+refusal: the spec's wish is met or overtaken.
+
+"sent", "unproven" and "processing" are positions of an open invoice: sent
+by anyone (the tool's marker, or Stripe's `invoice.sent` event), not provably
+unsent (finalized before the events window Stripe still holds, no marker),
+and with a customer's payment in flight.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from reconciler.live.records import LiveInvoice
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import (
     FinalizeInvoice,
@@ -13,25 +29,61 @@ from reconciler.plan.actions import (
 )
 from reconciler.plan.planner.context import Context
 
-_F, _S, _P, _V, _M = FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible
 Step = type[_OnExisting]
+_F, _S, _P, _V, _M = FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible
 
-# (where the invoice is, where the spec wants it) -> steps, or why it cannot go there.
-# "sent" as a live state is an open invoice whose send marker says done.
-# A customer's payment counts as at least "sent": paid + open/sent needs nothing.
-_NO_DRAFT = "a finalized invoice cannot return to draft"
-_TERMINAL_VOID = "void is terminal"
-_PAID_FINAL = "a paid invoice cannot be voided, reopened or marked uncollectible"
-_NO_REOPEN = "an uncollectible invoice cannot be reopened (pay or void it)"
-TRANSITIONS: dict[str, dict[str, tuple[Step, ...] | str]] = {
-    "draft": {"draft": (), "open": (_F,), "sent": (_F, _S), "paid": (_F, _P), "void": (_F, _V), "uncollectible": (_F, _M)},
-    "open": {"draft": _NO_DRAFT, "open": (), "sent": (_S,), "paid": (_P,), "void": (_V,), "uncollectible": (_M,)},
-    "sent": {"draft": _NO_DRAFT, "open": (), "sent": (), "paid": (_P,), "void": (_V,), "uncollectible": (_M,)},
-    "uncollectible": {
-        "draft": _NO_DRAFT, "open": _NO_REOPEN, "sent": _NO_REOPEN, "paid": (_P,), "void": (_V,), "uncollectible": (),
-    },
-    "paid": {"draft": _NO_DRAFT, "open": (), "sent": (), "paid": (), "void": _PAID_FINAL, "uncollectible": _PAID_FINAL},
-    "void": {s: _TERMINAL_VOID for s in ("draft", "open", "sent", "paid", "uncollectible")} | {"void": ()},
+POSITIONS = ("draft", "open", "sent", "unproven", "processing", "paid", "void", "uncollectible")
+DESIRED = ("draft", "open", "sent", "paid", "void", "uncollectible")
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A person must decide; `why` says what to write in the spec."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Waits:
+    """Nothing can be done now; the note says why and what happens next."""
+
+    why: str
+
+
+@dataclass(frozen=True)
+class Unproven:
+    """A send the tool cannot prove safe: only with `assume_unsent: true`."""
+
+
+Answer = tuple[Step, ...] | Refused | Waits | Unproven
+
+_VOIDED = Refused(
+    "a void invoice is final: write `status: void` for it, and issue a new invoice under a new key "
+    "if the customer still owes this"
+)
+_PAID_NOT_VOID = Refused(
+    "a paid invoice cannot be voided (refund the payment in the Dashboard if it must be undone): write `status: paid`"
+)
+_PROCESSING = Waits(
+    "a customer's payment of it is processing; Stripe accepts no other payment, void or write-off until it "
+    "settles, and the next plan after that decides (paid: nothing to do; failed: this step)"
+)
+
+TRANSITIONS: dict[str, dict[str, Answer]] = {
+    "draft": {"draft": (), "open": (_F,), "sent": (_F, _S), "paid": (_F, _P), "void": (_F, _V),
+              "uncollectible": (_F, _M)},
+    # Finalized by someone else while the spec says draft: overtaken, nothing to do.
+    "open": {"draft": (), "open": (), "sent": (_S,), "paid": (_P,), "void": (_V,), "uncollectible": (_M,)},
+    "sent": {"draft": (), "open": (), "sent": (), "paid": (_P,), "void": (_V,), "uncollectible": (_M,)},
+    "unproven": {"draft": (), "open": (), "sent": Unproven(), "paid": (_P,), "void": (_V,), "uncollectible": (_M,)},
+    "processing": {"draft": (), "open": (), "sent": (), "paid": _PROCESSING, "void": _PROCESSING,
+                   "uncollectible": _PROCESSING},
+    # A customer's payment overtakes every wish but void (uncollectible -> paid is Stripe's own path).
+    "paid": {"draft": (), "open": (), "sent": (), "paid": (), "void": _PAID_NOT_VOID, "uncollectible": ()},
+    # Voiding overtakes only a write-off (uncollectible -> void is Stripe's own path).
+    "void": {"draft": _VOIDED, "open": _VOIDED, "sent": _VOIDED, "paid": _VOIDED, "void": (), "uncollectible": ()},
+    # Written off by someone else: the customer may still pay; nothing is sent or reopened.
+    "uncollectible": {"draft": (), "open": (), "sent": (), "paid": (_P,), "void": (_V,), "uncollectible": ()},
 }  # fmt: skip
 
 _REASONS: dict[Step, str] = {
@@ -42,56 +94,123 @@ _REASONS: dict[Step, str] = {
     MarkUncollectible: "mark uncollectible (spec status: {status})",
 }
 
-
 # A draft whose total is 0: Stripe marks it paid the moment it is finalized,
 # so finalizing alone reaches open, sent and paid, and void or uncollectible
 # cannot be reached at all (a paid invoice is final).
 _ZERO_PAID = "its total is 0 and Stripe marks a zero-total invoice paid when it is finalized"
-ZERO_TOTAL_DRAFT: dict[str, tuple[Step, ...] | str] = {
+ZERO_TOTAL_DRAFT: dict[str, Answer] = {
     "draft": (),
     "open": (_F,),
     "sent": (_F,),
     "paid": (_F,),
-    "void": f"{_ZERO_PAID}, and a paid invoice cannot be voided",
-    "uncollectible": f"{_ZERO_PAID}, and a paid invoice cannot be marked uncollectible",
+    "void": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be voided: write `status: paid`"),
+    "uncollectible": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be marked uncollectible: write `status: paid`"),
 }
 
 
-def live_position(status: str, send_marker: str | None) -> str:
-    return "sent" if status == "open" and send_marker == SEND_DONE else status
+def sent_state(invoice: LiveInvoice, events_complete_since: int | None) -> str:
+    """"sent", "unsent" or "unproven": what the tool can establish about an open invoice's emails.
 
-
-def plan_lifecycle(
-    ctx: Context,
-    key: str,
-    *,
-    position: str,
-    desired: str,
-    stripe_id: str,
-    send_marker: str | None,
-    depends_on: tuple[str, ...],
-    label: str,
-    zero_total: bool = False,
-) -> list[str]:
-    """Append the steps from `position` to `desired`; a refused move is a problem.
-
-    `zero_total`: the draft's total (once its items are in place) is 0.
+    Sent: the tool's marker says done, or Stripe holds an `invoice.sent` event
+    for it. Unsent: no such event, and the invoice was finalized inside the
+    window of events Stripe still holds, so any send would show. Otherwise
+    (finalized before that window, or events not read) nobody can tell.
     """
-    zero_draft = zero_total and position == "draft"
-    table = ZERO_TOTAL_DRAFT if zero_draft else TRANSITIONS.get(position, {})
-    steps = table.get(desired, f"unknown live status {position!r}")
-    if isinstance(steps, str):
-        where = ":" if zero_draft else f" is {position},"  # a zero-total draft may not exist yet
-        ctx.problem("transition", f"invoice {label}{where} the spec says {desired}: {steps}")
+    if invoice.send_marker == SEND_DONE or invoice.sent_event:
+        return "sent"
+    finalized = invoice.finalized_at
+    if events_complete_since is not None and finalized is not None and finalized >= events_complete_since:
+        return "unsent"
+    return "unproven"
+
+
+def live_position(invoice: LiveInvoice, events_complete_since: int | None) -> str:
+    """The row of TRANSITIONS for a finalized invoice."""
+    if invoice.payment_processing and invoice.status in ("open", "uncollectible"):
+        return "processing"
+    if invoice.status != "open":
+        return invoice.status
+    state = sent_state(invoice, events_complete_since)
+    return "open" if state == "unsent" else state
+
+
+def answer_for(position: str, desired: str, *, zero_total_draft: bool = False) -> Answer:
+    table = ZERO_TOTAL_DRAFT if zero_total_draft else TRANSITIONS.get(position, {})
+    return table.get(desired, Refused(f"unknown live status {position!r}"))
+
+
+@dataclass(frozen=True)
+class LifecycleInput:
+    position: str
+    desired: str
+    stripe_id: str
+    send_marker: str | None
+    depends_on: tuple[str, ...]
+    label: str
+    zero_total: bool = False
+    assume_unsent: bool = False
+    finalized_at: int | None = None
+    processing: bool = False
+
+
+def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]:
+    """Append the steps from the invoice's position to the spec's status; refusals
+    become problems, waits and unprovable sends become notes."""
+    zero_draft = step_in.zero_total and step_in.position == "draft"
+    answer = answer_for(step_in.position, step_in.desired, zero_total_draft=zero_draft)
+    label, desired = step_in.label, step_in.desired
+    if isinstance(answer, Refused):
+        where = ":" if zero_draft else f" is {_word(step_in.position)},"  # a zero-total draft may not exist yet
+        ctx.problem("transition", f"invoice {label}{where} the spec says {desired}: {answer.why}")
         return []
+    if isinstance(answer, tuple) and step_in.processing and set(answer) & {_P, _V, _M}:
+        answer = _PROCESSING  # an uncollectible invoice being paid: the same wait
+    if isinstance(answer, Waits):
+        ctx.note(f"invoice {label}: the spec says {desired}, nothing done now: {answer.why}")
+        return []
+    if isinstance(answer, Unproven):
+        if not step_in.assume_unsent:
+            ctx.note(_unproven_note(label, step_in.finalized_at))
+            return []
+        answer = (_S,)
+    return _add_steps(ctx, key, answer, step_in, zero_draft)
+
+
+def _add_steps(ctx: Context, key: str, steps: tuple[Step, ...], step_in: LifecycleInput, zero_draft: bool) -> list[str]:
     ids: list[str] = []
-    deps = depends_on
+    deps = step_in.depends_on
     for step in steps:
-        reason = _REASONS[step].format(status=desired)
+        reason = _REASONS[step].format(status=step_in.desired)
         if zero_draft:
             reason += "; its total is 0, so Stripe marks it paid at once"
-        if step is SendInvoice and send_marker == SEND_REQUESTED:
+        if step is SendInvoice and step_in.position == "unproven":
+            reason += "; `assume_unsent: true` in the spec: sent although Stripe's events cannot show it never was"
+        elif step is SendInvoice and step_in.send_marker == SEND_REQUESTED:
             reason += "; an earlier send was interrupted: the applier checks before sending again"
-        deps = (ctx.add(step(key=key, reason=reason, depends_on=deps, stripe_id=stripe_id)),)
+        if step is SendInvoice:
+            action: _OnExisting = SendInvoice(
+                key=key, reason=reason, depends_on=deps, stripe_id=step_in.stripe_id,
+                assume_unsent=step_in.assume_unsent,
+            )
+        else:
+            action = step(key=key, reason=reason, depends_on=deps, stripe_id=step_in.stripe_id)
+        deps = (ctx.add(action),)
         ids.append(deps[0])
     return ids
+
+
+def _unproven_note(label: str, finalized_at: int | None) -> str:
+    when = f" on {datetime.fromtimestamp(finalized_at, timezone.utc):%Y-%m-%d}" if finalized_at else ""
+    return (
+        f"invoice {label}: the spec says sent, and it is NOT sent: it was finalized{when}, before the "
+        "29 days of Stripe's events the tool trusts and carries no send marker of the tool's, so nobody can "
+        "prove it was never emailed. If it never was, add `assume_unsent: true` to its spec to send it; "
+        "if it was, write `status: open` (or leave this note)"
+    )
+
+
+def _word(position: str) -> str:
+    """A position as the word refusals use (the same word for the same state everywhere)."""
+    return {
+        "unproven": "open (sent unknown)", "processing": "open (payment processing)", "sent": "sent",
+    }.get(position, position)

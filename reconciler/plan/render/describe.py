@@ -82,7 +82,9 @@ def _change_lines(changes: tuple[FieldChange, ...], currency: str | None = None)
             return format_money(v, currency)
         return value(v)
 
-    return tuple(f"{c.field}: {show(c.field, c.old)} → {show(c.field, c.new)}" for c in changes)
+    # The ownership record (metadata.reconciler_keys) is bookkeeping: in the JSON plan, not here.
+    shown = [c for c in changes if not (c.field.startswith("metadata.") and is_reserved(c.field[len("metadata."):]))]
+    return tuple(f"{c.field}: {show(c.field, c.old)} → {show(c.field, c.new)}" for c in shown)
 
 
 def _invoice_currency(plan: Plan, key: str) -> str | None:

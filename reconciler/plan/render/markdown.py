@@ -31,9 +31,16 @@ def _details(group: Group, plan: Plan) -> str:
     return f"<details><summary>{summary}</summary>\n\n{_fenced(group_lines(group, plan))}\n</details>\n\n"
 
 
+def _notes(plan: Plan) -> str:
+    """Notes as a list, put before the details so a long plan never cuts them."""
+    if not plan.notes:
+        return ""
+    return "\n#### Notes\n\n" + "".join(f"- {note}\n" for note in plan.notes)
+
+
 def render_markdown(plan: Plan) -> str:
     if plan.is_empty:
-        return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n"
+        return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n" + _notes(plan)
     s = plan.summary
     parts = [
         MARKER,
@@ -46,7 +53,7 @@ def render_markdown(plan: Plan) -> str:
         f"| {s['create']} | {s['update']} | {s['lifecycle']} | {s['destroy']} |",
         "",
     ]
-    out = "\n".join(parts) + "\n"
+    out = "\n".join(parts) + "\n" + (_notes(plan).lstrip("\n") + "\n" if plan.notes else "")
     budget = LIMIT - _NOTE_ROOM
     shown = 0
     changes, destroys = groups(plan)

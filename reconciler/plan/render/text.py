@@ -22,9 +22,14 @@ def group_lines(group: Group, plan: Plan, *, color: bool = False) -> list[str]:
     return lines
 
 
+def note_lines(plan: Plan) -> list[str]:
+    """The plan's notes, one paragraph each ("Note: ..."), after a blank line."""
+    return [""] + [f"Note: {note}" for note in plan.notes] if plan.notes else []
+
+
 def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.is_empty:
-        return NO_CHANGES + "\n"
+        return "\n".join([NO_CHANGES, *note_lines(plan)]) + "\n"
     changes, destroys = groups(plan)
     lines = ["Reconciler will perform the following actions:", ""]
     for group in changes:
@@ -35,4 +40,4 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         for group in destroys:
             lines += group_lines(group, plan, color=color) + [""]
     lines.append(summary_line(plan))
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + note_lines(plan)) + "\n"

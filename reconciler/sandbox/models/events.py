@@ -6,6 +6,8 @@ import contextvars
 from typing import Any
 
 from reconciler.ownership import API_VERSION
+from reconciler.sandbox.clock import EVENTS_WINDOW
+from reconciler.sandbox.exceptions import ResourceMissing
 from reconciler.sandbox.models.base import Context, Obj, Params, list_page, public, require
 from reconciler.sandbox.store import Tx
 
@@ -47,7 +49,15 @@ def changed(before: Obj, after: Obj) -> dict[str, Any]:
 
 
 def retrieve(ctx: Context, tx: Tx, event_id: str) -> Obj:
-    return require(tx, "event", event_id)
+    event = require(tx, "event", event_id)
+    if event["created"] < _window_start(ctx):
+        raise ResourceMissing("event", event_id)
+    return event
+
+
+def _window_start(ctx: Context) -> int:
+    """Stripe keeps events for 30 days: older ones are neither listed nor retrievable."""
+    return ctx.now() - EVENTS_WINDOW
 
 
 def list_events(ctx: Context, tx: Tx, params: Params) -> Obj:
@@ -56,4 +66,7 @@ def list_events(ctx: Context, tx: Tx, params: Params) -> Obj:
         filters["type"] = params["type"]
     elif "types" in params:
         filters["type"] = list(params["types"])
-    return list_page(tx, "event", "/v1/events", params, filters=filters)
+    created = params.get("created")
+    bounds = {"gte": created, "lte": created} if isinstance(created, int) else dict(created or {})
+    bounds["gte"] = max(int(bounds.get("gte", 0)), _window_start(ctx))
+    return list_page(tx, "event", "/v1/events", {**params, "created": bounds}, filters=filters)

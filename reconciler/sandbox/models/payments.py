@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import events, invoices, lifecycle
+from reconciler.sandbox.models import events, invoice_payments, invoices, lifecycle
 from reconciler.sandbox.models.base import Context, Obj, require
 from reconciler.sandbox.store import Tx
 
@@ -55,6 +55,8 @@ def settle(ctx: Context, tx: Tx, invoice_id: str, outcome: str) -> Obj:
 
 
 def _apply(ctx: Context, tx: Tx, invoice: Obj, outcome: str) -> Obj:
+    status = {"processing": "processing", "succeeded": "succeeded"}.get(outcome, "requires_payment_method")
+    invoice_payments.record(ctx, tx, invoice, _payment_intent(ctx, tx, invoice, status))
     if outcome == "processing":
         intent = _payment_intent(ctx, tx, invoice, "processing")
         invoice["_payment"] = "processing"

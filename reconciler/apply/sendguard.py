@@ -1,0 +1,94 @@
+"""The send guard: an invoice is emailed at most once, whoever sends it.
+
+Before a send, three things are checked, in this order, right before it:
+1. the tool's marker on the invoice (metadata reconciler_send: done);
+2. Stripe's own record: an `invoice.sent` event for the invoice, from the
+   tool, a colleague in the Dashboard or another integration;
+3. that the absence of such an event proves anything: the invoice was
+   finalized inside the events window the tool trusts (29 of Stripe's 30
+   days), unless the spec says `assume_unsent: true`.
+Then the marker goes to "requested", the send is made, the marker to "done":
+a crash in between leaves "requested", and the next run finds the event.
+
+The ledger of sent invoices is read once per run, then only its newest
+events are fetched before each send (one request), so a busy apply does not
+re-read the whole events window per invoice.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from reconciler import ownership
+from reconciler.gateway.client import PAGE_SIZE, StripeGateway
+
+T = TypeVar("T")
+
+
+class SentLedger:
+    """Invoice ids with an `invoice.sent` event Stripe still holds, kept current by `refresh`."""
+
+    def __init__(self, gateway: StripeGateway) -> None:
+        self._gateway = gateway
+        self._lock = threading.Lock()
+        self._sent: set[str] = set()
+        self._newest_event: str | None = None
+        self.server_time = 0
+
+    def refresh(self, call: Callable[[Callable[[], T]], T]) -> None:
+        """Fetch the events newer than the newest seen (all of them, the first time).
+
+        `call` runs one gateway request under the applier's rate limit and retries.
+        """
+        with self._lock:
+            if not self._newest_event:
+                self._read_all(call)
+            else:
+                self._read_newer(call)
+
+    def was_sent(self, invoice_id: str) -> bool:
+        with self._lock:
+            return invoice_id in self._sent
+
+    def _read_all(self, call: Callable[[Callable[[], Any]], Any]) -> None:
+        query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE}
+        first = True
+        while True:
+            reply = call(lambda: self._gateway.exchange("GET", "/v1/events", dict(query), retry=False))
+            data = reply.data.get("data") or []
+            if first:
+                self.server_time = reply.server_time or self.server_time
+                self._newest_event = str(data[0]["id"]) if data else ""
+                first = False
+            self._note(data)
+            if not reply.data.get("has_more") or not data:
+                return
+            query["starting_after"] = data[-1]["id"]
+
+    def _read_newer(self, call: Callable[[Callable[[], Any]], Any]) -> None:
+        # ending_before pages towards newer events; each page comes newest first.
+        while True:
+            query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE, "ending_before": self._newest_event}
+            reply = call(lambda: self._gateway.exchange("GET", "/v1/events", query, retry=False))
+            data = reply.data.get("data") or []
+            self.server_time = reply.server_time or self.server_time
+            self._note(data)
+            if data:
+                self._newest_event = str(data[0]["id"])
+            if not reply.data.get("has_more") or not data:
+                return
+
+    def _note(self, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            obj = (event.get("data") or {}).get("object") or {}
+            if obj.get("id"):
+                self._sent.add(str(obj["id"]))
+
+
+def provably_unsent(finalized_at: int | None, server_time: int) -> bool:
+    """Whether Stripe's events would show every send of an invoice finalized then."""
+    if not server_time:
+        return False
+    return finalized_at is not None and finalized_at >= server_time - ownership.TRUSTED_EVENTS_WINDOW

@@ -1,0 +1,99 @@
+"""Stripe's own record of what happened to invoices the tool cannot see on them.
+
+An invoice object does not say whether it was emailed, nor whether a
+customer's payment of it is in flight. Two list reads do:
+
+- `GET /v1/events?type=invoice.sent`: every send in Stripe's events window
+  (30 days), whoever sent it. The `Date` of the first page gives the
+  server's clock, from which the window is known complete
+  (ownership.TRUSTED_EVENTS_WINDOW).
+- `GET /v1/invoice_payments?status=open` with the payment intents expanded:
+  payments still in flight; a `processing` intent is a bank debit started.
+
+Cost: ceil(E/100) + ceil(P/100) requests, E the sends of the last 30 days
+and P the open payments; nothing when no managed invoice is finalized and
+still open (or uncollectible).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from reconciler import ownership
+from reconciler.gateway.client import PAGE_SIZE, StripeGateway
+from reconciler.live.records import Live
+
+_STILL_OPEN = ("open", "uncollectible")
+
+
+@dataclass(frozen=True)
+class InvoiceEvidence:
+    sent_invoice_ids: frozenset[str]
+    processing_invoice_ids: frozenset[str]
+    # Sends since this time are all in `sent_invoice_ids` (server clock).
+    complete_since: int
+
+
+def needs_evidence(live: Live) -> bool:
+    return any(invoice.status in _STILL_OPEN for invoice in live.invoices.values())
+
+
+def with_evidence(gateway: StripeGateway, live: Live) -> Live:
+    """`live` with each invoice's sent and processing facts and the events window filled in."""
+    if not needs_evidence(live):
+        return live
+    evidence = read_evidence(gateway)
+    invoices = {
+        key: dataclasses.replace(
+            invoice,
+            sent_event=invoice.id in evidence.sent_invoice_ids,
+            payment_processing=invoice.id in evidence.processing_invoice_ids,
+        )
+        for key, invoice in live.invoices.items()
+    }
+    return dataclasses.replace(live, invoices=invoices, events_complete_since=evidence.complete_since)
+
+
+def read_evidence(gateway: StripeGateway, *, retry: bool = True) -> InvoiceEvidence:
+    sent, server_time = sent_invoice_ids(gateway, retry=retry)
+    processing = frozenset(_processing_invoice_ids(gateway, retry=retry))
+    return InvoiceEvidence(sent, processing, server_time - ownership.TRUSTED_EVENTS_WINDOW)
+
+
+def sent_invoice_ids(gateway: StripeGateway, *, retry: bool = True) -> tuple[frozenset[str], int]:
+    """Ids of every invoice with an `invoice.sent` event Stripe still holds, and the server's time."""
+    ids: set[str] = set()
+    server_time: int | None = None
+    for page_time, event in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry):
+        server_time = server_time or page_time
+        obj = (event.get("data") or {}).get("object") or {}
+        if obj.get("id"):
+            ids.add(str(obj["id"]))
+    return frozenset(ids), server_time or int(time.time())
+
+
+def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool) -> Iterator[str]:
+    params = {"status": "open", "expand": ["data.payment.payment_intent"]}
+    for _, payment in _pages(gateway, "/v1/invoice_payments", params, retry=retry):
+        intent = (payment.get("payment") or {}).get("payment_intent")
+        if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
+            yield str(payment["invoice"])
+
+
+def _pages(
+    gateway: StripeGateway, path: str, params: dict[str, Any], *, retry: bool
+) -> Iterator[tuple[int | None, dict[str, Any]]]:
+    """(server time of the page, object) for every object of a list endpoint."""
+    query: dict[str, Any] = {**params, "limit": PAGE_SIZE}
+    while True:
+        reply = gateway.exchange("GET", path, query, retry=retry)
+        data = reply.data.get("data") or []
+        for obj in data:
+            yield reply.server_time, obj
+        if not reply.data.get("has_more") or not data:
+            return
+        query["starting_after"] = data[-1]["id"]
