@@ -68,32 +68,34 @@ def sent_invoice_ids(gateway: StripeGateway, *, retry: bool = True) -> tuple[fro
     """Ids of every invoice with an `invoice.sent` event Stripe still holds, and the server's time."""
     ids: set[str] = set()
     server_time: int | None = None
-    for page_time, event in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry):
+    for page_time, events in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry):
         server_time = server_time or page_time
-        obj = (event.get("data") or {}).get("object") or {}
-        if obj.get("id"):
-            ids.add(str(obj["id"]))
+        for event in events:
+            obj = (event.get("data") or {}).get("object") or {}
+            if obj.get("id"):
+                ids.add(str(obj["id"]))
+    # Without a Date header (not Stripe's way), this machine's clock stands in.
     return frozenset(ids), server_time or int(time.time())
 
 
 def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool) -> Iterator[str]:
     params = {"status": "open", "expand": ["data.payment.payment_intent"]}
-    for _, payment in _pages(gateway, "/v1/invoice_payments", params, retry=retry):
-        intent = (payment.get("payment") or {}).get("payment_intent")
-        if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
-            yield str(payment["invoice"])
+    for _, payments in _pages(gateway, "/v1/invoice_payments", params, retry=retry):
+        for payment in payments:
+            intent = (payment.get("payment") or {}).get("payment_intent")
+            if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
+                yield str(payment["invoice"])
 
 
 def _pages(
     gateway: StripeGateway, path: str, params: dict[str, Any], *, retry: bool
-) -> Iterator[tuple[int | None, dict[str, Any]]]:
-    """(server time of the page, object) for every object of a list endpoint."""
+) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
+    """(server time of the answer, its objects) for every page of a list endpoint."""
     query: dict[str, Any] = {**params, "limit": PAGE_SIZE}
     while True:
         reply = gateway.exchange("GET", path, query, retry=retry)
         data = reply.data.get("data") or []
-        for obj in data:
-            yield reply.server_time, obj
+        yield reply.server_time, data
         if not reply.data.get("has_more") or not data:
             return
         query["starting_after"] = data[-1]["id"]
