@@ -9,7 +9,6 @@ from plan_builders import amount_item, converged, customer, desired, ids, invoic
 
 from reconciler.live.records import Live, LiveItem
 from reconciler.plan.actions import FieldChange, RemoveInvoiceItem, UpdateInvoiceItem, section_of
-from reconciler.plan.errors import FrozenInvoiceChanges, UnmanagedObjectsInTheWay
 from reconciler.plan.planner import make_plan
 from reconciler.spec.models import Desired
 
@@ -25,14 +24,17 @@ def _with_strays(status: str = "draft") -> tuple[Desired, Live]:
 
 
 @pytest.mark.parametrize("status", ["draft", "open", "paid"])
-def test_unmanaged_items_on_a_draft_are_an_error_without_prune(status: str) -> None:
+def test_a_draft_with_items_others_added_is_held_with_a_note_without_prune(status: str) -> None:
+    """Someone else's items: not an error (another actor's doing), but the draft
+    is left alone: finalizing would bill what nobody reviewed."""
     d, live = _with_strays(status)
-    with pytest.raises(UnmanagedObjectsInTheWay) as err:
-        make_plan(d, live)
-    assert err.value.lines() == [
+    d = d.model_copy(update={"customers": {**d.customers, "bob": customer(name="Bob")}})  # the rest goes on
+    plan = make_plan(d, live)
+    assert ids(plan) == ["CreateCustomer:bob"]
+    assert plan.notes == (
         f"invoice {INV} has items reconciler did not add (ii_another, ii_manual): "
-        "remove them in Stripe, or run with --prune to delete them"
-    ]
+        "remove them in Stripe, or run with --prune to delete them; until then nothing is done to it",
+    )
 
 
 def test_unmanaged_items_are_removed_with_prune_in_the_destroy_section() -> None:
@@ -57,23 +59,24 @@ def test_a_draft_that_must_be_recreated_keeps_unmanaged_items_safe() -> None:
     d = desired(customers={"jenny-rosen": customer(), "bob": customer(name="Bob")}, invoices={INV: invoice(customer="bob")})
     base = converged(desired(customers={"jenny-rosen": customer(), "bob": customer(name="Bob")}))
     live = with_invoice(base, INV, items=(*base.invoices[INV].items, MANUAL))
-    with pytest.raises(UnmanagedObjectsInTheWay) as err:
-        make_plan(d, live)
-    assert err.value.lines() == [
-        f"invoice {INV} has items reconciler did not add (ii_manual): "
-        "remove them in Stripe, or run with --prune to delete them"
-    ]
+    held = make_plan(d, live)
+    assert held.is_empty and held.notes[0].startswith(f"invoice {INV} has items reconciler did not add (ii_manual)")
     assert ids(make_plan(d, live, prune=True))[:2] == [f"DeleteInvoice:{INV}", f"CreateInvoice:{INV}"]
 
 
-def test_finalized_invoice_with_unmanaged_items_is_not_an_unmanaged_error() -> None:
-    """Items of a finalized invoice cannot be removed: that stays a frozen-invoice report."""
-    d = desired(invoices={INV: invoice(status="open")})
-    live = converged(d)
+@pytest.mark.parametrize("prune", [False, True])
+def test_a_finalized_invoice_with_items_others_added_is_held_with_a_note(prune: bool) -> None:
+    """Its items cannot be removed (frozen), nor should it be sent as is: no step, a note."""
+    d = desired(invoices={INV: invoice(status="sent")})
+    live = converged(desired(invoices={INV: invoice(status="open")}))
     live = with_invoice(live, INV, items=(*live.invoices[INV].items, MANUAL))
-    with pytest.raises(FrozenInvoiceChanges) as err:
-        make_plan(d, live, prune=True)
-    assert "cannot change unmanaged item ii_manual present" in str(err.value)
+    plan = make_plan(d, live, prune=prune)
+    assert plan.is_empty
+    assert plan.notes == (
+        f"invoice {INV} (in_{INV}, number NUM-{INV}) has items reconciler did not add (ii_manual): a finalized "
+        "invoice cannot change: if it is wrong, void it (status: void) and issue a new invoice under a new key; "
+        "until then no lifecycle step is taken",
+    )
 
 
 def test_removed_description_of_a_price_item_returns_to_the_product_name() -> None:

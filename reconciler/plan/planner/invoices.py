@@ -16,7 +16,7 @@ from reconciler.plan.planner.items import (
     item_currency,
     item_total,
     plan_draft_items,
-    refuse_unmanaged_items,
+    hold_for_unmanaged_items,
 )
 from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle
 from reconciler.spec.models import InvoiceSpec
@@ -43,6 +43,10 @@ def _plan_invoice(ctx: Context, key: str, spec: InvoiceSpec) -> None:
         )
         return
     cur = ctx.live.invoices.get(key)
+    if cur is not None and not (ctx.prune and cur.status == "draft"):
+        label = key if cur.status == "draft" else _label(key, cur)
+        if hold_for_unmanaged_items(ctx, label, cur):
+            return
     if cur is None or cur.status == "draft":
         _plan_draft(ctx, key, spec, cur)
     else:
@@ -65,8 +69,6 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
     if cur is not None:
         # Stripe cannot update these on an invoice: a draft is deleted and re-created.
         fixed = field_changes([("customer", cur.customer_id, _customer_id(ctx, spec)), ("currency", cur.currency.lower(), currency)])
-        if fixed and not ctx.prune and refuse_unmanaged_items(ctx, key, cur):
-            return  # deleting the draft would delete items nobody asked to delete
         if fixed:
             what = ", ".join(show_change(c) for c in fixed)
             deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
@@ -136,8 +138,12 @@ def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, o
     ]
 
 
+def _label(key: str, cur: LiveInvoice) -> str:
+    return f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
+
+
 def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
-    label = f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
+    label = _label(key, cur)
     frozen = [
         show_change(c)
         for c in field_changes(

@@ -52,8 +52,6 @@ def plan_draft_items(
     matched, rest = _match(live.items if live else (), {k for k, _ in keyed})
     ids: list[str] = []
     removals: list[str] = []
-    if live is not None and not ctx.prune and refuse_unmanaged_items(ctx, key, live):
-        rest = [entry for entry in rest if entry[1].key]
     for item_key, item, why in rest:
         unmanaged = not item.key  # only reached with --prune
         reason = f"{why} (--prune)" if unmanaged else why
@@ -114,20 +112,25 @@ def plan_draft_items(
     return removals + ids
 
 
-def refuse_unmanaged_items(ctx: Context, key: str, live: LiveInvoice) -> bool:
-    """Report a draft's items the tool did not add (without --prune); True if there were any.
+def hold_for_unmanaged_items(ctx: Context, label: str, live: LiveInvoice) -> bool:
+    """Hold an invoice that carries items the tool did not add; True if it does.
 
-    They would otherwise be finalized along with the spec's items, or deleted
-    without anyone having asked for it.
+    Someone else added them (finance in the Dashboard): finalizing or sending
+    would bill what nobody reviewed, deleting them was not asked for. So the
+    invoice is left as it is, with a note, and the rest of the plan goes on.
     """
     unknown = sorted(item.id for item in live.items if not item.key)
-    if unknown:
-        ctx.problem(
-            "unmanaged",
-            f"invoice {key} has items reconciler did not add ({', '.join(unknown)}): "
-            "remove them in Stripe, or run with --prune to delete them",
+    if not unknown:
+        return False
+    if live.status == "draft":
+        what = "remove them in Stripe, or run with --prune to delete them; until then nothing is done to it"
+    else:
+        what = (
+            "a finalized invoice cannot change: if it is wrong, void it (status: void) and issue a new invoice "
+            "under a new key; until then no lifecycle step is taken"
         )
-    return bool(unknown)
+    ctx.note(f"invoice {label} has items reconciler did not add ({', '.join(unknown)}): {what}")
+    return True
 
 
 def add_item_params(
@@ -195,8 +198,8 @@ def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -
     out = []
     for item_key, cur, _ in rest:
         if not cur.key:
-            out.append(f"unmanaged item {cur.id} present")
-        elif cur.key in keyed:
+            continue  # someone else's item: the invoice is held (hold_for_unmanaged_items)
+        if cur.key in keyed:
             out.append(f"item {cur.key} duplicated ({cur.id})")
         else:
             out.append(f"item {item_key} removed")
