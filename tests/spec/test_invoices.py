@@ -240,3 +240,16 @@ def test_keyed_items_identities(check: Check) -> None:
     check(b_yaml=invoice(body.rsplit("\n", 1)[0]))
     keys = [key for key, _ in load_specs(["a.yaml", "b.yaml"]).invoices["inv"].keyed_items()]
     assert keys == ["gold-usd", "setup-fee", "gold-usd#2"]
+
+
+def test_assume_unsent_is_valid_with_status_sent(check: Check) -> None:
+    body = f"customer: jenny\ndays_until_due: 30\nstatus: sent\nassume_unsent: true\n{ITEM}"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == []
+
+
+def test_assume_unsent_without_status_sent_is_an_error(check: Check) -> None:
+    body = f"customer: jenny\ndays_until_due: 30\nstatus: open\nassume_unsent: true\n{ITEM}"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == [
+        "b.yaml:6:20: invoice 'inv' assume_unsent: only meaningful with status sent (it allows a send), "
+        "not open: remove it"
+    ]
