@@ -59,8 +59,8 @@ def params_digest(params: dict[str, Any], target: str | None = None, salt: str =
 
 
 def key_prefix(action: Action, step: str) -> str:
-    """'reconciler-{class}-{spec key}[-{item key}]-{step}'."""
-    parts = ["reconciler", type(action).__name__, action.key]
+    """'reconciler-{action name}-{spec key}[-{item key}]-{step}'."""
+    parts = ["reconciler", action.name, action.key]
     item_key = getattr(action, "item_key", "")
     if item_key:
         parts.append(item_key)
@@ -81,7 +81,7 @@ def idempotency_key(
     # hashing the identity part instead of truncating it (truncation could
     # make two items share a prefix).
     ident = hashlib.sha256(key_prefix(action, step).encode()).hexdigest()[:32]
-    return f"reconciler-{type(action).__name__}-{ident}-{_UNSAFE.sub('_', step)}-{digest}"
+    return f"reconciler-{action.name}-{ident}-{_UNSAFE.sub('_', step)}-{digest}"
 
 
 def rekey(key: str, replayed_id: str) -> str:

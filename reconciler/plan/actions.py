@@ -69,9 +69,15 @@ def changes_to_params(changes: tuple[FieldChange, ...]) -> dict[str, Any]:
 class Action:
     """Base: one step of a plan."""
 
+    # The action's stable name: the plan file's "type", the first part of its
+    # id and of its idempotency keys. Persisted and sent to Stripe, so it never
+    # follows a rename of the class (a test pins every one).
+    name: ClassVar[str]
     kind: ClassVar[Kind]
     verb: ClassVar[str]  # "create", "update", "archive", "finalize", ...
     section: ClassVar[Section]
+    # The fields that, after the name, make up the id (see id_for).
+    identity: ClassVar[tuple[str, ...]] = ("key",)
 
     key: str  # spec key of the object (for items: the invoice key)
     reason: str
@@ -79,8 +85,17 @@ class Action:
 
     @property
     def id(self) -> str:
-        """Stable identity within a plan, e.g. 'create_price:gold-special-usd'."""
-        return f"{type(self).__name__}:{self.key}"
+        """Stable identity within a plan, e.g. 'CreatePrice:gold-special-usd'."""
+        return ":".join([self.name, *(str(getattr(self, f)) for f in self.identity)])
+
+    @classmethod
+    def id_for(cls, *parts: str) -> str:
+        """The id an action of this class has for these identity parts, e.g.
+        `CreateProduct.id_for("gold")`: a dependency named this way cannot
+        misspell the name, and the wrong number of parts raises at once."""
+        if len(parts) != len(cls.identity):
+            raise TypeError(f"{cls.name} ids take {', '.join(cls.identity)}; got {len(parts)} part(s)")
+        return ":".join([cls.name, *parts])
 
 
 @dataclass(frozen=True)
@@ -106,6 +121,7 @@ class _OnExisting(Action):
 # products
 @dataclass(frozen=True)
 class CreateProduct(_Create):
+    name: ClassVar[str] = "CreateProduct"
     kind: ClassVar[Kind] = "product"
     verb: ClassVar[str] = "create"
     section: ClassVar[Section] = "create"
@@ -113,6 +129,7 @@ class CreateProduct(_Create):
 
 @dataclass(frozen=True)
 class UpdateProduct(_Update):
+    name: ClassVar[str] = "UpdateProduct"
     kind: ClassVar[Kind] = "product"
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
@@ -120,6 +137,7 @@ class UpdateProduct(_Update):
 
 @dataclass(frozen=True)
 class ArchiveProduct(_OnExisting):
+    name: ClassVar[str] = "ArchiveProduct"
     kind: ClassVar[Kind] = "product"
     verb: ClassVar[str] = "archive"
     section: ClassVar[Section] = "destroy"
@@ -128,6 +146,7 @@ class ArchiveProduct(_OnExisting):
 # prices
 @dataclass(frozen=True)
 class CreatePrice(_Create):
+    name: ClassVar[str] = "CreatePrice"
     kind: ClassVar[Kind] = "price"
     verb: ClassVar[str] = "create"
     section: ClassVar[Section] = "create"
@@ -135,6 +154,7 @@ class CreatePrice(_Create):
 
 @dataclass(frozen=True)
 class UpdatePrice(_Update):
+    name: ClassVar[str] = "UpdatePrice"
     kind: ClassVar[Kind] = "price"
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
@@ -155,18 +175,17 @@ class UpdatePrice(_Update):
 class ArchivePrice(_OnExisting):
     """Set active=false. Used for prune and for the old price of a replacement."""
 
+    name: ClassVar[str] = "ArchivePrice"
     kind: ClassVar[Kind] = "price"
     verb: ClassVar[str] = "archive"
     section: ClassVar[Section] = "destroy"
-
-    @property
-    def id(self) -> str:
-        return f"{type(self).__name__}:{self.key}:{self.stripe_id}"
+    identity: ClassVar[tuple[str, ...]] = ("key", "stripe_id")
 
 
 # customers
 @dataclass(frozen=True)
 class CreateCustomer(_Create):
+    name: ClassVar[str] = "CreateCustomer"
     kind: ClassVar[Kind] = "customer"
     verb: ClassVar[str] = "create"
     section: ClassVar[Section] = "create"
@@ -174,6 +193,7 @@ class CreateCustomer(_Create):
 
 @dataclass(frozen=True)
 class UpdateCustomer(_Update):
+    name: ClassVar[str] = "UpdateCustomer"
     kind: ClassVar[Kind] = "customer"
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
@@ -181,6 +201,7 @@ class UpdateCustomer(_Update):
 
 @dataclass(frozen=True)
 class DeleteCustomer(_OnExisting):
+    name: ClassVar[str] = "DeleteCustomer"
     kind: ClassVar[Kind] = "customer"
     verb: ClassVar[str] = "delete"
     section: ClassVar[Section] = "destroy"
@@ -191,6 +212,7 @@ class DeleteCustomer(_OnExisting):
 class CreateInvoice(_Create):
     """Always a draft with auto_advance=false and ownership metadata."""
 
+    name: ClassVar[str] = "CreateInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "create"
     section: ClassVar[Section] = "create"
@@ -198,6 +220,7 @@ class CreateInvoice(_Create):
 
 @dataclass(frozen=True)
 class UpdateInvoice(_Update):
+    name: ClassVar[str] = "UpdateInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "update"
     section: ClassVar[Section] = "update"
@@ -207,6 +230,7 @@ class UpdateInvoice(_Update):
 class DeleteInvoice(_OnExisting):
     """Delete a draft (prune only)."""
 
+    name: ClassVar[str] = "DeleteInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "delete"
     section: ClassVar[Section] = "destroy"
@@ -216,15 +240,13 @@ class DeleteInvoice(_OnExisting):
 @dataclass(frozen=True)
 class _ItemAction(Action):
     kind: ClassVar[Kind] = "item"
+    identity: ClassVar[tuple[str, ...]] = ("key", "item_key")
     item_key: str = ""
-
-    @property
-    def id(self) -> str:
-        return f"{type(self).__name__}:{self.key}:{self.item_key}"
 
 
 @dataclass(frozen=True)
 class AddInvoiceItem(_ItemAction):
+    name: ClassVar[str] = "AddInvoiceItem"
     verb: ClassVar[str] = "add item"
     section: ClassVar[Section] = "create"
     params: dict[str, Any] = field(default_factory=dict)
@@ -232,6 +254,7 @@ class AddInvoiceItem(_ItemAction):
 
 @dataclass(frozen=True)
 class UpdateInvoiceItem(_ItemAction):
+    name: ClassVar[str] = "UpdateInvoiceItem"
     verb: ClassVar[str] = "update item"
     section: ClassVar[Section] = "update"
     stripe_id: str = ""
@@ -244,6 +267,7 @@ class UpdateInvoiceItem(_ItemAction):
 
 @dataclass(frozen=True)
 class RemoveInvoiceItem(_ItemAction):
+    name: ClassVar[str] = "RemoveInvoiceItem"
     verb: ClassVar[str] = "remove item"
     section: ClassVar[Section] = "update"
     stripe_id: str = ""
@@ -255,6 +279,7 @@ class RemoveInvoiceItem(_ItemAction):
 # invoice lifecycle (stripe_id "" when the invoice is created in this plan)
 @dataclass(frozen=True)
 class FinalizeInvoice(_OnExisting):
+    name: ClassVar[str] = "FinalizeInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "finalize"
     section: ClassVar[Section] = "lifecycle"
@@ -264,6 +289,7 @@ class FinalizeInvoice(_OnExisting):
 class SendInvoice(_OnExisting):
     """Emails the customer: guarded so it happens at most once per invoice."""
 
+    name: ClassVar[str] = "SendInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "send"
     section: ClassVar[Section] = "lifecycle"
@@ -278,6 +304,7 @@ class SendInvoice(_OnExisting):
 class PayInvoice(_OnExisting):
     """Mark paid out of band (paid_out_of_band=true)."""
 
+    name: ClassVar[str] = "PayInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "pay"
     section: ClassVar[Section] = "lifecycle"
@@ -285,6 +312,7 @@ class PayInvoice(_OnExisting):
 
 @dataclass(frozen=True)
 class VoidInvoice(_OnExisting):
+    name: ClassVar[str] = "VoidInvoice"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "void"
     section: ClassVar[Section] = "lifecycle"
@@ -296,6 +324,7 @@ class VoidInvoice(_OnExisting):
 
 @dataclass(frozen=True)
 class MarkUncollectible(_OnExisting):
+    name: ClassVar[str] = "MarkUncollectible"
     kind: ClassVar[Kind] = "invoice"
     verb: ClassVar[str] = "mark uncollectible"
     section: ClassVar[Section] = "lifecycle"

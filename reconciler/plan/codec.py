@@ -8,7 +8,7 @@ from typing import Any, get_args
 from reconciler.plan.actions import ALL_ACTIONS, Action, FieldChange, Kind, Ref
 from reconciler.plan.errors import PlanFileError
 
-ACTION_TYPES: dict[str, type[Action]] = {cls.__name__: cls for cls in ALL_ACTIONS}
+ACTION_TYPES: dict[str, type[Action]] = {cls.name: cls for cls in ALL_ACTIONS}
 _KINDS: frozenset[str] = frozenset(get_args(Kind))
 
 # The JSON shape of every action field; a test checks each dataclass field is listed.
@@ -64,7 +64,7 @@ def _decode_ref(text: Any, where: str) -> Ref:
 
 
 def action_to_json(action: Action) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": type(action).__name__, "id": action.id}
+    out: dict[str, Any] = {"type": action.name, "id": action.id}
     for f in fields(action):
         value = getattr(action, f.name)
         if f.name == "changes":

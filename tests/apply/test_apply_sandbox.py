@@ -145,9 +145,9 @@ def test_every_action_type_executes_and_converges(sandbox: RunningSandbox, tmp_p
         specs = write_specs(tmp_path / version, text)
         plan, result = plan_and_apply(gateway, specs, prune=version != "v1")
         assert result.ok, (version, result.lines())
-        seen.update(type(a).__name__ for a in plan.actions)
+        seen.update(a.name for a in plan.actions)
         assert remaining_actions(gateway, specs, prune=True) == [], version
-    assert sorted({cls.__name__ for cls in ALL_ACTIONS} - seen) == []
+    assert sorted({cls.name for cls in ALL_ACTIONS} - seen) == []
     assert duplicates(gateway) == []
     assert sum(sent_events(gateway).values()) == 1
 

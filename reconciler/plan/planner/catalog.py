@@ -158,7 +158,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
         CreatePrice(
             key=key,
             reason=reason,
-            depends_on=ctx.if_planned(f"CreateProduct:{spec.product}"),
+            depends_on=ctx.if_planned(CreateProduct.id_for(spec.product)),
             params=drop_none(params),
         )
     )

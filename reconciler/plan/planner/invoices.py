@@ -6,7 +6,7 @@ from typing import Any
 
 from reconciler.live.records import LiveInvoice
 from reconciler.ownership import OWNER_KEY
-from reconciler.plan.actions import CreateInvoice, DeleteInvoice, Ref, UpdateInvoice
+from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice, Ref, UpdateInvoice
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.context import Context
@@ -89,7 +89,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             CreateInvoice(
                 key=key,
                 reason=replaced or "not in Stripe",
-                depends_on=ctx.if_planned(f"CreateCustomer:{spec.customer}") + deps,
+                depends_on=ctx.if_planned(CreateCustomer.id_for(spec.customer)) + deps,
                 params=drop_none(params),
             )
         )

@@ -7,7 +7,16 @@ from typing import Any
 
 from reconciler.live.records import LiveInvoice, LiveItem
 from reconciler.ownership import ITEM_KEY, KEYS_KEY
-from reconciler.plan.actions import METADATA_PREFIX, AddInvoiceItem, FieldChange, Ref, RemoveInvoiceItem, UpdateInvoiceItem
+from reconciler.plan.actions import (
+    METADATA_PREFIX,
+    AddInvoiceItem,
+    CreatePrice,
+    FieldChange,
+    Ref,
+    RemoveInvoiceItem,
+    UpdateInvoiceItem,
+    UpdateProduct,
+)
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
@@ -67,7 +76,7 @@ def plan_draft_items(
         if cur is None:
             adds.append((item_key, item_spec, "not in Stripe"))
             continue
-        price_dep = ctx.if_planned(f"CreatePrice:{item_spec.price}") if item_spec.price else ()
+        price_dep = ctx.if_planned(CreatePrice.id_for(item_spec.price)) if item_spec.price else ()
         replace_why = _needs_replacement(ctx, cur, item_spec)
         if replace_why:
             rid = ctx.add(
@@ -93,11 +102,11 @@ def plan_draft_items(
                 )
             )
     for item_key, item_spec, reason in adds:
-        price_dep = ctx.if_planned(f"CreatePrice:{item_spec.price}") if item_spec.price else ()
+        price_dep = ctx.if_planned(CreatePrice.id_for(item_spec.price)) if item_spec.price else ()
         if item_spec.price and item_spec.description is None:
             # Stripe copies the product's name into the item: rename the product first.
             price_spec = ctx.desired.prices.get(item_spec.price)
-            price_dep += ctx.if_planned(f"UpdateProduct:{price_spec.product}") if price_spec else ()
+            price_dep += ctx.if_planned(UpdateProduct.id_for(price_spec.product)) if price_spec else ()
         ids.append(
             ctx.add(
                 AddInvoiceItem(
