@@ -7,6 +7,7 @@ from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
 from reconciler.sandbox.models import (
+    account,
     catalog,
     customers,
     events,
@@ -208,6 +209,11 @@ def list_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Ob
 @_supports(*_LIST, "invoice", "status")
 def list_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoice_payments.list_payments(ctx, tx, params)
+
+
+@_supports()
+def retrieve_account(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return account.retrieve(ctx)
 
 
 @_supports(*_LIST, "type", "types")

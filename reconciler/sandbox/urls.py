@@ -47,6 +47,7 @@ ROUTES: list[Route] = [
     Route("POST", "/v1/invoices/{id}/pay", "pay_invoice", "InvoicePayParams"),
     Route("GET", "/v1/invoices/{id}/lines", "list_invoice_lines", "InvoiceLineItemListParams"),
     *_crud("/v1/invoiceitems", "invoiceitem", "InvoiceItem"),
+    Route("GET", "/v1/account", "retrieve_account", "AccountRetrieveCurrentParams"),
     Route("GET", "/v1/events", "list_event", "EventListParams"),
     Route("GET", "/v1/invoice_payments", "list_invoice_payment", "InvoicePaymentListParams"),
     Route("GET", "/v1/events/{id}", "retrieve_event", "EventRetrieveParams"),

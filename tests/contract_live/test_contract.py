@@ -104,3 +104,11 @@ def test_metadata_merge_and_unset(backend: stripe.StripeClient) -> None:
     assert cleared.metadata.to_dict() == {}
     backend.v1.customers.delete(customer.id)
     assert backend.v1.customers.retrieve(customer.id).deleted is True
+
+
+def test_account_names_the_key_s_account(backend: stripe.StripeClient) -> None:
+    # reconciler records this id in a plan file and refuses the plan on another account.
+    account = backend.v1.accounts.retrieve_current()
+    assert account.object == "account"
+    assert account.id.startswith("acct_")
+    assert backend.v1.accounts.retrieve_current().id == account.id

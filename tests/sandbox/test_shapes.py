@@ -64,3 +64,18 @@ def test_every_returned_field_exists_on_the_sdk_class(
                 inner = body["data"]["object"]
                 assert unknown_fields(inner, CLASSES[inner["object"]], body["type"]) == []
     assert seen == set(CLASSES) - {"line_item"}
+
+
+def test_account_fields_exist_on_the_sdk_class(stripe_client: stripe.StripeClient) -> None:
+    body = stripe_client.v1.accounts.retrieve_current().to_dict(recursive=True)
+    assert body["id"] == "acct_sandbox" and body["object"] == "account"
+    assert unknown_fields(body, stripe.Account, "account") == []
+
+
+def test_another_seed_is_another_account() -> None:
+    from reconciler.ownership import API_VERSION
+    from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+
+    with start_sandbox(seed=7) as other:
+        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": other.url}, stripe_version=API_VERSION)
+        assert client.v1.accounts.retrieve_current().id == "acct_sandbox_7"

@@ -1,4 +1,4 @@
-"""Account-level invoice defaults (Stripe's Dashboard invoice settings).
+"""The account: its id (GET /v1/account) and its invoice defaults (Dashboard settings).
 
 Stripe fills a new invoice's `footer` and `description` (the Dashboard's
 "memo") from the account's default footer and memo when the request does not
@@ -12,10 +12,34 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.models.base import Context, Obj
 from reconciler.sandbox.store import Tx
 
 KIND = "account_settings"
-ACCOUNT_ID = "acct_sandbox"
+ACCOUNT_ID = "acct_sandbox"  # the settings row's id (one account per store)
+
+
+def account_id(ctx: Context) -> str:
+    """The account's id: `acct_sandbox` for seed 0, so another seed is another account."""
+    return ACCOUNT_ID if ctx.seed == 0 else f"{ACCOUNT_ID}_{ctx.seed}"
+
+
+def retrieve(ctx: Context) -> Obj:
+    """GET /v1/account: the account the key belongs to (a test-mode standard account)."""
+    return {
+        "id": account_id(ctx),
+        "object": "account",
+        "business_profile": {"name": "Reconciler sandbox", "url": None, "support_email": None},
+        "charges_enabled": True,
+        "payouts_enabled": True,
+        "details_submitted": True,
+        "country": "US",
+        "default_currency": "usd",
+        "email": None,
+        "type": "standard",
+        "created": 0,
+        "metadata": {},
+    }
 DEFAULTS: dict[str, str | None] = {"invoice_footer": None, "invoice_memo": None}
 
 
