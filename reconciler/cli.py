@@ -64,6 +64,50 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def error_documents(func: F) -> F:
+    """With --format json or markdown, a failure also prints an error document on stdout
+    (for machines, and for the CI job that posts or summarises the output)."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (ReconcilerError, click.ClickException) as exc:
+            _print_error_document(kwargs.get("fmt"), exc)
+            raise
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_error_document(fmt: str | None, exc: ReconcilerError | click.ClickException) -> None:
+    from reconciler.plan.render.markdown import error_markdown
+
+    if isinstance(exc, ReconcilerError):
+        document = exc.document()
+    else:
+        message = exc.format_message()
+        document = {"error": {"kind": "usage", "message": message, "lines": [message]}}
+    command = click.get_current_context().command.name or "reconciler"
+    if fmt == "json":
+        click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
+    elif fmt == "markdown":
+        click.echo(error_markdown(command, document["error"]["lines"]), nl=False)
+
+
+def redact_option(func: F) -> F:
+    return click.option(
+        "--redact", is_flag=True, envvar="RECONCILER_REDACT", show_envvar=True,
+        help="Mask customer names, emails, phones and descriptions in text and markdown output.",
+    )(func)
+
+
+def target_option(func: F) -> F:
+    return click.option(
+        "--target", "targets", multiple=True, metavar="KIND/KEY",
+        help="Only this object and what it depends on (repeatable), e.g. invoice/acme-2026-11.",
+    )(func)
+
+
 def connection_options(func: F) -> F:
     """--api-key / --api-base / --sandbox, shared by plan and apply."""
     options = [
@@ -164,32 +208,34 @@ def schema() -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when empty.")
 @click.option("--prune", is_flag=True, help="Also plan the removal of managed objects missing from the specs.")
+@target_option
+@redact_option
 @connection_options
 @handle_errors
+@error_documents
 def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+         targets: tuple[str, ...], redact: bool, api_key: str | None, api_base: str | None,
+         sandbox_db: str | None) -> None:
     """Read live Stripe state, diff it against the specs, print the plan."""
-    from reconciler.gateway.read import read_live
-    from reconciler.plan.planner import make_plan
+    from reconciler.plan.redact import redact as redacted
     from reconciler.plan.render import render
-    from reconciler.spec.loader import load_specs
+    from reconciler.workflow import remove_stale_plan_file, run_plan, write_plan_file
 
-    desired = load_specs(_spec_paths(paths))
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
-        live = read_live(gateway)
-    the_plan = make_plan(desired, live, prune=prune)
-    if out_file:
-        _write_plan_file(out_file, the_plan.to_json())
-    click.echo(render(the_plan, fmt, color=_color() and fmt == "text"), nl=False)
+    if redact and fmt == "json":
+        raise click.UsageError("--redact masks text and markdown output; the JSON plan keeps every value")
+    try:
+        with _gateway(api_key, api_base, sandbox_db) as gateway:
+            the_plan = run_plan(_spec_paths(paths), gateway, prune=prune, targets=targets)
+        if out_file:
+            write_plan_file(out_file, the_plan.to_json())
+    except BaseException:
+        if out_file:
+            # An old plan left in place would be uploaded and applied as if it were this run's.
+            remove_stale_plan_file(out_file)
+        raise
+    click.echo(render(redacted(the_plan) if redact else the_plan, fmt, color=_color() and fmt == "text"), nl=False)
     if detailed_exitcode and not the_plan.is_empty:
         raise SystemExit(EXIT_CHANGES)
-
-
-def _write_plan_file(out_file: str, document: dict[str, Any]) -> None:
-    try:
-        Path(out_file).write_text(json.dumps(document, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    except OSError as exc:
-        raise click.ClickException(f"cannot write plan file {out_file}: {exc.strerror}") from None
 
 
 @main.command()
@@ -204,13 +250,18 @@ def _write_plan_file(out_file: str, document: dict[str, Any]) -> None:
 @click.option("--max-rps", type=click.FloatRange(0.1, 1000), default=None,
               help="Client-side request rate limit [default: 20 test mode, 80 live].")
 @click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="Format of the result summary.")
+@click.option("--allow-destroy", type=click.IntRange(0), default=0, metavar="N",
+              help="Apply a plan past the destroy limits if it destroys at most N objects.")
+@target_option
+@redact_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="Format of the result summary (json and markdown: alone on stdout).")
 @connection_options
 @handle_errors
+@error_documents
 def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: bool, prune: bool, live_ok: bool,
-          parallelism: int, max_rps: float | None, fail_fast: bool, fmt: str,
-          api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+          parallelism: int, max_rps: float | None, fail_fast: bool, allow_destroy: int, targets: tuple[str, ...],
+          redact: bool, fmt: str, api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
     """Plan, confirm, and apply the changes to Stripe."""
     from reconciler.apply.options import DEFAULT_MAX_RPS_LIVE, DEFAULT_MAX_RPS_TEST
     from reconciler.connection import is_live_key
@@ -218,7 +269,8 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
 
     live_key = not sandbox_db and bool(api_key) and is_live_key(str(api_key))
     request = ApplyRequest(
-        spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune,
+        spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune, targets=targets,
+        allow_destroy=allow_destroy, redact=redact,
         parallelism=parallelism, max_rps=max_rps or (DEFAULT_MAX_RPS_LIVE if live_key else DEFAULT_MAX_RPS_TEST),
         fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(),
     )

@@ -22,6 +22,8 @@ _LIVE_PREFIXES = ("sk_live_", "rk_live_")
 class ConnectionError_(ReconcilerError):
     """The connection options are missing, contradictory or unusable."""
 
+    kind = "connection"
+
 
 class NoCredentials(ConnectionError_):
     def __init__(self) -> None:

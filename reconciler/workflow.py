@@ -7,7 +7,9 @@ of the applier so that engine knows nothing about files or prompts.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,32 +24,27 @@ if TYPE_CHECKING:
 MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
 
 
-class StalePlan(ReconcilerError):
-    def __init__(self) -> None:
-        super().__init__("stale plan: run plan again (live state changed since the plan was made)")
-
-
-class PlanForOtherSpecs(ReconcilerError):
-    def __init__(self, plan_file: str) -> None:
-        super().__init__(f"{plan_file}: plan was made for other specs; run plan again on these specs")
-
-
-class PlanDoesNotMatch(ReconcilerError):
-    def __init__(self, plan_file: str) -> None:
-        super().__init__(
-            f"{plan_file}: its actions differ from what these specs and live state give "
-            "(edited or corrupt plan file); run plan again"
-        )
-
-
 class ApplyCancelled(ReconcilerError):
     def __init__(self) -> None:
         super().__init__("apply cancelled: nothing was changed")
 
 
 class PlanFileUnreadable(ReconcilerError):
+    kind = "plan_file"
+
     def __init__(self, plan_file: str, why: str) -> None:
         super().__init__(f"{plan_file}: {why}")
+
+
+class TargetsDiffer(ReconcilerError):
+    kind = "usage"
+
+    def __init__(self, plan_file: str, saved: tuple[str, ...], given: tuple[str, ...]) -> None:
+        made = ", ".join(saved) or "no --target"
+        super().__init__(
+            f"{plan_file}: plan was made with {made}; apply --plan applies it as made: "
+            f"leave out --target ({', '.join(given)})"
+        )
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +53,9 @@ class ApplyRequest:
     plan_file: str | None = None
     dry_run: bool = False
     prune: bool = False
+    targets: tuple[str, ...] = ()  # "kind/key"
+    allow_destroy: int = 0
+    redact: bool = False
     parallelism: int = 4
     max_rps: float = DEFAULT_MAX_RPS_TEST
     fail_fast: bool = False
@@ -85,6 +85,57 @@ def read_plan_file(plan_file: str) -> Any:
         raise PlanFileUnreadable(plan_file, f"not a plan file (invalid JSON at line {exc.lineno})") from None
 
 
+class PlanFileUnwritable(ReconcilerError):
+    kind = "plan_file"
+
+    def __init__(self, plan_file: str, why: str) -> None:
+        super().__init__(f"cannot write plan file {plan_file}: {why}")
+
+
+def write_plan_file(plan_file: str, document: dict[str, Any]) -> None:
+    """Write the plan atomically: a reader (or a crash) never sees half a plan."""
+    path = Path(plan_file)
+    text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    try:
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
+        ) as tmp:
+            tmp.write(text)
+        os.replace(tmp.name, path)
+    except OSError as exc:
+        if "tmp" in locals():
+            Path(tmp.name).unlink(missing_ok=True)
+        raise PlanFileUnwritable(plan_file, exc.strerror or str(exc)) from None
+
+
+def remove_stale_plan_file(plan_file: str) -> None:
+    """Remove `plan_file` if it holds a plan (from an earlier run); leave anything else alone."""
+    path = Path(plan_file)
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_PLAN_FILE_BYTES:
+            return
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return
+    if isinstance(document, dict) and "format_version" in document and "actions" in document:
+        path.unlink(missing_ok=True)
+
+
+def run_plan(spec_paths: list[str], gateway: Any, *, prune: bool, targets: tuple[str, ...]) -> Any:
+    """The plan `reconciler plan` prints: specs, account and live state read, then planned for review."""
+    from reconciler.gateway.account import read_account
+    from reconciler.gateway.read import read_live
+    from reconciler.plan.review import plan_for_review
+    from reconciler.plan.target import Target
+    from reconciler.spec.loader import load_specs
+
+    desired = load_specs(spec_paths)
+    parsed = tuple(Target.parse(t) for t in targets)
+    account = read_account(gateway)
+    live = read_live(gateway)
+    return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
+
+
 def _stderr_echo(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
@@ -92,39 +143,54 @@ def _stderr_echo(text: str) -> None:
 def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool],
               echo: Callable[[str], None]) -> ApplyResult:
     """Plan (or load and verify a saved plan), show it, confirm, apply; what happened."""
-    from reconciler.apply.report import LineReporter, ProgressReporter
-    from reconciler.apply.result import ApplyResult
-    from reconciler.apply.runner import ApplyOptions, apply_plan
+    from reconciler.gateway.account import read_account
     from reconciler.gateway.read import read_live
-    from reconciler.plan.fingerprint import desired_digest, live_fingerprint
     from reconciler.plan.plan import Plan
-    from reconciler.plan.planner import make_plan
-    from reconciler.plan.render import render
+    from reconciler.plan.review import check_account, check_actions, check_objects, plan_for_review
+    from reconciler.plan.target import Target
     from reconciler.spec.loader import load_specs
 
     desired = load_specs(request.spec_paths)
+    targets = tuple(Target.parse(t) for t in request.targets)
     saved = None
     if request.plan_file:
         # Parse before touching the API: a bad file must fail with nothing read or written.
         saved = Plan.from_json(read_plan_file(request.plan_file))
-        if saved.spec_digest != desired_digest(desired):
-            raise PlanForOtherSpecs(request.plan_file)
-    live = read_live(gateway)
-    the_plan = make_plan(desired, live, prune=saved.prune if saved is not None else request.prune)
+        if targets and tuple(str(t) for t in sorted(set(targets))) != saved.targets:
+            raise TargetsDiffer(request.plan_file, saved.targets, request.targets)
+        targets = tuple(Target.parse(t) for t in saved.targets)
+    account = read_account(gateway)
     if saved is not None:
-        if saved.fingerprint != live_fingerprint(live):
-            raise StalePlan()
-        # Same specs and same live state must give the same plan: anything else
-        # means the file's actions were edited, and only reviewed actions run.
-        if saved != the_plan:
-            raise PlanDoesNotMatch(str(request.plan_file))
+        check_account(saved, account, str(request.plan_file))
+    live = read_live(gateway)
+    if saved is not None:
+        check_objects(saved, live)
+    the_plan = plan_for_review(
+        desired, live, account=account, prune=saved.prune if saved is not None else request.prune, targets=targets
+    )
+    if saved is not None:
+        # Only reviewed actions run: anything else means the file was edited or
+        # the specs now ask for more (or less) than what was reviewed.
+        check_actions(saved, the_plan, str(request.plan_file))
+    the_plan.raise_if_unsafe(allow_destroy=request.allow_destroy)
+    return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo)
 
-    if request.result_format == "json":
+
+def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, confirm: Callable[[], bool],
+             echo: Callable[[str], None]) -> ApplyResult:
+    from reconciler.apply.report import LineReporter, ProgressReporter
+    from reconciler.apply.result import ApplyResult
+    from reconciler.apply.runner import ApplyOptions, apply_plan
+    from reconciler.plan.redact import redact
+    from reconciler.plan.render import render
+
+    if request.result_format in ("json", "markdown"):
         # stdout carries only the result document; everything for humans goes to stderr.
         result_echo, echo = echo, _stderr_echo
     else:
         result_echo = echo
-    echo(render(the_plan, "text", color=request.color).rstrip("\n"))
+    shown = redact(the_plan) if request.redact else the_plan
+    echo(render(shown, "text", color=request.color).rstrip("\n"))
     if the_plan.is_empty or not _confirmed(request, the_plan, live, confirm, echo):
         result = ApplyResult()
     else:
@@ -135,6 +201,8 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
             echo(result.summary_line())
     if request.result_format == "json":
         result_echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+    elif request.result_format == "markdown":
+        result_echo(result.to_markdown(dry_run=request.dry_run).rstrip("\n"))
     return result
 
 

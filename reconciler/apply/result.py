@@ -62,6 +62,17 @@ class ApplyResult:
             "skipped": [_entry(o) for o in self.skipped],
         }
 
+    def to_markdown(self, *, dry_run: bool = False) -> str:
+        """The result for a CI job summary: a headline, then one table row per action."""
+        if dry_run:
+            return "### Reconciler apply\n\nDry run: nothing was sent.\n"
+        rows = [
+            f"| {o.outcome} | {_cell(o.description)} | {_cell(o.message)} |"
+            for o in (*self.failed, *self.skipped, *self.done)
+        ]
+        table = ["| Outcome | Action | Note |", "|---|---|---|", *rows] if rows else ["Nothing to apply."]
+        return "\n".join(["### Reconciler apply", "", f"**{self.summary_line()}**", "", *table]) + "\n"
+
     def lines(self) -> list[str]:
         """Failures and skips, one line each, then the summary (for text output)."""
         out = [f"failed: {o.description}: {o.message}" for o in self.failed]
@@ -73,3 +84,8 @@ def _entry(outcome: ActionOutcome) -> dict[str, str]:
     data = asdict(outcome)
     data.pop("outcome")
     return data
+
+
+def _cell(text: str) -> str:
+    """Text inside a markdown table cell: pipes escaped, one line."""
+    return " ".join(text.split()).replace("|", "\\|")

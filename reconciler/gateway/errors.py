@@ -36,6 +36,8 @@ def one_line(text: str) -> str:
 class GatewayError(ReconcilerError):
     """A Stripe call failed."""
 
+    kind = "api"
+
     retryable: bool = False
 
     def __init__(

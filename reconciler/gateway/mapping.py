@@ -150,6 +150,7 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         items=tuple(item(line) for line in lines),
         created=int(obj.get("created") or 0),
         finalized_at=_finalized_at(obj),
+        due_date=int(obj["due_date"]) if obj.get("due_date") else None,
     )
 
 

@@ -101,6 +101,7 @@ class LiveInvoice:
     # A customer's payment of it is processing (a bank debit started): it
     # cannot be paid out of band, voided or marked uncollectible until it settles.
     payment_processing: bool = False
+    due_date: int | None = None  # unix time; set once a send_invoice invoice is finalized
 
 
 @dataclass(frozen=True)

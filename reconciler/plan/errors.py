@@ -12,6 +12,8 @@ FROZEN_WAY_OUT = "void it (status: void) and issue a new invoice under a new key
 class PlanError(ReconcilerError):
     """The specs ask for something the planner must refuse; one line per problem."""
 
+    kind = "plan"
+
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)
         super().__init__("\n".join(self.problems))
@@ -48,6 +50,20 @@ class DuplicateLiveObjects(PlanError):
 class PlanFileError(ReconcilerError):
     """A saved plan file that cannot be used."""
 
+    kind = "plan_file"
+
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(f"invalid plan file: {detail}")
+
+
+class TooMuchDestroy(ReconcilerError):
+    """A plan destroys more than the limits allow and --allow-destroy does not cover it
+    (raised by Plan.raise_if_unsafe, in the manner of octoDNS's TooMuchChange)."""
+
+    kind = "destroy_limit"
+
+    def __init__(self, why: str, count: int, allowed: int) -> None:
+        self.count, self.allowed = count, allowed
+        given = f"--allow-destroy {allowed} does not cover them" if allowed else "nothing was changed"
+        super().__init__(f"refusing to apply: {why}; {given}: pass --allow-destroy {count} if that is intended")

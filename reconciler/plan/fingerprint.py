@@ -1,4 +1,4 @@
-"""Digests that tie a plan to the live state and the specs it was computed from."""
+"""A digest of the whole live state: it salts the idempotency keys of field updates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
-from reconciler.spec.models import Desired
 
 def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in fields(cls) if f.name != skip]
@@ -65,7 +64,3 @@ def live_fingerprint(live: Live) -> str:
     }
     return _digest(data)
 
-
-def desired_digest(desired: Desired) -> str:
-    """sha256 of a canonical JSON of the spec content (file locations excluded)."""
-    return _digest(desired.model_dump(mode="json", exclude={"locations", "files"}))

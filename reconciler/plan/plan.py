@@ -1,22 +1,32 @@
-"""The Plan: ordered actions, their summary, and what they were computed from."""
+"""The Plan: ordered actions, their summary, what they were computed from, and its safety check."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.live.account import Account
 from reconciler.ownership import API_VERSION
 from reconciler.plan.actions import Action, section_of
 from reconciler.plan.codec import action_from_json, action_to_json
-from reconciler.plan.errors import PlanFileError
+from reconciler.plan.errors import PlanFileError, TooMuchDestroy
+from reconciler.plan.watch import Watched, fingerprint_of
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SECTIONS = ("create", "update", "lifecycle", "destroy")
 _TOP_LEVEL = {
-    "format_version", "api_version", "fingerprint", "spec_digest", "prune", "summary", "actions", "invoice_totals",
-    "notes",
+    "format_version", "api_version", "account", "prune", "targets", "summary", "warnings", "managed",
+    "invoice_totals", "objects", "actions", "notes",
 }  # fmt: skip
-_OPTIONAL = {"invoice_totals", "notes"}
+# Destroy limits (DESIGN.md, CLI contract): more than DESTROY_LIMIT objects in one
+# plan, or more than DESTROY_SHARE of the managed objects of a kind once the kind
+# has at least SHARE_FLOOR of them (below that one object is already a large
+# share: octoDNS's MIN_EXISTING_RECORDS plays the same part).
+DESTROY_LIMIT = 10
+DESTROY_SHARE = 0.20
+SHARE_FLOOR = 10
+_DESTROY_VERBS = frozenset({"void", "delete", "archive"})
 
 
 @dataclass(frozen=True)
@@ -29,10 +39,24 @@ class InvoiceTotal:
 
 
 @dataclass(frozen=True)
+class CustomerNotice:
+    """Display-only: something a customer will notice (an email, a voided or settled invoice)."""
+
+    invoice: str
+    effect: str  # "emailed" | "voided" | "marked paid" | "marked uncollectible"
+    customer: str  # spec key
+    recipient: str | None  # "Name <email>" as Stripe will have it
+    amount: int | None
+    currency: str | None
+    due: str | None  # "2026-12-01", "30 days after it is finalized", or None
+
+
+@dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
-    fingerprint: str  # live_fingerprint() of the Live the plan was computed from
-    spec_digest: str  # desired_digest() of the specs
+    # live_fingerprint() of the whole Live the plan was computed from; in memory
+    # only (it salts the idempotency keys of field updates, see apply.idempotency).
+    fingerprint: str = field(default="", compare=False)
     invoice_totals: tuple[InvoiceTotal, ...] = ()  # for invoices created or whose items change
     # Whether the plan was made with --prune: re-planning a saved plan (apply
     # --plan) must use the same setting to compare like with like.
@@ -41,6 +65,11 @@ class Plan:
     # make because it cannot prove the invoice was never sent, a step that
     # waits for a processing payment, a destroy kept because others use the object.
     notes: tuple[str, ...] = ()
+    account: Account | None = None  # the account the plan was made against
+    targets: tuple[str, ...] = ()  # "kind/key" given with --target; () is everything
+    watched: tuple[Watched, ...] = ()  # the live objects the actions act on and depend on
+    managed: dict[str, int] = field(default_factory=dict)  # managed objects per kind when planned
+    notices: tuple[CustomerNotice, ...] = field(default=(), compare=False)  # display only; not in the file
 
     def __post_init__(self) -> None:
         problem = dependency_problem(self.actions)
@@ -61,17 +90,59 @@ class Plan:
     def total_of(self, invoice_key: str) -> InvoiceTotal | None:
         return next((t for t in self.invoice_totals if t.invoice == invoice_key), None)
 
+    # -- safety ---------------------------------------------------------------
+
+    def destroys(self) -> tuple[Action, ...]:
+        """Actions that void, delete or archive an object (an item removed by --prune included)."""
+        return tuple(a for a in self.actions if a.verb in _DESTROY_VERBS or section_of(a) == "destroy")
+
+    def unsafe_reason(self) -> str | None:
+        """Why the destroy limits call this plan unsafe, or None."""
+        destroys = self.destroys()
+        if len(destroys) > DESTROY_LIMIT:
+            return f"this plan destroys {len(destroys)} objects, more than {DESTROY_LIMIT} at once"
+        for kind, count in sorted(Counter(a.kind for a in destroys).items()):
+            managed = self.managed.get(kind, 0)
+            if managed >= SHARE_FLOOR and count > DESTROY_SHARE * managed:
+                return (
+                    f"this plan destroys {count} of {managed} managed {kind}s "
+                    f"({count * 100 // managed}%, more than {DESTROY_SHARE:.0%} of a kind)"
+                )
+        return None
+
+    def warnings(self) -> list[str]:
+        """What every format shows before the actions."""
+        why = self.unsafe_reason()
+        if why is None:
+            return []
+        return [f"{why}: apply refuses it unless given --allow-destroy {len(self.destroys())}"]
+
+    def raise_if_unsafe(self, *, allow_destroy: int = 0) -> None:
+        """TooMuchDestroy unless the destroy limits hold or `allow_destroy` covers every destroy."""
+        why = self.unsafe_reason()
+        count = len(self.destroys())
+        if why is not None and allow_destroy < count:
+            raise TooMuchDestroy(why, count, allow_destroy)
+
+    # -- the plan file --------------------------------------------------------
+
     def to_json(self) -> dict[str, Any]:
         return {
             "format_version": FORMAT_VERSION,
             "api_version": API_VERSION,
-            "fingerprint": self.fingerprint,
-            "spec_digest": self.spec_digest,
+            "account": {"id": self.account.id, "livemode": self.account.livemode} if self.account else None,
             "prune": self.prune,
+            "targets": list(self.targets),
             "summary": self.summary,
+            "warnings": self.warnings(),
+            "managed": dict(sorted(self.managed.items())),
             "invoice_totals": [
                 {"invoice": t.invoice, "amount": t.amount, "currency": t.currency} for t in self.invoice_totals
             ],
+            "objects": {
+                w.ref: {"id": w.stripe_id, "fingerprint": w.fingerprint, "fields": w.fields, "actions": list(w.actions)}
+                for w in self.watched
+            },
             "actions": [action_to_json(a) for a in self.actions],
             "notes": list(self.notes),
         }
@@ -81,20 +152,17 @@ class Plan:
         """Rebuild a plan from `to_json()` output; PlanFileError for anything malformed."""
         if not isinstance(data, dict):
             raise PlanFileError("expected a JSON object at the top level")
+        version = data.get("format_version")
+        if version != FORMAT_VERSION or isinstance(version, bool):
+            raise PlanFileError(f"format_version {version!r} is not supported (this tool reads {FORMAT_VERSION})")
         unknown = sorted(set(data) - _TOP_LEVEL)
         if unknown:
             raise PlanFileError(f"unknown top-level field {unknown[0]!r}")
-        missing = sorted(_TOP_LEVEL - _OPTIONAL - set(data))
+        missing = sorted(_TOP_LEVEL - set(data))
         if missing:
             raise PlanFileError(f"missing top-level field {missing[0]!r}")
-        version = data["format_version"]
-        if version != FORMAT_VERSION or isinstance(version, bool):
-            raise PlanFileError(f"format_version {version!r} is not supported (this tool reads {FORMAT_VERSION})")
         if data["api_version"] != API_VERSION:
             raise PlanFileError(f"api_version {data['api_version']!r} differs from this tool's {API_VERSION!r}")
-        for name in ("fingerprint", "spec_digest"):
-            if not isinstance(data[name], str):
-                raise PlanFileError(f"{name}: expected a string")
         if not isinstance(data["prune"], bool):
             raise PlanFileError("prune: expected true or false")
         if not isinstance(data["actions"], list):
@@ -105,15 +173,57 @@ class Plan:
             raise PlanFileError(problem)
         plan = cls(
             actions,
-            data["fingerprint"],
-            data["spec_digest"],
-            _totals(data.get("invoice_totals", [])),
-            data["prune"],
-            _notes(data.get("notes", [])),
+            invoice_totals=_totals(data["invoice_totals"]),
+            prune=data["prune"],
+            account=_account(data["account"]),
+            targets=_strings(data["targets"], "targets"),
+            watched=_watched(data["objects"]),
+            managed=_managed(data["managed"]),
+            notes=_notes(data["notes"]),
         )
-        if data["summary"] != plan.summary:
-            raise PlanFileError(f"summary {data['summary']!r} does not match the actions ({plan.summary!r})")
+        for name, derived in (("summary", plan.summary), ("warnings", plan.warnings())):
+            if data[name] != derived:
+                raise PlanFileError(f"{name} {data[name]!r} does not match the actions ({derived!r})")
         return plan
+
+
+def _account(data: Any) -> Account | None:
+    if data is None:
+        return None  # a plan made without an account (library use); apply --plan refuses it
+    ok = isinstance(data, dict) and set(data) == {"id", "livemode"}
+    if not ok or not isinstance(data["id"], str) or not isinstance(data["livemode"], bool):
+        raise PlanFileError("account: expected {id, livemode}")
+    return Account(data["id"], data["livemode"])
+
+
+def _strings(data: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(data, list) or not all(isinstance(v, str) for v in data):
+        raise PlanFileError(f"{where}: expected a list of strings")
+    return tuple(data)
+
+
+def _managed(data: Any) -> dict[str, int]:
+    if not isinstance(data, dict) or not all(isinstance(v, int) and not isinstance(v, bool) for v in data.values()):
+        raise PlanFileError("managed: expected an object of counts")
+    return {str(k): v for k, v in data.items()}
+
+
+def _watched(data: Any) -> tuple[Watched, ...]:
+    if not isinstance(data, dict):
+        raise PlanFileError("objects: expected an object")
+    out = []
+    for ref, entry in data.items():
+        where = f"objects[{ref!r}]"
+        if not isinstance(entry, dict) or set(entry) != {"id", "fingerprint", "fields", "actions"}:
+            raise PlanFileError(f"{where}: expected {{id, fingerprint, fields, actions}}")
+        if not (entry["id"] is None or isinstance(entry["id"], str)) or not isinstance(entry["fields"], dict):
+            raise PlanFileError(f"{where}: expected an id (or null) and an object of fields")
+        watched = Watched(ref, entry["id"], entry["fields"], _strings(entry["actions"], f"{where}.actions"))
+        expected = fingerprint_of(watched.fields) if watched.stripe_id is not None else None
+        if entry["fingerprint"] != expected:
+            raise PlanFileError(f"{where}: fingerprint does not match its fields (edited plan file)")
+        out.append(watched)
+    return tuple(out)
 
 
 def _totals(data: Any) -> tuple[InvoiceTotal, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler.errors import ReconcilerError
 
@@ -29,5 +30,18 @@ class SpecErrors(ReconcilerError):
         self.errors: list[SpecError] = sorted(set(errors))
         super().__init__("\n".join(self.lines()))
 
+    kind = "spec"
+
     def lines(self) -> list[str]:
         return [str(error) for error in self.errors]
+
+    def document(self) -> dict[str, Any]:
+        """The first problem's file and line at the top, every problem in `problems`."""
+        doc = super().document()
+        first = self.errors[0]
+        doc["error"].update(
+            file=first.file,
+            line=first.line,
+            problems=[{"file": e.file, "line": e.line, "column": e.column, "message": e.message} for e in self.errors],
+        )
+        return doc

@@ -21,7 +21,7 @@ def test_unresolved_refs_show_as_placeholders_and_known_ids_as_ids() -> None:
         id="in_old", key="old", customer_id="cus_x", status="open", collection_method="send_invoice", days_until_due=30, currency="usd"
     )
     void = VoidInvoice(key="old", reason="r", stripe_id="in_old")
-    plan = Plan((customer, invoice, finalize, void), fingerprint="f", spec_digest="d")
+    plan = Plan((customer, invoice, finalize, void), fingerprint="f")
     requests = planned_requests(plan, Live(invoices={"old": live_invoice}))
 
     assert [(r.method, r.path) for r in requests] == [
@@ -45,7 +45,7 @@ def test_unresolved_refs_show_as_placeholders_and_known_ids_as_ids() -> None:
 
 
 def test_send_shows_the_guard_reads_and_its_three_writes() -> None:
-    plan = Plan((SendInvoice(key="inv", reason="r", stripe_id="in_1"),), fingerprint="f", spec_digest="d")
+    plan = Plan((SendInvoice(key="inv", reason="r", stripe_id="in_1"),), fingerprint="f")
     requests = planned_requests(plan, Live())
     assert [(r.method, r.path, r.params) for r in requests] == [
         ("GET", "/v1/invoices/in_1", {}),

@@ -146,7 +146,7 @@ def _sent_invoice(sandbox: RunningSandbox, tmp_path: Path) -> tuple[str, Path]:
 
 
 def _send_only(invoice_id: str) -> Plan:
-    return Plan((SendInvoice(key="i1", reason="test", stripe_id=invoice_id),), fingerprint="f", spec_digest="d")
+    return Plan((SendInvoice(key="i1", reason="test", stripe_id=invoice_id),), fingerprint="f")
 
 
 def test_send_guard_marker_requested_and_event_exists_sends_nothing(

@@ -89,7 +89,8 @@ def test_saved_plan_applies_when_fresh(sandbox: RunningSandbox, specs: Path, tmp
     plan_file = tmp_path / "plan.json"
     assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
     saved = json.loads(plan_file.read_text())
-    assert saved["format_version"] == 1 and saved["api_version"] == "2026-10-28.endive"
+    assert saved["format_version"] == 2 and saved["api_version"] == "2026-10-28.endive"
+    assert saved["account"] == {"id": "acct_sandbox", "livemode": False}
     assert SANDBOX_API_KEY not in plan_file.read_text()
 
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
@@ -113,17 +114,25 @@ def test_stale_saved_plan_is_refused_without_writes(
 
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
     assert result.exit_code == 1
-    assert "stale plan: run plan again (live state changed since the plan was made)" in result.output
+    assert result.output == (
+        "error: stale plan: 1 object it acts on changed since the plan was made; run plan again and review the new plan\n"
+        "error: customer jenny-rosen: email changed since the plan was made\n"
+    )
     assert writes(sandbox) == before
 
 
-def test_saved_plan_for_other_specs_is_refused(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
+def test_saved_plan_the_specs_no_longer_give_is_refused(sandbox: RunningSandbox, specs: Path, tmp_path: Path) -> None:
     plan_file = tmp_path / "plan.json"
     assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0
     (specs / "invoices.yaml").unlink()
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
     assert result.exit_code == 1
-    assert f"{plan_file}: plan was made for other specs; run plan again on these specs" in result.output
+    lines = result.output.splitlines()
+    assert lines[0] == (
+        f"error: {plan_file}: its actions differ from what these specs and live state give "
+        "(edited plan file, or specs changed since review); run plan again and review the new plan"
+    )
+    assert "error: reviewed but no longer planned: send invoice jenny-rosen-2026-11 (email the invoice to the customer, once (spec status: sent))" in lines
     assert writes(sandbox) == 0
 
 
@@ -297,7 +306,8 @@ def test_edited_saved_plan_is_refused_without_writes(sandbox: RunningSandbox, sp
     assert result.exit_code == 1
     assert result.output == (
         f"error: {plan_file}: its actions differ from what these specs and live state give "
-        "(edited or corrupt plan file); run plan again\n"
+        "(edited plan file, or specs changed since review); run plan again and review the new plan\n"
+        "error: differs from the reviewed plan: create customer jenny-rosen (not in Stripe)\n"
     )
     assert writes(sandbox) == 0 and sandbox.stats()["total"] > before  # read, never wrote
 

@@ -14,10 +14,10 @@ from reconciler.live.records import Live, LiveItem
 from reconciler.plan.actions import ALL_ACTIONS, Action, FieldChange, Ref
 from reconciler.plan.codec import FIELD_SHAPES
 from reconciler.plan.errors import PlanFileError
-from reconciler.plan.fingerprint import desired_digest, live_fingerprint
+from reconciler.live.account import Account
+from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.plan.plan import InvoiceTotal, Plan
 from reconciler.plan.planner import make_plan
-from reconciler.spec.models import Location
 
 
 def every_action_plan() -> Plan:
@@ -52,14 +52,17 @@ def every_action_plan() -> Plan:
         if actions:
             kwargs["depends_on"] = (actions[-1].id,)
         actions.append(cls(**kwargs))
-    return Plan(tuple(actions), "f" * 64, "d" * 64, (InvoiceTotal("k", 1000, "usd"),))
+    return Plan(
+        tuple(actions), "f" * 64, (InvoiceTotal("k", 1000, "usd"),), account=Account("acct_1", False),
+        targets=("invoice/k",), managed={"invoice": 3},
+    )
 
 
 def test_round_trip_is_exact_for_every_action_type() -> None:
     plan = every_action_plan()
     data = json.loads(json.dumps(plan.to_json()))
     assert Plan.from_json(data) == plan
-    assert data["format_version"] == 1 and data["api_version"] == "2026-10-28.endive"
+    assert data["format_version"] == 2 and data["api_version"] == "2026-10-28.endive"
     assert data["actions"][0]["params"]["customer"] == {"$ref": "customer:jenny-rosen"}
     assert data["actions"][0]["params"]["metadata"] == {"$map": {"$ref": "not a ref", "reconciler_id": "x"}}
     assert data["actions"][1]["changes"][2] == {"field": "price", "old": "price_1", "new": {"$ref": "price:gold-special-usd"}}
@@ -92,9 +95,12 @@ def _broken(mutate: Any) -> dict[str, Any]:
 
 
 MALFORMED = [
-    (lambda d: d.update(format_version=2), "invalid plan file: format_version 2 is not supported (this tool reads 1)"),
+    (lambda d: d.update(format_version=1), "invalid plan file: format_version 1 is not supported (this tool reads 2)"),
     (lambda d: d.update(api_version="2020-01-01"), "invalid plan file: api_version '2020-01-01' differs from this tool's '2026-10-28.endive'"),
-    (lambda d: d.pop("fingerprint"), "invalid plan file: missing top-level field 'fingerprint'"),
+    (lambda d: d.pop("objects"), "invalid plan file: missing top-level field 'objects'"),
+    (lambda d: d.update(account={"id": "acct_1"}), "invalid plan file: account: expected {id, livemode}"),
+    (lambda d: d.update(targets="invoice/k"), "invalid plan file: targets: expected a list of strings"),
+    (lambda d: d.update(warnings=["edited"]), "invalid plan file: warnings ['edited'] does not match the actions ([])"),
     (lambda d: d.update(extra=1), "invalid plan file: unknown top-level field 'extra'"),
     (lambda d: d.pop("prune"), "invalid plan file: missing top-level field 'prune'"),
     (lambda d: d.update(prune="yes"), "invalid plan file: prune: expected true or false"),
@@ -130,12 +136,12 @@ def test_non_object_plan_file(data: object) -> None:
 def test_plan_refuses_actions_out_of_dependency_order() -> None:
     plan = every_action_plan()
     with pytest.raises(ValueError, match="depends on unknown or later action"):
-        Plan(tuple(reversed(plan.actions)), "f", "d")
+        Plan(tuple(reversed(plan.actions)), "f")
 
 
 def test_summary_counts_sections() -> None:
     assert every_action_plan().summary == {"create": 5, "update": 5, "lifecycle": 4, "destroy": 6}
-    assert Plan((), "f", "d").is_empty
+    assert Plan((), "f").is_empty
 
 
 def test_fingerprint_is_deterministic_and_order_independent() -> None:
@@ -156,9 +162,3 @@ def test_fingerprint_is_deterministic_and_order_independent() -> None:
     assert live_fingerprint(paid) != fp
     assert make_plan(d, live).fingerprint == fp
 
-
-def test_spec_digest_ignores_locations() -> None:
-    d = desired()
-    moved = d.model_copy(update={"locations": {"invoices/x": Location(file="a.yaml", line=3)}, "files": ["a.yaml"]})
-    assert desired_digest(d) == desired_digest(moved) == make_plan(d, Live()).spec_digest
-    assert desired_digest(desired(invoices={})) != desired_digest(d)

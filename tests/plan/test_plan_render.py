@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from plan_builders import amount_item, converged, customer, desired, invoice, item, price, product
 
+from reconciler.live.account import Account
 from reconciler.live.records import Live
 from reconciler.plan.actions import ALL_ACTIONS
 from reconciler.plan.plan import Plan
@@ -17,6 +18,7 @@ from reconciler.plan.render import render
 from reconciler.plan.render.describe import DESCRIBERS
 from reconciler.plan.render.markdown import LIMIT, MARKER
 from reconciler.plan.render.money import format_money
+from reconciler.plan.review import plan_for_review
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -58,7 +60,7 @@ def sample_plan() -> Plan:
     )
     live = converged(before)
     live = replace(live, customers={"jenny-rosen": replace(live.customers["jenny-rosen"], email="jenny@old.example")})
-    return make_plan(d, live, prune=True)
+    return plan_for_review(d, live, account=Account("acct_sample", False), prune=True)
 
 
 @pytest.mark.parametrize(("fmt", "name"), [("text", "sample.txt"), ("markdown", "sample.md"), ("json", "sample.json")])

@@ -17,7 +17,7 @@ from reconciler.plan.errors import (
     PlanError,
     UnmanagedObjectsInTheWay,
 )
-from reconciler.plan.fingerprint import desired_digest, live_fingerprint
+from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
 from reconciler.plan.planner.context import Context
@@ -52,7 +52,6 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
     return Plan(
         actions=tuple(ctx.actions),
         fingerprint=live_fingerprint(live),
-        spec_digest=desired_digest(desired),
         invoice_totals=tuple(ctx.totals),
         prune=prune,
         notes=tuple(ctx.notes),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.plan.actions import Action, section_of
-from reconciler.plan.plan import Plan
+from reconciler.plan.plan import CustomerNotice, Plan
 from reconciler.plan.render.describe import object_of
 from reconciler.plan.render.money import format_money
 
@@ -42,3 +42,21 @@ def summary_line(plan: Plan) -> str:
 
 
 NO_CHANGES = "No changes. Live state matches the specs."
+
+
+def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:
+    """(what happens, to whom, total, due) for one customer-visible effect."""
+    who = notice.recipient or f"customer {notice.customer}"
+    total = format_money(notice.amount, notice.currency) if notice.amount is not None and notice.currency else "?"
+    return f"invoice {notice.invoice} {notice.effect}", who, total, notice.due or "-"
+
+
+def notice_lines(plan: Plan) -> list[str]:
+    """The reviewer's first read: warnings, then what customers will notice."""
+    lines = [f"Warning: {w}" for w in plan.warnings()]
+    if plan.notices:
+        lines += ([""] if lines else []) + ["Customers will notice:"]
+        for notice in plan.notices:
+            what, who, total, due = notice_parts(notice)
+            lines.append(f"  {what} — {who}: {total}" + (f", due {due}" if notice.due else ""))
+    return lines + [""] if lines else []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.layout import NO_CHANGES, Group, groups, summary_line
+from reconciler.plan.render.layout import NO_CHANGES, Group, groups, notice_parts, summary_line
 from reconciler.plan.render.text import group_lines
 
 MARKER = "<!-- reconciler-plan -->"
@@ -38,6 +38,23 @@ def _notes(plan: Plan) -> str:
     return "\n#### Notes\n\n" + "".join(f"- {note}\n" for note in plan.notes)
 
 
+def _cell(text: str) -> str:
+    return html.escape(text).replace("|", "\\|")
+
+
+def _reviewer_first(plan: Plan) -> list[str]:
+    """Warnings and what customers will notice, before the summary and the details."""
+    out: list[str] = []
+    for warning in plan.warnings():
+        out += ["> [!WARNING]", f"> {_cell(warning)}", ""]
+    if plan.notices:
+        out += ["**Customers will notice**", "", "| What | To | Total | Due |", "|---|---|---:|---|"]
+        for notice in plan.notices:
+            out.append("| " + " | ".join(_cell(part) for part in notice_parts(notice)) + " |")
+        out.append("")
+    return out
+
+
 def render_markdown(plan: Plan) -> str:
     if plan.is_empty:
         return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n" + _notes(plan)
@@ -46,6 +63,7 @@ def render_markdown(plan: Plan) -> str:
         MARKER,
         "### Reconciler plan",
         "",
+        *_reviewer_first(plan),
         f"**{summary_line(plan)}**",
         "",
         "| Create | Update | Lifecycle | Destroy |",
@@ -97,3 +115,10 @@ def render_markdown(plan: Plan) -> str:
             "run `reconciler plan` to see the whole plan.\n"
         )
     return out
+
+
+def error_markdown(command: str, lines: list[str]) -> str:
+    """A failure, as markdown: the same marker (a plan comment is replaced, not added to)."""
+    body = "\n".join(line.replace("```", "`\u200b``") for line in lines)
+    marker = f"{MARKER}\n" if command == "plan" else ""
+    return f"{marker}### Reconciler {command} failed\n\n```text\n{body}\n```\n"

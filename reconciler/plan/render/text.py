@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.describe import describe
-from reconciler.plan.render.layout import NO_CHANGES, Group, groups, summary_line
+from reconciler.plan.render.layout import NO_CHANGES, Group, groups, notice_lines, summary_line
 
 _COLORS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", ">": "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -31,7 +31,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.is_empty:
         return "\n".join([NO_CHANGES, *note_lines(plan)]) + "\n"
     changes, destroys = groups(plan)
-    lines = ["Reconciler will perform the following actions:", ""]
+    lines = [*notice_lines(plan), "Reconciler will perform the following actions:", ""]
     for group in changes:
         lines += group_lines(group, plan, color=color) + [""]
     if destroys:

@@ -1,0 +1,16 @@
+"""Which account the key reaches: one `GET /v1/account`."""
+
+from __future__ import annotations
+
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.errors import ServerError
+from reconciler.live.account import Account
+
+
+def read_account(gateway: StripeGateway) -> Account:
+    """The key's account and mode; an answer without an account id is an error, never a guess."""
+    data = gateway.request("GET", "/v1/account")
+    account_id = data.get("id")
+    if not isinstance(account_id, str) or not account_id.startswith("acct_"):
+        raise ServerError(200, "GET /v1/account answered without an account id", retryable=False)
+    return Account(id=account_id, livemode=gateway.livemode)

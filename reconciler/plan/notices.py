@@ -1,0 +1,67 @@
+"""What customers will notice: invoices emailed, voided, marked paid or uncollectible.
+
+Pure: derived from the plan's lifecycle actions, the specs and live state, for
+renderers to show before anything else (a reviewer reads this first).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from reconciler.live.records import Live
+from reconciler.plan.actions import (
+    Action,
+    FinalizeInvoice,
+    MarkUncollectible,
+    PayInvoice,
+    SendInvoice,
+    VoidInvoice,
+)
+from reconciler.plan.plan import CustomerNotice, InvoiceTotal
+from reconciler.spec.models import Desired
+
+EFFECTS: dict[type[Action], str] = {
+    SendInvoice: "emailed",
+    VoidInvoice: "voided",
+    PayInvoice: "marked paid",
+    MarkUncollectible: "marked uncollectible",
+}
+
+
+def _recipient(name: str | None, email: str | None) -> str | None:
+    if name and email:
+        return f"{name} <{email}>"
+    return email or name or None
+
+
+def customer_notices(
+    actions: tuple[Action, ...], desired: Desired, live: Live, totals: tuple[InvoiceTotal, ...]
+) -> tuple[CustomerNotice, ...]:
+    """One notice per lifecycle action a customer sees, in plan order."""
+    finalized_here = {a.key for a in actions if isinstance(a, FinalizeInvoice)}
+    customer_by_id = {c.id: c for c in live.customers.values()}
+    total_by_key = {t.invoice: t for t in totals}
+    out = []
+    for action in actions:
+        effect = EFFECTS.get(type(action))
+        if effect is None:
+            continue
+        spec, cur = desired.invoices.get(action.key), live.invoices.get(action.key)
+        live_customer = customer_by_id.get(cur.customer_id) if cur is not None else None
+        customer_key = spec.customer if spec is not None else (live_customer.key if live_customer else "")
+        # The spec's name and email are what Stripe will hold once this plan ran.
+        wanted = desired.customers.get(customer_key)
+        known = live.customers.get(customer_key) or live_customer
+        name = wanted.name if wanted is not None else (known.name if known else None)
+        email = wanted.email if wanted is not None else (known.email if known else None)
+        total = total_by_key.get(action.key)
+        amount = total.amount if total else (cur.total if cur else None)
+        currency = total.currency if total else (cur.currency if cur else None)
+        if action.key in finalized_here and spec is not None and spec.collection_method == "send_invoice":
+            due: str | None = f"{spec.days_until_due} days after it is finalized"
+        elif cur is not None and cur.due_date:
+            due = datetime.fromtimestamp(cur.due_date, tz=timezone.utc).strftime("%Y-%m-%d")
+        else:
+            due = None
+        out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due))
+    return tuple(out)

@@ -1,0 +1,42 @@
+"""--redact: a copy of a plan whose customer names, emails, phones and descriptions are masked.
+
+For text and markdown output that may be public (a pull-request comment, a CI
+log). Spec keys, amounts and Stripe ids stay visible. The plan file is never
+redacted: apply needs the real values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from reconciler.plan.actions import Action, FieldChange, _Create, _Update
+from reconciler.plan.plan import Plan
+from reconciler.plan.watch import PERSONAL_FIELDS
+
+MASK = "(redacted)"
+
+
+def _mask(value: Any) -> Any:
+    return None if value is None else MASK
+
+
+def _redact_action(action: Action) -> Action:
+    personal = PERSONAL_FIELDS.get(action.kind)
+    if not personal:
+        return action
+    if isinstance(action, _Create):
+        params = {k: _mask(v) if k in personal else v for k, v in action.params.items()}
+        return replace(action, params=params)
+    if isinstance(action, _Update):
+        changes = tuple(
+            FieldChange(c.field, _mask(c.old), _mask(c.new)) if c.field in personal else c for c in action.changes
+        )
+        return replace(action, changes=changes)
+    return action
+
+
+def redact(plan: Plan) -> Plan:
+    """The same plan for display, with personal data masked."""
+    notices = tuple(replace(n, recipient=_mask(n.recipient)) for n in plan.notices)
+    return replace(plan, actions=tuple(_redact_action(a) for a in plan.actions), notices=notices)

@@ -1,0 +1,129 @@
+"""A plan made for review, and the checks that let a saved plan be applied later.
+
+`plan_for_review` is what `plan` and `apply` both compute: the planner's
+actions (narrowed by --target) plus what review needs: the account, the
+watched objects, the managed counts behind the destroy limits, and the
+notices a reviewer reads first.
+
+`check_saved` decides whether a reviewed plan still holds against a fresh
+read: same account, its watched objects unchanged, and the fresh actions
+exactly the reviewed ones. The specs may have changed elsewhere (other pull
+requests merged since): only what this plan does is compared, so no digest
+of the whole spec tree is kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from reconciler.errors import ReconcilerError
+from reconciler.live.account import Account
+from reconciler.live.records import Live
+from reconciler.plan.actions import Action
+from reconciler.plan.notices import customer_notices
+from reconciler.plan.plan import Plan
+from reconciler.plan.planner import make_plan
+from reconciler.plan.target import Target, narrow
+from reconciler.plan.watch import changes_since, watched_objects
+from reconciler.spec.models import Desired
+
+RUN_PLAN_AGAIN = "run plan again and review the new plan"
+
+
+class SavedPlanRefused(ReconcilerError):
+    """A saved plan that no longer describes what apply would do."""
+
+    kind = "stale_plan"
+
+    def __init__(self, headline: str, details: list[str]) -> None:
+        self.details = details
+        super().__init__(headline)
+
+    def lines(self) -> list[str]:
+        return [str(self), *self.details]
+
+
+class PlanForOtherAccount(SavedPlanRefused):
+    def __init__(self, plan_file: str, made_for: Account, here: Account) -> None:
+        super().__init__(f"{plan_file}: plan was made for account {made_for}; this key reaches {here}", [])
+
+
+class StalePlan(SavedPlanRefused):
+    def __init__(self, changes: list[str]) -> None:
+        n = len(changes)
+        super().__init__(
+            f"stale plan: {n} object{'s' if n != 1 else ''} it acts on changed since the plan was made; {RUN_PLAN_AGAIN}",
+            changes,
+        )
+
+
+class PlanDoesNotMatch(SavedPlanRefused):
+    def __init__(self, plan_file: str, differences: list[str]) -> None:
+        super().__init__(
+            f"{plan_file}: its actions differ from what these specs and live state give "
+            f"(edited plan file, or specs changed since review); {RUN_PLAN_AGAIN}",
+            differences,
+        )
+
+
+def managed_counts(live: Live) -> dict[str, int]:
+    """Managed objects per kind: the base of the destroy share."""
+    prices = len(live.prices) + sum(len(v) for v in live.extra_active_prices.values())
+    return {"product": len(live.products), "price": prices, "customer": len(live.customers),
+            "invoice": len(live.invoices)}  # fmt: skip
+
+
+def plan_for_review(
+    desired: Desired, live: Live, *, account: Account | None, prune: bool = False, targets: tuple[Target, ...] = ()
+) -> Plan:
+    """The plan for `desired` against `live`, with everything a review and a later apply need."""
+    narrowed_desired, narrowed_live = narrow(desired, live, targets)
+    plan = make_plan(narrowed_desired, narrowed_live, prune=prune)
+    return replace(
+        plan,
+        account=account,
+        targets=tuple(str(t) for t in sorted(set(targets))),
+        watched=watched_objects(plan.actions, live),
+        managed=managed_counts(live),
+        notices=customer_notices(plan.actions, desired, live, plan.invoice_totals),
+    )
+
+
+class PlanWithoutAccount(SavedPlanRefused):
+    def __init__(self, plan_file: str) -> None:
+        super().__init__(f"{plan_file}: plan records no account; {RUN_PLAN_AGAIN}", [])
+
+
+def check_account(saved: Plan, account: Account, plan_file: str) -> None:
+    if saved.account is None:
+        raise PlanWithoutAccount(plan_file)
+    if saved.account != account:
+        raise PlanForOtherAccount(plan_file, saved.account, account)
+
+
+def check_objects(saved: Plan, live: Live) -> None:
+    """StalePlan naming each watched object that changed (before re-planning: the
+    change may be why the fresh plan differs, or fails)."""
+    changes = changes_since(saved.watched, live)
+    if changes:
+        raise StalePlan(changes)
+
+
+def _describe(action: Action) -> str:
+    item = getattr(action, "item_key", "")
+    what = f"{action.verb} {action.key}/{item}" if item else f"{action.verb} {action.kind} {action.key}"
+    return f"{what} ({action.reason})"
+
+
+def check_actions(saved: Plan, fresh: Plan, plan_file: str) -> None:
+    """PlanDoesNotMatch unless the fresh actions are exactly the reviewed ones."""
+    if saved.actions == fresh.actions:
+        return
+    old = {a.id: a for a in saved.actions}
+    new = {a.id: a for a in fresh.actions}
+    lines = [f"not in the reviewed plan: {_describe(a)}" for i, a in new.items() if i not in old]
+    lines += [f"reviewed but no longer planned: {_describe(a)}" for i, a in old.items() if i not in new]
+    lines += [f"differs from the reviewed plan: {_describe(new[i])}" for i in old if i in new and old[i] != new[i]]
+    if not lines:
+        lines = ["the same actions in another order"]
+    raise PlanDoesNotMatch(plan_file, lines)

@@ -1,0 +1,216 @@
+"""What a saved plan watches: the live objects its actions act on and depend on.
+
+For each such object the plan records its fields, flattened (`metadata.plan`,
+`items.fee.amount`), and a fingerprint over them. Personal fields (a
+customer's name, email, phone, description) are recorded as digests, so a
+plan file shared as a CI artifact does not copy them. `apply --plan` reads
+these objects again: a changed field refuses the plan naming the object and
+the field; changes to any other object in the account do not matter.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, fields
+from typing import Any
+
+from reconciler.live.records import Live
+from reconciler.plan.actions import Action, Ref
+
+# Fields whose values a plan file keeps only as a digest (see the module doc).
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {"customer": frozenset({"name", "email", "phone", "description"})}
+_DIGEST_PREFIX = "sha256:"
+_MISSING = object()
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One live object as the plan saw it; `stripe_id` None: it did not exist."""
+
+    ref: str  # "invoice:globex-2026-11", or "price:gold-usd@price_1" for a price that is not the key's current one
+    stripe_id: str | None
+    fields: dict[str, Any]
+    actions: tuple[str, ...]  # ids of the actions that act on it or depend on it
+
+    @property
+    def fingerprint(self) -> str | None:
+        return fingerprint_of(self.fields) if self.stripe_id is not None else None
+
+    @property
+    def label(self) -> str:
+        kind, _, rest = self.ref.partition(":")
+        return f"{kind} {rest}"
+
+
+def fingerprint_of(flat: dict[str, Any]) -> str:
+    text = json.dumps(flat, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _digest(stripe_id: str, value: Any) -> str:
+    # Salted with the object's id: equal emails of two customers give unrelated digests.
+    text = json.dumps([stripe_id, value], ensure_ascii=False)
+    return _DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+def is_digest(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(_DIGEST_PREFIX)
+
+
+def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for f in fields(record):
+        name, value = f.name, getattr(record, f.name)
+        if name == "key":
+            continue
+        if isinstance(value, dict):
+            for k in sorted(value):
+                yield f"{prefix}{name}.{k}", value[k]
+        elif isinstance(value, tuple):  # an invoice's items, each under its item key
+            keys = [item.key for item in value]
+            for item in value:
+                ident = item.key if item.key and keys.count(item.key) == 1 else f"{item.key}@{item.id}"
+                yield from _flatten(item, f"{prefix}{name}.{ident}.")
+        else:
+            yield prefix + name, value
+
+
+def snapshot(kind: str, record: Any) -> dict[str, Any]:
+    """A live record as flat fields, personal ones as digests."""
+    personal = PERSONAL_FIELDS.get(kind, frozenset())
+    return {
+        name: _digest(record.id, value) if name in personal and value is not None else value
+        for name, value in _flatten(record)
+    }
+
+
+class LiveIndex:
+    """Live records by watch ref, and customers by Stripe id."""
+
+    def __init__(self, live: Live) -> None:
+        self.live = live
+        self.customer_keys = {c.id: c.key for c in live.customers.values()}
+
+    def find(self, ref: str) -> Any:
+        kind, _, rest = ref.partition(":")
+        key, _, stripe_id = rest.partition("@")
+        if kind == "price":
+            if not stripe_id:
+                return self.live.prices.get(key)
+            candidates = [
+                self.live.prices.get(key), *self.live.extra_active_prices.get(key, ()),
+                *self.live.archived_prices.get(key, ()),
+            ]  # fmt: skip
+            return next((p for p in candidates if p is not None and p.id == stripe_id), None)
+        table: dict[str, Any] = {
+            "product": self.live.products, "customer": self.live.customers, "invoice": self.live.invoices,
+        }  # fmt: skip
+        return table[kind].get(key)
+
+    def own_ref(self, action: Action) -> str:
+        kind = "invoice" if action.kind == "item" else action.kind
+        stripe_id = getattr(action, "stripe_id", "")
+        current = self.live.prices.get(action.key)
+        if kind == "price" and stripe_id and (current is None or current.id != stripe_id):
+            return f"price:{action.key}@{stripe_id}"
+        return f"{kind}:{action.key}"
+
+
+def _refs(value: Any) -> Iterator[Ref]:
+    if isinstance(value, Ref):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _refs(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from _refs(v)
+
+
+def _direct_refs(action: Action, index: LiveIndex) -> set[str]:
+    own = index.own_ref(action)
+    found = {own}
+    found.update(f"{r.kind}:{r.key}" for r in _refs(getattr(action, "params", {})))
+    for change in getattr(action, "changes", ()):
+        found.update(f"{r.kind}:{r.key}" for r in _refs([change.old, change.new]))
+    if own.startswith("invoice:"):
+        # Who is billed and emailed: a Dashboard edit of the customer changes what was reviewed.
+        invoice = index.live.invoices.get(action.key)
+        customer_key = index.customer_keys.get(invoice.customer_id) if invoice is not None else None
+        if customer_key is not None:
+            found.add(f"customer:{customer_key}")
+    return found
+
+
+def watched_objects(actions: Iterable[Action], live: Live) -> tuple[Watched, ...]:
+    """Every object the actions act on or depend on (through depends_on, transitively), sorted."""
+    index = LiveIndex(live)
+    by_action: dict[str, set[str]] = {}
+    users: dict[str, list[str]] = {}
+    for action in actions:  # executable order: dependencies come first
+        refs = _direct_refs(action, index)
+        for dep in action.depends_on:
+            refs |= by_action.get(dep, set())
+        by_action[action.id] = refs
+        for ref in refs:
+            users.setdefault(ref, []).append(action.id)
+    out = []
+    for ref in sorted(users):
+        record = index.find(ref)
+        kind = ref.partition(":")[0]
+        flat = snapshot(kind, record) if record is not None else {}
+        out.append(Watched(ref, record.id if record is not None else None, flat, tuple(users[ref])))
+    return tuple(out)
+
+
+def _show(value: Any) -> str:
+    if value is _MISSING or value is None:
+        return "(unset)"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """One phrase per changed field; an item added or removed is one phrase."""
+    phrases: list[str] = []
+    done_items: set[str] = set()
+    for name in sorted(set(old) | set(new)):
+        was, now = old.get(name, _MISSING), new.get(name, _MISSING)
+        if was == now:
+            continue
+        if name.startswith("items."):
+            item = name.split(".")[1]
+            prefix = f"items.{item}."
+            in_old = any(n.startswith(prefix) for n in old)
+            in_new = any(n.startswith(prefix) for n in new)
+            if in_old != in_new:
+                if item not in done_items:
+                    done_items.add(item)
+                    phrases.append(f"item {item} {'removed' if in_old else 'added'}")
+                continue
+        if is_digest(was) or is_digest(now):
+            phrases.append(f"{name} changed")
+        else:
+            phrases.append(f"{name} {_show(was)} → {_show(now)}")
+    return phrases
+
+
+def changes_since(saved: Iterable[Watched], live: Live, *, most: int = 3) -> list[str]:
+    """'invoice globex-2026-11: status open → paid since the plan was made', one line per changed object."""
+    index = LiveIndex(live)
+    lines = []
+    for watched in saved:
+        record = index.find(watched.ref)
+        kind = watched.ref.partition(":")[0]
+        if watched.stripe_id is None:
+            if record is not None:
+                lines.append(f"{watched.label}: created since the plan was made ({record.id})")
+            continue
+        if record is None:
+            lines.append(f"{watched.label}: deleted or no longer managed since the plan was made")
+            continue
+        phrases = _field_changes(watched.fields, snapshot(kind, record))
+        if phrases:
+            shown = ", ".join(phrases[:most]) + (f" and {len(phrases) - most} more" if len(phrases) > most else "")
+            lines.append(f"{watched.label}: {shown} since the plan was made")
+    return lines
