@@ -220,7 +220,7 @@ def _watched(data: Any) -> tuple[Watched, ...]:
             raise PlanFileError(f"{where}: expected an id (or null) and an object of fields")
         watched = Watched(ref, entry["id"], entry["fields"], _strings(entry["actions"], f"{where}.actions"))
         expected = fingerprint_of(watched.fields) if watched.stripe_id is not None else None
-        if entry["fingerprint"] != expected:
+        if entry["fingerprint"] != expected or (watched.stripe_id is None and watched.fields):
             raise PlanFileError(f"{where}: fingerprint does not match its fields (edited plan file)")
         out.append(watched)
     return tuple(out)

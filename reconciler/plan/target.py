@@ -77,7 +77,7 @@ def narrow(desired: Desired, live: Live, targets: tuple[Target, ...]) -> tuple[D
     def only(table: dict[str, object], kind: str) -> dict[str, object]:
         return {k: v for k, v in table.items() if k in keys[kind]}
 
-    kept_desired = desired.model_copy(update={kind: only(_tables(desired)[kind], kind) for kind in TARGET_KINDS})
+    kept_desired = desired.model_copy(update={f"{kind}s": only(_tables(desired)[kind], kind) for kind in TARGET_KINDS})
     kept_live = replace(
         live,
         **{f"{kind}s": only(_tables(live)[kind], kind) for kind in TARGET_KINDS},  # type: ignore[arg-type]

@@ -23,6 +23,7 @@ from reconciler.plan.actions import Action, Ref
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {"customer": frozenset({"name", "email", "phone", "description"})}
 _DIGEST_PREFIX = "sha256:"
 _MISSING = object()
+_FIRST = frozenset({"status", "id", "send_marker"})
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,8 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     """One phrase per changed field; an item added or removed is one phrase."""
     phrases: list[str] = []
     done_items: set[str] = set()
-    for name in sorted(set(old) | set(new)):
+    # What moved an object (its status, its id) before the amounts that followed.
+    for name in sorted(set(old) | set(new), key=lambda n: (n not in _FIRST, n)):
         was, now = old.get(name, _MISSING), new.get(name, _MISSING)
         if was == now:
             continue
