@@ -31,14 +31,6 @@ def on(sandbox: RunningSandbox) -> list[str]:
     return ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
 
 
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    """A private copy of the example specs, so tests may edit them."""
-    target = tmp_path / "specs"
-    shutil.copytree(EXAMPLE_SPECS, target)
-    return target
-
-
 def managed_customer(client: stripe.StripeClient, key: str) -> stripe.Customer:
     return next(c for c in client.v1.customers.list().data if c.metadata.to_dict().get(OWNER_KEY) == key)
 

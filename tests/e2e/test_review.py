@@ -16,17 +16,10 @@ import stripe
 from reconciler.ownership import OWNER_KEY
 from reconciler.sandbox import RunningSandbox, start_sandbox
 
-from .test_cli import EXAMPLE_SPECS, on, run, writes
+from .test_cli import on, run, writes
 
 GLOBEX = "  globex:\n    name: Globex Ltd\n    email: ap@globex.example.com\n"
 INITECH = "  initech:\n    name: Initech\n    email: billing@initech.example.com\n"
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "specs"
-    shutil.copytree(EXAMPLE_SPECS, target)
-    return target
 
 
 def add_customer(specs: Path, block: str) -> None:

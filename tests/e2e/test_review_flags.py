@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from reconciler.sandbox import RunningSandbox
 
-from .test_cli import EXAMPLE_SPECS, on, run, writes
-
-
-@pytest.fixture
-def specs(tmp_path: Path) -> Path:
-    target = tmp_path / "specs"
-    shutil.copytree(EXAMPLE_SPECS, target)
-    return target
+from .test_cli import on, run, writes
 
 
 def many_customers(specs: Path, n: int) -> None:
