@@ -68,6 +68,8 @@ def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         if isinstance(value, dict):
             for k in sorted(value):
                 yield f"{prefix}{name}.{k}", value[k]
+        elif isinstance(value, (set, frozenset)):
+            yield prefix + name, sorted(value)
         elif isinstance(value, tuple):  # an invoice's items, each under its item key
             keys = [item.key for item in value]
             for item in value:
