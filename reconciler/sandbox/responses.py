@@ -206,7 +206,7 @@ def list_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Ob
     return invoiceitems.list_items(ctx, tx, params)
 
 
-@_supports(*_LIST, "invoice", "status")
+@_supports(*_LIST, "invoice", "status", "payment")
 def list_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoice_payments.list_payments(ctx, tx, params)
 
@@ -214,6 +214,11 @@ def list_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -
 @_supports()
 def retrieve_account(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return account.retrieve(ctx)
+
+
+@_supports()
+def retrieve_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return invoice_payments.retrieve(ctx, tx, ids[0])
 
 
 @_supports(*_LIST, "type", "types")

@@ -50,6 +50,7 @@ ROUTES: list[Route] = [
     Route("GET", "/v1/account", "retrieve_account", "AccountRetrieveCurrentParams"),
     Route("GET", "/v1/events", "list_event", "EventListParams"),
     Route("GET", "/v1/invoice_payments", "list_invoice_payment", "InvoicePaymentListParams"),
+    Route("GET", "/v1/invoice_payments/{id}", "retrieve_invoice_payment", "InvoicePaymentRetrieveParams"),
     Route("GET", "/v1/events/{id}", "retrieve_event", "EventRetrieveParams"),
     *_crud("/v1/webhook_endpoints", "webhook_endpoint", "WebhookEndpoint"),
 ]

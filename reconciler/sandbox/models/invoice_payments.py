@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.sandbox.models.base import Context, Obj, Params, list_page
+from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.models.base import Context, Obj, Params, list_page, require
 from reconciler.sandbox.store import Tx
 
 
@@ -55,10 +56,29 @@ def record(ctx: Context, tx: Tx, invoice: Obj, intent: Obj) -> Obj:
     return payment
 
 
+def retrieve(ctx: Context, tx: Tx, payment_id: str) -> Obj:
+    return require(tx, "invoice_payment", payment_id)
+
+
 def list_payments(ctx: Context, tx: Tx, params: Params) -> Obj:
+    if "payment" in params:
+        return _by_payment_intent(tx, params["payment"])
     filters: dict[str, Any] = {}
     if "invoice" in params:
         filters["invoice"] = params["invoice"]
     if "status" in params:
         filters["status"] = params["status"]
     return list_page(tx, "invoice_payment", "/v1/invoice_payments", params, filters=filters)
+
+
+def _by_payment_intent(tx: Tx, payment: Params) -> Obj:
+    """The invoice payments of one payment intent: how a payment_intent.* event finds its invoice
+    (PaymentIntents of this API version carry no `invoice`)."""
+    if payment.get("type") != "payment_intent" or not payment.get("payment_intent"):
+        raise InvalidRequest(
+            "The sandbox lists invoice payments by payment[type]=payment_intent and payment[payment_intent] only.",
+            code="parameter_unsupported_by_sandbox", param="payment",
+        )
+    wanted = payment["payment_intent"]
+    data = [p for p in tx.all("invoice_payment") if p["payment"].get("payment_intent") == wanted]
+    return {"object": "list", "data": data[::-1], "has_more": False, "url": "/v1/invoice_payments"}
