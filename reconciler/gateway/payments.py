@@ -1,0 +1,89 @@
+"""Reads and writes of the payment-events receiver and `reconciler status`.
+
+Invoices (one by id, or every managed one through list calls), the invoice
+a PaymentIntent pays (PaymentIntents of this API version carry no `invoice`:
+Stripe links them through invoice payments), events for catching up, and
+webhook endpoint creation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from reconciler.gateway import mapping
+from reconciler.gateway.client import StripeGateway
+from reconciler.live.payments import CreatedEndpoint, InvoiceSnapshot
+
+
+def _id(value: Any) -> str | None:
+    """An id, whether the field came expanded (an object) or not (a string)."""
+    if isinstance(value, Mapping):
+        value = value.get("id")
+    return str(value) if value else None
+
+
+def invoice_snapshot(obj: Mapping[str, Any]) -> InvoiceSnapshot:
+    due = obj.get("due_date")
+    return InvoiceSnapshot(
+        id=str(obj["id"]),
+        key=mapping.owner_key(obj),
+        number=obj.get("number"),
+        customer_id=_id(obj.get("customer")) or "",
+        status=str(obj.get("status") or ""),
+        currency=str(obj.get("currency") or "").lower(),
+        total=int(obj.get("total") or 0),
+        amount_paid=int(obj.get("amount_paid") or 0),
+        amount_remaining=int(obj.get("amount_remaining") or 0),
+        due_date=int(due) if due is not None else None,
+        created=int(obj.get("created") or 0),
+    )
+
+
+def retrieve_invoice(gateway: StripeGateway, invoice_id: str) -> InvoiceSnapshot:
+    """The invoice's current state (a GET, retried on transient errors)."""
+    return invoice_snapshot(gateway.request("GET", f"/v1/invoices/{invoice_id}"))
+
+
+def managed_invoices(gateway: StripeGateway) -> list[InvoiceSnapshot]:
+    """Every invoice carrying the ownership tag, newest first, 100 per request."""
+    return [invoice_snapshot(obj) for obj in gateway.paginate("/v1/invoices") if mapping.owner_key(obj)]
+
+
+def invoice_of_payment_intent(gateway: StripeGateway, payment_intent_id: str) -> str | None:
+    """The id of the invoice a PaymentIntent pays, None when it pays none."""
+    page = gateway.request(
+        "GET",
+        "/v1/invoice_payments",
+        {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1},
+    )
+    for payment in page.get("data") or []:
+        found = _id(payment.get("invoice"))
+        if found:
+            return found
+    return None
+
+
+def events_since(gateway: StripeGateway, *, created_gte: int, types: Sequence[str]) -> Iterator[dict[str, Any]]:
+    """Events of the given types created at or after `created_gte`, newest first."""
+    params: dict[str, Any] = {"created": {"gte": created_gte}}
+    if types:
+        params["types"] = list(types)
+    return gateway.paginate("/v1/events", params)
+
+
+def create_webhook_endpoint(
+    gateway: StripeGateway, *, url: str, enabled_events: Sequence[str], description: str
+) -> CreatedEndpoint:
+    """Create the endpoint (one attempt: a blind retry could create two)."""
+    created = gateway.request(
+        "POST",
+        "/v1/webhook_endpoints",
+        {"url": url, "enabled_events": list(enabled_events), "description": description},
+    )
+    return CreatedEndpoint(
+        id=str(created["id"]),
+        url=str(created.get("url") or url),
+        enabled_events=tuple(created.get("enabled_events") or enabled_events),
+        secret=str(created.get("secret") or ""),
+    )

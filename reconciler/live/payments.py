@@ -1,0 +1,54 @@
+"""What the payment-events receiver and `reconciler status` read of an invoice."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Where a status sits on the lifecycle: a recorded state only moves to an equal
+# or higher rank, so an older read (or an event delivered late) never wins.
+STATUS_RANK = {"draft": 0, "open": 1, "uncollectible": 2, "paid": 3, "void": 3}
+# Statuses whose amount_remaining is still owed.
+OWED_STATUSES = ("open", "uncollectible")
+
+
+@dataclass(frozen=True)
+class InvoiceSnapshot:
+    """One invoice as Stripe answered at one moment."""
+
+    id: str
+    key: str | None  # spec key when the invoice is managed, else None
+    number: str | None
+    customer_id: str
+    status: str
+    currency: str
+    total: int
+    amount_paid: int
+    amount_remaining: int
+    due_date: int | None
+    created: int
+
+    @property
+    def rank(self) -> int:
+        return STATUS_RANK.get(self.status, 0)
+
+    def overdue(self, now: float) -> bool:
+        """Still owed past its due date."""
+        return (
+            self.status in OWED_STATUSES
+            and self.amount_remaining > 0
+            and self.due_date is not None
+            and self.due_date < now
+        )
+
+
+@dataclass(frozen=True)
+class CreatedEndpoint:
+    """A webhook endpoint just created; `secret` is shown by Stripe this once."""
+
+    id: str
+    url: str
+    enabled_events: tuple[str, ...]
+    secret: str
+
+    def __repr__(self) -> str:  # never show the secret
+        return f"CreatedEndpoint(id={self.id!r}, url={self.url!r})"

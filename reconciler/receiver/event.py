@@ -1,0 +1,61 @@
+"""A verified request body as a typed event: what the journal and hooks need of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+MAX_BODY_BYTES = 1024 * 1024  # Stripe's event payloads are far smaller
+
+
+class MalformedEvent(Exception):
+    """The body is signed but is not a Stripe event; `reason` is safe to log."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ReceivedEvent:
+    id: str
+    type: str
+    created: int
+    object_id: str | None
+    # Known at once for invoice.* events; for payment_intent.* the runner asks Stripe.
+    invoice_id: str | None
+    payload: str  # the JSON text as Stripe sent it (the hook's stdin)
+
+    @property
+    def is_invoice_event(self) -> bool:
+        return self.type.startswith("invoice.")
+
+
+def parse_event(payload: bytes) -> ReceivedEvent:
+    try:
+        text = payload.decode("utf-8")
+        data = json.loads(text)
+    except (UnicodeDecodeError, ValueError):
+        raise MalformedEvent("body is not UTF-8 JSON") from None
+    return event_from(data, text)
+
+
+def event_from(data: Any, text: str) -> ReceivedEvent:
+    """The event in decoded JSON `data` (whose text is `text`), or MalformedEvent."""
+    if not isinstance(data, Mapping) or data.get("object") != "event":
+        raise MalformedEvent("body is not a Stripe event object")
+    event_id, event_type, created = data.get("id"), data.get("type"), data.get("created")
+    if not isinstance(event_id, str) or not event_id.startswith("evt_") or len(event_id) > 255:
+        raise MalformedEvent("event has no valid id")
+    if not isinstance(event_type, str) or not event_type or len(event_type) > 100:
+        raise MalformedEvent("event has no valid type")
+    if not isinstance(created, int) or isinstance(created, bool):
+        raise MalformedEvent("event has no valid created time")
+    inner = (data.get("data") or {}).get("object") if isinstance(data.get("data"), Mapping) else None
+    if not isinstance(inner, Mapping):
+        raise MalformedEvent("event has no data.object")
+    object_id = inner.get("id") if isinstance(inner.get("id"), str) else None
+    invoice_id = object_id if event_type.startswith("invoice.") and inner.get("object") == "invoice" else None
+    return ReceivedEvent(event_id, event_type, created, object_id, invoice_id, text)

@@ -1,0 +1,69 @@
+"""Fixtures of the receiver tests: journals on SQLite and on a real PostgreSQL.
+
+The PostgreSQL server is the `pgserver` package's (a real PostgreSQL 16 shipped
+on PyPI, in the `test` extra), started once per session in a temporary folder;
+each test gets a database of its own.
+"""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from reconciler.receiver.journal import Journal, open_journal
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URI of a PostgreSQL server's maintenance database."""
+    folder = tmp_path_factory.mktemp("pgdata")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # platformdirs: no XDG_RUNTIME_DIR on CI machines
+        import pgserver
+
+        server = pgserver.get_server(folder, cleanup_mode="stop")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the session's server."""
+    import psycopg
+
+    name = f"journal_{next(_databases)}"
+    with psycopg.connect(postgres_server, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return postgres_server.replace("/postgres?", f"/{name}?", 1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def journal_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A journal location on each backend."""
+    if request.param == "sqlite":
+        return str(tmp_path / "journal.db")
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def journals(journal_target: str) -> Iterator[Callable[[], Journal]]:
+    """Open journals on the same target (closed after the test)."""
+    opened: list[Journal] = []
+
+    def open_one() -> Journal:
+        journal = open_journal(journal_target)
+        opened.append(journal)
+        return journal
+
+    yield open_one
+    for journal in opened:
+        journal.close()
