@@ -87,3 +87,16 @@ def create_webhook_endpoint(
         enabled_events=tuple(created.get("enabled_events") or enabled_events),
         secret=str(created.get("secret") or ""),
     )
+
+
+class GatewayInvoices:
+    """The receiver's view of Stripe: an invoice by id, the invoice of a PaymentIntent."""
+
+    def __init__(self, gateway: StripeGateway) -> None:
+        self.gateway = gateway
+
+    def invoice(self, invoice_id: str) -> InvoiceSnapshot:
+        return retrieve_invoice(self.gateway, invoice_id)
+
+    def invoice_of_payment_intent(self, payment_intent_id: str) -> str | None:
+        return invoice_of_payment_intent(self.gateway, payment_intent_id)

@@ -144,8 +144,10 @@ class Journal(abc.ABC):
 
     # -- hook runs -----------------------------------------------------------
 
-    def claim(self, worker: str, *, now: float, leases: Mapping[str, float], limit: int = 1) -> list[Claim]:
-        """Up to `limit` due runs of the hooks in `leases` (hook -> lease seconds), now this worker's."""
+    def claim(self, worker: str, *, now: float, leases: Mapping[str, float], limit: int = 1,
+              event_id: str | None = None) -> list[Claim]:  # fmt: skip
+        """Up to `limit` due runs of the hooks in `leases` (hook -> lease seconds), now this worker's;
+        with `event_id`, only that event's."""
         if not leases:
             return []
         with self._lock, self._transaction() as cur:
@@ -156,14 +158,15 @@ class Journal(abc.ABC):
             dead = sorted(holders - self._alive(holders))
             names = sorted(leases)
             dead_clause = f" OR r.worker IN ({', '.join('?' for _ in dead)})" if dead else ""
+            only = " AND r.event_id = ?" if event_id is not None else ""
             rows = self._run(cur,
                 "SELECT r.event_id, r.hook, r.attempts, e.type, e.object_id, e.invoice_id, e.payload"
                 " FROM reconciler_hook_runs r JOIN reconciler_events e ON e.event_id = r.event_id"
-                f" WHERE r.hook IN ({', '.join('?' for _ in names)}) AND ("
+                f" WHERE r.hook IN ({', '.join('?' for _ in names)}){only} AND ("
                 " (r.state IN ('pending', 'failed') AND r.next_attempt_at <= ?)"
                 f" OR (r.state = 'running' AND (r.lease_until <= ?{dead_clause})))"
                 f" ORDER BY r.next_attempt_at, e.created, r.event_id, r.hook LIMIT ?{self.lock_rows}",
-                (*names, now, now, *dead, limit),
+                (*names, *([event_id] if event_id is not None else []), now, now, *dead, limit),
             ).fetchall()  # fmt: skip
             claims = []
             for event_id, hook, attempts, type_, object_id, invoice_id, payload in rows:

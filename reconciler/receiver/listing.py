@@ -1,0 +1,45 @@
+"""`reconciler webhook events`: journaled events and their hook runs, as text or JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from reconciler.receiver.journal import JournaledEvent
+
+
+def _iso(timestamp: float) -> str:
+    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def events_json(events: Sequence[JournaledEvent]) -> str:
+    return json.dumps([{
+        "id": event.id,
+        "type": event.type,
+        "created": event.created,
+        "received_at": _iso(event.received_at),
+        "source": event.source,
+        "invoice_id": event.invoice_id,
+        "hooks": [{"name": run.name, "state": run.state, "attempts": run.attempts,
+                   "next_attempt_at": _iso(run.next_attempt_at) if run.next_attempt_at is not None else None,
+                   "last_error": run.last_error} for run in event.hooks],
+    } for event in events], indent=2) + "\n"  # fmt: skip
+
+
+def events_text(events: Sequence[JournaledEvent]) -> str:
+    if not events:
+        return "No events in the journal.\n"
+    lines = []
+    for event in events:
+        lines.append(f"{event.id}  {event.type}  received {_iso(event.received_at)}"
+                     f"{'  (catch-up)' if event.source == 'catch-up' else ''}")  # fmt: skip
+        if not event.hooks:
+            lines.append("    (no hooks)")
+        for run in event.hooks:
+            detail = f"{run.state}, {run.attempts} attempt{'s' if run.attempts != 1 else ''}"
+            if run.next_attempt_at is not None and run.state == "failed":
+                detail += f", next at {_iso(run.next_attempt_at)}"
+            error = f": {run.last_error}" if run.last_error and run.state in ("failed", "dead") else ""
+            lines.append(f"    {run.name}: {detail}{error}")
+    return "\n".join(lines) + "\n"

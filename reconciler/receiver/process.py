@@ -1,0 +1,92 @@
+"""One hook command as a child process: event JSON on stdin, facts in the environment.
+
+The command runs under `/bin/sh -c` from the hooks file's folder, in its own
+process group (a timeout kills the whole group). On Linux the shell also gets
+SIGKILL if the receiver dies, so a hook never keeps running unowned while a
+restarted receiver runs it again.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import logging
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+_TAIL = 500  # characters of the hook's stderr kept as its error
+# Never handed to hooks: the receiver's own secret.
+_WITHHELD = ("STRIPE_WEBHOOK_SECRET",)
+
+
+@dataclass(frozen=True)
+class HookOutcome:
+    ok: bool
+    detail: str  # "exit 0", "exit 3: <stderr tail>", "timed out after 60s", …
+
+
+Execute = Callable[[str, Path, Mapping[str, str], bytes, float], HookOutcome]
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    prctl = libc.prctl
+    parent = os.getpid()
+    set_pdeathsig = 1  # PR_SET_PDEATHSIG
+
+    def in_child() -> None:
+        prctl(set_pdeathsig, signal.SIGKILL)
+        if os.getppid() != parent:  # the receiver died before prctl took effect
+            os._exit(1)
+
+    return in_child
+
+
+def hook_environment(extra: Mapping[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _WITHHELD}
+    env.update(extra)
+    return env
+
+
+def run_command(command: str, folder: Path, env: Mapping[str, str], stdin: bytes, timeout: float) -> HookOutcome:
+    """Run `command` to its end or its timeout; never raises for the command's failure."""
+    try:
+        child = subprocess.Popen(
+            ["/bin/sh", "-c", command], cwd=folder, env=dict(env), stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            preexec_fn=_die_with_parent(),  # noqa: PLW1509 - async-signal-safe: one prctl call
+        )  # fmt: skip
+    except OSError as exc:
+        return HookOutcome(False, f"cannot start: {exc.strerror or exc}")
+    try:
+        _, err = child.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(child)
+        child.communicate()
+        return HookOutcome(False, f"timed out after {timeout:g}s")
+    except BaseException:
+        _kill_group(child)
+        child.wait()
+        raise
+    tail = " ".join(err.decode("utf-8", "replace").split())[-_TAIL:]
+    if child.returncode == 0:
+        return HookOutcome(True, "exit 0")
+    if child.returncode < 0:
+        return HookOutcome(False, f"killed by signal {-child.returncode}{': ' + tail if tail else ''}")
+    return HookOutcome(False, f"exit {child.returncode}{': ' + tail if tail else ''}")
+
+
+def _kill_group(child: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass

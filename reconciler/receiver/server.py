@@ -1,0 +1,125 @@
+"""The receiver assembled and served by uvicorn.
+
+uvicorn is the HTTP server: a production ASGI server (HTTP/1.1 keep-alive,
+httptools parsing, uvloop, graceful shutdown on SIGTERM/SIGINT, proxy headers)
+that needs no framework under it. Startup order: journal connections, hook
+runner and journal writer, then the socket; shutdown in reverse, letting
+running hooks finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import uvicorn
+
+from reconciler.receiver.app import WebhookApp
+from reconciler.receiver.hooks import HookSet
+from reconciler.receiver.journal import open_journal
+from reconciler.receiver.runner import HookRunner, InvoiceSource
+from reconciler.receiver.secrets import SecretSource
+from reconciler.receiver.writer import JournalWriter
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8787
+
+
+@dataclass
+class Receiver:
+    """The background parts and the ASGI app in front of them."""
+
+    app: WebhookApp
+    writer: JournalWriter
+    runner: HookRunner
+    journal_target: str
+
+    def start(self) -> None:
+        self.runner.start()
+        self.writer.start()
+
+    def stop(self) -> None:
+        self.writer.stop()
+        self.runner.stop()
+        self.writer.journal.close()
+        self.runner.journal.close()
+
+
+def build_receiver(
+    *,
+    secrets: SecretSource,
+    hooks: HookSet,
+    journal_target: str,
+    invoices: InvoiceSource,
+    clock: Callable[[], float] = time.time,
+    concurrency: int = 4,
+) -> Receiver:
+    """Open the journal twice (writer and runner each hold a connection) and wire the parts."""
+    runner_journal = open_journal(journal_target)
+    runner = HookRunner(runner_journal, hooks, invoices, clock=clock, concurrency=concurrency)
+    writer = JournalWriter(open_journal(journal_target), hooks, clock=clock, on_commit=runner.notify)
+    app = WebhookApp(secrets=secrets, submit=writer.submit, clock=clock)
+    return Receiver(app, writer, runner, runner_journal.target)
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """The listening socket (port 0: a free one)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class ReceiverServer:
+    """uvicorn serving a Receiver on a bound socket: in this thread (`serve`) or another (`start`)."""
+
+    def __init__(self, receiver: Receiver, sock: socket.socket, *, forwarded_allow_ips: str = "127.0.0.1") -> None:
+        self.receiver = receiver
+        self.socket = sock
+        host, port = sock.getsockname()[:2]
+        self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+        config = uvicorn.Config(
+            receiver.app, lifespan="off", access_log=False, log_config=None, server_header=False,
+            proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, timeout_keep_alive=75,
+            timeout_graceful_shutdown=30, backlog=2048,
+        )  # fmt: skip
+        self.server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
+
+    def serve(self) -> None:
+        """Serve until SIGTERM/SIGINT, then stop the background parts."""
+        self.receiver.start()
+        try:
+            self.server.run(sockets=[self.socket])
+        finally:
+            self.receiver.stop()
+            self.socket.close()
+
+    def start(self) -> ReceiverServer:
+        """Serve from a background thread; returns once it accepts connections."""
+        self._thread = threading.Thread(target=self.serve, name="receiver-http", daemon=True)
+        self._thread.start()
+        while not self.server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the receiver stopped while starting")
+            time.sleep(0.005)  # startup is a few milliseconds; uvicorn sets `started` without a notification
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> ReceiverServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

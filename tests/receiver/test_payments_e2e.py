@@ -1,0 +1,73 @@
+"""End to end on the sandbox: applied specs, a registered endpoint, simulated payments, hooks run once."""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import stripe
+
+from reconciler.sandbox import RunningSandbox
+
+from .world import World, make_world, stdin_of, wait_until
+
+
+@pytest.fixture
+def world(tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient) -> Iterator[World]:
+    made = make_world(tmp_path, sandbox, stripe_client)
+    made.start_receiver()
+    yield made
+    made.stop()
+
+
+def _event_id(client: stripe.StripeClient, event_type: str, object_id: str) -> str:
+    found = [e.id for e in client.v1.events.list({"type": event_type, "limit": 100}).data
+             if e.data.object["id"] == object_id]  # fmt: skip
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_each_payment_outcome_runs_its_hook_once_with_the_invoice_facts(world: World) -> None:
+    ada, bob, cyd = (world.invoices[key] for key in ("ada-2026-11", "bob-2026-11", "cyd-2026-11"))
+    world.sandbox.pay(ada, "succeeded")
+    world.sandbox.pay(bob, "processing")
+    world.sandbox.pay(cyd, "failed")
+    wait_until(lambda: world.settled(3), what="three hook runs")
+    world.sandbox.settle(bob, "succeeded")
+    wait_until(lambda: world.settled(4), what="the settled payment's hook run")
+
+    client = world.client
+    (processing,) = client.v1.events.list({"type": "payment_intent.processing"}).data
+    assert world.runs() == sorted([
+        ("confirm-order", _event_id(client, "invoice.paid", ada), "invoice.paid", ada, "ada-2026-11", "paid"),
+        ("pending-notice", processing.id, "payment_intent.processing", bob, "bob-2026-11", "open"),
+        ("retry-offer", _event_id(client, "invoice.payment_failed", cyd), "invoice.payment_failed", cyd,
+         "cyd-2026-11", "open"),
+        ("confirm-order", _event_id(client, "invoice.paid", bob), "invoice.paid", bob, "bob-2026-11", "paid"),
+    ])  # fmt: skip
+    paid = stdin_of(world, _event_id(client, "invoice.paid", ada))
+    assert paid["type"] == "invoice.paid" and paid["data"]["object"]["id"] == ada  # type: ignore[index]
+    # Only the subscribed types reached the receiver: no payment_intent.succeeded, no invoice.created.
+    assert sorted({e.type for e in world.events()}) == [
+        "invoice.paid", "invoice.payment_failed", "payment_intent.processing"
+    ]
+    assert all(d["state"] == "delivered" for d in world.sandbox.app.dispatcher.deliveries())
+
+
+def test_paid_out_of_band_through_the_spec_runs_the_confirmation(world: World) -> None:
+    world.apply({"ada-2026-11": "paid"})
+    wait_until(lambda: world.settled(1), what="the confirmation")
+    ada = world.invoices["ada-2026-11"]
+    (run,) = world.runs()
+    assert run[0] == "confirm-order" and run[3:] == (ada, "ada-2026-11", "paid")
+
+
+def test_register_writes_a_private_secret_and_subscribes_to_the_hooks_events(world: World) -> None:
+    assert stat.S_IMODE(os.stat(world.secret_file).st_mode) == 0o600
+    assert world.secret_file.read_text().startswith("whsec_")
+    (endpoint,) = world.client.v1.webhook_endpoints.list().data
+    assert sorted(endpoint.enabled_events) == ["invoice.paid", "invoice.payment_failed", "payment_intent.processing"]
+    assert endpoint.url.endswith("/stripe/webhook")
