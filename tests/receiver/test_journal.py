@@ -122,6 +122,8 @@ def test_recorded_invoice_state_never_moves_backwards(journals: Callable[[], Jou
     # A read that started earlier but lands later (an out-of-order event's handler) loses.
     late = journal.observe_invoice(_snapshot("open"), event_id="evt_2", now=3.0)
     assert (paid.status, late.status, late.event_id, late.amount_paid) == ("paid", "paid", "evt_3", 1000)
+    again = journal.observe_invoice(_snapshot("paid", 1000, 0), event_id="evt_4", now=4.0)
+    assert again.event_id == "evt_3"  # an equal state keeps the event that first saw it
     assert journal.recorded_invoices()["in_1"].observed_at == 2.0
 
 
@@ -131,6 +133,10 @@ def test_last_payment_event_per_invoice(journals: Callable[[], Journal]) -> None
         received("evt_1", "invoice.payment_failed", created=100, status="open"),
         received("evt_3", "invoice.finalized", created=300, status="open"),
         received("evt_2", "invoice.paid", created=200),
+        received("evt_5", "invoice.paid", created=500, object_id="in_2"),
+        received("evt_4", "invoice.payment_failed", created=500, object_id="in_2", status="open"),
     ], _hooks, now=0.0, source="webhook")  # fmt: skip
-    last = journal.last_payment_events()["in_1"]
-    assert (last.id, last.type, last.created) == ("evt_2", "invoice.paid", 200)
+    last = journal.last_payment_events()
+    assert (last["in_1"].id, last["in_1"].type, last["in_1"].created) == ("evt_2", "invoice.paid", 200)
+    # Same second, received in the other order: the success is the later of the two.
+    assert last["in_2"].id == "evt_5"

@@ -29,12 +29,13 @@ from reconciler.receiver.journal.records import (
     RecordedInvoice,
 )
 
-# Event types that say something about a payment (status's "last event").
+# Event types that say something about a payment (status's "last event"), in
+# the order a payment moves through them: a tie within one second goes to the later.
 PAYMENT_EVENT_TYPES = (
-    "invoice.paid", "invoice.payment_succeeded", "invoice.payment_failed", "invoice.payment_action_required",
-    "invoice.voided", "invoice.marked_uncollectible", "invoice_payment.paid",
-    "payment_intent.processing", "payment_intent.succeeded", "payment_intent.payment_failed",
-    "payment_intent.canceled",
+    "payment_intent.payment_failed", "payment_intent.canceled", "invoice.payment_failed",
+    "invoice.payment_action_required", "payment_intent.processing", "invoice.marked_uncollectible",
+    "payment_intent.succeeded", "invoice.payment_succeeded", "invoice_payment.paid", "invoice.paid",
+    "invoice.voided",
 )  # fmt: skip
 Cursor = Any
 
@@ -132,15 +133,17 @@ class Journal(abc.ABC):
         return listed
 
     def last_payment_events(self) -> dict[str, LastEvent]:
-        """Per invoice id, the newest payment event journaled for it."""
+        """Per invoice id, the newest payment event journaled for it. Events of the same second
+        are ordered by how far along they say the payment is (a failure, then a success)."""
         marks = ", ".join("?" for _ in PAYMENT_EVENT_TYPES)
         with self._lock, self._transaction() as cur:
             rows = self._run(cur,
                 "SELECT invoice_id, event_id, type, created FROM reconciler_events"
-                f" WHERE invoice_id IS NOT NULL AND type IN ({marks}) ORDER BY created, received_at, event_id",
+                f" WHERE invoice_id IS NOT NULL AND type IN ({marks})",
                 PAYMENT_EVENT_TYPES,
             ).fetchall()  # fmt: skip
-        return {invoice_id: LastEvent(event_id, type_, int(created)) for invoice_id, event_id, type_, created in rows}
+        ordered = sorted(rows, key=lambda r: (int(r[3]), PAYMENT_EVENT_TYPES.index(r[2]), r[1]))
+        return {invoice_id: LastEvent(event_id, type_, int(created)) for invoice_id, event_id, type_, created in ordered}
 
     # -- hook runs -----------------------------------------------------------
 
@@ -234,7 +237,8 @@ class Journal(abc.ABC):
     # -- invoices ------------------------------------------------------------
 
     def observe_invoice(self, snapshot: InvoiceSnapshot, *, event_id: str, now: float) -> RecordedInvoice:
-        """Record what Stripe said unless the journal already holds a newer state; the recorded state."""
+        """Record what Stripe said if it is newer than the recorded state (a higher status, or more
+        paid); the recorded state. An equal state keeps the event that first saw it."""
         with self._lock, self._transaction() as cur:
             self._run(cur,
                 "INSERT INTO reconciler_invoices (invoice_id, invoice_key, status, status_rank, amount_paid,"
@@ -245,7 +249,7 @@ class Journal(abc.ABC):
                 " event_id = excluded.event_id"
                 " WHERE reconciler_invoices.status_rank < excluded.status_rank"
                 " OR (reconciler_invoices.status_rank = excluded.status_rank"
-                " AND reconciler_invoices.amount_paid <= excluded.amount_paid)",
+                " AND reconciler_invoices.amount_paid < excluded.amount_paid)",
                 (snapshot.id, snapshot.key, snapshot.status, snapshot.rank, snapshot.amount_paid,
                  snapshot.amount_remaining, now, event_id),
             )  # fmt: skip
