@@ -8,6 +8,8 @@ each test gets a database of its own.
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,9 +22,15 @@ _databases = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The URI of a PostgreSQL server's maintenance database."""
-    folder = tmp_path_factory.mktemp("pgdata")
+def postgres_server() -> Iterator[str]:
+    """The URI of a PostgreSQL server's maintenance database.
+
+    Its folder is outside pytest's private temporary root: run as root, pgserver
+    runs PostgreSQL as its own system user, who must be able to reach the folder.
+    The path stays short: the server's Unix socket lives there.
+    """
+    folder = Path(tempfile.mkdtemp(prefix="reconciler-pg-"))
+    folder.chmod(0o755)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # platformdirs: no XDG_RUNTIME_DIR on CI machines
         import pgserver
@@ -32,6 +40,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield str(server.get_uri())
     finally:
         server.cleanup()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

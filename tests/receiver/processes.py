@@ -1,0 +1,60 @@
+"""`reconciler webhook serve` as a child process, as it runs in production."""
+
+from __future__ import annotations
+
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler.sandbox import SANDBOX_API_KEY
+
+
+@dataclass
+class ReceiverProcess:
+    process: subprocess.Popen[bytes]
+    url: str
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL: no cleanup of any kind runs."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def terminate(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+
+def start_receiver(folder: Path, *, name: str, api_base: str, journal: str, port: int = 0,
+                   secret_file: Path, hooks: Path) -> ReceiverProcess:  # fmt: skip
+    """Start a receiver and wait (bounded) for the line saying where it listens."""
+    log = folder / f"{name}.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reconciler", "webhook", "serve", "--port", str(port), "--journal", journal,
+         "--secret-file", str(secret_file), "--hooks", str(hooks), "--api-key", SANDBOX_API_KEY,
+         "--api-base", api_base],
+        stdout=subprocess.PIPE, stderr=open(log, "wb"), cwd=folder, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    selector = selectors.DefaultSelector()
+    selector.register(process.stdout, selectors.EVENT_READ)
+    deadline = time.monotonic() + 60
+    line = b""
+    while not line.endswith(b"\n"):
+        if not selector.select(timeout=max(0.0, deadline - time.monotonic())):
+            process.kill()
+            raise AssertionError(f"receiver {name} did not start: {log.read_text()}")
+        chunk = os.read(process.stdout.fileno(), 4096)
+        if not chunk:
+            raise AssertionError(f"receiver {name} exited: {log.read_text()}")
+        line += chunk
+    text = line.decode()
+    assert text.startswith("listening on http://"), text
+    return ReceiverProcess(process, text.split()[2], log)
