@@ -311,6 +311,23 @@ def sandbox(host: str, port: int, db_path: str | None, latency_ms: float, rate_l
     serve_forever(host, port, db_path, faults)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--journal", default=None, metavar="FILE|URL", help="Add the last payment event the receiver journaled.")
+@connection_options
+@handle_errors
+def status(paths: tuple[str, ...], fmt: str, journal: str | None,
+           api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+    """What is paid, outstanding and overdue: per managed invoice, from Stripe's state."""
+    from reconciler.status.command import status_report
+    from reconciler.status.render import render
+
+    with _gateway(api_key, api_base, sandbox_db) as gateway:
+        report = status_report(_spec_paths(paths), gateway, journal_target=journal)
+    click.echo(render(report, fmt), nl=False)
+
+
 # -- payment events ------------------------------------------------------------
 
 DEFAULT_JOURNAL = os.path.join(".reconciler", "journal.db")

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import stripe
 
-from reconciler.sandbox import RunningSandbox
+from reconciler.gateway.client import StripeGateway
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+from reconciler.status.command import status_report
 
-from .world import World, make_world, stdin_of, wait_until
+from .world import World, cli, make_world, on, stdin_of, wait_until
 
 
 @pytest.fixture
@@ -71,3 +75,29 @@ def test_register_writes_a_private_secret_and_subscribes_to_the_hooks_events(wor
     (endpoint,) = world.client.v1.webhook_endpoints.list().data
     assert sorted(endpoint.enabled_events) == ["invoice.paid", "invoice.payment_failed", "payment_intent.processing"]
     assert endpoint.url.endswith("/stripe/webhook")
+
+
+def test_status_reports_paid_outstanding_and_overdue_with_the_last_payment_event(world: World) -> None:
+    ada, cyd = world.invoices["ada-2026-11"], world.invoices["cyd-2026-11"]
+    world.sandbox.pay(ada, "succeeded")
+    world.sandbox.pay(cyd, "failed")
+    wait_until(lambda: world.settled(2), what="two hook runs")
+    result = cli("status", str(world.folder / "specs.yaml"), "--journal", world.journal, "--format", "json",
+                 *on(world.sandbox))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.output)
+    rows = {row["key"]: row for row in document["invoices"]}
+    assert {key: (row["desired_status"], row["live_status"], row["amount_remaining"], row["overdue"],
+                  (row["last_event"] or {}).get("type")) for key, row in rows.items()} == {
+        "ada-2026-11": ("sent", "paid", 0, False, "invoice.paid"),
+        "bob-2026-11": ("sent", "open", 1000, False, None),
+        "cyd-2026-11": ("sent", "open", 1000, False, "invoice.payment_failed"),
+    }  # fmt: skip
+    assert rows["ada-2026-11"]["id"] == ada and rows["ada-2026-11"]["number"]
+    assert document["totals"] == {"usd": {"outstanding": 2000, "overdue": 0, "paid": 1000}}
+    # A month on, the two unpaid ones are overdue.
+    gateway = StripeGateway(SANDBOX_API_KEY, api_base=world.sandbox.url)
+    later = status_report([str(world.folder / "specs.yaml")], gateway, journal_target=None,
+                          clock=lambda: time.time() + 31 * 86_400)  # fmt: skip
+    assert [row.key for row in later.invoices if row.overdue] == ["bob-2026-11", "cyd-2026-11"]
+    assert later.totals["usd"].overdue == 2000

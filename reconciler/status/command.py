@@ -1,0 +1,27 @@
+"""`reconciler status` below the CLI: read the specs, Stripe and (optionally) the journal."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.payments import managed_invoices
+from reconciler.spec.loader import load_specs
+from reconciler.status.report import StatusReport, build_report
+
+
+def status_report(spec_paths: Sequence[str], gateway: StripeGateway, *, journal_target: str | None,
+                  clock: Callable[[], float] = time.time) -> StatusReport:  # fmt: skip
+    desired = load_specs(list(spec_paths))
+    statuses = {key: spec.status for key, spec in desired.invoices.items()}
+    last_events = {}
+    if journal_target is not None:
+        from reconciler.receiver.journal import open_journal
+
+        journal = open_journal(journal_target)
+        try:
+            last_events = journal.last_payment_events()
+        finally:
+            journal.close()
+    return build_report(statuses, managed_invoices(gateway), now=clock(), last_events=last_events)
