@@ -366,6 +366,7 @@ def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None,
     from reconciler.receiver.secrets import env_secret
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per request otherwise
     options = ServeOptions(host=host, port=port, journal=journal, secret_file=secret_file,
                            env_secret=env_secret(), hooks_file=hooks_file)
     with _gateway(api_key, api_base, sandbox_db) as gateway:
@@ -384,7 +385,8 @@ def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None,
 def register(url: str, secret_file: str, hooks_file: str | None,
              api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
     """Create the webhook endpoint for exactly the events the hooks need."""
-    from reconciler.receiver.commands import hooks_from, register as register_endpoint
+    from reconciler.receiver.commands import hooks_from
+    from reconciler.receiver.commands import register as register_endpoint
 
     hooks = hooks_from(hooks_file)
     with _gateway(api_key, api_base, sandbox_db) as gateway:
@@ -417,7 +419,8 @@ def events(journal: str, state: str | None, fmt: str) -> None:
 def replay(event_id: str, journal: str, hooks_file: str | None,
            api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
     """Run an event's hooks again, on purpose."""
-    from reconciler.receiver.commands import hooks_from, replay as replay_event
+    from reconciler.receiver.commands import hooks_from
+    from reconciler.receiver.commands import replay as replay_event
 
     hooks = hooks_from(hooks_file)
     with _gateway(api_key, api_base, sandbox_db) as gateway:
@@ -447,7 +450,8 @@ def catch_up(journal: str, hooks_file: str | None, since: str | None,
     """Journal and handle the events Stripe still holds that the receiver missed."""
     import time
 
-    from reconciler.receiver.commands import catch_up as run_catch_up, hooks_from, parse_since
+    from reconciler.receiver.commands import catch_up as run_catch_up
+    from reconciler.receiver.commands import hooks_from, parse_since
 
     hooks = hooks_from(hooks_file)
     start = parse_since(since, now=time.time()) if since else None

@@ -21,7 +21,12 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import Future
 from typing import Any
 
-from reconciler.receiver.event import MAX_BODY_BYTES, MalformedEvent, ReceivedEvent, parse_event
+from reconciler.receiver.event import (
+    MAX_BODY_BYTES,
+    MalformedEvent,
+    ReceivedEvent,
+    parse_event,
+)
 from reconciler.receiver.secrets import SecretSource
 from reconciler.receiver.signature import DEFAULT_TOLERANCE, SignatureRejected, verify
 

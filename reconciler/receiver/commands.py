@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler.gateway.client import StripeGateway
-from reconciler.gateway.payments import GatewayInvoices, create_webhook_endpoint, events_since
+from reconciler.gateway.payments import (
+    GatewayInvoices,
+    create_webhook_endpoint,
+    events_since,
+)
 from reconciler.live.payments import CreatedEndpoint
 from reconciler.receiver.errors import ReceiverError
 from reconciler.receiver.event import MalformedEvent, event_from

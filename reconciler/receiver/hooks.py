@@ -37,7 +37,6 @@ KNOWN_EVENTS = tuple(sorted({
         "processing", "requires_action", "succeeded")),
     "invoice_payment.paid",
 }))  # fmt: skip
-NAME_RULE = "lowercase letters, digits, '.', '_' or '-', starting with a letter or digit, at most 64 characters"
 DEFAULT_TIMEOUT = 60
 DEFAULT_ATTEMPTS = 5
 
@@ -46,7 +45,7 @@ class _HookModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]{0,63}$")
-    events: list[str] = Field(min_length=1)
+    events: list[str]
     run: str = Field(min_length=1)
     timeout: int = Field(default=DEFAULT_TIMEOUT, ge=1, le=86_400)
     attempts: int = Field(default=DEFAULT_ATTEMPTS, ge=1, le=100)
@@ -122,6 +121,9 @@ def _check(model: _HooksFileModel, document: Document) -> Iterator[SpecError]:
             yield document.error(document.value_pos(("hooks", index, "name")),
                                  f"hook {hook.name} is defined twice; also defined at line {first.line}")
         seen.setdefault(hook.name, index)
+        if not hook.events:
+            yield document.error(document.value_pos(("hooks", index, "events")),
+                                 f"hook {hook.name}: events is empty; name at least one event type")
         for position, event in enumerate(hook.events):
             if event not in KNOWN_EVENTS:
                 close = difflib.get_close_matches(event, KNOWN_EVENTS, n=1, cutoff=0.7)

@@ -21,7 +21,13 @@ from reconciler.errors import ReconcilerError
 from reconciler.live.payments import InvoiceSnapshot
 from reconciler.receiver.hooks import Hook, HookSet
 from reconciler.receiver.journal import Claim, Journal, RecordedInvoice
-from reconciler.receiver.process import Execute, HookOutcome, hook_environment, run_command
+from reconciler.receiver.journal.records import HookState
+from reconciler.receiver.process import (
+    Execute,
+    HookOutcome,
+    hook_environment,
+    run_command,
+)
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +128,7 @@ class HookRunner:
 
     def _record(self, claim: Claim, hook: Hook, outcome: HookOutcome, *, force_dead: bool = False) -> None:
         now = self.clock()
+        state: HookState
         if outcome.ok:
             state, next_at, error = "done", None, None
         elif force_dead or claim.attempt >= hook.attempts:

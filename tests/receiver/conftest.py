@@ -15,8 +15,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import stripe
 
 from reconciler.receiver.journal import Journal, open_journal
+from reconciler.sandbox import RunningSandbox
+
+from .world import World, make_world
 
 _databases = itertools.count(1)
 
@@ -76,3 +80,12 @@ def journals(journal_target: str) -> Iterator[Callable[[], Journal]]:
     yield open_one
     for journal in opened:
         journal.close()
+
+
+@pytest.fixture
+def world(tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient) -> Iterator[World]:
+    """Applied specs with three sent invoices, a registered endpoint and a receiver serving it."""
+    made = make_world(tmp_path, sandbox, stripe_client)
+    made.start_receiver()
+    yield made
+    made.stop()

@@ -11,7 +11,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.sandbox import SANDBOX_API_KEY
+import stripe
+
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+
+from .world import cli, on
 
 
 @dataclass
@@ -58,3 +62,16 @@ def start_receiver(folder: Path, *, name: str, api_base: str, journal: str, port
     text = line.decode()
     assert text.startswith("listening on http://"), text
     return ReceiverProcess(process, text.split()[2], log)
+
+
+def registered_receiver(folder: Path, sandbox: RunningSandbox, client: stripe.StripeClient, *, journal: str,
+                        name: str) -> ReceiverProcess:  # fmt: skip
+    """Register the endpoint (its secret to folder/secret), start a receiver, point the endpoint at it."""
+    registered = cli("webhook", "register", "--url", "http://127.0.0.1:9/placeholder", "--secret-file",
+                     str(folder / "secret"), "--hooks", str(folder / "hooks.yaml"), *on(sandbox))  # fmt: skip
+    assert registered.exit_code == 0, registered.output
+    receiver = start_receiver(folder, name=name, api_base=sandbox.url, journal=journal,
+                              secret_file=folder / "secret", hooks=folder / "hooks.yaml")  # fmt: skip
+    (endpoint,) = client.v1.webhook_endpoints.list().data
+    client.v1.webhook_endpoints.update(endpoint.id, {"url": receiver.url + "/webhook"})
+    return receiver

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 import stripe
 
 from reconciler.sandbox import RunningSandbox
 
-from .world import World, cli, make_world, on, wait_until
-
-
-@pytest.fixture
-def world(tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient) -> Iterator[World]:
-    made = make_world(tmp_path, sandbox, stripe_client)
-    made.start_receiver()
-    yield made
-    made.stop()
+from .world import World, cli, on, wait_until
 
 
 def _paid_event(world: World, invoice_id: str) -> str:

@@ -10,12 +10,12 @@ from pathlib import Path
 import stripe
 
 from reconciler.receiver.journal import open_journal
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
+from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
 from reconciler.sandbox.delivery import http_post
-
 from tests.sandbox.helpers import make_open
-from .processes import ReceiverProcess, start_receiver
-from .world import cli, on, wait_until
+
+from .processes import registered_receiver, start_receiver
+from .world import wait_until
 
 INVOICES = 24
 KILL_AFTER = 10  # deliveries answered before the kill
@@ -43,19 +43,6 @@ def _journal_state(path: str) -> dict[str, list[str]]:
         "running": [run for run, state in runs if state == "running"],
         "done": [run for run, state in runs if state == "done"],
     }
-
-
-def registered_receiver(folder: Path, sandbox: RunningSandbox, client: stripe.StripeClient, *, journal: str,
-                        name: str) -> ReceiverProcess:  # fmt: skip
-    """Register the endpoint (its secret to folder/secret), start a receiver, point the endpoint at it."""
-    registered = cli("webhook", "register", "--url", "http://127.0.0.1:9/placeholder", "--secret-file",
-                     str(folder / "secret"), "--hooks", str(folder / "hooks.yaml"), *on(sandbox))  # fmt: skip
-    assert registered.exit_code == 0, registered.output
-    receiver = start_receiver(folder, name=name, api_base=sandbox.url, journal=journal,
-                              secret_file=folder / "secret", hooks=folder / "hooks.yaml")  # fmt: skip
-    (endpoint,) = client.v1.webhook_endpoints.list().data
-    client.v1.webhook_endpoints.update(endpoint.id, {"url": receiver.url + "/webhook"})
-    return receiver
 
 
 def test_sigkill_mid_burst_then_restart_loses_nothing_and_reruns_nothing_finished(tmp_path: Path) -> None:

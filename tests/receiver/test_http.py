@@ -20,8 +20,8 @@ from reconciler.receiver.secrets import SecretSource
 from reconciler.receiver.server import ReceiverServer, bind, build_receiver
 from reconciler.receiver.signature import sign
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
-
 from tests.sandbox.helpers import make_open
+
 from .builders import event_json
 from .world import wait_until
 

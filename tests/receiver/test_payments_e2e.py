@@ -6,25 +6,14 @@ import json
 import os
 import stat
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 import stripe
 
 from reconciler.gateway.client import StripeGateway
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+from reconciler.sandbox import SANDBOX_API_KEY
 from reconciler.status.command import status_report
 
-from .world import World, cli, make_world, on, stdin_of, wait_until
-
-
-@pytest.fixture
-def world(tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient) -> Iterator[World]:
-    made = make_world(tmp_path, sandbox, stripe_client)
-    made.start_receiver()
-    yield made
-    made.stop()
+from .world import World, cli, on, stdin_of, wait_until
 
 
 def _event_id(client: stripe.StripeClient, event_type: str, object_id: str) -> str:

@@ -11,10 +11,9 @@ import stripe
 from reconciler.receiver.journal import open_journal
 from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
 from reconciler.sandbox.delivery import http_post
-
 from tests.sandbox.helpers import make_open
-from .processes import start_receiver
-from .test_crash import registered_receiver
+
+from .processes import registered_receiver, start_receiver
 from .world import wait_until
 
 INVOICES = 30

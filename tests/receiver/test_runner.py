@@ -17,8 +17,8 @@ from reconciler.receiver.hooks import HookSet, load_hooks
 from reconciler.receiver.journal import Journal, open_journal
 from reconciler.receiver.runner import HookRunner
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
-
 from tests.sandbox.helpers import make_open
+
 from .builders import received
 
 LOG = 'echo "$RECONCILER_HOOK_NAME $RECONCILER_EVENT_ID $RECONCILER_HOOK_ATTEMPT $RECONCILER_INVOICE_STATUS" >> runs.log'

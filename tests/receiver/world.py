@@ -140,7 +140,7 @@ def make_world(folder: Path, sandbox: RunningSandbox, client: stripe.StripeClien
     world = World(folder, sandbox, client, {})
     world.apply()
     for invoice in client.v1.invoices.list({"limit": 100}).data:
-        world.invoices[invoice.metadata["reconciler_id"]] = invoice.id
+        world.invoices[(invoice.metadata or {})["reconciler_id"]] = invoice.id
     return world
 
 

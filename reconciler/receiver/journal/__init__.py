@@ -5,7 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from reconciler.receiver.journal.base import Journal
-from reconciler.receiver.journal.records import Claim, HookRun, JournaledEvent, LastEvent, RecordedInvoice
+from reconciler.receiver.journal.records import (
+    Claim,
+    HookRun,
+    JournaledEvent,
+    LastEvent,
+    RecordedInvoice,
+)
 
 DEFAULT_JOURNAL = str(Path(".reconciler") / "journal.db")
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")

@@ -118,16 +118,15 @@ class Journal(abc.ABC):
                 " LEFT JOIN reconciler_hook_runs r ON r.event_id = e.event_id"
                 " ORDER BY e.received_at, e.event_id, r.hook",
             ).fetchall()  # fmt: skip
-        found: dict[str, JournaledEvent] = {}
+        heads: dict[str, tuple[str, str, int, float, str, str | None]] = {}
+        runs: dict[str, list[HookRun]] = {}
         for event_id, type_, created, received_at, source, invoice_id, hook, hook_state, attempts, next_at, error in rows:
-            event = found.get(event_id) or JournaledEvent(event_id, type_, int(created), float(received_at), source, invoice_id)
+            heads.setdefault(event_id, (event_id, type_, int(created), float(received_at), source, invoice_id))
+            hooks = runs.setdefault(event_id, [])
             if hook is not None:
                 due = float(next_at) if hook_state in ("pending", "failed") else None
-                run = HookRun(hook, hook_state, int(attempts), due, error)
-                event = JournaledEvent(event.id, event.type, event.created, event.received_at, event.source,
-                                       event.invoice_id, (*event.hooks, run))  # fmt: skip
-            found[event_id] = event
-        listed = list(found.values())
+                hooks.append(HookRun(hook, hook_state, int(attempts), due, error))
+        listed = [JournaledEvent(*head, tuple(runs[event_id])) for event_id, head in heads.items()]
         if state is not None:
             listed = [e for e in listed if any(run.state == state for run in e.hooks)]
         return listed
@@ -253,17 +252,18 @@ class Journal(abc.ABC):
                 (snapshot.id, snapshot.key, snapshot.status, snapshot.rank, snapshot.amount_paid,
                  snapshot.amount_remaining, now, event_id),
             )  # fmt: skip
-            row = self._run(cur,
-                "SELECT invoice_id, invoice_key, status, amount_paid, amount_remaining, observed_at, event_id"
-                " FROM reconciler_invoices WHERE invoice_id = ?", (snapshot.id,),
-            ).fetchone()  # fmt: skip
-        return RecordedInvoice(row[0], row[1], row[2], int(row[3]), int(row[4]), float(row[5]), row[6])
+            (recorded,) = self._invoices(cur, snapshot.id)
+        return recorded
 
     def recorded_invoices(self) -> dict[str, RecordedInvoice]:
         with self._lock, self._transaction() as cur:
-            rows = self._run(cur,
-                "SELECT invoice_id, invoice_key, status, amount_paid, amount_remaining, observed_at, event_id"
-                " FROM reconciler_invoices ORDER BY invoice_id",
-            ).fetchall()  # fmt: skip
-        return {r[0]: RecordedInvoice(r[0], r[1], r[2], int(r[3]), int(r[4]), float(r[5]), r[6]) for r in rows}
+            return {recorded.id: recorded for recorded in self._invoices(cur)}
+
+    def _invoices(self, cur: Cursor, invoice_id: str | None = None) -> list[RecordedInvoice]:
+        where = " WHERE invoice_id = ?" if invoice_id is not None else ""
+        rows = self._run(cur,
+            "SELECT invoice_id, invoice_key, status, amount_paid, amount_remaining, observed_at, event_id"
+            f" FROM reconciler_invoices{where} ORDER BY invoice_id", [invoice_id] if invoice_id is not None else [],
+        ).fetchall()  # fmt: skip
+        return [RecordedInvoice(r[0], r[1], r[2], int(r[3]), int(r[4]), float(r[5]), r[6]) for r in rows]
 
