@@ -107,10 +107,11 @@ class ReceiverServer:
         """Serve from a background thread; returns once it accepts connections."""
         self._thread = threading.Thread(target=self.serve, name="receiver-http", daemon=True)
         self._thread.start()
+        deadline = time.monotonic() + 30
         while not self.server.started:
-            if not self._thread.is_alive():
-                raise RuntimeError("the receiver stopped while starting")
-            time.sleep(0.005)  # startup is a few milliseconds; uvicorn sets `started` without a notification
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the receiver did not start")
+            time.sleep(0.005)  # startup takes milliseconds; uvicorn sets `started` without notifying
         return self
 
     def stop(self) -> None:
