@@ -132,7 +132,7 @@ def run_plan(spec_paths: list[str], gateway: Any, *, prune: bool, targets: tuple
     desired = load_specs(spec_paths)
     parsed = tuple(Target.parse(t) for t in targets)
     account = read_account(gateway)
-    live = read_live(gateway)
+    live = read_live(gateway, adopt=desired.adopt_ids())
     return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
 
 
@@ -162,7 +162,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     account = read_account(gateway)
     if saved is not None:
         check_account(saved, account, str(request.plan_file))
-    live = read_live(gateway)
+    live = read_live(gateway, adopt=desired.adopt_ids())
     if saved is not None:
         check_objects(saved, live)
     the_plan = plan_for_review(

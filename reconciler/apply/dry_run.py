@@ -11,7 +11,7 @@ from reconciler.apply.resolve import Resolver
 from reconciler.apply.steps import steps_for
 from reconciler.gateway import write
 from reconciler.live.records import Live
-from reconciler.plan.actions import SendInvoice
+from reconciler.plan.actions import Ref, SendInvoice, _Adopt
 
 if TYPE_CHECKING:
     from reconciler.plan.plan import Plan
@@ -60,6 +60,8 @@ def planned_requests(plan: Plan, live: Live) -> list[PlannedRequest]:
             else:
                 key = idempotency_key(action, step.name, body, target, fingerprint=plan.fingerprint)
             out.append(PlannedRequest(action.id, method, path, body, key))
+        if isinstance(action, _Adopt):
+            resolver.record(Ref(action.kind, action.key), action.stripe_id)
     return out
 
 

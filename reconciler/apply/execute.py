@@ -25,7 +25,7 @@ from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
 from reconciler.live.records import Live
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
-from reconciler.plan.actions import Action, Ref, SendInvoice, _Create
+from reconciler.plan.actions import Action, Ref, SendInvoice, _Adopt, _Create
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,6 +73,9 @@ class Execution:
         notes: list[str] = []
         for step in steps_for(action):
             self.run_step(action, step, notes)
+        if isinstance(action, _Adopt):
+            # Later actions name the adopted object by its spec key (a Ref).
+            self.resolver.record(Ref(action.kind, action.key), action.stripe_id)
         return "; ".join(notes)
 
     def run_step(self, action: Action, step: Step, notes: list[str] | None = None) -> str:

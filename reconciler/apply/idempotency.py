@@ -45,7 +45,7 @@ def _default(value: Any) -> Any:
 # without writing, so a field edited back outside the tool (drift) would stay
 # wrong. Their keys are salted with the plan's live-state fingerprint: stable
 # across retries of one apply, new once live state has changed.
-SALTED_STEPS = frozenset({"update", "archive", "mark-requested", "mark-done"})
+SALTED_STEPS = frozenset({"update", "archive", "mark-requested", "mark-done", "adopt", "adopt-item"})
 
 
 def params_digest(params: dict[str, Any], target: str | None = None, salt: str = "") -> str:

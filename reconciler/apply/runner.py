@@ -25,11 +25,11 @@ from reconciler.apply.execute import Execution
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import Reporter
 from reconciler.apply.result import ActionOutcome, ApplyResult, describe
-from reconciler.apply.steps import refs_in, steps_for
+from reconciler.apply.steps import steps_for
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import StripeGateway
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, Ref, _Create
+from reconciler.plan.actions import Action, Ref, _Create, refs_in
 
 if TYPE_CHECKING:
     from reconciler.plan.plan import Plan

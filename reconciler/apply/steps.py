@@ -38,8 +38,8 @@ def update_params(action: Action) -> dict[str, Any]:
 
 
 def _owned(action: Action, params: dict[str, Any]) -> dict[str, Any]:
-    """Create params with the ownership tag guaranteed (the planner sets it; a
-    create without it would make an object the next plan cannot see)."""
+    """Create (or adopt) params with the ownership tag guaranteed (the planner
+    sets it; without it the next plan could not see the object)."""
     meta = dict(params.get("metadata") or {})
     if meta.get(OWNER_KEY) == action.key:
         return params
@@ -77,11 +77,26 @@ def send_steps(action: a.SendInvoice) -> list[Step]:
     ]
 
 
+def _adopt(op: str) -> Callable[[Any], list[Step]]:
+    """Tag the items (a draft's), then the object: its tag is the last write."""
+
+    def build(act: a._Adopt) -> list[Step]:
+        item_params = getattr(act, "item_params", {})
+        items = [Step("adopt-item", "update_item", item, dict(item_params[item])) for item in sorted(item_params)]
+        return [*items, Step("adopt", op, act.stripe_id, _owned(act, act.params))]
+
+    return build
+
+
 def _add_item(act: a.AddInvoiceItem) -> list[Step]:
     return [Step("create", "create_item", None, dict(act.params))]
 
 
 STEPS: dict[type[Action], Callable[[Any], list[Step]]] = {
+    a.AdoptProduct: _adopt("update_product"),
+    a.AdoptPrice: _adopt("update_price"),
+    a.AdoptCustomer: _adopt("update_customer"),
+    a.AdoptInvoice: _adopt("update_invoice"),
     a.CreateProduct: _create("create_product"),
     a.UpdateProduct: _update("update_product"),
     a.ArchiveProduct: _archive("update_product"),
@@ -112,14 +127,3 @@ def steps_for(action: Action) -> list[Step]:
     if build is None:
         raise UnsupportedAction(type(action).__name__)
     return build(action)
-
-
-def refs_in(value: Any) -> list[Ref]:
-    """Every Ref inside a parameter value (nested dicts and lists)."""
-    if isinstance(value, Ref):
-        return [value]
-    if isinstance(value, dict):
-        return [r for v in value.values() for r in refs_in(v)]
-    if isinstance(value, (list, tuple)):
-        return [r for v in value for r in refs_in(v)]
-    return []

@@ -19,13 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from reconciler import ownership
 from reconciler.gateway.client import PAGE_SIZE, StripeGateway
-from reconciler.live.records import Live
+from reconciler.live.records import Live, LiveInvoice
 
 _STILL_OPEN = ("open", "uncollectible")
 
@@ -37,25 +37,34 @@ class InvoiceEvidence:
     # Sends since this time are all in `sent_invoice_ids` (server clock).
     complete_since: int
 
+    def applied(self, invoice: LiveInvoice) -> LiveInvoice:
+        """The invoice with its sent and processing facts."""
+        return dataclasses.replace(
+            invoice,
+            sent_event=invoice.id in self.sent_invoice_ids,
+            payment_processing=invoice.id in self.processing_invoice_ids,
+        )
 
-def needs_evidence(live: Live) -> bool:
-    return any(invoice.status in _STILL_OPEN for invoice in live.invoices.values())
+
+def needs_evidence(invoices: Iterable[LiveInvoice]) -> bool:
+    return any(invoice.status in _STILL_OPEN for invoice in invoices)
 
 
 def with_evidence(gateway: StripeGateway, live: Live) -> Live:
-    """`live` with each invoice's sent and processing facts and the events window filled in."""
-    if not needs_evidence(live):
+    """`live` with each invoice's sent and processing facts (the adopted ones' too)
+    and the events window filled in."""
+    adoptable = [obj for obj in live.adoptable.values() if isinstance(obj, LiveInvoice)]
+    if not needs_evidence([*live.invoices.values(), *adoptable]):
         return live
     evidence = read_evidence(gateway)
-    invoices = {
-        key: dataclasses.replace(
-            invoice,
-            sent_event=invoice.id in evidence.sent_invoice_ids,
-            payment_processing=invoice.id in evidence.processing_invoice_ids,
-        )
-        for key, invoice in live.invoices.items()
-    }
-    return dataclasses.replace(live, invoices=invoices, events_complete_since=evidence.complete_since)
+    invoices = {key: evidence.applied(invoice) for key, invoice in live.invoices.items()}
+    adopted = {invoice.id: evidence.applied(invoice) for invoice in adoptable}
+    return dataclasses.replace(
+        live,
+        invoices=invoices,
+        adoptable={**live.adoptable, **adopted},
+        events_complete_since=evidence.complete_since,
+    )
 
 
 def read_evidence(gateway: StripeGateway, *, retry: bool = True) -> InvoiceEvidence:

@@ -5,7 +5,8 @@ Cost: ceil(N/100) `GET` list requests per kind, plus one `GET
 Stripe embeds. No per-object GET, no Search API (eventually consistent).
 Unmanaged objects (no ownership.OWNER_KEY) are read past and ignored, except
 the lookup key of an unmanaged price (Live.foreign_lookup_keys), which a spec
-must not take.
+must not take, and the objects the specs adopt (Live.adoptable), which cost
+nothing more: they are on the same pages.
 """
 
 from __future__ import annotations
@@ -18,37 +19,49 @@ from typing import Any, TypeVar
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.evidence import with_evidence
-from reconciler.live.records import Live, LiveInvoice, LivePrice
+from reconciler.live.records import Live, LiveInvoice, LiveObject, LivePrice
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Obj = Mapping[str, Any]
 
 
-def read_live(gateway: StripeGateway) -> Live:
-    """All managed products, prices, customers and invoices (with their items)."""
+def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset()) -> Live:
+    """All managed products, prices, customers and invoices (with their items),
+    and the unmanaged objects whose ids are in `adopt` (the specs' `adopt:`)."""
     duplicates: dict[str, tuple[str, ...]] = {}
+    adoptable: dict[str, LiveObject] = {}
+    keep = _Keep(adopt, adoptable)
     products = _unique(
-        "product", _managed(gateway.paginate("/v1/products")), mapping.product, duplicates
+        "product",
+        _managed(gateway.paginate("/v1/products"), keep(mapping.product)),
+        mapping.product,
+        duplicates,
     )
     foreign_lookup_keys: dict[str, str] = {}
     foreign_prices: dict[str, list[str]] = defaultdict(list)
     prices, extra_active, archived = _prices(
         _managed(
             gateway.paginate("/v1/prices"),
-            foreign=lambda obj: _foreign_price(obj, foreign_lookup_keys, foreign_prices),
+            lambda obj: _foreign_price(obj, foreign_lookup_keys, foreign_prices),
+            keep(mapping.price),
         )
     )
+    standing = (obj for obj in gateway.paginate("/v1/customers") if not obj.get("deleted"))
     customers = _unique(
         "customer",
-        ((obj, key) for obj, key in _managed(gateway.paginate("/v1/customers")) if not obj.get("deleted")),
+        _managed(standing, keep(mapping.customer)),
         mapping.customer,
         duplicates,
     )
     foreign_invoices: dict[str, list[tuple[str, str]]] = defaultdict(list)
     invoices = _unique(
         "invoice",
-        _managed(gateway.paginate("/v1/invoices"), foreign=lambda obj: _foreign_invoice(obj, foreign_invoices)),
+        _managed(
+            gateway.paginate("/v1/invoices"),
+            lambda obj: _foreign_invoice(obj, foreign_invoices),
+            keep(lambda obj, key: _invoice(gateway, obj, key)),
+        ),
         lambda obj, key: _invoice(gateway, obj, key),
         duplicates,
     )
@@ -63,20 +76,37 @@ def read_live(gateway: StripeGateway) -> Live:
         foreign_lookup_keys=dict(sorted(foreign_lookup_keys.items())),
         unmanaged_invoices={k: tuple(v) for k, v in sorted(foreign_invoices.items())},
         unmanaged_active_prices={k: tuple(v) for k, v in sorted(foreign_prices.items())},
+        adoptable=dict(sorted(adoptable.items())),
     )
     live = with_evidence(gateway, live)
     log.debug("read live state with %s requests", gateway.total_requests)
     return live
 
 
-def _managed(objects: Iterable[Obj], foreign: Callable[[Obj], None] | None = None) -> Iterable[tuple[Obj, str]]:
-    """(object, spec key) of managed objects; `foreign` sees each unmanaged one."""
+def _managed(objects: Iterable[Obj], *foreign: Callable[[Obj], None]) -> Iterable[tuple[Obj, str]]:
+    """(object, spec key) of managed objects; each `foreign` callback sees each unmanaged one."""
     for obj in objects:
         key = mapping.owner_key(obj)
         if key is not None:
             yield obj, key
-        elif foreign is not None:
-            foreign(obj)
+        else:
+            for see in foreign:
+                see(obj)
+
+
+class _Keep:
+    """Builds `foreign` callbacks that keep the unmanaged objects the specs adopt, as records with key ""."""
+
+    def __init__(self, wanted: frozenset[str], kept: dict[str, LiveObject]) -> None:
+        self.wanted = wanted
+        self.kept = kept
+
+    def __call__(self, to_record: Callable[[Obj, str], LiveObject]) -> Callable[[Obj], None]:
+        def keep(obj: Obj) -> None:
+            if obj["id"] in self.wanted:
+                self.kept[str(obj["id"])] = to_record(obj, "")
+
+        return keep
 
 
 def _foreign_price(obj: Obj, lookup_keys: dict[str, str], active_by_product: dict[str, list[str]]) -> None:

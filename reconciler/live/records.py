@@ -1,7 +1,9 @@
 """Live state as plain typed records, in the shape the planner compares.
 
 Only managed objects (metadata carries ownership.OWNER_KEY) appear here,
-except the lookup keys held by unmanaged prices (Live.foreign_lookup_keys).
+except what the planner needs of the others: the lookup keys held by
+unmanaged prices (Live.foreign_lookup_keys), what still uses them, and the
+objects the specs adopt (Live.adoptable).
 `metadata` holds the user part (reserved `reconciler_*` keys removed), every
 key of it, whoever set it; `owned_keys` says which of them the tool set (the
 planner diffs only those and the keys the specs name). `key` is the spec key
@@ -104,6 +106,9 @@ class LiveInvoice:
     due_date: int | None = None  # unix time; set once a send_invoice invoice is finalized
 
 
+LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice
+
+
 @dataclass(frozen=True)
 class Live:
     """All managed objects, each kind keyed by spec key.
@@ -140,3 +145,6 @@ class Live:
     # Active prices the tool does not manage, by product id: prune never
     # archives a product others still sell.
     unmanaged_active_prices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Objects the tool does not manage that the specs adopt (`adopt: <id>`),
+    # by Stripe id, with key "": the planner plans their adoption.
+    adoptable: dict[str, LiveObject] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 Kind = Literal["product", "price", "customer", "invoice", "item"]
-Section = Literal["create", "update", "lifecycle", "destroy"]
+Section = Literal["adopt", "create", "update", "lifecycle", "destroy"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,17 @@ class Ref:
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.key}"
+
+
+def refs_in(value: Any) -> list[Ref]:
+    """Every Ref inside a parameter value (nested dicts and lists)."""
+    if isinstance(value, Ref):
+        return [value]
+    if isinstance(value, dict):
+        return [r for v in value.values() for r in refs_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [r for v in value for r in refs_in(v)]
+    return []
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,50 @@ class _Update(Action):
 @dataclass(frozen=True)
 class _OnExisting(Action):
     stripe_id: str = ""  # "" when the object is created earlier in the same plan
+
+
+# adoption: an existing object the tool does not manage yet (the spec's `adopt:`)
+@dataclass(frozen=True)
+class _Adopt(Action):
+    """Tag an existing object as managed under the spec key: one metadata update
+    (ownership.OWNER_KEY, and KEYS_KEY for the spec's own metadata keys). Nothing
+    else about the object changes; other differences are separate actions."""
+
+    verb: ClassVar[str] = "adopt"
+    section: ClassVar[Section] = "adopt"
+    stripe_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)  # the update's parameters
+
+
+@dataclass(frozen=True)
+class AdoptProduct(_Adopt):
+    name: ClassVar[str] = "AdoptProduct"
+    kind: ClassVar[Kind] = "product"
+
+
+@dataclass(frozen=True)
+class AdoptPrice(_Adopt):
+    name: ClassVar[str] = "AdoptPrice"
+    kind: ClassVar[Kind] = "price"
+
+
+@dataclass(frozen=True)
+class AdoptCustomer(_Adopt):
+    name: ClassVar[str] = "AdoptCustomer"
+    kind: ClassVar[Kind] = "customer"
+
+
+@dataclass(frozen=True)
+class AdoptInvoice(_Adopt):
+    """A draft's items are tagged too (ownership.ITEM_KEY), before the invoice
+    itself, so the invoice's tag is the last write: an interrupted adoption is
+    planned again. A finalized invoice's items cannot be written at all; the
+    planner tells them apart by content (see planner.adopt)."""
+
+    name: ClassVar[str] = "AdoptInvoice"
+    kind: ClassVar[Kind] = "invoice"
+    # invoice item id -> the item update's parameters (drafts only)
+    item_params: dict[str, Any] = field(default_factory=dict)
 
 
 # products
@@ -337,6 +392,7 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     CreateInvoice, UpdateInvoice, DeleteInvoice,
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
     FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible,
+    AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
 )  # fmt: skip
 
 

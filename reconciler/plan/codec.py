@@ -23,6 +23,7 @@ FIELD_SHAPES: dict[str, str] = {
     "prune": "bool",
     "transfer_lookup_key": "bool",
     "assume_unsent": "bool",
+    "item_params": "params",
 }
 
 

@@ -43,6 +43,10 @@ class MetadataLimit(PlanError):
     """The spec's metadata and the keys others set would pass Stripe's 50 keys on one object."""
 
 
+class AdoptionRefused(PlanError):
+    """A spec adopts an object that does not exist, or that another key already manages."""
+
+
 class DuplicateLiveObjects(PlanError):
     """Several live objects claim one spec key; the planner will not guess."""
 

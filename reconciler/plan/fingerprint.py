@@ -9,7 +9,7 @@ from dataclasses import fields
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LiveObject, LivePrice, LiveProduct
 
 def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in fields(cls) if f.name != skip]
@@ -33,6 +33,18 @@ def _digest(data: Any) -> str:
     # sort_keys makes the digest independent of dict insertion order.
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+_ADOPTABLE: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {
+    LiveProduct: ("product", _PRODUCT), LivePrice: ("price", _PRICE), LiveCustomer: ("customer", _CUSTOMER),
+}  # fmt: skip
+
+
+def _adoptable_row(record: LiveObject) -> list[Any]:
+    if isinstance(record, LiveInvoice):
+        return [*_row(_INVOICE(record)), sorted((_row(_ITEM(i)) for i in record.items), key=itemgetter(0))]
+    kind, getter = _ADOPTABLE[type(record)]
+    return [kind, *_row(getter(record))]
 
 
 def live_fingerprint(live: Live) -> str:
@@ -62,5 +74,9 @@ def live_fingerprint(live: Live) -> str:
         },
         "foreign_lookup_keys": live.foreign_lookup_keys,
     }
+    if live.adoptable:
+        # An adoption is a metadata update: its key is salted with this digest
+        # too, so the state of the objects adopted must be in it.
+        data["adoptable"] = {k: _adoptable_row(v) for k, v in live.adoptable.items()}
     return _digest(data)
 

@@ -14,7 +14,7 @@ from reconciler.plan.errors import PlanFileError, TooMuchDestroy
 from reconciler.plan.watch import Watched, fingerprint_of
 
 FORMAT_VERSION = 2
-SECTIONS = ("create", "update", "lifecycle", "destroy")
+SECTIONS = ("adopt", "create", "update", "lifecycle", "destroy")
 _TOP_LEVEL = {
     "format_version", "api_version", "account", "prune", "targets", "summary", "warnings", "managed",
     "invoice_totals", "objects", "actions", "notes",
@@ -81,6 +81,8 @@ class Plan:
         counts = dict.fromkeys(SECTIONS, 0)
         for action in self.actions:
             counts[section_of(action)] += 1
+        if not counts["adopt"]:
+            del counts["adopt"]  # only plans that adopt show it: older readers of the summary keep working
         return counts
 
     @property

@@ -7,7 +7,7 @@ These models are the contract between spec loading and the planner.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -49,6 +49,23 @@ class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
 
+# Stripe's id prefix of each kind an `adopt` field names.
+ADOPT_PREFIXES = {"products": "prod_", "prices": "price_", "customers": "cus_", "invoices": "in_"}
+_ADOPT_HELP = (
+    "The Stripe id of an existing {what} the tool does not manage yet: the next plan adopts it "
+    "(tags it as managed) instead of creating one. Written by `reconciler import`."
+)
+
+
+def _adopt(kind: str, what: str) -> Any:
+    return Field(
+        default=None,
+        pattern=rf"^{ADOPT_PREFIXES[kind]}[A-Za-z0-9_-]+$",
+        max_length=255,
+        description=_ADOPT_HELP.format(what=what),
+    )
+
+
 class ProductSpec(_Spec):
     """A Stripe product."""
 
@@ -57,6 +74,7 @@ class ProductSpec(_Spec):
     active: bool = True
     unit_label: str | None = Field(default=None, description="Label for units on invoices, e.g. 'seat'.")
     metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("products", "product")
 
 
 class PriceSpec(_Spec):
@@ -69,6 +87,7 @@ class PriceSpec(_Spec):
     lookup_key: str | None = None
     active: bool = True
     metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("prices", "price")
 
 
 class CustomerSpec(_Spec):
@@ -79,6 +98,7 @@ class CustomerSpec(_Spec):
     description: str | None = None
     phone: str | None = None
     metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("customers", "customer")
 
 
 class InvoiceItemSpec(_Spec):
@@ -120,18 +140,32 @@ class InvoiceSpec(_Spec):
     footer: str | None = None
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
+    adopt: str | None = _adopt("invoices", "invoice")
 
     def keyed_items(self) -> list[tuple[str, InvoiceItemSpec]]:
         """Items with their stable identity: explicit `key`, else price key or
         description slug, with `#2`, `#3`… for repeats. Reordering items keeps
         identities; only removing or adding changes them."""
-        seen: dict[str, int] = {}
-        out: list[tuple[str, InvoiceItemSpec]] = []
-        for item in self.items:
-            base = item.key or item.price or _slug(item.description or "") or "item"
-            seen[base] = seen.get(base, 0) + 1
-            out.append((base if seen[base] == 1 else f"{base}#{seen[base]}", item))
-        return out
+        keys = numbered([item.key or item_base_key(item.price, item.description) for item in self.items])
+        return list(zip(keys, self.items))
+
+
+def item_base_key(price_key: str | None, description: str | None) -> str:
+    """An item's identity when it has no explicit key: its price key, else a slug of its description.
+
+    The planner gives an adopted invoice's live items their identity by this same rule.
+    """
+    return price_key or _slug(description or "") or "item"
+
+
+def numbered(bases: list[str]) -> list[str]:
+    """Each base once as it is, its repeats as `base#2`, `base#3`… in order."""
+    seen: dict[str, int] = {}
+    out = []
+    for base in bases:
+        seen[base] = seen.get(base, 0) + 1
+        out.append(base if seen[base] == 1 else f"{base}#{seen[base]}")
+    return out
 
 
 def _slug(text: str) -> str:
@@ -161,3 +195,10 @@ class Desired(BaseModel):
     # "kind/key" -> definition site, e.g. "invoices/jenny-rosen-2026-11"
     locations: dict[str, Location] = Field(default_factory=dict)
     files: list[str] = Field(default_factory=list)
+
+    def adopt_ids(self) -> frozenset[str]:
+        """The Stripe ids the specs adopt (`adopt:`): the reader keeps these unmanaged objects."""
+        specs: list[ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec] = [
+            *self.products.values(), *self.prices.values(), *self.customers.values(), *self.invoices.values()
+        ]
+        return frozenset(spec.adopt for spec in specs if spec.adopt)

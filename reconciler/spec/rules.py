@@ -9,7 +9,7 @@ from typing import Any
 
 from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
 from reconciler.spec.currencies import ISO_4217
-from reconciler.spec.entries import Entry
+from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
@@ -55,6 +55,10 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
     Read from the raw values, so a dangling reference is reported even when the
     entry has other errors too.
     """
+    for by_key in entries.values():
+        adopted: dict[str, str] = {}
+        for entry in by_key.values():
+            yield from _unique_adopt(entry, adopted)
     lookup_keys: dict[str, str] = {}
     for entry in entries["prices"].values():
         yield from _reference(entry, ("product",), "product", entries["products"])
@@ -107,7 +111,21 @@ def _unique_lookup_key(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError
         seen[lookup_key] = entry.key
 
 
+def _unique_adopt(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError]:
+    """One Stripe object can be adopted under one key only: two would take its tag from each other."""
+    target = _get(entry.raw, "adopt")
+    if not isinstance(target, str) or not target:
+        return
+    if target in seen:
+        other = f"{KINDS[entry.kind][0]} '{seen[target]}'"
+        yield entry.at(("adopt",), f"{entry.where} adopt: {target} is already adopted by {other}")
+    else:
+        seen[target] = entry.key
+
+
 def _archived_price(entry: Entry, index: int, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
+    if _get(entry.raw, "adopt"):
+        return  # an invoice that exists in Stripe already holds its items: none is added
     target = _get(entry.raw, "items", index, "price")
     price = prices.get(target) if isinstance(target, str) else None
     if price is not None and _get(price.raw, "active") is False:

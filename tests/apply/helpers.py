@@ -60,8 +60,9 @@ def fast_options(**overrides: object) -> ApplyOptions:
 
 
 def plan_for(gateway: StripeGateway, specs: Path, *, prune: bool = False) -> tuple[Plan, Live]:
-    live = read_live(gateway)
-    return make_plan(load_specs([specs]), live, prune=prune), live
+    desired = load_specs([specs])
+    live = read_live(gateway, adopt=desired.adopt_ids())
+    return make_plan(desired, live, prune=prune), live
 
 
 def plan_and_apply(

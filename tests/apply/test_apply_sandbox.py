@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+
+import stripe
+import yaml
 
 from reconciler.apply.dry_run import planned_requests
 from reconciler.plan.actions import ALL_ACTIONS
@@ -138,11 +142,56 @@ invoices:
 V3 = V2.replace("nickname: Gold monthly", "nickname: Gold per month")
 
 
-def test_every_action_type_executes_and_converges(sandbox: RunningSandbox, tmp_path: Path) -> None:
+# Objects someone made before the tool came (see seed_unmanaged), adopted in
+# every version: V1 adopts them, later versions keep `adopt:` as a record.
+ADOPTED = """
+products:
+  bronze: {name: Bronze, adopt: PRODUCT_ID}
+prices:
+  bronze-usd: {product: bronze, unit_amount: 300, currency: usd, adopt: PRICE_ID}
+customers:
+  dana: {name: Dana Scully, adopt: CUSTOMER_ID}
+invoices:
+  dana-draft:
+    customer: dana
+    collection_method: send_invoice
+    days_until_due: 30
+    adopt: INVOICE_ID
+    items: [{price: bronze-usd, quantity: 2}]
+"""
+
+
+def seed_unmanaged(client: stripe.StripeClient) -> dict[str, str]:
+    """A product, price, customer and draft invoice made as in the Dashboard (no tags)."""
+    product = client.v1.products.create(params={"name": "Bronze"})
+    price = client.v1.prices.create(params={"product": product.id, "unit_amount": 300, "currency": "usd"})
+    customer = client.v1.customers.create(params={"name": "Dana Scully"})
+    invoice = client.v1.invoices.create(
+        params={"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30}
+    )
+    client.v1.invoice_items.create(
+        params={"customer": customer.id, "invoice": invoice.id, "pricing": {"price": price.id}, "quantity": 2}
+    )
+    return {"PRODUCT_ID": product.id, "PRICE_ID": price.id, "CUSTOMER_ID": customer.id, "INVOICE_ID": invoice.id}
+
+
+def with_adopted(text: str, ids: dict[str, str]) -> str:
+    """`text` (a spec) merged with ADOPTED's entries, their ids filled in."""
+    extra = yaml.safe_load(functools.reduce(lambda t, kv: t.replace(*kv), ids.items(), ADOPTED))
+    merged = yaml.safe_load(text)
+    for kind, entries in extra.items():
+        merged.setdefault(kind, {}).update(entries)
+    return yaml.safe_dump(merged, sort_keys=False)
+
+
+def test_every_action_type_executes_and_converges(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
     gateway = gateway_for(sandbox)
+    ids = seed_unmanaged(stripe_client)
     seen: set[str] = set()
     for version, text in (("v1", V1), ("v2", V2), ("v3", V3)):
-        specs = write_specs(tmp_path / version, text)
+        specs = write_specs(tmp_path / version, with_adopted(text, ids))
         plan, result = plan_and_apply(gateway, specs, prune=version != "v1")
         assert result.ok, (version, result.lines())
         seen.update(a.name for a in plan.actions)

@@ -17,6 +17,7 @@ STABLE_NAMES = {
     "CreateInvoice", "UpdateInvoice", "DeleteInvoice",
     "AddInvoiceItem", "UpdateInvoiceItem", "RemoveInvoiceItem",
     "FinalizeInvoice", "SendInvoice", "PayInvoice", "VoidInvoice", "MarkUncollectible",
+    "AdoptProduct", "AdoptPrice", "AdoptCustomer", "AdoptInvoice",
 }  # fmt: skip
 
 

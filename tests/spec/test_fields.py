@@ -22,7 +22,7 @@ def test_unknown_field_with_near_miss(check: Check) -> None:
 
 def test_unknown_field_without_near_miss_lists_allowed(check: Check) -> None:
     assert check(a_yaml=PRODUCT + "    colour: gold\n") == [
-        "a.yaml:4:5: product 'gold': unknown field 'colour' (allowed: name, description, active, unit_label, metadata)"
+        "a.yaml:4:5: product 'gold': unknown field 'colour' (allowed: name, description, active, unit_label, metadata, adopt)"
     ]
 
 

@@ -1,8 +1,9 @@
 """The planner: desired + live -> an ordered Plan (pure: no I/O, no stripe).
 
 Actions are emitted in phases that already respect every dependency:
-products, prices, customers, invoices (each: create/update, items, lifecycle),
-the archives of replaced prices, then --prune destroys. Inside a phase,
+adoptions (existing objects the specs adopt, see planner.adopt), products,
+prices, customers, invoices (each: create/update, items, lifecycle), the
+archives of replaced prices, then --prune destroys. Inside a phase,
 objects come in spec-key order, so the same inputs give the same plan.
 """
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 from reconciler.live.records import Live
 from reconciler.plan.errors import (
+    AdoptionRefused,
     DuplicateLiveObjects,
     FrozenInvoiceChanges,
     InvalidInvoiceTransition,
@@ -19,6 +21,7 @@ from reconciler.plan.errors import (
 )
 from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.plan.plan import Plan
+from reconciler.plan.planner.adopt import plan_adoptions, wait_for_adoptions
 from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.invoices import plan_invoices
@@ -39,6 +42,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
             f"{len(ids)} live {kind} claim the key {key} ({', '.join(ids)}): "
             "remove metadata.reconciler_id from all but one",
         )
+    adoptions = plan_adoptions(ctx)
     plan_products(ctx)
     plan_prices(ctx)
     plan_customers(ctx)
@@ -50,7 +54,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
     if ctx.problems:
         raise _error(ctx)
     return Plan(
-        actions=tuple(ctx.actions),
+        actions=tuple(wait_for_adoptions(ctx.actions, adoptions)),
         fingerprint=live_fingerprint(live),
         invoice_totals=tuple(ctx.totals),
         prune=prune,
@@ -69,4 +73,6 @@ def _error(ctx: Context) -> PlanError:
         return UnmanagedObjectsInTheWay(lines)
     if "metadata" in kinds:
         return MetadataLimit(lines)
+    if "adopt" in kinds:
+        return AdoptionRefused(lines)
     return DuplicateLiveObjects(lines)

@@ -12,7 +12,7 @@ from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_chang
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.spec.models import Desired
 
-ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata"]
+ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata", "adopt"]
 
 
 @dataclass

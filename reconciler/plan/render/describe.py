@@ -11,8 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from reconciler.ownership import is_reserved
+from reconciler.ownership import ITEM_KEY, is_reserved
 from reconciler.plan.actions import (
+    AdoptCustomer,
+    AdoptInvoice,
+    AdoptPrice,
+    AdoptProduct,
     AddInvoiceItem,
     ArchivePrice,
     ArchiveProduct,
@@ -46,7 +50,7 @@ _QUIET_PARAMS = frozenset({"auto_advance", "pending_invoice_items_behavior", "tr
 
 @dataclass(frozen=True)
 class Described:
-    symbol: str  # "+" create, "~" update, "-" delete/archive, ">" lifecycle step
+    symbol: str  # "+" create, "~" update or adopt, "-" delete/archive, ">" lifecycle step
     headline: str
     details: tuple[str, ...] = ()
 
@@ -142,6 +146,17 @@ def _remove_item(a: RemoveInvoiceItem, plan: Plan) -> Described:
     return Described("-", f"remove item {a.item_key} {a.stripe_id}")
 
 
+def _adopt(a: Any, plan: Plan) -> Described:
+    details = []
+    if a.params.get("auto_advance") is False:
+        details.append("auto_advance = false (so Stripe's timer does not finalize it)")
+    for item_id, params in sorted(getattr(a, "item_params", {}).items()):
+        metadata = params.get("metadata") if isinstance(params, dict) else None
+        item_key = metadata.get(ITEM_KEY) if isinstance(metadata, dict) else None
+        details.append(f"tag item {value(item_key)} {item_id}")
+    return Described("~", f"adopt {a.kind} {a.key} ({a.stripe_id})", tuple(details))
+
+
 def _step(a: Any, plan: Plan) -> Described:
     target = f" {a.stripe_id}" if a.stripe_id else ""
     return Described(">", f"{a.verb}{target}")
@@ -153,6 +168,10 @@ def _void(a: VoidInvoice, plan: Plan) -> Described:
 
 Describer = Callable[[Any, Plan], Described]
 DESCRIBERS: dict[type[Action], Describer] = {
+    AdoptProduct: _adopt,
+    AdoptPrice: _adopt,
+    AdoptCustomer: _adopt,
+    AdoptInvoice: _adopt,
     CreateProduct: _create,
     UpdateProduct: _update,
     ArchiveProduct: _destroy,

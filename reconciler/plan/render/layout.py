@@ -35,8 +35,9 @@ def groups(plan: Plan) -> tuple[list[Group], list[Group]]:
 def summary_line(plan: Plan) -> str:
     s = plan.summary
     steps = "lifecycle step" if s["lifecycle"] == 1 else "lifecycle steps"
+    adopt = f"{s['adopt']} to adopt, " if s.get("adopt") else ""
     return (
-        f"Plan: {s['create']} to create, {s['update']} to update, "
+        f"Plan: {adopt}{s['create']} to create, {s['update']} to update, "
         f"{s['lifecycle']} {steps}, {s['destroy']} to destroy."
     )
 

@@ -55,6 +55,17 @@ def _reviewer_first(plan: Plan) -> list[str]:
     return out
 
 
+def _summary_table(s: dict[str, int]) -> list[str]:
+    """The counts table; an Adopt column only in plans that adopt."""
+    columns = [("Adopt", "adopt")] if s.get("adopt") else []
+    columns += [("Create", "create"), ("Update", "update"), ("Lifecycle", "lifecycle"), ("Destroy", "destroy")]
+    return [
+        "| " + " | ".join(title for title, _ in columns) + " |",
+        "|" + "|".join("-" * (len(title) + 1) + ":" for title, _ in columns) + "|",
+        "| " + " | ".join(str(s[name]) for _, name in columns) + " |",
+    ]
+
+
 def render_markdown(plan: Plan) -> str:
     if plan.is_empty:
         return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n" + _notes(plan)
@@ -66,9 +77,7 @@ def render_markdown(plan: Plan) -> str:
         *_reviewer_first(plan),
         f"**{summary_line(plan)}**",
         "",
-        "| Create | Update | Lifecycle | Destroy |",
-        "|-------:|-------:|----------:|--------:|",
-        f"| {s['create']} | {s['update']} | {s['lifecycle']} | {s['destroy']} |",
+        *_summary_table(s),
         "",
     ]
     out = "\n".join(parts) + "\n" + (_notes(plan).lstrip("\n") + "\n" if plan.notes else "")
