@@ -287,6 +287,36 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
     raise SystemExit(EXIT_INTERRUPTED if result.interrupted else EXIT_OK if result.ok else EXIT_ERROR)
 
 
+@main.command(name="import")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=DEFAULT_SPEC_PATHS[0], show_default=True,
+              help="Folder to write the specs into (new or empty, unless --force).")
+@click.option("--kind", "kinds", type=click.Choice(["product", "price", "customer", "invoice"]), multiple=True,
+              help="Import only objects of this kind (repeatable); what they refer to comes along.")
+@click.option("--customer", "customer_ids", multiple=True, metavar="CUS_ID",
+              help="Import only this customer and its invoices (repeatable).")
+@click.option("--created-after", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
+              help="Import only objects created on that day (UTC) or later.")
+@click.option("--force", is_flag=True, help="Replace the spec files the folder already holds.")
+@connection_options
+@handle_errors
+def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...], created_after: Any, force: bool,
+            api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+    """Write specs for the objects of an existing account (read-only: writes nothing to Stripe).
+
+    Objects the tool does not manage yet get `adopt: <id>` in their specs: the
+    next plan adopts them, a step reviewed like any other.
+    """
+    from reconciler.importer import KINDS, ImportRequest, run_import
+
+    request = ImportRequest(
+        out=Path(out_dir), kinds=kinds or KINDS, customers=tuple(dict.fromkeys(customer_ids)),
+        created_after=created_after.date() if created_after else None, force=force,
+    )
+    with _gateway(api_key, api_base, sandbox_db) as gateway:
+        report = run_import(request, gateway)
+    click.echo("\n".join(report.lines()))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=12111, show_default=True)

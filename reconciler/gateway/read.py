@@ -60,9 +60,9 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset()) ->
         _managed(
             gateway.paginate("/v1/invoices"),
             lambda obj: _foreign_invoice(obj, foreign_invoices),
-            keep(lambda obj, key: _invoice(gateway, obj, key)),
+            keep(lambda obj, key: invoice_record(gateway, obj, key)),
         ),
-        lambda obj, key: _invoice(gateway, obj, key),
+        lambda obj, key: invoice_record(gateway, obj, key),
         duplicates,
     )
     live = Live(
@@ -181,7 +181,7 @@ def _prices(
     return current, extra_active, archived
 
 
-def _invoice(gateway: StripeGateway, obj: Obj, key: str) -> LiveInvoice:
+def invoice_record(gateway: StripeGateway, obj: Obj, key: str) -> LiveInvoice:
     """Lines come embedded (first 10); only a longer invoice costs a lines call."""
     embedded = obj.get("lines")
     if embedded is None or embedded.get("has_more"):

@@ -24,13 +24,18 @@ _EMAIL = re.compile(
 )
 
 
+def is_valid_email(address: str) -> bool:
+    """What `validate` accepts as an email address."""
+    return _EMAIL.match(address) is not None
+
+
 def check_entry(entry: Entry) -> Iterator[SpecError]:
     """Rules that need only this entry (which passed field validation)."""
     model = entry.model
     if isinstance(model, PriceSpec):
         yield from _currency(entry, ("currency",), model.currency)
     elif isinstance(model, CustomerSpec) and model.email is not None:
-        if not _EMAIL.match(model.email):
+        if not is_valid_email(model.email):
             yield entry.at(("email",), f"{entry.where} email: {model.email!r} is not a valid email address")
     elif isinstance(model, InvoiceSpec):
         yield from _invoice(entry, model)

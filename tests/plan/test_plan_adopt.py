@@ -25,7 +25,7 @@ from reconciler.plan.render import render
 from reconciler.spec.models import Desired
 
 INV = "jenny-rosen-2026-11"
-REASON = "the spec adopts it (adopt: {}): tag it as managed; nothing else about it changes"
+REASON = "not managed yet: the spec adopts it; only its ownership tag is written"
 
 
 def adopting(d: Desired) -> Desired:
@@ -56,26 +56,26 @@ def test_an_unmanaged_account_plans_only_adoptions() -> None:
     plan = make_plan(d, unmanaged(converged(d)))
     assert plan.actions == (
         AdoptProduct(
-            key="gold-special", reason=REASON.format("prod_gold-special"), stripe_id="prod_gold-special",
+            key="gold-special", reason=REASON, stripe_id="prod_gold-special",
             params={"metadata": {OWNER_KEY: "gold-special"}},
         ),
         AdoptPrice(
-            key="gold-special-usd", reason=REASON.format("price_gold-special-usd"), stripe_id="price_gold-special-usd",
+            key="gold-special-usd", reason=REASON, stripe_id="price_gold-special-usd",
             params={"metadata": {OWNER_KEY: "gold-special-usd"}},
         ),
         AdoptCustomer(
-            key="jenny-rosen", reason=REASON.format("cus_jenny-rosen"), stripe_id="cus_jenny-rosen",
+            key="jenny-rosen", reason=REASON, stripe_id="cus_jenny-rosen",
             params={"metadata": {OWNER_KEY: "jenny-rosen", KEYS_KEY: "crm"}},
         ),
         AdoptInvoice(
-            key=INV, reason=REASON.format(f"in_{INV}"), stripe_id=f"in_{INV}",
+            key=INV, reason=REASON, stripe_id=f"in_{INV}",
             params={"metadata": {OWNER_KEY: INV}, "auto_advance": False},
             item_params={f"ii_{INV}_gold-special-usd": {"metadata": {ITEM_KEY: "gold-special-usd"}}},
         ),
     )  # fmt: skip
     assert plan.summary == {"adopt": 4, "create": 0, "update": 0, "lifecycle": 0, "destroy": 0}
     text = render(plan, "text")
-    assert "~ adopt customer jenny-rosen (cus_jenny-rosen)  # " + REASON.format("cus_jenny-rosen") in text
+    assert "~ adopt customer jenny-rosen (cus_jenny-rosen)  # " + REASON in text
     assert f"~     tag item \"gold-special-usd\" ii_{INV}_gold-special-usd" in text
     assert "Plan: 4 to adopt, 0 to create, 0 to update, 0 lifecycle steps, 0 to destroy." in text
 

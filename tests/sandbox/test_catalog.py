@@ -63,6 +63,21 @@ def test_price_fields_and_immutable_amount(stripe_client: stripe.StripeClient) -
     assert (updated.nickname, updated.active, updated.unit_amount) == ("std", False, 1000)
 
 
+def test_a_recurring_price_exists_and_invoice_items_refuse_it(stripe_client: stripe.StripeClient) -> None:
+    product = stripe_client.v1.products.create({"name": "Gold monthly"})
+    monthly = stripe_client.v1.prices.create(
+        {"product": product.id, "unit_amount": 900, "currency": "usd", "recurring": {"interval": "month"}}
+    )
+    assert (monthly.type, monthly.recurring and monthly.recurring.interval) == ("recurring", "month")
+    customer = stripe_client.v1.customers.create({"name": "Jenny"})
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        stripe_client.v1.invoice_items.create({"customer": customer.id, "pricing": {"price": monthly.id}})
+    assert error_of(caught.value)["message"] == (
+        "The price specified is set to `type=recurring` but this field only accepts prices with `type=one_time`."
+    )
+    assert error_of(caught.value)["param"] == "pricing[price]"
+
+
 def test_price_lookup_keys_unique_and_transferable(stripe_client: stripe.StripeClient) -> None:
     old = make_price(stripe_client)
     old = stripe_client.v1.prices.update(old.id, {"lookup_key": "gold-usd"})

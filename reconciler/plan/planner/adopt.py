@@ -30,7 +30,7 @@ from reconciler.plan.planner.context import Context
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
 
 Spec = ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec
-_REASON = "the spec adopts it (adopt: {id}): tag it as managed; nothing else about it changes"
+_REASON = "not managed yet: the spec adopts it; only its ownership tag is written"
 # kind -> (Desired/Live attribute, record type, action)
 _KINDS: dict[str, tuple[str, type, type[_Adopt]]] = {
     "product": ("products", LiveProduct, AdoptProduct),
@@ -122,7 +122,7 @@ def tag_params(owner: dict[str, str], record: LiveObject | LiveItem, metadata: M
 def _adopt(ctx: Context, kind: str, key: str, spec: Spec, found: LiveObject) -> tuple[LiveObject, Action]:
     """The live record as it will be once adopted, and the action adopting it."""
     params = tag_params({OWNER_KEY: key}, found, spec.metadata)
-    reason = _REASON.format(id=found.id)
+    reason = _REASON
     if isinstance(found, LiveInvoice) and isinstance(spec, InvoiceSpec):
         invoice = with_content_keys(found, price_keys(ctx.live))
         item_params: dict[str, Any] = {}

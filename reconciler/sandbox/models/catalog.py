@@ -105,8 +105,7 @@ def _list_by_ids(tx: Tx, params: Params, filters: dict[str, Any], ids: set[str])
 
 
 def create_price(ctx: Context, tx: Tx, params: Params) -> Obj:
-    if "recurring" in params:
-        raise InvalidRequest("The sandbox supports one-time prices only.", param="recurring")
+    recurring = _recurring(params.get("recurring"))
     if "product" in params:
         product = require(tx, "product", params["product"], param="product")
     elif "product_data" in params:
@@ -147,17 +146,35 @@ def create_price(ctx: Context, tx: Tx, params: Params) -> Obj:
         "metadata": new_metadata(params.get("metadata")),
         "nickname": params.get("nickname"),
         "product": product["id"],
-        "recurring": None,
+        "recurring": recurring,
         "tax_behavior": params.get("tax_behavior", "unspecified"),
         "tiers_mode": None,
         "transform_quantity": None,
-        "type": "one_time",
+        "type": "recurring" if recurring else "one_time",
         "unit_amount": unit_amount,
         "unit_amount_decimal": str(unit_amount),
     }
     tx.insert("price", price, product=price["product"], active=price["active"], lookup_key=lookup_key)
     events.record(ctx, tx, "price.created", price)
     return price
+
+
+def _recurring(value: Any) -> Obj | None:
+    """A subscription price's billing period. The sandbox bills no subscriptions:
+    such prices exist (an account has them) and invoice items refuse them, as Stripe's do."""
+    if value is None:
+        return None
+    interval = value.get("interval")
+    if interval not in ("day", "week", "month", "year"):
+        raise InvalidRequest(
+            "Invalid recurring[interval]: must be one of day, week, month, or year", param="recurring[interval]"
+        )
+    return {
+        "interval": interval,
+        "interval_count": value.get("interval_count", 1),
+        "meter": None,
+        "usage_type": value.get("usage_type", "licensed"),
+    }
 
 
 def _claim_lookup_key(ctx: Context, tx: Tx, lookup_key: str, price_id: str, transfer: bool) -> None:

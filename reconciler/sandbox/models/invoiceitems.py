@@ -111,6 +111,11 @@ def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None
     item["quantity_decimal"] = str(quantity)
     if price_id is not None:
         price = require(tx, "price", price_id, param="pricing[price]")
+        if price["type"] != "one_time":
+            raise InvalidRequest(
+                f"The price specified is set to `type={price['type']}` but this field only accepts prices "
+                "with `type=one_time`.", param="pricing[price]",
+            )
         if not price["active"]:
             raise InvalidRequest(
                 f"The price specified ({price_id}) is inactive. This field only accepts active prices.",

@@ -1,0 +1,137 @@
+"""The inventory reader behind `reconciler import`: every object of the account.
+
+Same lists as read_live, so the same cost: ceil(N/100) `GET` list requests
+per kind (one per named customer's invoices with `customers`), one lines call
+per invoice of more than 10 lines, and the `invoice.sent` evidence when some
+invoice is open. Read-only: nothing here writes.
+
+What the spec format cannot express is decided here, from Stripe's JSON
+(the importer never sees it): `unexpressed` fields are left in Stripe as they
+are; an `unsupported` object is skipped whole.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from reconciler.gateway import mapping
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.evidence import needs_evidence, read_evidence
+from reconciler.gateway.read import invoice_record
+from reconciler.live.inventory import Found, Inventory, R
+
+Obj = Mapping[str, Any]
+Notes = tuple[tuple[str, ...], str]  # (unexpressed fields, why unsupported or "")
+_SUBSCRIPTION = (
+    "an invoice of a subscription: Stripe's subscription billing makes and advances it, "
+    "and the spec format has one-off invoices only"
+)
+
+
+def read_inventory(
+    gateway: StripeGateway, *, customers: Sequence[str] = (), invoices_created_gte: int | None = None
+) -> Inventory:
+    """Every product, price, customer and invoice; only the named customers'
+    invoices when `customers` is given, only those created since a time with
+    `invoices_created_gte` (Stripe filters both, so they cost less)."""
+    where: dict[str, Any] = {"created": {"gte": invoices_created_gte}} if invoices_created_gte is not None else {}
+    pages = [gateway.paginate("/v1/invoices", {**where, "customer": c}) for c in customers]
+    invoices = _found(
+        itertools.chain(*pages) if customers else gateway.paginate("/v1/invoices", where),
+        lambda obj, key: invoice_record(gateway, obj, key),
+        invoice_notes,
+    )
+    inventory = Inventory(
+        products=_found(gateway.paginate("/v1/products"), mapping.product, product_notes),
+        prices=_found(gateway.paginate("/v1/prices"), mapping.price, price_notes),
+        customers=_found(
+            (obj for obj in gateway.paginate("/v1/customers") if not obj.get("deleted")),
+            mapping.customer,
+            customer_notes,
+        ),
+        invoices=invoices,
+    )
+    if not needs_evidence(found.record for found in inventory.invoices):
+        return inventory
+    evidence = read_evidence(gateway)
+    return dataclasses.replace(
+        inventory,
+        invoices=tuple(dataclasses.replace(f, record=evidence.applied(f.record)) for f in inventory.invoices),
+        events_complete_since=evidence.complete_since,
+    )
+
+
+def _found(
+    objects: Iterable[Obj], to_record: Callable[[Obj, str], R], notes: Callable[[Obj], Notes]
+) -> tuple[Found[R], ...]:
+    out = []
+    for obj in objects:
+        unexpressed, unsupported = notes(obj)
+        record = to_record(obj, mapping.owner_key(obj) or "")
+        out.append(Found(record, int(obj.get("created") or 0), unexpressed, unsupported))
+    return tuple(out)
+
+
+def _set(obj: Obj, *names: str) -> tuple[str, ...]:
+    """The names among `names` whose value is set (not null, empty or false)."""
+    return tuple(name for name in names if obj.get(name) not in (None, "", [], {}, False))
+
+
+def product_notes(obj: Obj) -> Notes:
+    unexpressed = _set(
+        obj, "images", "url", "statement_descriptor", "tax_code", "shippable", "package_dimensions",
+        "marketing_features", "default_price",
+    )  # fmt: skip
+    return unexpressed, ""
+
+
+def price_notes(obj: Obj) -> Notes:
+    unexpressed = _set(obj, "currency_options")
+    if obj.get("tax_behavior") not in (None, "unspecified"):
+        unexpressed += ("tax_behavior",)
+    if obj.get("type") == "recurring" or obj.get("recurring"):
+        return unexpressed, "a recurring price (it bills subscriptions): the spec format has one-off prices only"
+    if obj.get("billing_scheme") == "tiered":
+        return unexpressed, "a tiered price: the spec format has one unit amount per price"
+    if obj.get("custom_unit_amount"):
+        return unexpressed, "a price the customer chooses (custom_unit_amount): the spec format has fixed amounts"
+    if obj.get("transform_quantity"):
+        return unexpressed, "a price that transforms quantities (transform_quantity): the spec format cannot say so"
+    if obj.get("unit_amount") is None:
+        return unexpressed, "a price without a whole unit_amount (a decimal amount): the spec format has integers"
+    return unexpressed, ""
+
+
+def customer_notes(obj: Obj) -> Notes:
+    unexpressed = _set(obj, "address", "shipping", "preferred_locales", "discount", "default_source")
+    if obj.get("tax_exempt") not in (None, "none"):
+        unexpressed += ("tax_exempt",)
+    if obj.get("balance"):
+        unexpressed += ("balance",)
+    settings = obj.get("invoice_settings") or {}
+    unexpressed += tuple(f"invoice_settings.{name}" for name in _set(settings, *sorted(settings)))
+    return unexpressed, ""
+
+
+def invoice_notes(obj: Obj) -> Notes:
+    unexpressed = _set(obj, "custom_fields", "statement_descriptor", "on_behalf_of", "account_tax_ids")
+    if obj.get("discounts") or obj.get("total_discount_amounts"):
+        unexpressed += ("discounts",)
+    if obj.get("default_tax_rates") or obj.get("total_taxes"):
+        unexpressed += ("taxes",)
+    if (obj.get("automatic_tax") or {}).get("enabled"):
+        unexpressed += ("automatic_tax",)
+    if obj.get("shipping_cost") or obj.get("shipping_details"):
+        unexpressed += ("shipping",)
+    parent = obj.get("parent") or {}
+    if str(obj.get("billing_reason") or "").startswith("subscription") or parent.get("subscription_details"):
+        return unexpressed, _SUBSCRIPTION
+    if parent.get("quote_details"):
+        return unexpressed, "an invoice made from a quote: the spec format cannot say so"
+    lines = (obj.get("lines") or {}).get("data") or []
+    if any(((line.get("parent") or {}).get("subscription_item_details")) for line in lines):
+        return unexpressed, _SUBSCRIPTION
+    return unexpressed, ""

@@ -1,0 +1,241 @@
+"""Which objects become spec entries, and the entries themselves.
+
+The selection (kinds, customers, creation date) picks the objects asked for;
+every object they refer to comes along (an invoice brings its customer and
+its items' prices, a price its product), so the tree always validates. An
+object that cannot be represented is skipped with its reason, and so is
+everything that refers to it: never half-imported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Generic
+
+from reconciler.importer.fields import (
+    Entry,
+    Unrepresentable,
+    customer_entry,
+    invoice_entry,
+    invoice_status,
+    item_entry,
+    price_entry,
+    product_entry,
+    spec_metadata,
+)
+from reconciler.importer.keys import Keys, is_valid_key
+from reconciler.live.inventory import Found, Inventory, R
+from reconciler.live.records import LiveInvoice, LivePrice
+from reconciler.spec.models import item_base_key
+
+KINDS = ("product", "price", "customer", "invoice")
+
+
+@dataclass(frozen=True)
+class Note:
+    """One line of the import report about one object."""
+
+    kind: str
+    label: str  # "customer dana-scully (cus_…)" or, for a skipped object, "price price_… (…)"
+    text: str
+
+
+@dataclass
+class Entries:
+    """What the import writes, by kind: spec key -> entry; and what it noticed."""
+
+    by_kind: dict[str, dict[str, Entry]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
+    invoice_customer: dict[str, str] = field(default_factory=dict)  # invoice key -> customer key
+    adopted: int = 0
+    managed: int = 0
+    pulled: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # came along as references
+    unexpressed: list[Note] = field(default_factory=list)
+    skipped: list[Note] = field(default_factory=list)
+
+
+@dataclass
+class _Index(Generic[R]):
+    by_id: dict[str, Found[R]]
+    done: dict[str, str | None] = field(default_factory=dict)  # id -> key written, None: skipped
+
+
+class Builder:
+    """Builds entries on demand, each object once, references first."""
+
+    def __init__(self, inventory: Inventory, keys: Keys) -> None:
+        self.keys = keys
+        self.since = inventory.events_complete_since
+        self.out = Entries()
+        self.products = _Index({f.record.id: f for f in inventory.products})
+        self.prices = _Index({f.record.id: f for f in inventory.prices})
+        self.customers = _Index({f.record.id: f for f in inventory.customers})
+        self.invoices = _Index({f.record.id: f for f in inventory.invoices})
+        # A managed price key stands for its newest active price (else newest),
+        # as read_live decides; the key's other prices are its history.
+        self.current_price: dict[str, str] = {}
+        for f in sorted(inventory.prices, key=lambda f: (f.record.active, f.created)):
+            if f.managed:
+                self.current_price[f.record.key] = f.record.id
+        # Several objects of another kind claiming one key: the newest is the key's.
+        self.current: dict[str, dict[str, str]] = {kind: {} for kind in ("product", "customer", "invoice")}
+        for kind, index in (("product", self.products), ("customer", self.customers), ("invoice", self.invoices)):
+            for f in sorted(index.by_id.values(), key=lambda f: (f.created, f.record.id)):
+                if f.managed:
+                    self.current[kind][f.record.key] = f.record.id
+
+    def product(self, product_id: str, *, root: bool = False) -> str | None:
+        return self._build("product", self.products, product_id, root, self._product_entry)
+
+    def price(self, price_id: str, *, root: bool = False) -> str | None:
+        found = self.prices.by_id.get(price_id)
+        if found is not None and found.managed and self.current_price.get(found.record.key) != price_id:
+            price_id = self.current_price[found.record.key]  # the key's history: its current price is written
+        return self._build("price", self.prices, price_id, root, self._price_entry)
+
+    def customer(self, customer_id: str, *, root: bool = False) -> str | None:
+        return self._build("customer", self.customers, customer_id, root, self._customer_entry)
+
+    def invoice(self, invoice_id: str, *, root: bool = False) -> str | None:
+        return self._build("invoice", self.invoices, invoice_id, root, self._invoice_entry)
+
+    def _build(self, kind: str, index: _Index[Any], object_id: str, root: bool, make: Any) -> str | None:
+        if object_id in index.done:
+            return index.done[object_id]
+        found = index.by_id.get(object_id)
+        index.done[object_id] = None  # until built (a reference cycle, were there one, ends here)
+        if found is None:
+            return None
+        key = getattr(self.keys, f"{kind}s").get(object_id)
+        label = f"{kind} {key} ({object_id})"
+        why = self._why_not(kind, found)
+        try:
+            if why or key is None:
+                raise Unrepresentable(why or "it has no spec key")
+            entry, notes = make(found, key)
+        except Unrepresentable as exc:
+            self.out.skipped.append(Note(kind, f"{kind} {object_id}{self._hint(found)}", str(exc)))
+            return None
+        index.done[object_id] = key
+        self._record(kind, key, found, entry, notes, label, root)
+        return key
+
+    def _why_not(self, kind: str, found: Found[Any]) -> str:
+        if found.unsupported:
+            return found.unsupported
+        if found.managed and not is_valid_key(found.record.key):
+            return f"its reconciler_id {found.record.key!r} is not a valid spec key"
+        if found.managed and kind != "price" and self.current[kind].get(found.record.key) != found.record.id:
+            newest = self.current[kind][found.record.key]
+            return f"{newest} claims the same key {found.record.key} (remove metadata.reconciler_id from one of them)"
+        return ""
+
+    def _record(
+        self, kind: str, key: str, found: Found[Any], entry: Entry, notes: list[str], label: str, root: bool
+    ) -> None:
+        if not found.managed:
+            entry = {"adopt": found.record.id, **entry}
+            self.out.adopted += 1
+        else:
+            self.out.managed += 1
+        self.out.by_kind[kind][key] = entry
+        if not root:
+            self.out.pulled[kind] += 1
+        unexpressed = [*found.unexpressed, *notes]
+        if unexpressed:
+            self.out.unexpressed.append(Note(kind, label, ", ".join(unexpressed)))
+
+    def _metadata(self, found: Found[Any], notes: list[str]) -> dict[str, str]:
+        record = found.record
+        metadata, note = spec_metadata(record.metadata, record.owned_keys, managed=found.managed)
+        if note:
+            notes.append(note)
+        return metadata
+
+    def _product_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
+        notes: list[str] = []
+        return product_entry(found.record, self._metadata(found, notes)), notes
+
+    def _price_entry(self, found: Found[LivePrice], key: str) -> tuple[Entry, list[str]]:
+        product_key = self.product(found.record.product_id)
+        if product_key is None:
+            raise Unrepresentable(f"its product {found.record.product_id} is not imported")
+        notes: list[str] = []
+        return price_entry(found.record, product_key, self._metadata(found, notes)), notes
+
+    def _customer_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
+        notes: list[str] = []
+        return customer_entry(found.record, self._metadata(found, notes)), notes
+
+    def _invoice_entry(self, found: Found[LiveInvoice], key: str) -> tuple[Entry, list[str]]:
+        invoice = found.record
+        customer_key = self.customer(invoice.customer_id)
+        if customer_key is None:
+            raise Unrepresentable(f"its customer {invoice.customer_id} is not imported (deleted, or skipped)")
+        notes: list[str] = []
+        items = self._items(found, notes)
+        status = invoice_status(invoice, self.since)
+        entry = invoice_entry(invoice, customer_key, status, items, self._metadata(found, notes))
+        self.out.invoice_customer[key] = customer_key
+        return entry, notes
+
+    def _items(self, found: Found[LiveInvoice], notes: list[str]) -> list[Entry]:
+        """The items a spec lists: all of them, except on a managed invoice the
+        ones the tool did not add (the plan holds such an invoice; see the report)."""
+        live_items = found.record.items
+        tagged = [item for item in live_items if item.key]
+        if found.managed and tagged:
+            others = [item.id for item in live_items if not item.key]
+            if others:
+                notes.append(f"items added outside reconciler ({', '.join(others)}): not in the spec, the plan holds it")
+            live_items = tuple(sorted(tagged, key=_tag_order))
+        entries = []
+        for item in live_items:
+            price_key = None
+            if item.price_id is not None:
+                price_key = self.price(item.price_id)
+                if price_key is None:
+                    raise Unrepresentable(f"its item {item.id} bills price {item.price_id}, which is not imported")
+            product = self._product_of(item.price_id)
+            metadata, note = spec_metadata(item.metadata, item.owned_keys, managed=bool(item.key))
+            if note:
+                notes.append(f"item {item.id} {note}")
+            entry = item_entry(item, price_key, product, metadata)
+            if found.managed and item.key:
+                entry = _with_item_key(entry, item.key)
+            entries.append(entry)
+        return entries
+
+    def _hint(self, found: Found[Any]) -> str:
+        """What tells a person which object a skipped one is (it has no key to show)."""
+        record = found.record
+        if isinstance(record, LivePrice):
+            product = self._product_of(record.id)
+            return f" ({product}, {record.unit_amount} {record.currency})" if product else ""
+        for name in ("name", "number", "email"):
+            value = getattr(record, name, None)
+            if value:
+                return f" ({value})"
+        return ""
+
+    def _product_of(self, price_id: str | None) -> str | None:
+        price = self.prices.by_id.get(price_id or "")
+        product = self.products.by_id.get(price.record.product_id) if price is not None else None
+        return product.record.name if product is not None else None
+
+
+def _tag_order(item: Any) -> tuple[str, int]:
+    """Tool-tagged items in the order that gives their tags back (`gold`, `gold#2`…)."""
+    base, _, number = item.key.partition("#")
+    return base, int(number) if number.isdigit() else 1
+
+
+def _with_item_key(entry: Entry, item_key: str) -> Entry:
+    """A tagged item keeps its tag: as an explicit `key` unless the spec derives it anyway
+    (`#n` repeats are derived, from the order _tag_order gives)."""
+    derived = item_base_key(entry.get("price"), entry.get("description"))
+    if "#" in item_key or item_key == derived or not is_valid_key(item_key):
+        return entry
+    return {"key": item_key, **entry}
+
+

@@ -1,0 +1,143 @@
+"""One live record -> the fields of its spec entry, in the v1 format.
+
+Pure functions. A field is written when it differs from the spec default, so
+the entry reads like one written by hand. Values the spec format would refuse
+raise Unrepresentable (the object is skipped whole, with the reason); metadata
+keys it would refuse are left out of the spec (and in Stripe) with a note.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.ownership import KEYS_SEPARATOR
+from reconciler.plan.planner.lifecycle import sent_state
+from reconciler.spec.currencies import ISO_4217
+from reconciler.spec.models import MAX_AMOUNT
+from reconciler.spec.rules import MAX_METADATA_KEYS, MAX_METADATA_VALUE_LENGTH, is_valid_email
+
+Entry = dict[str, Any]
+MAX_ITEMS = 250
+MAX_DESCRIPTION = 500
+MAX_NAME = 250
+
+
+class Unrepresentable(Exception):
+    """The object cannot be written as a spec; the message says why."""
+
+
+def spec_metadata(metadata: Mapping[str, str], owned: frozenset[str] | None, *, managed: bool) -> tuple[dict[str, str], str]:
+    """The metadata a spec entry carries, and a note on what was left out ("" if nothing).
+
+    An adopted object's spec names all its metadata: on adoption those keys
+    become the tool's. A managed object's names only the keys the tool owns
+    (the others stay someone else's).
+    """
+    if managed:
+        metadata = {k: v for k, v in metadata.items() if k in (owned or frozenset())}
+    bad = sorted(k for k in metadata if any(c in k for c in ",[]") or not metadata[k] or len(metadata[k]) > 500)
+    kept = {k: v for k, v in sorted(metadata.items()) if k not in bad}
+    if len(kept) > MAX_METADATA_KEYS or len(KEYS_SEPARATOR.join(kept)) > MAX_METADATA_VALUE_LENGTH:
+        return {}, f"metadata ({len(kept)} keys: more than a spec may name, {MAX_METADATA_KEYS})"
+    return kept, f"metadata {', '.join(repr(k) for k in bad)} (not a spec key)" if bad else ""
+
+
+def product_entry(product: LiveProduct, metadata: dict[str, str]) -> Entry:
+    if not 1 <= len(product.name) <= MAX_NAME:
+        raise Unrepresentable(f"its name has {len(product.name)} characters; a spec allows 1 to {MAX_NAME}")
+    entry: Entry = {"name": product.name}
+    _put(entry, "description", product.description)
+    _put(entry, "unit_label", product.unit_label)
+    if not product.active:
+        entry["active"] = False
+    return _with_metadata(entry, metadata)
+
+
+def price_entry(price: LivePrice, product_key: str, metadata: dict[str, str]) -> Entry:
+    if not 0 <= price.unit_amount <= MAX_AMOUNT:
+        raise Unrepresentable(f"its unit_amount {price.unit_amount} is outside 0..{MAX_AMOUNT}")
+    _check_currency(price.currency)
+    entry: Entry = {"product": product_key, "unit_amount": price.unit_amount, "currency": price.currency}
+    _put(entry, "nickname", price.nickname)
+    _put(entry, "lookup_key", price.lookup_key)
+    if not price.active:
+        entry["active"] = False
+    return _with_metadata(entry, metadata)
+
+
+def customer_entry(customer: LiveCustomer, metadata: dict[str, str]) -> Entry:
+    if customer.email and not is_valid_email(customer.email):
+        raise Unrepresentable(f"its email {customer.email!r} is not an address a spec accepts")
+    entry: Entry = {}
+    for name in ("name", "email", "description", "phone"):
+        _put(entry, name, getattr(customer, name))
+    return _with_metadata(entry, metadata)
+
+
+def invoice_status(invoice: LiveInvoice, events_complete_since: int | None) -> str:
+    """The spec status of a live invoice: `sent` exactly when the tool can tell
+    it was sent (its marker, or Stripe's `invoice.sent` event), else `open`."""
+    if invoice.status != "open":
+        return invoice.status
+    sendable = invoice.collection_method == "send_invoice"
+    return "sent" if sendable and sent_state(invoice, events_complete_since) == "sent" else "open"
+
+
+def invoice_entry(
+    invoice: LiveInvoice, customer_key: str, status: str, items: list[Entry], metadata: dict[str, str]
+) -> Entry:
+    if not 1 <= len(items) <= MAX_ITEMS:
+        raise Unrepresentable(f"it has {len(items)} items; a spec has 1 to {MAX_ITEMS}")
+    entry: Entry = {"customer": customer_key, "collection_method": invoice.collection_method}
+    if invoice.collection_method == "send_invoice":
+        days = invoice.days_until_due
+        if days is None or not 1 <= days <= 3650:
+            raise Unrepresentable(f"its payment term ({days} days) is not one a spec can give (1..3650 days)")
+        entry["days_until_due"] = days
+    entry["status"] = status
+    _put(entry, "description", invoice.description)
+    _put(entry, "footer", invoice.footer)
+    entry = _with_metadata(entry, metadata)
+    entry["items"] = items
+    return entry
+
+
+def item_entry(item: LiveItem, price_key: str | None, product_name: str | None, metadata: dict[str, str]) -> Entry:
+    """A price item (its price's spec key) or an amount item (line total and currency)."""
+    entry: Entry = {}
+    if price_key is not None:
+        if item.quantity < 1:
+            raise Unrepresentable(f"item {item.id} has quantity {item.quantity}; a spec item has at least 1")
+        entry["price"] = price_key
+        if item.quantity != 1:
+            entry["quantity"] = item.quantity
+        if item.description and item.description != product_name:
+            entry["description"] = item.description  # else Stripe's own: the product's name
+    else:
+        if not 0 <= item.amount <= MAX_AMOUNT:
+            raise Unrepresentable(f"item {item.id} has amount {item.amount}; a spec item has 0..{MAX_AMOUNT}")
+        _check_currency(item.currency)
+        _put(entry, "description", item.description)
+        entry["amount"] = item.amount
+        entry["currency"] = item.currency
+    if len(entry.get("description") or "") > MAX_DESCRIPTION:
+        raise Unrepresentable(f"item {item.id} has a description longer than {MAX_DESCRIPTION} characters")
+    return _with_metadata(entry, metadata)
+
+
+def _check_currency(code: str) -> None:
+    if code not in ISO_4217:
+        raise Unrepresentable(f"its currency {code!r} is not an ISO 4217 code")
+
+
+def _put(entry: Entry, name: str, value: Any) -> None:
+    if value not in (None, ""):
+        entry[name] = value
+
+
+def _with_metadata(entry: Entry, metadata: dict[str, str]) -> Entry:
+    if metadata:
+        entry["metadata"] = metadata
+    return entry

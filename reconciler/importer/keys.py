@@ -1,0 +1,140 @@
+"""Spec keys for an imported account: readable, valid, and the same on every run.
+
+A managed object keeps its `reconciler_id`. Any other object gets a key from
+what identifies it to a person: a product's name, a price's lookup key (else
+its product's key and currency), a customer's name (else email, else id), an
+invoice's number (a draft, which has none: its customer's key and creation
+date). Keys are slugged to the spec-key pattern. Objects whose keys would
+clash are ordered (prices: active first; then oldest first, then by id): the
+first keeps the key, each other one gets a suffix (a price its amount when
+that tells it apart, else the end of its own Stripe id), so adding an object
+never renames the ones before it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.live.inventory import Found, Inventory
+from reconciler.spec.models import SPEC_KEY_PATTERN
+
+MAX_KEY = 64
+_VALID = re.compile(SPEC_KEY_PATTERN)
+_SUFFIX = 6
+
+
+def slug(text: str, limit: int = MAX_KEY) -> str:
+    """`text` in the key alphabet: ASCII, lowercase, other runs of characters as one '-'."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    out = re.sub(r"[^a-z0-9._-]+", "-", ascii_text.lower())
+    out = re.sub(r"-{2,}", "-", out).strip("-._")
+    return out[:limit].rstrip("-._")
+
+
+def is_valid_key(key: str) -> bool:
+    return bool(_VALID.match(key))
+
+
+@dataclass
+class Keys:
+    """Stripe id -> spec key, per kind."""
+
+    products: dict[str, str] = field(default_factory=dict)
+    prices: dict[str, str] = field(default_factory=dict)
+    customers: dict[str, str] = field(default_factory=dict)
+    invoices: dict[str, str] = field(default_factory=dict)
+
+
+def derive_keys(inventory: Inventory) -> Keys:
+    """Keys for every object of the inventory (managed ones: their own)."""
+    keys = Keys()
+    keys.products = _keyed(inventory.products, lambda f: slug(f.record.name), "product")
+    keys.prices = _keyed(
+        inventory.prices,
+        lambda f: slug(f.record.lookup_key or "")
+        or slug(f"{keys.products.get(f.record.product_id, 'price')}-{f.record.currency}"),
+        "price",
+        order=lambda f: (not f.record.active,),
+        # Prices of one product and currency differ by amount: say it before resorting to the id.
+        readable=lambda f: str(f.record.unit_amount),
+    )
+    keys.customers = _keyed(
+        inventory.customers, lambda f: slug(f.record.name or "") or slug(f.record.email or ""), "customer"
+    )
+    keys.invoices = _keyed(inventory.invoices, lambda f: _invoice_base(f, keys.customers), "invoice")
+    return keys
+
+
+def _invoice_base(found: Found[Any], customers: dict[str, str]) -> str:
+    invoice = found.record
+    if invoice.number:
+        return slug(invoice.number)
+    day = datetime.fromtimestamp(found.created, timezone.utc).strftime("%Y-%m-%d")
+    return slug(f"{customers.get(invoice.customer_id, 'invoice')}", MAX_KEY - 17) + f"-draft-{day}"
+
+
+def _keyed(
+    found: Iterable[Found[Any]],
+    base: Callable[[Found[Any]], str],
+    fallback: str,
+    order: Callable[[Found[Any]], tuple[Any, ...]] = lambda f: (),
+    readable: Callable[[Found[Any]], str] | None = None,
+) -> dict[str, str]:
+    """Stripe id -> key: managed objects their own, the rest derived and de-duplicated.
+    Objects that cannot be imported get none (so they never push another's key aside)."""
+    out: dict[str, str] = {}
+    rest: list[Found[Any]] = []
+    for f in found:
+        if f.managed:
+            out[f.record.id] = f.record.key
+        elif not f.unsupported:
+            rest.append(f)
+    taken = set(out.values())
+    groups: dict[str, list[Found[Any]]] = {}
+    for f in rest:
+        groups.setdefault(base(f) or f"{fallback}-{_tail(f.record.id, _SUFFIX)}", []).append(f)
+    for name in sorted(groups):
+        members = sorted(groups[name], key=lambda f: (*order(f), f.created, f.record.id))
+        shared = Counter(readable(f) for f in members) if readable else Counter()
+        for index, f in enumerate(members):
+            if index == 0 and name not in taken:
+                key = name
+            elif readable and shared[readable(f)] == 1 and _fits(f"{name}-{slug(readable(f))}", taken):
+                key = f"{name}-{slug(readable(f))}"
+            else:
+                key = _suffixed(name, f.record.id, taken)
+            taken.add(key)
+            out[f.record.id] = key
+    return out
+
+
+def _fits(key: str, taken: set[str]) -> bool:
+    return len(key) <= MAX_KEY and is_valid_key(key) and key not in taken
+
+
+def _tail(stripe_id: str, length: int) -> str:
+    """The last characters of an id's random part, in the key alphabet."""
+    return slug(stripe_id.rpartition("_")[2])[-length:] or "x"
+
+
+def _suffixed(name: str, stripe_id: str, taken: set[str]) -> str:
+    """`name-<end of the id>`, longer (then numbered) until it is free."""
+    random_part = slug(stripe_id.rpartition("_")[2]) or "x"
+    for length in range(_SUFFIX, len(random_part) + 1):
+        suffix = random_part[-length:]
+        key = f"{name[: MAX_KEY - len(suffix) - 1].rstrip('-._')}-{suffix}"
+        if key not in taken:
+            return key
+    n = 2
+    while True:
+        suffix = f"{random_part[-_SUFFIX:]}-{n}"
+        key = f"{name[: MAX_KEY - len(suffix) - 1].rstrip('-._')}-{suffix}"
+        if key not in taken:
+            return key
+        n += 1

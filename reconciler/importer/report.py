@@ -1,0 +1,65 @@
+"""What an import did, and what it could not express: printed at its end."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from reconciler.importer.build import KINDS, Note
+
+_PLURAL = {"product": "products", "price": "prices", "customer": "customers", "invoice": "invoices"}
+
+
+def _count(n: int, kind: str) -> str:
+    return f"{n} {kind if n == 1 else _PLURAL.get(kind, kind + 's')}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    out: str
+    files: tuple[str, ...]
+    written: dict[str, int]  # kind -> entries written
+    adopted: int  # entries with `adopt:` (not managed yet)
+    managed: int  # entries of objects already managed
+    pulled: dict[str, int]  # kind -> entries that came along as references of the selection
+    unexpressed: tuple[Note, ...] = ()
+    skipped: tuple[Note, ...] = ()
+    list_requests: int = 0  # list requests of the four kinds (and long invoices' lines)
+    list_bound: int = 0  # ceil(N/100) per kind (per customer with --customer), plus the lines calls
+    evidence_requests: int = 0  # Stripe's invoice.sent events and open payments
+    replaced: int = 0  # old spec files replaced (--force)
+    with_metadata: int = 0  # adopted entries that name metadata keys
+    read: dict[str, int] = field(default_factory=dict)  # kind -> objects read
+
+    def lines(self) -> list[str]:
+        read = ", ".join(_count(self.read.get(kind, 0), kind) for kind in KINDS)
+        lines = [
+            f"Read {read} from Stripe in {self.list_requests} list requests (bound: {self.list_bound}, "
+            f"ceil(N/100) per kind) and {self.evidence_requests} for the send evidence; wrote nothing to Stripe."
+        ]
+        if not self.files:
+            return [*lines, "Nothing to import: no files written.", *self._skipped()]
+        written = ", ".join(_count(self.written.get(kind, 0), kind) for kind in KINDS)
+        replaced = f", replacing {self.replaced} spec files" if self.replaced else ""
+        lines.append(f"Wrote {written} to {self.out}/ in {len(self.files)} files{replaced}.")
+        pulled = [_count(n, kind) for kind in KINDS if (n := self.pulled.get(kind, 0))]
+        if pulled:
+            lines.append(f"  Of these, {', '.join(pulled)} came along because the selection refers to them.")
+        lines.append(
+            f"  {self.adopted} to adopt (`adopt:` in their specs), {self.managed} already managed by reconciler."
+        )
+        if self.with_metadata:
+            lines.append(
+                f"  {self.with_metadata} carry metadata: once adopted, the keys named in the specs are the tool's; "
+                "delete from the specs the keys another integration maintains (Stripe keeps them)."
+            )
+        if self.unexpressed:
+            lines += ["", "Not expressed in the specs (left in Stripe as they are, never changed by the tool):"]
+            lines += [f"  {note.label}: {note.text}" for note in self.unexpressed]
+        lines += self._skipped()
+        lines += ["", f"Next: review the files, then `reconciler plan {self.out}`: it adopts, and creates nothing."]
+        return lines
+
+    def _skipped(self) -> list[str]:
+        if not self.skipped:
+            return []
+        return ["", "Skipped (not imported):", *(f"  {note.label}: {note.text}" for note in self.skipped)]
