@@ -164,7 +164,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         check_account(saved, account, str(request.plan_file))
     live = read_live(gateway, adopt=desired.adopt_ids())
     if saved is not None:
-        check_objects(saved, live)
+        check_objects(saved, live, desired)
     the_plan = plan_for_review(
         desired, live, account=account, prune=saved.prune if saved is not None else request.prune, targets=targets
     )

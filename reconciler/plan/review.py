@@ -23,6 +23,7 @@ from reconciler.plan.actions import Action
 from reconciler.plan.notices import customer_notices
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import make_plan
+from reconciler.plan.planner.adopt import adopted_view
 from reconciler.plan.target import Target, narrow
 from reconciler.plan.watch import changes_since, watched_objects
 from reconciler.spec.models import Desired
@@ -79,13 +80,14 @@ def plan_for_review(
     """The plan for `desired` against `live`, with everything a review and a later apply need."""
     narrowed_desired, narrowed_live = narrow(desired, live, targets)
     plan = make_plan(narrowed_desired, narrowed_live, prune=prune)
+    seen = adopted_view(desired, live)  # objects being adopted are watched and named like managed ones
     return replace(
         plan,
         account=account,
         targets=tuple(str(t) for t in sorted(set(targets))),
-        watched=watched_objects(plan.actions, live),
+        watched=watched_objects(plan.actions, seen),
         managed=managed_counts(live),
-        notices=customer_notices(plan.actions, desired, live, plan.invoice_totals),
+        notices=customer_notices(plan.actions, desired, seen, plan.invoice_totals),
     )
 
 
@@ -101,10 +103,10 @@ def check_account(saved: Plan, account: Account, plan_file: str) -> None:
         raise PlanForOtherAccount(plan_file, saved.account, account)
 
 
-def check_objects(saved: Plan, live: Live) -> None:
+def check_objects(saved: Plan, live: Live, desired: Desired) -> None:
     """StalePlan naming each watched object that changed (before re-planning: the
     change may be why the fresh plan differs, or fails)."""
-    changes = changes_since(saved.watched, live)
+    changes = changes_since(saved.watched, adopted_view(desired, live))
     if changes:
         raise StalePlan(changes)
 

@@ -27,7 +27,7 @@ from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, L
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY, keys_record
 from reconciler.plan.actions import Action, AdoptCustomer, AdoptInvoice, AdoptPrice, AdoptProduct, Kind, _Adopt, refs_in
 from reconciler.plan.planner.context import Context
-from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
+from reconciler.spec.models import CustomerSpec, Desired, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
 
 Spec = ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec
 _REASON = "not managed yet: the spec adopts it; only its ownership tag is written"
@@ -60,6 +60,16 @@ def plan_adoptions(ctx: Context) -> dict[tuple[str, str], str]:
             ctx.live = _with_adopted(ctx.live, plural, adopted)
     ctx.live = _content_keyed(ctx.live)
     return planned
+
+
+def adopted_view(desired: Desired, live: Live) -> Live:
+    """`live` as the planner sees it once the adoption phase ran: the objects the
+    specs adopt under their keys (what a saved plan watches, whom notices name)."""
+    if not live.adoptable:
+        return live
+    ctx = Context(desired=desired, live=live, prune=False)
+    plan_adoptions(ctx)
+    return ctx.live
 
 
 def _managed_owners(live: Live) -> dict[str, str]:
