@@ -80,9 +80,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         list_bound=list_bound(inventory, customers=len(request.customers)),
         evidence_requests=sum(counts.values()) - list_requests,
         replaced=replaced,
-        with_metadata=sum(
-            1 for by_key in entries.by_kind.values() for entry in by_key.values() if "adopt" in entry and "metadata" in entry
-        ),
+        with_metadata=entries.adopted_with_metadata,
         read={kind: len(getattr(inventory, f"{kind}s")) for kind in KINDS},
     )
 

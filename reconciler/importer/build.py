@@ -48,6 +48,7 @@ class Entries:
     by_kind: dict[str, dict[str, Entry]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     invoice_customer: dict[str, str] = field(default_factory=dict)  # invoice key -> customer key
     adopted: int = 0
+    adopted_with_metadata: int = 0  # their metadata keys become the tool's on adoption
     managed: int = 0
     pulled: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # came along as references
     unexpressed: list[Note] = field(default_factory=list)
@@ -133,11 +134,14 @@ class Builder:
     def _record(
         self, kind: str, key: str, found: Found[Any], entry: Entry, notes: list[str], label: str, root: bool
     ) -> None:
-        if not found.managed:
-            entry = {"adopt": found.record.id, **entry}
-            self.out.adopted += 1
-        else:
+        # Every entry names its object, managed or not: a managed one's `adopt` is
+        # a record the plan checks (and so an import after adoption writes the same files).
+        entry = {"adopt": found.record.id, **entry}
+        if found.managed:
             self.out.managed += 1
+        else:
+            self.out.adopted += 1
+            self.out.adopted_with_metadata += 1 if "metadata" in entry else 0
         self.out.by_kind[kind][key] = entry
         if not root:
             self.out.pulled[kind] += 1

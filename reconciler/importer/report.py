@@ -48,8 +48,9 @@ class ImportReport:
             f"  {self.adopted} to adopt (`adopt:` in their specs), {self.managed} already managed by reconciler."
         )
         if self.with_metadata:
+            carry = "carries" if self.with_metadata == 1 else "carry"
             lines.append(
-                f"  {self.with_metadata} carry metadata: once adopted, the keys named in the specs are the tool's; "
+                f"  {self.with_metadata} {carry} metadata: once adopted, the keys named in the specs are the tool's; "
                 "delete from the specs the keys another integration maintains (Stripe keeps them)."
             )
         if self.unexpressed:

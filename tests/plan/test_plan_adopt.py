@@ -207,3 +207,14 @@ def test_metadata_keys_others_set_stay_theirs_after_adoption() -> None:
     assert ids(plan) == [
         "AdoptProduct:gold-special", "AdoptPrice:gold-special-usd", "AdoptCustomer:jenny-rosen", f"AdoptInvoice:{INV}",
     ]  # fmt: skip
+
+
+def test_an_adopted_object_replaced_since_leaves_a_note_not_an_error() -> None:
+    """A draft adopted, then re-created by a plan (its customer changed): `adopt:` is history."""
+    d = desired(invoices={INV: invoice(adopt="in_the-original-draft")})
+    plan = make_plan(d, converged(d))
+    assert plan.actions == ()
+    assert plan.notes == (
+        f"invoice {INV}: `adopt: in_the-original-draft` names an object no longer in Stripe; "
+        f"the key manages in_{INV}: remove it",
+    )

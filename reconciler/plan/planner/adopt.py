@@ -97,15 +97,19 @@ def _adoptable(ctx: Context, kind: str, key: str, target: str, owners: dict[str,
             f"(its metadata.reconciler_id); remove `adopt: {target}` from one of the two",
         )
         return None
-    held = [object_id for object_id, owner in owners.items() if owner == label]
+    held = ", ".join(sorted(object_id for object_id, owner in owners.items() if owner == label))
+    found = ctx.live.adoptable.get(target)
+    if held and found is None:
+        # Adopted earlier, then replaced (a draft re-created, say): `adopt:` is only history now.
+        ctx.note(f"{label}: `adopt: {target}` names an object no longer in Stripe; the key manages {held}: remove it")
+        return None
     if held:
         ctx.problem(
             "adopt",
-            f"{label}: cannot adopt {target}: the key {key} already manages {', '.join(sorted(held))}; "
+            f"{label}: cannot adopt {target}: the key {key} already manages {held}; "
             f"remove `adopt: {target}`, or give the spec of {target} another key",
         )
         return None
-    found = ctx.live.adoptable.get(target)
     if not isinstance(found, _KINDS[kind][1]):
         ctx.problem(
             "adopt",
