@@ -90,24 +90,26 @@ def check_target(out: Path, *, force: bool) -> None:
         raise TargetHoldsSpecs(out, found)
 
 
-def render_files(by_kind: dict[str, dict[str, Entry]], invoice_customer: dict[str, str]) -> dict[str, str]:
+def render_files(
+    by_kind: dict[str, dict[str, Entry]], invoice_customer: dict[str, str], *, per_file: int = FILE_ENTRIES
+) -> dict[str, str]:
     """Relative path -> YAML text for every file of the tree (kinds without entries: no file)."""
     files: dict[str, str] = {}
     for kind, plural in (("product", "products"), ("price", "prices"), ("customer", "customers")):
-        files.update(_chunks(plural, plural, by_kind[kind]))
+        files.update(_chunks(plural, plural, by_kind[kind], per_file))
     by_customer: dict[str, dict[str, Entry]] = {}
     for key, entry in by_kind["invoice"].items():
         by_customer.setdefault(invoice_customer[key], {})[key] = entry
     for customer_key in sorted(by_customer):
-        files.update(_chunks(f"invoices/{customer_key}", "invoices", by_customer[customer_key]))
+        files.update(_chunks(f"invoices/{customer_key}", "invoices", by_customer[customer_key], per_file))
     return files
 
 
-def _chunks(stem: str, section: str, entries: dict[str, Entry]) -> dict[str, str]:
+def _chunks(stem: str, section: str, entries: dict[str, Entry], per_file: int) -> dict[str, str]:
     keys = sorted(entries)
     out = {}
-    for n, start in enumerate(range(0, len(keys), FILE_ENTRIES), start=1):
-        part = {key: entries[key] for key in keys[start : start + FILE_ENTRIES]}
+    for n, start in enumerate(range(0, len(keys), per_file), start=1):
+        part = {key: entries[key] for key in keys[start : start + per_file]}
         name = f"{stem}.yaml" if n == 1 else f"{stem}+{n}.yaml"
         out[name] = HEADER + _dump({section: part})
     return out
