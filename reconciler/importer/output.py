@@ -30,8 +30,8 @@ from reconciler.spec.loader import SUFFIXES, load_specs
 
 FILE_ENTRIES = 2_000
 HEADER = (
-    "# Written by `reconciler import` from the objects in Stripe. `adopt:` names an object the\n"
-    "# tool does not manage yet: the next plan adopts it (a reviewed step), and creates nothing.\n"
+    "# Written by `reconciler import` from the objects in Stripe. `adopt:` is the Stripe object an\n"
+    "# entry stands for: the next plan adopts those the tool does not manage yet, and creates none.\n"
 )
 
 
