@@ -80,10 +80,13 @@ class Builder:
                 self.current_price[f.record.key] = f.record.id
         # Several objects of another kind claiming one key: the newest is the key's.
         self.current: dict[str, dict[str, str]] = {kind: {} for kind in ("product", "customer", "invoice")}
-        for kind, index in (("product", self.products), ("customer", self.customers), ("invoice", self.invoices)):
-            for f in sorted(index.by_id.values(), key=lambda f: (f.created, f.record.id)):
-                if f.managed:
-                    self.current[kind][f.record.key] = f.record.id
+        others: tuple[tuple[str, tuple[Found[Any], ...]], ...] = (
+            ("product", inventory.products), ("customer", inventory.customers), ("invoice", inventory.invoices),
+        )  # fmt: skip
+        for kind, found_of_kind in others:
+            for one in sorted(found_of_kind, key=lambda f: (f.created, f.record.id)):
+                if one.managed:
+                    self.current[kind][one.record.key] = one.record.id
 
     def product(self, product_id: str, *, root: bool = False) -> str | None:
         return self._build("product", self.products, product_id, root, self._product_entry)

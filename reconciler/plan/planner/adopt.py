@@ -144,8 +144,8 @@ def _adopt(ctx: Context, kind: str, key: str, spec: Spec, found: LiveObject) -> 
             invoice, item_params = _tag_draft_items(invoice, spec)
             # Stripe's timer must not finalize (and email) it behind the review: like every managed draft.
             params["auto_advance"] = False
-        record = dataclasses.replace(invoice, key=key, owned_keys=_owned(spec.metadata))
-        return record, AdoptInvoice(key=key, reason=reason, stripe_id=found.id, params=params, item_params=item_params)
+        adopted = dataclasses.replace(invoice, key=key, owned_keys=_owned(spec.metadata))
+        return adopted, AdoptInvoice(key=key, reason=reason, stripe_id=found.id, params=params, item_params=item_params)
     action_type = _KINDS[kind][2]
     record = dataclasses.replace(found, key=key, owned_keys=_owned(spec.metadata))
     return record, action_type(key=key, reason=reason, stripe_id=found.id, params=params)
