@@ -66,8 +66,14 @@ def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         if name == "key":
             continue
         if isinstance(value, dict):
+            # Only the metadata keys the tool owns: keys others set are never
+            # the plan's business (a CRM sync writing its own key is no reason
+            # to refuse a reviewed plan). A key the spec takes over is in the
+            # action's own old → new, which the fresh plan is compared on.
+            owned = getattr(record, "owned_keys", None) or frozenset() if name == "metadata" else None
             for k in sorted(value):
-                yield f"{prefix}{name}.{k}", value[k]
+                if owned is None or k in owned:
+                    yield f"{prefix}{name}.{k}", value[k]
         elif isinstance(value, (set, frozenset)):
             yield prefix + name, sorted(value)
         elif isinstance(value, tuple):  # an invoice's items, each under its item key

@@ -52,6 +52,22 @@ def test_unrelated_payment_does_not_make_a_reviewed_plan_stale(
     assert run("plan", str(specs), *on(sandbox), "--detailed-exitcode").exit_code == 0
 
 
+def test_metadata_another_integration_writes_on_the_planned_object_does_not_make_it_stale(
+    sandbox: RunningSandbox, specs: Path, tmp_path: Path, stripe_client: stripe.StripeClient
+) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    customers = specs / "customers.yaml"
+    customers.write_text(customers.read_text().replace("name: Jenny Rosen", "name: Jenny Rosen-Smith"))
+    plan_file = tmp_path / "plan.json"
+    save_plan(sandbox, specs, plan_file)
+    jenny = next(c for c in stripe_client.v1.customers.list().data if c.metadata.to_dict().get(OWNER_KEY) == "jenny-rosen")
+    stripe_client.v1.customers.update(jenny.id, params={"metadata": {"crm_id": "124"}})  # a CRM sync
+
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 0, result.output
+    assert stripe_client.v1.customers.retrieve(jenny.id).metadata.to_dict()["crm_id"] == "124"
+
+
 def test_a_payment_of_the_planned_invoice_refuses_the_plan_naming_it(
     sandbox: RunningSandbox, specs: Path, tmp_path: Path, stripe_client: stripe.StripeClient
 ) -> None:
