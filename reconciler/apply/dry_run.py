@@ -43,12 +43,7 @@ def planned_requests(plan: Plan, live: Live) -> list[PlannedRequest]:
             out.append(
                 PlannedRequest(action.id, "GET", f"/v1/invoices/{target}", {}, "", note="send guard: check marker")
             )
-            out.append(
-                PlannedRequest(
-                    action.id, "GET", "/v1/events", {"type": "invoice.sent"}, "",
-                    note="send guard: check Stripe's invoice.sent events",
-                )
-            )
+            out.append(_events_check(action.id))
         for step in steps:
             target = resolver.resolve(step.target, dry_run=True) if step.target is not None else None
             params = resolver.resolve(step.params, dry_run=True)
@@ -60,9 +55,16 @@ def planned_requests(plan: Plan, live: Live) -> list[PlannedRequest]:
             else:
                 key = idempotency_key(action, step.name, body, target, fingerprint=plan.fingerprint)
             out.append(PlannedRequest(action.id, method, path, body, key))
+            if isinstance(action, SendInvoice) and step.name == "mark-requested":
+                out.append(_events_check(action.id, again=True))
         if isinstance(action, _Adopt):
             resolver.record(Ref(action.kind, action.key), action.stripe_id)
     return out
+
+
+def _events_check(action_id: str, *, again: bool = False) -> PlannedRequest:
+    note = "send guard: check Stripe's invoice.sent events" + (" again, right before the send" if again else "")
+    return PlannedRequest(action_id, "GET", "/v1/events", {"type": "invoice.sent"}, "", note=note)
 
 
 def _has_placeholder(value: Any) -> bool:

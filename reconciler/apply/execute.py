@@ -147,6 +147,14 @@ class Execution:
             return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
         if not action.assume_unsent and not provably_unsent(invoice.finalized_at, self.sent_ledger.server_time):
             raise SendNotProvable(describe(action), invoice_id)
-        for step in (mark_requested, send, mark_done):
-            self.run_step(action, step)
+        self.run_step(action, mark_requested)
+        # Once more, as late as possible: Stripe has no conditional send, so this
+        # narrows (it cannot close) the window in which a colleague's send and
+        # ours cross.
+        self.sent_ledger.refresh(lambda fn: self.call(action, fn))
+        if self.sent_ledger.was_sent(invoice_id):
+            self.run_step(action, mark_done)
+            return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
+        self.run_step(action, send)
+        self.run_step(action, mark_done)
         return ""

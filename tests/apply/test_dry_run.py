@@ -51,6 +51,7 @@ def test_send_shows_the_guard_reads_and_its_three_writes() -> None:
         ("GET", "/v1/invoices/in_1", {}),
         ("GET", "/v1/events", {"type": "invoice.sent"}),
         ("POST", "/v1/invoices/in_1", {"metadata": {SEND_KEY: "requested"}}),
+        ("GET", "/v1/events", {"type": "invoice.sent"}),
         ("POST", "/v1/invoices/in_1/send", {}),
         ("POST", "/v1/invoices/in_1", {"metadata": {SEND_KEY: "done"}}),
     ]

@@ -150,7 +150,7 @@ def test_an_invoice_finalized_before_the_window_is_not_sent_without_assume_unsen
     write_spec(specs, status="sent")
     planned = _plan(sandbox, specs, "--detailed-exitcode")
     assert planned.exit_code == 0, planned.output
-    assert "No changes." in planned.output
+    assert "No changes to make; see the notes below." in planned.output
     assert "Note: invoice acme-2026-11" in planned.output and "add `assume_unsent: true`" in planned.output
     _apply(sandbox, specs)
     assert sends(client) == []
@@ -179,7 +179,7 @@ def test_past_both_windows_a_cleared_marker_still_sends_once(
     _apply(sandbox, specs)
     sandbox.advance_clock(30 * DAY)
     late = _plan(sandbox, specs)
-    assert "No changes." in late.output and "nobody can prove it was never emailed" in late.output
+    assert "No changes to make; see the notes below." in late.output and "nobody can prove it was never emailed" in late.output
     _apply(sandbox, specs)
     assert sends(client) == []  # the first send's event has expired ...
     assert send_calls(sandbox) == 1  # ... and the customer was emailed exactly once
@@ -276,3 +276,18 @@ def test_prune_keeps_a_customer_with_invoices_finance_made_by_hand(
     assert note.startswith(f"customer acme ({customer_id}) is kept") and f"{by_hand.id} (draft)" in note
     text = _plan(sandbox, specs, "--prune")
     assert f"Note: customer acme ({customer_id}) is kept" in text.output
+
+
+def test_a_customer_deleted_in_the_dashboard_is_created_anew_and_its_paid_invoice_left_alone(
+    sandbox: RunningSandbox, client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = write_spec(tmp_path / "specs", status="paid")
+    _apply(sandbox, specs)
+    old_customer = managed(client, "customer", "acme")["id"]
+    client.v1.customers.delete(old_customer)
+    result = _plan(sandbox, specs, "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    assert "+ create customer" in result.output
+    assert f"its customer {old_customer} was deleted outside reconciler" in result.output
+    _apply(sandbox, specs)
+    assert _plan(sandbox, specs, "--detailed-exitcode").exit_code == 0

@@ -142,13 +142,26 @@ def _label(key: str, cur: LiveInvoice) -> str:
     return f"{key} ({cur.id}{', number ' + cur.number if cur.number else ''})"
 
 
+def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice) -> bool:
+    """The finalized invoice's customer is no managed customer any more (deleted in
+    the Dashboard): Stripe keeps the invoice as it was, and that is no change the
+    spec asks for (a finalized invoice's customer cannot change anyway)."""
+    return cur.customer_id not in {customer.id for customer in ctx.live.customers.values()}
+
+
 def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
     label = _label(key, cur)
+    customer_gone = _customer_deleted_outside(ctx, spec, cur)
+    if customer_gone and spec.customer not in ctx.live.customers:
+        ctx.note(
+            f"invoice {label}: its customer {cur.customer_id} was deleted outside reconciler; the invoice stays "
+            f"as Stripe keeps it, and customer {spec.customer} is created anew for what comes next"
+        )
     frozen = [
         show_change(c)
         for c in field_changes(
             [
-                ("customer", cur.customer_id, _customer_id(ctx, spec)),
+                ("customer", cur.customer_id, cur.customer_id if customer_gone else _customer_id(ctx, spec)),
                 ("currency", cur.currency.lower(), item_currency(ctx, spec.items[0])),
                 ("collection_method", cur.collection_method, spec.collection_method),
                 ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),

@@ -66,7 +66,8 @@ _PAID_NOT_VOID = Refused(
 )
 _PROCESSING = Waits(
     "a customer's payment of it is processing; Stripe accepts no other payment, void or write-off until it "
-    "settles, and the next plan after that decides (paid: nothing to do; failed: this step)"
+    "settles, and the next plan after that decides: if the payment fails, this step; if it succeeds, the "
+    "invoice is paid (nothing left to do, except that a spec saying void must then say paid)"
 )
 
 TRANSITIONS: dict[str, dict[str, Answer]] = {
@@ -202,8 +203,8 @@ def _add_steps(ctx: Context, key: str, steps: tuple[Step, ...], step_in: Lifecyc
 def _unproven_note(label: str, finalized_at: int | None) -> str:
     when = f" on {datetime.fromtimestamp(finalized_at, timezone.utc):%Y-%m-%d}" if finalized_at else ""
     return (
-        f"invoice {label}: the spec says sent, and it is NOT sent: it was finalized{when}, before the "
-        "29 days of Stripe's events the tool trusts and carries no send marker of the tool's, so nobody can "
+        f"invoice {label}: the spec says sent, and the tool does not send it: it was finalized{when}, before the "
+        "29 days of Stripe's events the tool trusts, and carries no send marker of the tool's, so nobody can "
         "prove it was never emailed. If it never was, add `assume_unsent: true` to its spec to send it; "
         "if it was, write `status: open` (or leave this note)"
     )

@@ -13,11 +13,12 @@ from typing import Any
 
 from reconciler.ownership import ITEM_KEY, is_reserved
 from reconciler.plan.actions import (
+    Action,
+    AddInvoiceItem,
     AdoptCustomer,
     AdoptInvoice,
     AdoptPrice,
     AdoptProduct,
-    AddInvoiceItem,
     ArchivePrice,
     ArchiveProduct,
     CreateCustomer,
@@ -30,6 +31,7 @@ from reconciler.plan.actions import (
     FinalizeInvoice,
     MarkUncollectible,
     PayInvoice,
+    Ref,
     RemoveInvoiceItem,
     SendInvoice,
     UpdateCustomer,
@@ -38,8 +40,6 @@ from reconciler.plan.actions import (
     UpdatePrice,
     UpdateProduct,
     VoidInvoice,
-    Action,
-    Ref,
 )
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.money import format_money

@@ -43,6 +43,12 @@ def summary_line(plan: Plan) -> str:
 
 
 NO_CHANGES = "No changes. Live state matches the specs."
+# An empty plan with notes: nothing to do, but not everything matches.
+NO_CHANGES_WITH_NOTES = "No changes to make; see the notes below."
+
+
+def no_changes_line(plan: Plan) -> str:
+    return NO_CHANGES_WITH_NOTES if plan.notes else NO_CHANGES
 
 
 def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:

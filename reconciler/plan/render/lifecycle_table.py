@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from reconciler.plan.actions import Action
-from reconciler.plan.planner.lifecycle import DESIRED, POSITIONS, TRANSITIONS, Answer, Refused, Unproven, Waits
+from reconciler.plan.planner.lifecycle import (
+    DESIRED,
+    POSITIONS,
+    TRANSITIONS,
+    Answer,
+    Refused,
+    Unproven,
+    Waits,
+)
 
 ROW_NAMES = {
     "draft": "draft",

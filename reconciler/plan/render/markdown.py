@@ -10,7 +10,13 @@ from __future__ import annotations
 import html
 
 from reconciler.plan.plan import Plan
-from reconciler.plan.render.layout import NO_CHANGES, Group, groups, notice_parts, summary_line
+from reconciler.plan.render.layout import (
+    Group,
+    groups,
+    no_changes_line,
+    notice_parts,
+    summary_line,
+)
 from reconciler.plan.render.text import group_lines
 
 MARKER = "<!-- reconciler-plan -->"
@@ -68,7 +74,7 @@ def _summary_table(s: dict[str, int]) -> list[str]:
 
 def render_markdown(plan: Plan) -> str:
     if plan.is_empty:
-        return f"{MARKER}\n### Reconciler plan\n\n{NO_CHANGES}\n" + _notes(plan)
+        return f"{MARKER}\n### Reconciler plan\n\n{no_changes_line(plan)}\n" + _notes(plan)
     s = plan.summary
     parts = [
         MARKER,

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.describe import describe
-from reconciler.plan.render.layout import NO_CHANGES, Group, groups, notice_lines, summary_line
+from reconciler.plan.render.layout import (
+    Group,
+    groups,
+    no_changes_line,
+    notice_lines,
+    summary_line,
+)
 
 _COLORS = {"+": "\x1b[32m", "~": "\x1b[33m", "-": "\x1b[31m", ">": "\x1b[36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -29,7 +35,7 @@ def note_lines(plan: Plan) -> list[str]:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.is_empty:
-        return "\n".join([NO_CHANGES, *note_lines(plan)]) + "\n"
+        return "\n".join([no_changes_line(plan), *note_lines(plan)]) + "\n"
     changes, destroys = groups(plan)
     lines = [*notice_lines(plan), "Reconciler will perform the following actions:", ""]
     for group in changes:
