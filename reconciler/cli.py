@@ -344,7 +344,8 @@ def sandbox(host: str, port: int, db_path: str | None, latency_ms: float, rate_l
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
-@click.option("--journal", default=None, metavar="FILE|URL", help="Add the last payment event the receiver journaled.")
+@click.option("--journal", default=None, metavar="FILE|URL",
+              help="Add the last payment event the receiver journaled [default: .reconciler/journal.db if it exists].")
 @connection_options
 @handle_errors
 def status(paths: tuple[str, ...], fmt: str, journal: str | None,
@@ -353,6 +354,8 @@ def status(paths: tuple[str, ...], fmt: str, journal: str | None,
     from reconciler.status.command import status_report
     from reconciler.status.render import render
 
+    if journal is None and os.path.exists(DEFAULT_JOURNAL):
+        journal = DEFAULT_JOURNAL  # the receiver's default, as `webhook events` reads it
     with _gateway(api_key, api_base, sandbox_db) as gateway:
         report = status_report(_spec_paths(paths), gateway, journal_target=journal)
     click.echo(render(report, fmt), nl=False)
@@ -455,18 +458,27 @@ def replay(event_id: str, journal: str, hooks_file: str | None,
     hooks = hooks_from(hooks_file)
     with _gateway(api_key, api_base, sandbox_db) as gateway:
         names = replay_event(gateway, event_id, journal_target=journal, hooks=hooks)
-    _echo_runs(journal, event_id, names)
+    failed = _echo_runs(journal, event_id, names)
+    if failed:
+        from reconciler.receiver.errors import ReceiverError
+
+        raise ReceiverError(f"{len(failed)} of {len(names)} hooks did not succeed: {', '.join(failed)}")
 
 
-def _echo_runs(journal: str, event_id: str, names: list[str]) -> None:
+def _echo_runs(journal: str, event_id: str, names: list[str]) -> list[str]:
+    """Print each replayed hook's state; the names of those that did not end done."""
     from reconciler.receiver.commands import journal_events
 
+    failed: list[str] = []
     for event in journal_events(journal, None):
         if event.id == event_id:
             for run in event.hooks:
                 if run.name in names:
                     error = f": {run.last_error}" if run.last_error else ""
                     click.echo(f"{event_id} {run.name}: {run.state}{error}")
+                    if run.state != "done":
+                        failed.append(run.name)
+    return failed
 
 
 @webhook.command(name="catch-up")

@@ -57,13 +57,16 @@ def prepare_server(options: ServeOptions, gateway: StripeGateway) -> tuple[Recei
     """The server, bound and ready to serve, and the line that says where it listens."""
     secrets = SecretSource(file=options.secret_file, env_value=options.env_secret)
     hooks = hooks_from(options.hooks_file)
-    receiver = build_receiver(secrets=secrets, hooks=hooks, journal_target=options.journal,
-                              invoices=GatewayInvoices(gateway))  # fmt: skip
-    try:
+    try:  # bound first: a port in use is reported before any worker starts
         sock = bind(options.host, options.port)
     except OSError as exc:
-        receiver.stop()
         raise ReceiverError(f"cannot listen on {options.host}:{options.port}: {exc.strerror or exc}") from None
+    try:
+        receiver = build_receiver(secrets=secrets, hooks=hooks, journal_target=options.journal,
+                                  invoices=GatewayInvoices(gateway))  # fmt: skip
+    except BaseException:
+        sock.close()
+        raise
     server = ReceiverServer(receiver, sock)
     if not hooks.hooks:
         log.warning("no hooks: events are journaled and acknowledged, nothing runs")

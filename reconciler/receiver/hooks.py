@@ -14,6 +14,8 @@ Errors are reported as FILE:LINE:COL: message, like spec errors.
 
 from __future__ import annotations
 
+import dataclasses
+
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -88,13 +90,19 @@ class HookSet:
         return sorted({event for hook in self.hooks for event in hook.events})
 
 
+_EMPTY = "empty file: expected a mapping with 'hooks:' (a list of hooks)"
+
+
 def load_hooks(path: str | Path) -> HookSet:
     """The hooks of one file, or SpecErrors listing every problem in it."""
     file = Path(path)
     errors: list[SpecError] = []
     document = read_document(file, str(path), errors)
     if document is None:
-        raise SpecErrors(errors)
+        # The YAML reader speaks of spec files; an empty hooks file needs its own words.
+        raise SpecErrors(
+            dataclasses.replace(e, message=_EMPTY) if e.message.startswith("empty file:") else e for e in errors
+        )
     data = {} if document.data is None else document.data
     if not isinstance(data, dict):
         raise SpecErrors([document.error(document.value_pos(()), f"expected a mapping with 'hooks:', got {describe(data)}")])

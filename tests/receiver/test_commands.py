@@ -50,6 +50,19 @@ def test_replay_runs_an_events_hooks_again_on_purpose(world: World) -> None:
     assert (missing.exit_code, missing.output) == (1, "error: event evt_nope is not in the journal\n")
 
 
+def test_replay_of_a_hook_that_fails_exits_1(world: World) -> None:
+    ada = world.invoices["ada-2026-11"]
+    world.sandbox.pay(ada, "succeeded")
+    wait_until(lambda: world.settled(1), what="the confirmation")
+    event_id = _paid_event(world, ada)
+    failing = world.folder / "failing.yaml"
+    failing.write_text("hooks:\n  - name: confirm-order\n    events: [invoice.paid]\n    run: exit 3\n    attempts: 1\n")
+    replayed = cli("webhook", "replay", event_id, "--journal", world.journal, "--hooks", str(failing),
+                   *on(world.sandbox))  # fmt: skip
+    assert replayed.exit_code == 1
+    assert replayed.output.splitlines()[-1] == "error: 1 of 1 hooks did not succeed: confirm-order"
+
+
 def test_catch_up_journals_and_handles_what_the_receiver_missed(world: World) -> None:
     ada, bob, cyd = (world.invoices[key] for key in ("ada-2026-11", "bob-2026-11", "cyd-2026-11"))
     world.sandbox.pay(ada, "succeeded")
@@ -102,6 +115,18 @@ def test_serve_refuses_bad_setups_in_one_line(tmp_path: Path, sandbox: RunningSa
         f"{hooks}:3:14: hook confirm: unknown event type 'invoice.payed' (did you mean 'invoice.paid'?)\n"
     )
     assert typo.exit_code == 1
+
+
+def test_serve_on_a_port_in_use_is_one_line(tmp_path: Path, sandbox: RunningSandbox) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = cli("webhook", "serve", "--port", str(port), "--journal", str(tmp_path / "j.db"), *on(sandbox),
+                     env={"STRIPE_WEBHOOK_SECRET": "whsec_0123456789abcdef"})  # fmt: skip
+    assert (result.exit_code, result.output) == (1, f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n")
 
 
 def test_register_refuses_an_existing_secret_file_and_writes_nothing_to_stripe(

@@ -34,6 +34,7 @@ def test_the_documented_fulfilment_example_loads(tmp_path: Path) -> None:
          "    run: y\n", "5:11: hook a is defined twice; also defined at line 2"),
         ("hooks:\n  - name: a\n    events: [invoice.paid]\n", "2:5: hooks file hooks[0]: missing required field 'run'"),
         ("- a\n", "1:1: expected a mapping with 'hooks:', got a list"),
+        ("# only a comment\n", "1:1: empty file: expected a mapping with 'hooks:' (a list of hooks)"),
     ],
 )
 def test_mistakes_are_located(tmp_path: Path, text: str, error: str) -> None:
