@@ -212,9 +212,16 @@ def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callabl
     from reconciler.apply.dry_run import planned_requests, render_requests
 
     if request.dry_run:
+        requests = planned_requests(the_plan, live)
+        if request.redact:
+            from dataclasses import replace
+
+            from reconciler.plan.redact import redact_request_params
+
+            requests = [replace(r, params=redact_request_params(r.path, r.params)) for r in requests]
         echo("")
         echo("Dry run: these requests would be sent (none were):")
-        echo(render_requests(planned_requests(the_plan, live)).rstrip("\n"))
+        echo(render_requests(requests).rstrip("\n"))
         return False
     if not confirm():
         # Exit 1, as Terraform does: a wrapper must be able to tell nothing was applied.

@@ -40,3 +40,13 @@ def redact(plan: Plan) -> Plan:
     """The same plan for display, with personal data masked."""
     notices = tuple(replace(n, recipient=_mask(n.recipient)) for n in plan.notices)
     return replace(plan, actions=tuple(_redact_action(a) for a in plan.actions), notices=notices)
+
+
+_PERSONAL_PATHS = {"/v1/customers": "customer"}
+
+
+def redact_request_params(path: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A request's parameters for display (apply --dry-run), personal ones masked."""
+    kind = next((k for prefix, k in _PERSONAL_PATHS.items() if path == prefix or path.startswith(prefix + "/")), None)
+    personal = PERSONAL_FIELDS.get(kind or "", frozenset())
+    return {k: _mask(v) if k in personal else v for k, v in params.items()}

@@ -101,6 +101,16 @@ def test_redact_masks_customer_data_but_keeps_keys(sandbox: RunningSandbox, spec
     assert via_env == redacted
 
 
+def test_redact_masks_the_requests_of_a_dry_run_too(sandbox: RunningSandbox, specs: Path) -> None:
+    plain = run("apply", str(specs), *on(sandbox), "--dry-run").output
+    assert '"email": "jenny.rosen@example.com"' in plain
+    redacted = run("apply", str(specs), *on(sandbox), "--dry-run", "--redact")
+    assert redacted.exit_code == 0, redacted.output
+    for secret in ("Jenny Rosen", "jenny.rosen@example.com", "billing@acme.example.com", "My first customer"):
+        assert secret not in redacted.output
+    assert "POST /v1/customers" in redacted.output and '"email": "(redacted)"' in redacted.output
+
+
 def test_redact_with_json_is_refused(sandbox: RunningSandbox, specs: Path) -> None:
     result = run("plan", str(specs), *on(sandbox), "--format", "json", "--redact")
     assert result.exit_code == 1
