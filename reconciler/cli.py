@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import re
 import sys
@@ -20,12 +21,47 @@ from typing import Any, TypeVar
 import click
 
 from reconciler.errors import ReconcilerError
+from reconciler.runtime import Runtime
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_SPEC_PATHS = ("specs",)
 DEFAULT_SANDBOX_DB = os.path.join(".reconciler", "sandbox.db")
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Kept in step with reconciler.gateway.client.DEFAULT_TIMEOUT (a test checks);
+# not imported, so `--help` does not load the SDK.
+DEFAULT_TIMEOUT = 45.0
+
+EXIT_CODES_HELP = (
+    "\b\nExit codes: 0 success (plan: no changes), 1 error, 2 changes (plan --detailed-exitcode),"
+    "\n130 interrupted (apply)."
+)
+
+
+def _epilog(*examples: str) -> str:
+    lines = "\n".join(f"  {example}" for example in examples)
+    return f"\b\nExamples:\n{lines}\n\n{EXIT_CODES_HELP}"
+
+
+class FiniteFloat(click.FloatRange):
+    """A FloatRange that also refuses nan and inf (nan passes every range comparison)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
+
+
+class FileName(click.Path):
+    """A click.Path that refuses an empty name (`--out ""`, an unset variable)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and not value.strip():
+            self.fail("an empty file name is not a file name.", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 
 
 def _fail(lines: list[str]) -> None:
@@ -109,14 +145,19 @@ def target_option(func: F) -> F:
 
 
 def connection_options(func: F) -> F:
-    """--api-key / --api-base / --sandbox, shared by plan and apply."""
+    """--api-key / --api-base / --sandbox / --timeout, shared by plan and apply."""
     options = [
         click.option("--api-key", envvar="STRIPE_API_KEY", default=None, show_envvar=True,
                      help="Stripe secret or restricted key (never printed)."),
         click.option("--api-base", envvar="STRIPE_API_BASE", default=None, show_envvar=True,
-                     help="API base URL, e.g. a `reconciler sandbox` server."),
-        click.option("--sandbox", "sandbox_db", is_flag=False, flag_value=DEFAULT_SANDBOX_DB, default=None,
-                     metavar="[FILE]", help=f"Use an in-process sandbox persisted at FILE (default {DEFAULT_SANDBOX_DB})."),
+                     help="API base URL, e.g. a `reconciler sandbox` server [default: https://api.stripe.com]."),
+        click.option("--sandbox", "sandbox_db", type=FileName(), is_flag=False,
+                     flag_value=DEFAULT_SANDBOX_DB, default=None, metavar="[FILE]",
+                     help=f"Use an in-process sandbox persisted at FILE (default {DEFAULT_SANDBOX_DB})."),
+        click.option("--timeout", type=FiniteFloat(0.1, 3600), default=DEFAULT_TIMEOUT, show_default=True,
+                     metavar="SECONDS",
+                     help="Give up on a Stripe call not answered within SECONDS, retries included "
+                          "(each attempt is cut after 20 s at most)."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -127,17 +168,48 @@ def _spec_paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or list(DEFAULT_SPEC_PATHS)
 
 
+def _runtime() -> Runtime:
+    """What a test injected with `CliRunner().invoke(main, args, obj=Runtime(...))`, else the real one."""
+    found = click.get_current_context().find_object(Runtime)
+    return found if found is not None else Runtime()
+
+
+_PROGRESS = "reconciler.progress"
+
+
 @contextmanager
-def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, *,
-             require_live_flag: bool = False, live: bool = False) -> Iterator[Any]:
-    from reconciler.connection import open_gateway
+def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float, *,
+             require_live_flag: bool = False, live: bool = False, progress: bool = False) -> Iterator[Any]:
+    """A gateway for the block. With `progress` (plan, apply), list pages read are
+    reported on stderr until `_finish_progress()` or the end of the block."""
+    from reconciler.connection import open_gateway, refuse_empty_settings
+    from reconciler.progress import ReadProgress, Ticker
 
     if sandbox_db:
         # open_gateway creates the file's folder (or says why it cannot).
         _check_sandbox_file(sandbox_db)
-    with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db,
+    else:
+        refuse_empty_settings(api_key=api_key, api_base=api_base, environ=os.environ)
+    runtime = _runtime()
+    with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db, timeout=timeout, retry=runtime.retry,
                       require_live_flag=require_live_flag, live=live) as gateway:
-        yield gateway
+        if not progress:
+            yield gateway
+            return
+        terminal = sys.stderr.isatty()
+        reporter = ReadProgress(lambda text: click.echo(text, err=True, nl=not terminal), terminal=terminal,
+                                host=gateway.host, clock=runtime.clock)
+        gateway.on_page = reporter.page
+        click.get_current_context().meta[_PROGRESS] = reporter
+        with Ticker(reporter, interval=0.1 if terminal else 1.0):
+            yield gateway
+
+
+def _finish_progress() -> None:
+    """End the read's progress report (clear its terminal line) before other output."""
+    reporter = click.get_current_context().meta.get(_PROGRESS)
+    if reporter is not None:
+        reporter.finish()
 
 
 def _check_sandbox_file(sandbox_db: str) -> None:
@@ -174,25 +246,41 @@ class ReconcilerGroup(click.Group):
             raise SystemExit(EXIT_ERROR) from None
         raise SystemExit(code if isinstance(code, int) else EXIT_OK)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            # Bare `reconciler`: the help, as a successful answer (not a usage error).
+            click.echo(ctx.get_help())
+            ctx.exit(EXIT_OK)
+        return super().parse_args(ctx, args)
 
-@click.group(name="reconciler", cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+
+@click.group(name="reconciler", cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=_epilog("reconciler validate", "reconciler plan --sandbox",
+                            "reconciler plan --out plan.json --format markdown",
+                            "reconciler apply --plan plan.json --yes"))
 @click.version_option(package_name="reconciler")
 def main() -> None:
-    """Invoice-as-code for Stripe: validate, plan and apply YAML specs."""
+    """Invoice-as-code for Stripe: validate, plan and apply YAML specs.
+
+    Specs are read from specs/ unless PATHS are given.
+    """
 
 
-@main.command()
+@main.command(epilog=_epilog("reconciler validate", "reconciler validate specs/customers.yaml"))
 @click.argument("paths", nargs=-1, type=click.Path())
 @handle_errors
 def validate(paths: tuple[str, ...]) -> None:
-    """Check specs offline (no API call): every error as FILE:LINE:COL: message."""
+    """Check specs offline (no API call): every error as FILE:LINE:COL: message.
+
+    PATHS are spec files or directories (default: specs/).
+    """
     from reconciler.spec.loader import load_specs, summary_line
 
     desired = load_specs(_spec_paths(paths))
     click.echo(summary_line(desired))
 
 
-@main.command()
+@main.command(epilog=_epilog("reconciler schema > schema/reconciler-spec.schema.json"))
 @handle_errors
 def schema() -> None:
     """Print the JSON Schema of a spec file (for editor completion)."""
@@ -201,11 +289,13 @@ def schema() -> None:
     click.echo(json.dumps(spec_json_schema(), indent=2, sort_keys=True))
 
 
-@main.command()
+@main.command(epilog=_epilog("reconciler plan --sandbox", "reconciler plan --out plan.json --format markdown > plan.md",
+                             "reconciler plan specs/ --detailed-exitcode"))
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--out", "out_file", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Also write the plan as JSON to this file (for apply --plan).")
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--out", "out_file", type=FileName(dir_okay=False, writable=True), default=None,
+              help="Also write the plan as JSON to this file (for apply --plan); not inside the spec paths.")
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="How to print the plan on stdout.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when empty.")
 @click.option("--prune", is_flag=True, help="Also plan the removal of managed objects missing from the specs.")
 @target_option
@@ -215,16 +305,23 @@ def schema() -> None:
 @error_documents
 def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
          targets: tuple[str, ...], redact: bool, api_key: str | None, api_base: str | None,
-         sandbox_db: str | None) -> None:
-    """Read live Stripe state, diff it against the specs, print the plan."""
+         sandbox_db: str | None, timeout: float) -> None:
+    """Read live Stripe state, diff it against the specs, print the plan.
+
+    PATHS are spec files or directories (default: specs/).
+    """
     from reconciler.plan.redact import redact as redacted
     from reconciler.plan.render import render
+    from reconciler.spec.loader import refuse_output_inside
     from reconciler.workflow import remove_stale_plan_file, run_plan, write_plan_file
 
     if redact and fmt == "json":
         raise click.UsageError("--redact masks text and markdown output; the JSON plan keeps every value")
+    if out_file:
+        # Before anything else: a refused --out must not remove the file it names.
+        refuse_output_inside(out_file, _spec_paths(paths), option="--out")
     try:
-        with _gateway(api_key, api_base, sandbox_db) as gateway:
+        with _gateway(api_key, api_base, sandbox_db, timeout, progress=True) as gateway:
             the_plan = run_plan(_spec_paths(paths), gateway, prune=prune, targets=targets)
         if out_file:
             write_plan_file(out_file, the_plan.to_json())
@@ -238,16 +335,18 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
         raise SystemExit(EXIT_CHANGES)
 
 
-@main.command()
+@main.command(epilog=_epilog("reconciler apply --sandbox --yes", "reconciler apply --dry-run",
+                             "reconciler apply --plan plan.json --yes"))
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--plan", "plan_file", type=click.Path(dir_okay=False), default=None,
+@click.option("--plan", "plan_file", type=FileName(dir_okay=False), default=None,
               help="Apply exactly this saved plan (refused if live state changed since).")
 @click.option("--dry-run", is_flag=True, help="Print every request it would send; send no write.")
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--prune", is_flag=True, help="Also remove managed objects missing from the specs.")
 @click.option("--live", "live_ok", is_flag=True, help="Allow a live-mode key (sk_live_/rk_live_).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True)
-@click.option("--max-rps", type=click.FloatRange(0.1, 1000), default=None,
+@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Actions run at the same time, at most.")
+@click.option("--max-rps", type=FiniteFloat(0.1, 1000), default=None,
               help="Client-side request rate limit [default: 20 test mode, 80 live].")
 @click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")
 @click.option("--allow-destroy", type=click.IntRange(0), default=0, metavar="N",
@@ -261,8 +360,12 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
 @error_documents
 def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: bool, prune: bool, live_ok: bool,
           parallelism: int, max_rps: float | None, fail_fast: bool, allow_destroy: int, targets: tuple[str, ...],
-          redact: bool, fmt: str, api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
-    """Plan, confirm, and apply the changes to Stripe."""
+          redact: bool, fmt: str, api_key: str | None, api_base: str | None, sandbox_db: str | None,
+          timeout: float) -> None:
+    """Plan, confirm, and apply the changes to Stripe.
+
+    PATHS are spec files or directories (default: specs/).
+    """
     from reconciler.apply.options import DEFAULT_MAX_RPS_LIVE, DEFAULT_MAX_RPS_TEST
     from reconciler.connection import is_live_key
     from reconciler.workflow import ApplyRequest, run_apply
@@ -282,8 +385,14 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
             raise click.ClickException("refusing to apply without --yes: no terminal to confirm on")
         return click.confirm("Apply these changes?", default=False)
 
-    with _gateway(api_key, api_base, sandbox_db, require_live_flag=True, live=live_ok) as gateway:
-        result = run_apply(request, gateway, confirm=confirm, echo=click.echo)
+    with _gateway(api_key, api_base, sandbox_db, timeout, require_live_flag=True, live=live_ok,
+                  progress=True) as gateway:
+
+        def echo(text: str) -> None:
+            _finish_progress()  # the read is over once anything else is printed
+            click.echo(text)
+
+        result = run_apply(request, gateway, confirm=confirm, echo=echo)
     raise SystemExit(EXIT_INTERRUPTED if result.interrupted else EXIT_OK if result.ok else EXIT_ERROR)
 
 
@@ -300,7 +409,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
 @connection_options
 @handle_errors
 def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...], created_after: Any, force: bool,
-            api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+            api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Write specs for the objects of an existing account (read-only: writes nothing to Stripe).
 
     Objects the tool does not manage yet get `adopt: <id>` in their specs: the
@@ -312,21 +421,24 @@ def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...],
         out=Path(out_dir), kinds=kinds or KINDS, customers=tuple(dict.fromkeys(customer_ids)),
         created_after=created_after.date() if created_after else None, force=force,
     )
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         report = run_import(request, gateway)
     click.echo("\n".join(report.lines()))
 
 
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=12111, show_default=True)
-@click.option("--db", "db_path", type=click.Path(dir_okay=False), default=None,
+@main.command(epilog=_epilog("reconciler sandbox --db .reconciler/sandbox.db",
+                             "reconciler sandbox --port 0 --rate-limit 25"))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but loopback exposes the unauthenticated admin surface.")
+@click.option("--port", type=click.IntRange(0, 65535), default=12111, show_default=True,
+              help="Port to listen on (0: a free one, printed at start).")
+@click.option("--db", "db_path", type=FileName(dir_okay=False), default=None,
               help="SQLite file to persist state in (in memory when omitted).")
-@click.option("--latency-ms", type=click.FloatRange(0), default=0.0, help="Fault: added latency per request.")
-@click.option("--rate-limit", type=click.FloatRange(0, min_open=True), default=None,
+@click.option("--latency-ms", type=FiniteFloat(0), default=0.0, help="Fault: added latency per request.")
+@click.option("--rate-limit", type=FiniteFloat(0, min_open=True), default=None,
               help="Fault: answer 429 past this many requests per second.")
-@click.option("--error-rate", type=click.FloatRange(0, 1), default=0.0, help="Fault: fraction of 500 answers.")
-@click.option("--lose-response-rate", type=click.FloatRange(0, 1), default=0.0,
+@click.option("--error-rate", type=FiniteFloat(0, 1), default=0.0, help="Fault: fraction of 500 answers.")
+@click.option("--lose-response-rate", type=FiniteFloat(0, 1), default=0.0,
               help="Fault: fraction of writes committed but answered by a dropped connection.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for ids and faults.")
 @handle_errors
@@ -343,20 +455,21 @@ def sandbox(host: str, port: int, db_path: str | None, latency_ms: float, rate_l
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
+              help="How to print the report.")
 @click.option("--journal", default=None, metavar="FILE|URL",
               help="Add the last payment event the receiver journaled [default: .reconciler/journal.db if it exists].")
 @connection_options
 @handle_errors
 def status(paths: tuple[str, ...], fmt: str, journal: str | None,
-           api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+           api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """What is paid, outstanding and overdue: per managed invoice, from Stripe's state."""
     from reconciler.status.command import status_report
     from reconciler.status.render import render
 
     if journal is None and os.path.exists(DEFAULT_JOURNAL):
         journal = DEFAULT_JOURNAL  # the receiver's default, as `webhook events` reads it
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         report = status_report(_spec_paths(paths), gateway, journal_target=journal)
     click.echo(render(report, fmt), nl=False)
 
@@ -382,8 +495,9 @@ def webhook() -> None:
 
 
 @webhook.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True,
+              help="Port to listen on (0: a free one).")
 @click.option("--secret-file", type=click.Path(dir_okay=False), default=None,
               help="Signing secrets, one per line [default: $STRIPE_WEBHOOK_SECRET].")
 @hooks_option
@@ -391,7 +505,7 @@ def webhook() -> None:
 @connection_options
 @handle_errors
 def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None, journal: str,
-          api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+          api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Verify, journal and acknowledge Stripe's events; run the hooks after answering."""
     import logging
 
@@ -402,7 +516,7 @@ def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None,
     logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per request otherwise
     options = ServeOptions(host=host, port=port, journal=journal, secret_file=secret_file,
                            env_secret=env_secret(), hooks_file=hooks_file)
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         server, line = prepare_server(options, gateway)
         click.echo(line)
         server.serve()
@@ -416,13 +530,13 @@ def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None,
 @connection_options
 @handle_errors
 def register(url: str, secret_file: str, hooks_file: str | None,
-             api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+             api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Create the webhook endpoint for exactly the events the hooks need."""
     from reconciler.receiver.commands import hooks_from
     from reconciler.receiver.commands import register as register_endpoint
 
     hooks = hooks_from(hooks_file)
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         endpoint = register_endpoint(gateway, url=url, secret_file=secret_file, hooks=hooks)
     click.echo(f"created webhook endpoint {endpoint.id} for {endpoint.url}: {', '.join(endpoint.enabled_events)}")
     click.echo(f"signing secret written to {secret_file} (mode 0600)")
@@ -432,7 +546,8 @@ def register(url: str, secret_file: str, hooks_file: str | None,
 @journal_option
 @click.option("--state", type=click.Choice(["pending", "running", "failed", "dead", "done"]), default=None,
               help="Only events with a hook in this state.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="How to print the events.")
 @handle_errors
 def events(journal: str, state: str | None, fmt: str) -> None:
     """List journaled events with each hook's state and attempts."""
@@ -450,13 +565,13 @@ def events(journal: str, state: str | None, fmt: str) -> None:
 @connection_options
 @handle_errors
 def replay(event_id: str, journal: str, hooks_file: str | None,
-           api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+           api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Run an event's hooks again, on purpose."""
     from reconciler.receiver.commands import hooks_from
     from reconciler.receiver.commands import replay as replay_event
 
     hooks = hooks_from(hooks_file)
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         names = replay_event(gateway, event_id, journal_target=journal, hooks=hooks)
     failed = _echo_runs(journal, event_id, names)
     if failed:
@@ -488,7 +603,7 @@ def _echo_runs(journal: str, event_id: str, names: list[str]) -> list[str]:
 @connection_options
 @handle_errors
 def catch_up(journal: str, hooks_file: str | None, since: str | None,
-             api_key: str | None, api_base: str | None, sandbox_db: str | None) -> None:
+             api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Journal and handle the events Stripe still holds that the receiver missed."""
     import time
 
@@ -497,7 +612,7 @@ def catch_up(journal: str, hooks_file: str | None, since: str | None,
 
     hooks = hooks_from(hooks_file)
     start = parse_since(since, now=time.time()) if since else None
-    with _gateway(api_key, api_base, sandbox_db) as gateway:
+    with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         handled = run_catch_up(gateway, journal_target=journal, hooks=hooks, since=start)
     click.echo(f"caught up: {handled.listed} events listed, {handled.new} new, {handled.ran} hook runs")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Callable
@@ -47,6 +48,16 @@ class TargetsDiffer(ReconcilerError):
         )
 
 
+class PruneNotInPlan(ReconcilerError):
+    kind = "usage"
+
+    def __init__(self, plan_file: str) -> None:
+        super().__init__(
+            f"{plan_file}: --prune given, but this plan was made without --prune (its reviewed actions remove "
+            "nothing); run plan --prune --out again, or apply without --prune"
+        )
+
+
 @dataclass(frozen=True, kw_only=True)
 class ApplyRequest:
     spec_paths: list[str]
@@ -65,12 +76,21 @@ class ApplyRequest:
 
 
 def read_plan_file(plan_file: str) -> Any:
-    """The JSON document in a saved plan file, or one clear error."""
+    """The JSON document in a saved plan file, or one clear error.
+
+    Only a regular file is read, and at most MAX_PLAN_FILE_BYTES of it: a FIFO
+    or a device (`--plan /dev/zero`) could otherwise be read forever.
+    """
     path = Path(plan_file)
     try:
-        if path.stat().st_size > MAX_PLAN_FILE_BYTES:
-            raise PlanFileUnreadable(plan_file, "plan file is larger than 50 MB")
-        text = path.read_text(encoding="utf-8")
+        if not stat.S_ISREG(path.stat().st_mode):
+            kind = "a directory" if path.is_dir() else "not a regular file (a FIFO, device or socket)"
+            raise PlanFileUnreadable(plan_file, f"is {kind}, not a plan file")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_PLAN_FILE_BYTES + 1)
+        if len(data) > MAX_PLAN_FILE_BYTES:
+            raise PlanFileUnreadable(plan_file, f"plan file is larger than {MAX_PLAN_FILE_BYTES // 2**20} MB")
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise PlanFileUnreadable(plan_file, "no such plan file") from None
     except IsADirectoryError:
@@ -158,6 +178,8 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         saved = Plan.from_json(read_plan_file(request.plan_file))
         if targets and tuple(str(t) for t in sorted(set(targets))) != saved.targets:
             raise TargetsDiffer(request.plan_file, saved.targets, request.targets)
+        if request.prune and not saved.prune:
+            raise PruneNotInPlan(request.plan_file)
         targets = tuple(Target.parse(t) for t in saved.targets)
     account = read_account(gateway)
     if saved is not None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -37,14 +37,21 @@ from reconciler.gateway.errors import (
     PermissionDenied,
     RateLimited,
     ServerError,
+    UnexpectedAnswer,
     scrub,
 )
-from reconciler.gateway.retry import RetryPolicy, call_with_retries
+from reconciler.gateway.deadline import Watchdog, watched_session
+from reconciler.gateway.retry import Deadline, RetryPolicy, call_with_retries
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 PAGE_SIZE = 100
+# Seconds one call may take, retries included (`--timeout`), and one attempt
+# of it: a server that never answers fails a command well within a minute.
+DEFAULT_TIMEOUT = 45.0
+ATTEMPT_TIMEOUT = 20.0
+_WATCHDOG = Watchdog()
 # Keys StripeClient.raw_request takes out of its params as request options.
 _RAW_REQUEST_OPTIONS = frozenset(
     {"api_key", "stripe_version", "stripe_account", "stripe_context", "max_network_retries",
@@ -64,18 +71,50 @@ def endpoint_of(method: str, url: str) -> str:
     return f"{method.upper()} {'/'.join(parts)}"
 
 
-class _CountingHTTPClient(RequestsClient):
-    """The SDK's requests-based client, counting each request it sends (thread-safe)."""
+class AttemptTimedOut(stripe.APIConnectionError):
+    """An attempt cut by the watchdog: no complete answer within its limit."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"no complete answer within {round(limit, 1):g} s", should_retry=True)
+        self.limit = limit
+
+
+class _CountingHTTPClient(RequestsClient):
+    """The SDK's requests-based client, counting each request it sends (thread-safe)
+    and cutting each at its wall-clock limit (see reconciler.gateway.deadline)."""
+
+    def __init__(self, *, attempt_timeout: float, watchdog: Watchdog) -> None:
+        # The socket's own timeouts only back up the watchdog (connect is not watched).
+        super().__init__(timeout=(attempt_timeout, attempt_timeout + 5))
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
+        self._watchdog = watchdog
+        self._attempt_timeout = attempt_timeout
+        self._limits = threading.local()
+
+    def limit_next(self, seconds: float) -> None:
+        """The wall-clock limit of this thread's next request."""
+        self._limits.seconds = seconds
 
     def request(self, method: str, url: str, headers: Any, post_data: Any = None) -> Any:  # type: ignore[override]
         with self._lock:
             self.counts[endpoint_of(method, url)] += 1
-        return super().request(method, url, headers, post_data)
+        if getattr(self._thread_local, "session", None) is None:
+            self._thread_local.session = watched_session(self._watchdog)
+        limit = getattr(self._limits, "seconds", None) or self._attempt_timeout
+        self._limits.seconds = None
+        with self._watchdog.attempt(limit) as attempt:
+            try:
+                answer = super().request(method, url, headers, post_data)
+            except stripe.APIConnectionError:
+                if attempt.expired:
+                    raise AttemptTimedOut(limit) from None
+                raise
+        if attempt.expired:
+            # Cut mid-answer: what was read (e.g. a status line and part of
+            # the headers) is not an answer, whatever it looks like.
+            raise AttemptTimedOut(limit)
+        return answer
 
 
 @dataclass(frozen=True)
@@ -94,7 +133,8 @@ class StripeGateway:
     """A Stripe account (or a sandbox) reached through the pinned SDK.
 
     `retry` is the policy of GET retries (429, 5xx, network errors); writes
-    are not retried here.
+    are not retried here. `timeout`: seconds one call may take, its retries
+    included; each attempt is cut after `attempt_timeout` (or what is left).
     """
 
     def __init__(
@@ -102,15 +142,20 @@ class StripeGateway:
         api_key: str,
         *,
         api_base: str | None = None,
-        timeout: float = 80.0,
+        timeout: float = DEFAULT_TIMEOUT,
+        attempt_timeout: float = ATTEMPT_TIMEOUT,
         retry: RetryPolicy | None = None,
+        watchdog: Watchdog = _WATCHDOG,
     ) -> None:
         self._api_key = api_key
         self.retry_policy = retry or RetryPolicy()
         self._retries = 0  # GET retries so far (guarded by self._http._lock)
         self.api_base = (api_base or DEFAULT_API_BASE).rstrip("/")
         self.host = urlsplit(self.api_base).netloc or self.api_base
-        self._http = _CountingHTTPClient(timeout=timeout)
+        self.timeout = timeout
+        # Told (path, objects on the page) of every list page read: progress reports.
+        self.on_page: Callable[[str, int], None] | None = None
+        self._http = _CountingHTTPClient(attempt_timeout=min(attempt_timeout, timeout), watchdog=watchdog)
         self.client = stripe.StripeClient(
             api_key,
             stripe_version=ownership.API_VERSION,
@@ -179,8 +224,9 @@ class StripeGateway:
         """
         if retry is None:
             retry = method.upper() == "GET"
+        deadline = Deadline.start(self.timeout, self.retry_policy.clock)
         if not retry:
-            return self._exchange_once(method, path, params, idempotency_key)
+            return self._exchange_once(method, path, params, idempotency_key, deadline)
 
         def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
             with self._http._lock:
@@ -188,11 +234,19 @@ class StripeGateway:
             log.info("%s %s: attempt %s failed (%s); retrying in %.2fs", method.upper(), path, attempt, exc, delay)
 
         return call_with_retries(
-            lambda: self._exchange_once(method, path, params, idempotency_key), self.retry_policy, on_retry=on_retry
+            lambda: self._exchange_once(method, path, params, idempotency_key, deadline),
+            self.retry_policy,
+            on_retry=on_retry,
+            deadline=deadline,
         )
 
     def _exchange_once(
-        self, method: str, path: str, params: Mapping[str, Any] | None, idempotency_key: str | None
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, Any] | None,
+        idempotency_key: str | None,
+        deadline: Deadline,
     ) -> Reply:
         body = dict(params or {})
         # raw_request takes request options and Stripe params in one mapping;
@@ -202,6 +256,7 @@ class StripeGateway:
             raise ValueError(f"parameter names reserved by the SDK: {sorted(clash)}")
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
+        self._http.limit_next(max(0.05, min(self._http._attempt_timeout, deadline.remaining())))
         try:
             response = self.client.raw_request(method.lower(), path, **body)
         except stripe.StripeError as exc:
@@ -223,7 +278,9 @@ class StripeGateway:
         query: dict[str, Any] = {**(params or {}), "limit": PAGE_SIZE}
         while True:
             page = self.request("GET", path, query, retry=retry)
-            data = page.get("data") or []
+            data = list_data(page, host=self.host, request=f"GET {path}")
+            if self.on_page is not None:
+                self.on_page(path, len(data))
             yield from data
             if not page.get("has_more") or not data:
                 return
@@ -239,8 +296,13 @@ class StripeGateway:
         message = scrub(str(error.get("message") or exc.user_message or ""), self._api_key)
         code = error.get("code") or exc.code
         param = error.get("param")
+        if isinstance(exc, AttemptTimedOut):
+            return NetworkFailure(self.host, str(exc.user_message))
         if isinstance(exc, stripe.APIConnectionError):
-            return NetworkFailure(self.host, _network_detail(exc), retryable=retryable is not False)
+            detail = _network_detail(exc)
+            # A TLS failure is the same on every try: say it once.
+            transient = retryable is not False and detail not in _TLS_FAILURES
+            return NetworkFailure(self.host, detail, retryable=transient)
         if isinstance(exc, stripe.AuthenticationError) or status == 401:
             return AuthenticationFailed(request_id=request_id)
         if isinstance(exc, stripe.PermissionError) or status == 403:
@@ -269,6 +331,44 @@ class StripeGateway:
         return ServerError(status, message, retryable=retryable is not False, request_id=request_id)
 
 
+def list_data(page: Mapping[str, Any], *, host: str, request: str) -> list[dict[str, Any]]:
+    """The objects of a list answer, once its shape is Stripe's; else UnexpectedAnswer.
+
+    Checked on every page: an answer without them (`{"foo": 1}` from some
+    other server) must stop the command, not read as an empty account.
+    """
+    data = page.get("data")
+    if page.get("object") != "list" or not isinstance(data, list) or not isinstance(page.get("has_more"), bool):
+        raise UnexpectedAnswer(host, request, "not a Stripe list (object, data, has_more)")
+    for index, obj in enumerate(data):
+        problem = _object_problem(obj)
+        if problem:
+            raise UnexpectedAnswer(host, request, f"data[{index}] {problem}")
+    return data
+
+
+def _object_problem(obj: Any) -> str:
+    """What is wrong with a listed object's common fields ("" if nothing)."""
+    if not isinstance(obj, dict):
+        return "is not an object"
+    if not isinstance(obj.get("id"), str) or not obj["id"]:
+        return "has no id"
+    if not isinstance(obj.get("created", 0), int) or isinstance(obj.get("created"), bool):
+        return "has a created time that is not an integer"
+    metadata = obj.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        return "has metadata that is not an object"
+    lines = obj.get("lines")
+    if lines is not None:
+        if not isinstance(lines, dict) or not isinstance(lines.get("data"), list):
+            return "has lines that are not a Stripe list"
+        for index, line in enumerate(lines["data"]):
+            problem = _object_problem(line)
+            if problem:
+                return f"lines.data[{index}] {problem}"
+    return ""
+
+
 def _header(headers: Mapping[str, str] | None, name: str) -> str | None:
     """A header's value, stripped and lower-cased; names match case-insensitively."""
     for key, value in (headers or {}).items():
@@ -292,6 +392,11 @@ def _should_retry_header(headers: Mapping[str, str] | None) -> bool | None:
     return None if value is None else value == "true"
 
 
+_NOT_TLS = "the server does not speak TLS (an https:// URL to a plain http port? try http://)"
+_BAD_CERTIFICATE = "TLS certificate could not be verified"
+_TLS_FAILURES = frozenset({_NOT_TLS, _BAD_CERTIFICATE})
+
+
 def _network_detail(exc: stripe.StripeError) -> str:
     """A short cause ('connection refused', 'timed out') from the SDK's long text."""
     text = str(exc.user_message or "").lower()
@@ -303,7 +408,11 @@ def _network_detail(exc: stripe.StripeError) -> str:
         ("name or service not known", "host not found"),
         ("nodename nor servname", "host not found"),
         ("failed to resolve", "host not found"),
-        ("certificate", "TLS certificate could not be verified"),
+        # An https:// URL to a plain-http port fails the handshake, not the certificate.
+        ("wrong version number", _NOT_TLS),
+        ("record layer failure", _NOT_TLS),
+        ("packet length too long", _NOT_TLS),
+        ("certificate", _BAD_CERTIFICATE),
         ("remotedisconnected", "connection closed without an answer"),
         ("connection aborted", "connection closed without an answer"),
     ):

@@ -120,6 +120,25 @@ class ServerError(GatewayError):
         )
 
 
+class UnexpectedAnswer(GatewayError):
+    """A 2xx answer that is not what Stripe sends: the API base is probably not Stripe's API.
+
+    Never retried: reading nonsense as an empty account would plan creating everything.
+    """
+
+    def __init__(self, host: str, request: str, detail: str) -> None:
+        super().__init__(
+            f"unexpected answer from {host} to {request}: {detail}; is the API base a Stripe API?"
+        )
+
+
+class MalformedObject(GatewayError):
+    """An object in an answer whose fields have types Stripe never sends."""
+
+    def __init__(self, kind: str, object_id: str, detail: str) -> None:
+        super().__init__(f"unexpected {kind} {object_id} in the API's answer ({detail}); is the API base a Stripe API?")
+
+
 class InvalidRequest(GatewayError):
     """400/402/404/409: Stripe refused the request itself; retrying will not help."""
 
@@ -173,9 +192,13 @@ class IdempotencyKeyInUse(GatewayError):
 class RetriesExhausted(GatewayError):
     """A retryable error kept happening until the attempt budget ran out."""
 
-    def __init__(self, last: BaseException, attempts: int) -> None:
+    def __init__(self, last: BaseException, attempts: int, *, within: float | None = None) -> None:
+        tried = f"{attempts} attempt{'' if attempts == 1 else 's'}"
+        why = f"gave up after {tried}"
+        if within is not None:
+            why += f" in the {round(within, 1):g} s of --timeout"
         super().__init__(
-            f"{last} (gave up after {attempts} attempts)",
+            f"{last} ({why})",
             http_status=getattr(last, "http_status", None),
             code=getattr(last, "code", None),
             retryable=False,

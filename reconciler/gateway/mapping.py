@@ -7,14 +7,33 @@ metadata is kept (ownership.user_metadata); ownership keys become `key`,
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from reconciler import ownership
+from reconciler.gateway.errors import MalformedObject
 from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
 
 Obj = Mapping[str, Any]
 _DAY = 86_400
+R = TypeVar("R")
+
+
+def _record_of(kind: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Turn a type error deep in a conversion into MalformedObject naming the object."""
+
+    def decorate(convert: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(convert)
+        def checked(obj: Obj, *args: Any) -> R:
+            try:
+                return convert(obj, *args)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise MalformedObject(kind, str(obj.get("id")), f"{type(exc).__name__}: {exc}") from None
+
+        return checked
+
+    return decorate
 
 
 def owner_key(obj: Obj) -> str | None:
@@ -36,6 +55,7 @@ def id_of(value: Any) -> str | None:
     return str(value) if value else None
 
 
+@_record_of("product")
 def product(obj: Obj, key: str) -> LiveProduct:
     return LiveProduct(
         id=obj["id"],
@@ -49,6 +69,7 @@ def product(obj: Obj, key: str) -> LiveProduct:
     )
 
 
+@_record_of("price")
 def price(obj: Obj, key: str) -> LivePrice:
     return LivePrice(
         id=obj["id"],
@@ -65,6 +86,7 @@ def price(obj: Obj, key: str) -> LivePrice:
     )
 
 
+@_record_of("customer")
 def customer(obj: Obj, key: str) -> LiveCustomer:
     return LiveCustomer(
         id=obj["id"],
@@ -128,6 +150,7 @@ def _off_whole_day(seconds: int) -> int:
     return min(rest, _DAY - rest)
 
 
+@_record_of("invoice")
 def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
     metadata = _metadata(obj)
     return LiveInvoice(

@@ -33,6 +33,7 @@ class RetryPolicy:
     cap: float = 20.0
     sleep: Callable[[float], None] = time.sleep
     rng: random.Random = field(default_factory=random.Random)
+    clock: Callable[[], float] = time.monotonic
 
     def __post_init__(self) -> None:
         if self.max_attempts < 1:
@@ -40,6 +41,22 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         return backoff_delay(attempt, base=self.base, cap=self.cap, rng=self.rng)
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """The point (on `clock`) by which a call, retries included, must be done."""
+
+    seconds: float
+    ends_at: float
+    clock: Callable[[], float]
+
+    @classmethod
+    def start(cls, seconds: float, clock: Callable[[], float]) -> Deadline:
+        return cls(seconds, clock() + seconds, clock)
+
+    def remaining(self) -> float:
+        return self.ends_at - self.clock()
 
 
 def backoff_ceiling(attempt: int, *, base: float, cap: float) -> float:
@@ -69,9 +86,11 @@ def call_with_retries(
     *,
     before_attempt: Callable[[], object] | None = None,
     on_retry: RetryHook | None = None,
+    deadline: Deadline | None = None,
 ) -> T:
     """Call `fn` (one request) until it succeeds, fails for good, or the
-    policy's attempts run out (RetriesExhausted, naming the last error).
+    policy's attempts (or the `deadline`) run out (RetriesExhausted, naming
+    the last error).
 
     `before_attempt` runs before every attempt (the applier takes a
     rate-limit token there); `on_retry` before every backoff sleep.
@@ -89,6 +108,8 @@ def call_with_retries(
             if attempt >= policy.max_attempts:
                 raise RetriesExhausted(exc, attempt) from exc
             delay = policy.delay(attempt)
+            if deadline is not None and deadline.remaining() <= delay:
+                raise RetriesExhausted(exc, attempt, within=deadline.seconds) from exc
             log.debug("attempt %s failed (%s); retrying in %.2fs", attempt, exc, delay)
             if on_retry is not None:
                 on_retry(attempt, delay, exc)

@@ -6,6 +6,7 @@ the real `stripe` SDK talks to it with `base_addresses={"api": sandbox.url}`.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from typing import Any
 from reconciler.sandbox.admin import account_settings, payment
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import FaultConfig
-from reconciler.sandbox.server import SandboxHTTPServer, make_server
+from reconciler.sandbox.server import SandboxHTTPServer, make_server, url_of
 
 SANDBOX_API_KEY = "sk_test_sandbox"
 
@@ -29,8 +30,7 @@ class RunningSandbox:
         self.app = app
         self._server = server
         self._thread = thread
-        host, port = server.server_address[:2]
-        self.url = f"http://{host}:{port}"
+        self.url = url_of(server)
 
     def stop(self) -> None:
         self._server.shutdown()
@@ -102,10 +102,20 @@ def start_sandbox(
     clock: Callable[[], float] = time.time,
     seed: int = 0,
     deliver_webhooks: bool = True,
+    holder: str | None = None,
 ) -> RunningSandbox:
-    """Serve a sandbox in a background thread; returns once it listens."""
-    app = SandboxApp(db_path, faults=faults, clock=clock, seed=seed)
-    server = make_server(host, port, app)
+    """Serve a sandbox in a background thread; returns once it listens.
+
+    `holder` names this process to another finding `db_path` in use.
+    """
+    who = holder or f"a sandbox in process {os.getpid()}"
+    app = SandboxApp(db_path, faults=faults, clock=clock, seed=seed, holder=who)
+    try:
+        server = make_server(host, port, app)
+    except BaseException:
+        app.close()
+        raise
+    app.store.describe_holder(f"{who}, serving {url_of(server)}")
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="sandbox-http", daemon=True
     )

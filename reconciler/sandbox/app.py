@@ -62,8 +62,10 @@ class SandboxApp:
         faults: FaultConfig | None = None,
         clock: Callable[[], float] = time.time,
         seed: int = 0,
+        holder: str | None = None,
     ) -> None:
-        self.store = Store(db_path)
+        # `holder`: who has the file open, as others finding it locked are told.
+        self.store = Store(db_path, holder=holder)
         self.clock = clock if isinstance(clock, SandboxClock) else SandboxClock(clock)
         clock = self.clock
         self.ctx = Context(store=self.store, clock=clock, seed=seed)

@@ -10,7 +10,10 @@ read to its end).
 
 from __future__ import annotations
 
+import errno
+import ipaddress
 import logging
+import os
 import socket
 import socketserver
 import sys
@@ -18,6 +21,7 @@ from email.utils import formatdate
 from http import HTTPStatus
 from urllib.parse import urlsplit
 
+from reconciler.errors import ReconcilerError
 from reconciler.sandbox.app import Reply, SandboxApp, encode_json
 from reconciler.sandbox.exceptions import InvalidRequest, RequestTooLarge, StripeApiError
 from reconciler.sandbox.faults import FaultConfig
@@ -205,17 +209,63 @@ def _http_date(now: int) -> str:
     return _date_cache[1]
 
 
+class CannotListen(ReconcilerError):
+    def __init__(self, host: str, port: int, detail: str) -> None:
+        super().__init__(f"the sandbox cannot listen on {host}:{port}: {detail}")
+
+
+_LISTEN_ERRORS = {
+    errno.EADDRINUSE: "the port is in use (another sandbox?); pick another --port, or --port 0 for a free one",
+    errno.EADDRNOTAVAIL: "that address is not one of this machine's; use 127.0.0.1",
+    errno.EACCES: "permission denied (ports below 1024 need privileges); pick a port above 1024",
+}
+
+
 def make_server(host: str, port: int, app: SandboxApp) -> SandboxHTTPServer:
-    return SandboxHTTPServer((host, port), app)
+    """A server bound to (host, port); CannotListen says why not, in one line."""
+    try:
+        return SandboxHTTPServer((host, port), app)
+    except socket.gaierror:
+        raise CannotListen(host, port, f"no such host {host!r}; use an address such as 127.0.0.1") from None
+    except (OSError, OverflowError, UnicodeError) as exc:
+        detail = _LISTEN_ERRORS.get(getattr(exc, "errno", None) or -1) or getattr(exc, "strerror", None) or str(exc)
+        raise CannotListen(host, port, detail) from None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` is reachable from this machine only (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def url_of(server: SandboxHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
 
 
 def serve_forever(host: str, port: int, db_path: str | None, faults: FaultConfig | None) -> None:
     """Run the sandbox in the foreground until interrupted (the CLI's `sandbox`)."""
-    app = SandboxApp(db_path, faults=faults)
-    server = make_server(host, port, app)
+    app = SandboxApp(db_path, faults=faults, holder=f"`reconciler sandbox` (pid {os.getpid()})")
+    try:
+        server = make_server(host, port, app)
+    except BaseException:
+        app.close()
+        raise
+    url = url_of(server)
+    app.store.describe_holder(f"`reconciler sandbox` (pid {os.getpid()}) serving {url}")
     app.dispatcher.start()
-    bound_host, bound_port = server.server_address[:2]
-    print(f"sandbox listening on http://{bound_host}:{bound_port}", file=sys.stderr, flush=True)
+    print(f"sandbox listening on {url}", file=sys.stderr, flush=True)
+    bound = str(server.server_address[0])
+    if not is_loopback(bound):
+        print(
+            f"warning: the sandbox listens on {bound}, so other machines can reach it, and its /_sandbox/ admin "
+            "surface (reset, faults) has no authentication; use --host 127.0.0.1 unless that is what you want",
+            file=sys.stderr, flush=True,
+        )
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -225,4 +275,5 @@ def serve_forever(host: str, port: int, db_path: str | None, faults: FaultConfig
         app.close()
 
 
-__all__ = ["MAX_BODY", "ProtocolError", "SandboxHTTPServer", "make_server", "serve_forever"]
+__all__ = ["MAX_BODY", "CannotListen", "ProtocolError", "SandboxHTTPServer", "is_loopback", "make_server",
+           "serve_forever", "url_of"]

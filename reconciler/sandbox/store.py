@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from reconciler.sandbox.dbfile import FileLock, SandboxFileError, check_schema, default_holder
+
 # Columns the models filter or sort by; everything else lives in the JSON body.
 INDEXED = (
     "customer",
@@ -82,19 +84,20 @@ LOCKED_PAGES = 64
 class Store:
     """The sandbox's database. Use `transaction()` for every read and write."""
 
-    def __init__(self, path: str | None = None) -> None:
+    def __init__(self, path: str | None = None, *, holder: str | None = None) -> None:
         self.path = path
         self._lock = threading.RLock()
         self._depth = 0
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves.
-        self._conn = sqlite3.connect(
-            path or ":memory:", check_same_thread=False, isolation_level=None
-        )
-        self._checkpointer: _Checkpointer | None = None
-        if path:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        # One process per file (see dbfile): locked before SQLite touches it.
+        self.file_lock = FileLock(path) if path else None
+        if self.file_lock is not None:
+            self.file_lock.acquire(holder or default_holder())
+        try:
+            self._conn = self._open(path)
+        except BaseException:
+            if self.file_lock is not None:
+                self.file_lock.release()
+            raise
         # Counters (ids, seq) live in memory and are written once per commit.
         self.counters: dict[str, int] = dict(self._conn.execute("SELECT name, value FROM counters"))
         # Kinds that may have rows (one process owns the file, as for the counters):
@@ -102,15 +105,40 @@ class Store:
         self.kinds: set[str] = {row[0] for row in self._conn.execute("SELECT DISTINCT kind FROM objects")}
         # Rows read in the current transaction, by id: models often fetch one object twice.
         self._rows: dict[str, tuple[str, str, int]] = {}
+        self._checkpointer: _Checkpointer | None = None
         if path:
             self._conn.execute("PRAGMA wal_autocheckpoint=0")
             self._checkpointer = _Checkpointer(path, self._lock)
+
+    @staticmethod
+    def _open(path: str | None) -> sqlite3.Connection:
+        """The connection with the schema in place; a file is checked, stamped or migrated."""
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves.
+            conn = sqlite3.connect(path or ":memory:", check_same_thread=False, isolation_level=None)
+            stamp = check_schema(conn, path) if path else None
+            if path:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(_SCHEMA)
+            if stamp is not None:
+                stamp()
+        except sqlite3.Error as exc:
+            raise SandboxFileError(str(path), str(exc)) from None
+        return conn
+
+    def describe_holder(self, holder: str) -> None:
+        """Say who holds the file, for whoever finds it locked."""
+        if self.file_lock is not None:
+            self.file_lock.describe(holder)
 
     def close(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
         with self._lock:
             self._conn.close()
+        if self.file_lock is not None:
+            self.file_lock.release()
 
     @contextmanager
     def transaction(self) -> Iterator[Tx]:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pydantic import ValidationError
 
+from reconciler.errors import ReconcilerError
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError, SpecErrors
 from reconciler.spec.models import KEY_RULE, SPEC_KEY_PATTERN, Desired, Location
@@ -57,13 +59,35 @@ def summary_line(desired: Desired) -> str:
     return "OK: " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
 
 
+class OutputInsideSpecs(ReconcilerError):
+    def __init__(self, option: str, out_file: str, spec_path: str) -> None:
+        super().__init__(
+            f"{option} {out_file} is inside the spec path {spec_path}: it could overwrite a spec or be read "
+            "as one; write it outside the specs"
+        )
+
+
+def refuse_output_inside(out_file: str, spec_paths: Sequence[str | Path], *, option: str) -> None:
+    """Raise OutputInsideSpecs if `out_file` is a spec file or lies under a spec directory."""
+    target = Path(out_file).resolve()
+    for given in spec_paths:
+        root = Path(given).resolve()
+        if target == root or (root.is_dir() and root in target.parents):
+            raise OutputInsideSpecs(option, out_file, str(given))
+
+
 def find_spec_files(paths: Sequence[str | Path], errors: list[SpecError]) -> list[tuple[Path, str]]:
-    """(path, name to show) of every spec file under `paths`, sorted, each once."""
+    """(path, name to show) of every spec file under `paths`, sorted, each once.
+
+    Symlinked directories are followed (a link back to a directory being
+    walked is an error, not a loop); hidden directories (.git, .venv, ...)
+    are never spec trees.
+    """
     found: dict[Path, tuple[Path, str]] = {}
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            matches = [p for p in path.rglob("*") if _is_spec_file(p, path)]
+            matches = _walk(path, errors)
             if not matches:
                 errors.append(SpecError(str(given), 1, 1, "no *.yaml or *.yml files in this directory"))
             for match in matches:
@@ -73,15 +97,51 @@ def find_spec_files(paths: Sequence[str | Path], errors: list[SpecError]) -> lis
             found.setdefault(path.resolve(), (path, str(given)))
         elif path.exists():
             errors.append(SpecError(str(given), 1, 1, "not a file or directory"))
+        elif path.is_symlink():
+            errors.append(SpecError(str(given), 1, 1, "broken symlink: its target does not exist"))
         else:
             errors.append(SpecError(str(given), 1, 1, "no such file or directory"))
     return sorted(found.values(), key=lambda pair: pair[1])
 
 
-def _is_spec_file(path: Path, root: Path) -> bool:
-    # Hidden directories (.git, .venv, ...) are never spec trees.
-    hidden = any(part.startswith(".") for part in path.relative_to(root).parts[:-1])
-    return path.suffix in SUFFIXES and not hidden and path.is_file()
+def _walk(root: Path, errors: list[SpecError]) -> list[Path]:
+    """Spec files under `root`, following symlinked directories once along each branch."""
+    files: list[Path] = []
+    stack: list[tuple[Path, tuple[tuple[int, int], ...]]] = [(root, (_identity(root),))]
+    while stack:
+        directory, ancestors = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+        except OSError as exc:
+            errors.append(SpecError(str(directory), 1, 1, f"cannot read this directory: {exc.strerror}"))
+            continue
+        for entry in entries:
+            path = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()
+                is_file = not is_dir and entry.is_file()
+            except OSError:
+                is_dir = is_file = False
+            if is_dir:
+                if entry.name.startswith("."):
+                    continue
+                identity = _identity(path)
+                if identity in ancestors:
+                    errors.append(SpecError(str(path), 1, 1, "symlinked directory loops back to a directory "
+                                                             "above it; remove the link"))
+                    continue
+                stack.append((path, (*ancestors, identity)))
+            elif path.suffix in SUFFIXES:
+                if is_file:
+                    files.append(path)
+                elif entry.is_symlink() and not path.exists():
+                    errors.append(SpecError(str(path), 1, 1, "broken symlink: its target does not exist"))
+    return files
+
+
+def _identity(directory: Path) -> tuple[int, int]:
+    stat = directory.stat()
+    return stat.st_dev, stat.st_ino
 
 
 def _collect(document: Document, entries: dict[str, dict[str, Entry]]) -> Iterator[SpecError]:

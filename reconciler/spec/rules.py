@@ -42,7 +42,8 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
 
 
 def check_raw(entry: Entry) -> Iterator[SpecError]:
-    """Metadata limits, checked on the raw values so they show up beside type errors."""
+    """Metadata limits and NUL characters, checked on the raw values so they show up beside type errors."""
+    yield from _nul_characters(entry, (), entry.raw)
     yield from _metadata(entry, (), _get(entry.raw, "metadata"))
     items = _get(entry.raw, "items") if entry.kind == "invoices" else None
     for index, item in enumerate(items if isinstance(items, list) else []):
@@ -76,6 +77,45 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
             yield from _archived_price(entry, index, entries["prices"])
         if isinstance(entry.model, InvoiceSpec):
             yield from _mixed_currencies(entry, entry.model, entries["prices"])
+            yield from _zero_total_status(entry, entry.model, entries["prices"])
+
+
+def _nul_characters(entry: Entry, sub: YamlPath, value: Any) -> Iterator[SpecError]:
+    """A NUL in a string ("\\0" in YAML): Stripe and most tools cut the text there."""
+    if isinstance(value, str):
+        if "\0" in value:
+            where = f" {dotted(sub)}" if sub else ""
+            yield entry.at(sub, f"{entry.where}{where}: contains a NUL character (\\0); remove it")
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            if isinstance(key, str) and "\0" in key:
+                yield entry.at((*sub, key), f"{entry.where} {dotted(sub) or 'key'}: a key contains a NUL character "
+                                            "(\\0); remove it", on_key=True)
+            yield from _nul_characters(entry, (*sub, key), inner)
+    elif isinstance(value, list):
+        for index, inner in enumerate(value):
+            yield from _nul_characters(entry, (*sub, index), inner)
+
+
+def _zero_total_status(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
+    """Stripe marks a zero-total invoice paid when it is finalized: it can never be void or uncollectible."""
+    if invoice.status not in ("void", "uncollectible"):
+        return
+    total = 0
+    for item in invoice.items:
+        if item.price is not None:
+            price = prices.get(item.price)
+            if price is None or not isinstance(price.model, PriceSpec):
+                return  # reported as a dangling or invalid price
+            total += price.model.unit_amount * item.quantity
+        else:
+            total += item.amount or 0
+    if total == 0:
+        yield entry.at(
+            ("status",),
+            f"{entry.where} status: {invoice.status} is out of reach: the total is 0 and Stripe marks a zero-total "
+            "invoice paid when it is finalized; write status: paid (or draft), or give an item an amount",
+        )
 
 
 def _get(raw: Any, *path: str | int) -> Any:
@@ -142,6 +182,12 @@ def _archived_price(entry: Entry, index: int, prices: Mapping[str, Entry]) -> It
 
 
 def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
+    if invoice.status == "sent" and invoice.collection_method != "send_invoice":
+        yield entry.at(
+            ("status",),
+            f"{entry.where} status: sent needs collection_method send_invoice (a charge_automatically invoice is "
+            "charged, not emailed); write status: open, or collection_method: send_invoice with days_until_due",
+        )
     if invoice.collection_method == "send_invoice" and invoice.days_until_due is None:
         yield entry.at(
             (),

@@ -85,4 +85,4 @@ def test_a_sandbox_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) 
     with pytest.raises(ReconcilerError) as caught:
         with open_gateway(api_key=None, api_base=None, sandbox=db):
             pass
-    assert str(caught.value) == f"cannot start the sandbox at {db}: file is not a database"
+    assert str(caught.value) == f"cannot start the sandbox at {db}: it is not a sandbox database (file is not a database)"

@@ -1,0 +1,90 @@
+"""Progress while plan and apply read live state: a line every few seconds in
+a log, a line redrawn in place on a terminal; nothing for a quick read."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from reconciler.cli import main
+from reconciler.gateway.retry import RetryPolicy
+from reconciler.progress import ReadProgress
+from reconciler.runtime import Runtime
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+
+EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
+
+
+class SteppingClock:
+    """Time that moves `step` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 0.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_log_gets_a_line_per_interval_and_a_total() -> None:
+    lines: list[str] = []
+    clock = SteppingClock(0.0)
+    progress = ReadProgress(lines.append, terminal=False, host="api.stripe.com", clock=clock)
+    progress.page("/v1/products", 100)
+    clock.now = 2.0
+    progress.page("/v1/products", 100)  # within the interval: nothing yet
+    assert lines == []
+    clock.now = 6.0
+    progress.page("/v1/customers", 40)
+    clock.now = 11.5
+    progress.tick()  # the API is silent: the ticker still reports
+    clock.now = 12.0
+    progress.page("/v1/invoices/in_1/lines", 3)
+    progress.finish()
+    progress.finish()
+    assert lines == [
+        "reading live state from api.stripe.com: customers 40 · products 200 (3 requests, 6 s)",
+        "reading live state from api.stripe.com: customers 40 · products 200 (3 requests, 12 s)",
+        "read live state: 243 objects in 4 requests (12 s)",
+    ]
+
+
+def test_a_quick_read_prints_nothing() -> None:
+    lines: list[str] = []
+    progress = ReadProgress(lines.append, terminal=False, clock=SteppingClock(0.01))
+    for _ in range(5):
+        progress.page("/v1/prices", 100)
+    progress.finish()
+    assert lines == []
+
+
+def test_a_terminal_line_is_redrawn_in_place_and_cleared() -> None:
+    written: list[str] = []
+    progress = ReadProgress(written.append, terminal=True, clock=SteppingClock(1.0))
+    progress.page("/v1/invoices", 100)
+    progress.page("/v1/invoices", 100)
+    progress.finish()
+    assert all(text.startswith("\r\x1b[K") for text in written)
+    assert written[-2].endswith("reading live state: invoices 200 (2 requests, 2 s)")
+    assert written[-1] == "\r\x1b[K"
+
+
+def test_plan_reports_progress_on_stderr_only(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    specs = tmp_path / "specs"
+    shutil.copytree(EXAMPLE_SPECS, specs)
+    runtime = Runtime(retry=RetryPolicy(sleep=lambda seconds: None), clock=SteppingClock(10.0))
+    args = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
+    env = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
+    assert CliRunner().invoke(main, ["apply", str(specs), *args, "--yes"], env=env, obj=runtime).exit_code == 0
+    result = CliRunner().invoke(main, ["plan", str(specs), *args], env=env, obj=runtime)
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "No changes. Live state matches the specs.\n"
+    reports = result.stderr.splitlines()
+    host = sandbox.url.removeprefix("http://")
+    # One list request per kind (each well under a page); the clock moves 10 s per reading.
+    assert reports[0] == f"reading live state from {host}: products 1 (1 request, 10 s)"
+    assert all(line.startswith(f"reading live state from {host}: ") for line in reports[:-1])
+    assert reports[-1].startswith("read live state: 6 objects in 4 requests (")
