@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from reconciler.gateway import mapping
+from reconciler.gateway.errors import MalformedObject
 from reconciler.live.records import LiveItem
 
 DAY = 86_400
@@ -94,3 +97,12 @@ def test_an_invoice_keeps_user_metadata_and_the_send_marker() -> None:
     live = mapping.invoice(obj, "nov", [_line()])
     assert (live.customer_id, live.days_until_due, live.send_marker, live.metadata) == ("cus_1", 7, "done", {"po": "42"})
     assert (live.number, live.total, live.amount_remaining, len(live.items)) == ("ABC-0001", 2000, 2000, 1)
+
+
+def test_an_object_with_fields_stripe_never_sends_is_a_clear_error() -> None:
+    with pytest.raises(MalformedObject) as caught:
+        mapping.price({"id": "price_1", "unit_amount": "lots", "metadata": {}}, "gold-usd")
+    assert str(caught.value) == (
+        "unexpected price price_1 in the API's answer (ValueError: invalid literal for int() with base 10: 'lots'); "
+        "is the API base a Stripe API?"
+    )

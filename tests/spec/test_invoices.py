@@ -253,3 +253,40 @@ def test_assume_unsent_without_status_sent_is_an_error(check: Check) -> None:
         "b.yaml:6:20: invoice 'inv' assume_unsent: only meaningful with status sent (it allows a send), "
         "not open: remove it"
     ]
+
+
+# Rules that depend only on the spec: validate catches them, not plan first.
+
+
+def test_status_sent_needs_send_invoice(check: Check) -> None:
+    body = f"customer: jenny\ncollection_method: charge_automatically\nstatus: sent\n{ITEM}"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == [
+        "b.yaml:5:13: invoice 'inv' status: sent needs collection_method send_invoice (a charge_automatically "
+        "invoice is charged, not emailed); write status: open, or collection_method: send_invoice with days_until_due"
+    ]
+
+
+@pytest.mark.parametrize("status", ["void", "uncollectible"])
+def test_a_zero_total_invoice_cannot_be_void_or_uncollectible(check: Check, status: str) -> None:
+    catalog = CATALOG.replace("customers:", "  free:\n    product: gold\n    unit_amount: 0\n    currency: usd\n"
+                                            "customers:")
+    body = (f"customer: jenny\ndays_until_due: 7\nstatus: {status}\n"
+            "items:\n  - price: free\n    quantity: 3\n  - amount: 0\n    currency: usd")
+    assert check(a_yaml=catalog, b_yaml=invoice(body)) == [
+        f"b.yaml:5:13: invoice 'inv' status: {status} is out of reach: the total is 0 and Stripe marks a "
+        "zero-total invoice paid when it is finalized; write status: paid (or draft), or give an item an amount"
+    ]
+    assert check(b_yaml=invoice(body.replace(f"status: {status}", "status: paid"))) == []
+
+
+def test_a_nonzero_invoice_may_be_voided(check: Check) -> None:
+    body = f"customer: jenny\ndays_until_due: 7\nstatus: void\n{ITEM}\n  - amount: 0\n    currency: usd"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == []
+
+
+def test_a_nul_character_in_any_string_is_an_error(check: Check) -> None:
+    body = 'customer: jenny\ndays_until_due: 7\ndescription: "March\\0"\nmetadata: {"k\\0": v}\n' + ITEM
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == [
+        "b.yaml:5:18: invoice 'inv' description: contains a NUL character (\\0); remove it",
+        "b.yaml:6:16: invoice 'inv' metadata: a key contains a NUL character (\\0); remove it",
+    ]
