@@ -185,7 +185,7 @@ def test_draft_with_new_customer_is_replaced() -> None:
     plan = make_plan(d, live)
     assert ids(plan) == [f"DeleteInvoice:{INV}", f"CreateInvoice:{INV}", f"AddInvoiceItem:{INV}:gold-special-usd"]
     assert plan.actions[0].reason == (
-        "replaced: a Stripe invoice cannot change customer 'cus_jenny-rosen' → 'cus_bob'"
+        "replaced: a Stripe invoice cannot change customer customer:jenny-rosen → customer:bob"
     )
     assert plan.actions[1].depends_on == (f"DeleteInvoice:{INV}",)
     assert plan.actions[1].reason == f"replaces draft in_{INV}"
@@ -219,11 +219,11 @@ def test_item_description_left_to_stripe_when_unset() -> None:
 def test_finalized_invoice_item_change_is_refused(status: str) -> None:
     before = desired(invoices={INV: invoice(status=status)})
     d = desired(invoices={INV: invoice(status=status, items=[item(quantity=3), amount_item()])})
-    live_status = "open" if status == "sent" else status
     with pytest.raises(FrozenInvoiceChanges) as err:
         make_plan(d, converged(before))
     assert err.value.lines() == [
-        f"invoice {INV} (in_{INV}, number NUM-{INV}) is {live_status}: cannot change "
+        # The lifecycle's word for where the invoice is: an emailed open invoice is "sent".
+        f"invoice {INV} (in_{INV}, number NUM-{INV}) is {status}: cannot change "
         "item gold-special-usd quantity 2 → 3; item setup-fee added; "
         "void it (status: void) and issue a new invoice under a new key"
     ]
@@ -260,7 +260,7 @@ def test_finalized_currency_and_item_changes_are_frozen() -> None:
         make_plan(d, live)
     assert err.value.lines() == [
         f"invoice {INV} (in_{INV}, number NUM-{INV}) is open: cannot change currency 'usd' → 'eur'; "
-        "item gold-special-usd price 'gold-special-usd' → (unset); item gold-special-usd amount 2000 → 5000; "
+        "item gold-special-usd price price:gold-special-usd → (unset); item gold-special-usd amount 2000 → 5000; "
         "item gold-special-usd currency 'usd' → 'eur'; item gold-special-usd description 'Gold Special' → 'Setup fee'; "
         "void it (status: void) and issue a new invoice under a new key"
     ]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.ownership import KEYS_KEY, MAX_RESERVED_KEYS, RESERVED_PREFIX, keys_record
-from reconciler.plan.actions import METADATA_PREFIX, FieldChange
+from reconciler.plan.actions import METADATA_PREFIX, FieldChange, Ref
 
 MAX_METADATA_KEYS = 50  # Stripe's limit per object
 
@@ -66,7 +66,9 @@ def drop_none(params: dict[str, Any]) -> dict[str, Any]:
 
 
 def show(value: Any) -> str:
-    """A value inside a reason string."""
+    """A value inside a reason string; a reference as kind:key (customer:acme)."""
+    if isinstance(value, Ref):
+        return str(value)
     return "(unset)" if value is None else repr(value)
 
 

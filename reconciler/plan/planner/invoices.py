@@ -18,7 +18,7 @@ from reconciler.plan.planner.items import (
     plan_draft_items,
     hold_for_unmanaged_items,
 )
-from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle
+from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle, position_word
 from reconciler.spec.models import InvoiceSpec
 
 _WAY_OUT = {
@@ -57,9 +57,12 @@ def _days(spec: InvoiceSpec) -> int | None:
     return spec.days_until_due if spec.collection_method == "send_invoice" else None
 
 
-def _customer_id(ctx: Context, spec: InvoiceSpec) -> str | None:
-    customer = ctx.live.customers.get(spec.customer)
-    return customer.id if customer is not None else None
+def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, Ref | str, Ref]:
+    """("customer", live, desired) compared as references: customer:acme, or the
+    id of a customer reconciler does not manage."""
+    live_key = next((key for key, c in ctx.live.customers.items() if c.id == cur.customer_id), None)
+    live: Ref | str = Ref("customer", live_key) if live_key is not None else cur.customer_id
+    return "customer", live, Ref("customer", spec.customer)
 
 
 def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | None) -> None:
@@ -68,7 +71,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
     replaced = ""
     if cur is not None:
         # Stripe cannot update these on an invoice: a draft is deleted and re-created.
-        fixed = field_changes([("customer", cur.customer_id, _customer_id(ctx, spec)), ("currency", cur.currency.lower(), currency)])
+        fixed = field_changes([_customers(ctx, cur, spec), ("currency", cur.currency.lower(), currency)])
         if fixed:
             what = ", ".join(show_change(c) for c in fixed)
             deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
@@ -161,7 +164,8 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
         show_change(c)
         for c in field_changes(
             [
-                ("customer", cur.customer_id, cur.customer_id if customer_gone else _customer_id(ctx, spec)),
+                # A customer deleted outside reconciler is no change the spec asks for.
+                *([] if customer_gone else [_customers(ctx, cur, spec)]),
                 ("currency", cur.currency.lower(), item_currency(ctx, spec.items[0])),
                 ("collection_method", cur.collection_method, spec.collection_method),
                 ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),
@@ -174,7 +178,9 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
     frozen += finalized_item_changes(ctx, cur, spec)
     if frozen:
         way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
-        ctx.problem("frozen", f"invoice {label} is {cur.status}: cannot change {'; '.join(frozen)}; {way_out}")
+        # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.
+        position = position_word(live_position(cur, ctx.live.events_complete_since))
+        ctx.problem("frozen", f"invoice {label} is {position}: cannot change {'; '.join(frozen)}; {way_out}")
         return
     # Metadata stays writable in every state, paid and void included: an ordinary update.
     meta = ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)

@@ -218,8 +218,9 @@ def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -
             out.append(f"item {item_key} added")
             continue
         diffs: list[tuple[str, Any, Any]] = []
-        live_price = ctx.price_key_by_id.get(cur.price_id, cur.price_id) if cur.price_id else None
-        diffs.append(("price", live_price, item.price))
+        live_key = ctx.price_key_by_id.get(cur.price_id) if cur.price_id else None
+        live_price = Ref("price", live_key) if live_key else cur.price_id
+        diffs.append(("price", live_price, Ref("price", item.price) if item.price else None))
         if item.price is not None:
             diffs.append(("quantity", cur.quantity, item.quantity))
         else:

@@ -161,7 +161,7 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
     answer = answer_for(step_in.position, step_in.desired, zero_total_draft=zero_draft)
     label, desired = step_in.label, step_in.desired
     if isinstance(answer, Refused):
-        where = ":" if zero_draft else f" is {_word(step_in.position)},"  # a zero-total draft may not exist yet
+        where = ":" if zero_draft else f" is {position_word(step_in.position)},"  # a zero-total draft may not exist yet
         ctx.problem("transition", f"invoice {label}{where} the spec says {desired}: {answer.why}")
         return []
     if isinstance(answer, tuple) and step_in.processing and set(answer) & {_P, _V, _M}:
@@ -210,7 +210,7 @@ def _unproven_note(label: str, finalized_at: int | None) -> str:
     )
 
 
-def _word(position: str) -> str:
+def position_word(position: str) -> str:
     """A position as the word refusals use (the same word for the same state everywhere)."""
     return {
         "unproven": "open (sent unknown)", "processing": "open (payment processing)", "sent": "sent",
