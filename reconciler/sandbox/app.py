@@ -11,11 +11,13 @@ import base64
 import hashlib
 import itertools
 import json
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.ownership import API_VERSION
 from reconciler.sandbox import admin, responses, urls
 from reconciler.sandbox.clock import IDEMPOTENCY_KEY_TTL, SandboxClock
 from reconciler.sandbox.delivery import WebhookDispatcher
@@ -135,6 +137,7 @@ class SandboxApp:
         claimed = False
         try:
             api_key = _authenticate(headers.get("authorization"))
+            _check_version(headers.get("stripe-version"))
             if found is None or found is False:
                 raise UnrecognizedRequestUrl(method, path)
             assert isinstance(found, tuple)
@@ -170,6 +173,8 @@ class SandboxApp:
         self.stats.record(label, write=write, status=reply.status, keyed=keyed)
         if reply.status < 300 and write and self.faults.lose_response():
             reply.lose = True
+        # Stripe names the version it answered in on every API response.
+        reply.headers["Stripe-Version"] = API_VERSION
         return reply
 
     def _execute(
@@ -252,6 +257,18 @@ def _error(exc: StripeApiError) -> Reply:
     if exc.http_status == 429:
         headers["Stripe-Should-Retry"] = "false"
     return Reply(exc.http_status, exc.body(), headers)
+
+
+_VERSION_SHAPE = re.compile(r"^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$")
+
+
+def _check_version(version: str | None) -> None:
+    """Only the pinned API version is emulated; without the header, the account's default is it."""
+    if version is None or version == API_VERSION:
+        return
+    if _VERSION_SHAPE.match(version):
+        raise InvalidRequest(f"Invalid Stripe API version: {version} (the sandbox emulates {API_VERSION} only)")
+    raise InvalidRequest(f"Invalid Stripe API version: {version}")
 
 
 # Test-mode secret and restricted keys; live keys never reach a sandbox.

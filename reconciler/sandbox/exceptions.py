@@ -69,10 +69,14 @@ class ParameterInvalidEmpty(InvalidRequest):
 
 
 class ResourceMissing(InvalidRequest):
+    """404 for the object a URL names; 400 for one a parameter names, as Stripe answers."""
+
     http_status = 404
 
     def __init__(self, kind: str, object_id: str, *, param: str | None = "id") -> None:
         super().__init__(f"No such {kind}: '{object_id}'", code="resource_missing", param=param)
+        if param not in (None, "id"):
+            self.http_status = 400
 
 
 class ResourceAlreadyExists(InvalidRequest):

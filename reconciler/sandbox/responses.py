@@ -122,7 +122,7 @@ _INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_u
                    "statement_descriptor", "rendering", "number")
 
 
-@_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior")
+@_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior", "payment_settings")
 def create_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoices.create(ctx, tx, params)
 

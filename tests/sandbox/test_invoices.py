@@ -24,9 +24,10 @@ def test_send_invoice_requires_days_until_due(stripe_client: stripe.StripeClient
 
 
 def test_invoice_requires_known_customer(stripe_client: stripe.StripeClient) -> None:
+    # A missing object named by a parameter is a 400 (a URL naming one is a 404).
     with pytest.raises(stripe.InvalidRequestError) as caught:
         stripe_client.v1.invoices.create({"customer": "cus_nope"})
-    assert (caught.value.http_status, error_of(caught.value)["param"]) == (404, "customer")
+    assert (caught.value.http_status, error_of(caught.value)["param"]) == (400, "customer")
 
 
 def test_totals_follow_every_item_change(stripe_client: stripe.StripeClient) -> None:

@@ -52,7 +52,7 @@ def test_failed_request_is_replayed_as_failure(stripe_client: stripe.StripeClien
     for _ in range(2):
         with pytest.raises(stripe.InvalidRequestError) as caught:
             stripe_client.v1.invoices.create({"customer": "cus_x"}, {"idempotency_key": "key-3"})
-        assert caught.value.http_status == 404
+        assert caught.value.http_status == 400
 
 
 def test_same_key_while_the_first_is_in_flight_is_409_key_in_use_then_replays(

@@ -53,6 +53,22 @@ def require(tx: Tx, kind: str, object_id: str, *, label: str | None = None, para
     return found[0]
 
 
+# Parameters naming objects the sandbox never has (no payment methods or sources
+# exist in it), with Stripe's name for the kind in "No such ...".
+ABSENT_KINDS = {
+    "default_payment_method": "PaymentMethod",
+    "default_source": "source",
+}
+
+
+def refuse_absent_references(params: Params, *, prefix: str = "") -> None:
+    """400 resource_missing for an id parameter naming what cannot exist here ("" clears, so passes)."""
+    for name, kind in ABSENT_KINDS.items():
+        value = params.get(name)
+        if value not in (None, ""):
+            raise ResourceMissing(kind, str(value), param=f"{prefix}[{name}]" if prefix else name)
+
+
 def new_metadata(value: Any) -> dict[str, str]:
     """Metadata on create: empty values are simply not set."""
     return apply_metadata({}, value)

@@ -14,21 +14,52 @@ from reconciler.sandbox.models.base import (
     apply_metadata,
     list_page,
     new_metadata,
+    refuse_absent_references,
     require,
 )
 from reconciler.sandbox.store import Tx
 
 FIELDS = ("name", "email", "description", "phone", "preferred_locales", "tax_exempt")
+_ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
+
+
+def _address(before: Obj | None, value: Any) -> Obj | None:
+    """An Address object (every key present, unset ones null) after the parameter:
+    given keys replace, others stay; "" removes the address."""
+    if value is None:
+        return before
+    if value == "":
+        return None
+    merged = {key: (before or {}).get(key) for key in _ADDRESS_KEYS}
+    merged.update({key: (None if v == "" else v) for key, v in dict(value).items()})
+    return merged
+
+
+def _shipping(before: Obj | None, value: Any) -> Obj | None:
+    """Shipping details (name, phone, address) after the parameter; "" removes them."""
+    if value is None:
+        return before
+    if value == "":
+        return None
+    old = before or {}
+    return {
+        "address": _address(old.get("address"), value.get("address")),
+        "carrier": old.get("carrier"),
+        "name": value.get("name", old.get("name")),
+        "phone": value.get("phone", old.get("phone")),
+        "tracking_number": old.get("tracking_number"),
+    }
 
 
 def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     customer_id = ctx.new_id(tx, "cus")
     prefix = params.get("invoice_prefix") or _prefix(customer_id)
     settings = params.get("invoice_settings") or {}
+    refuse_absent_references(settings, prefix="invoice_settings")
     customer: Obj = {
         "id": customer_id,
         "object": "customer",
-        "address": params.get("address"),
+        "address": _address(None, params.get("address")),
         "balance": params.get("balance", 0),
         "created": ctx.now(),
         "currency": None,
@@ -50,7 +81,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "next_invoice_sequence": 1,
         "phone": params.get("phone"),
         "preferred_locales": params.get("preferred_locales", []),
-        "shipping": params.get("shipping"),
+        "shipping": _shipping(None, params.get("shipping")),
         "tax_exempt": params.get("tax_exempt", "none"),
         "test_clock": None,
     }
@@ -85,7 +116,10 @@ def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
                 param="invoice_prefix",
             )
         customer["invoice_prefix"] = params["invoice_prefix"]
+    customer["address"] = _address(before["address"], params.get("address"))
+    customer["shipping"] = _shipping(before["shipping"], params.get("shipping"))
     if "invoice_settings" in params:
+        refuse_absent_references(dict(params["invoice_settings"] or {}), prefix="invoice_settings")
         settings = dict(before["invoice_settings"])
         for key, value in dict(params["invoice_settings"]).items():
             if key in settings:

@@ -14,6 +14,7 @@ from reconciler.sandbox.models.base import (
     list_page,
     new_metadata,
     public,
+    refuse_absent_references,
     require,
 )
 from reconciler.sandbox.store import Tx
@@ -28,7 +29,7 @@ FINALIZED_EDITABLE = frozenset(
 TERMINAL_EDITABLE = frozenset({"metadata", "expand"})
 DRAFT_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
                 "default_payment_method", "description", "due_date", "footer", "statement_descriptor",
-                "rendering", "number")
+                "number")
 
 
 def create(ctx: Context, tx: Tx, params: Params) -> Obj:
@@ -37,6 +38,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
             "Missing required param: customer.", code="parameter_missing", param="customer"
         )
     customer = require(tx, "customer", params["customer"], param="customer")
+    refuse_absent_references(params)
     method = params.get("collection_method", "charge_automatically")
     days = params.get("days_until_due")
     if method == "send_invoice" and days is None and "due_date" not in params:
@@ -109,13 +111,16 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "number": params.get("number"),
         "on_behalf_of": None,
         "parent": None,
-        "payment_settings": {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
+        "payment_settings": payment_settings(
+            {"default_mandate": None, "payment_method_options": None, "payment_method_types": None},
+            params.get("payment_settings"),
+        ),
         "period_end": now,
         "period_start": now,
         "post_payment_credit_notes_amount": 0,
         "pre_payment_credit_notes_amount": 0,
         "receipt_number": None,
-        "rendering": None,
+        "rendering": rendering(params.get("rendering")),
         "shipping_cost": None,
         "shipping_details": None,
         "starting_balance": 0,
@@ -125,7 +130,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "subtotal": 0,
         "subtotal_excluding_tax": 0,
         "test_clock": None,
-        "threshold_reason": None,
+        # threshold_reason: left out, not null, as Stripe does for invoices no threshold created
         "total": 0,
         "total_discount_amounts": [],
         "total_excluding_tax": 0,
@@ -140,6 +145,35 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     rendered = render(tx, invoice)
     events.record(ctx, tx, "invoice.created", rendered)
     return rendered
+
+
+def rendering(value: Any) -> Obj | None:
+    """The invoice's `rendering` from the create/update parameter ("" or absent: none)."""
+    if not value:
+        return None
+    pdf = value.get("pdf")
+    return {
+        "amount_tax_display": value.get("amount_tax_display") or None,
+        "pdf": {"page_size": pdf.get("page_size")} if isinstance(pdf, dict) else None,
+        "template": value.get("template") or None,
+        "template_version": value.get("template_version") if value.get("template_version") != "" else None,
+    }
+
+
+def payment_settings(current: Obj, value: Any) -> Obj:
+    """`payment_settings` with the parameter applied; only payment_method_types is emulated."""
+    if value is None:
+        return current
+    if value == "":
+        return {"default_mandate": None, "payment_method_options": None, "payment_method_types": None}
+    unsupported = sorted(set(value) - {"payment_method_types"})
+    if unsupported:
+        raise InvalidRequest(
+            f"The sandbox does not emulate the parameter 'payment_settings[{unsupported[0]}]' on this endpoint.",
+            code="parameter_unsupported_by_sandbox", param=f"payment_settings[{unsupported[0]}]",
+        )
+    types = value.get("payment_method_types")
+    return dict(current, payment_method_types=None if types in (None, "") else list(types))
 
 
 def _save_new(tx: Tx, invoice: Obj) -> None:
@@ -230,9 +264,9 @@ def render(tx: Tx, invoice: Obj) -> Obj:
                               limit=EMBEDDED_LINES, newest_first=False)
     out = public(invoice)
     out.pop("days_until_due", None)
-    total_count = tx.count("invoiceitem", invoice=invoice["id"]) if has_more else len(items)
-    out["lines"] = {"object": "list", "data": [line_of(i) for i in items], "has_more": has_more,
-                    "total_count": total_count, "url": url}
+    out.pop("threshold_reason", None)  # stored as null by sandboxes before schema 1
+    # An invoice's embedded lines are a list without total_count (Stripe's ApiList).
+    out["lines"] = {"object": "list", "data": [line_of(i) for i in items], "has_more": has_more, "url": url}
     return out
 
 
@@ -276,10 +310,14 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
                 f"Finalized invoices can't be updated in this way: {', '.join(frozen)} "
                 f"cannot be changed on a {status} invoice.", param=frozen[0],
             )
+    refuse_absent_references(params)
     invoice = dict(before)
     for name in DRAFT_FIELDS:
         if name in params:
             invoice[name] = None if params[name] == "" else params[name]
+    if "rendering" in params:
+        invoice["rendering"] = rendering(params["rendering"])
+    invoice["payment_settings"] = payment_settings(before["payment_settings"], params.get("payment_settings"))
     if invoice["collection_method"] == "charge_automatically":
         if "days_until_due" in params or "due_date" in params:
             raise InvalidRequest(

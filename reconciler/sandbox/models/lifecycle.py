@@ -91,6 +91,12 @@ def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) ->
 def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice = require(tx, "invoice", invoice_id)
     _require_status(invoice, ("open", "uncollectible"), "pay")
+    if invoice.get("_payment") == "processing":
+        # Settling the customer's payment later would pay the invoice a second time.
+        raise InvalidRequest(
+            f"This invoice ({invoice['id']}) has a payment processing; it can be paid out of band only "
+            "once that payment has failed.", param="invoice",
+        )
     if not params.get("paid_out_of_band"):
         raise InvalidRequest(
             "This customer has no attached payment source or default payment method. "
