@@ -157,7 +157,7 @@ class SandboxApp:
             if method == "POST" and query:
                 raw.update(parse_form(query))
             params = validate(route.params, raw)
-            responses.check_supported(route.handler, params)
+            responses.check_supported(route, params)
             reply = self._execute(route, ids, params, sent_key, request_id)
         except UnicodeDecodeError:
             reply = _error(InvalidRequest("Invalid request body: it is not valid UTF-8."))
@@ -184,7 +184,7 @@ class SandboxApp:
         try:
             if key is None:
                 with self.store.transaction() as tx:
-                    result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
+                    result = responses.dispatch(self.ctx, tx, route, ids, params)
                 self._wake_dispatcher()
                 return Reply(200, result)
             if len(key) > MAX_IDEMPOTENCY_KEY:
@@ -210,7 +210,7 @@ class SandboxApp:
                 replay = _replay(tx, key, fingerprint, self.ctx.now())
                 if replay is not None:
                     return replay
-                result = responses.dispatch(self.ctx, tx, route.handler, ids, params)
+                result = responses.dispatch(self.ctx, tx, route, ids, params)
                 stored = _remember(tx, key, fingerprint, 200, result, self.ctx.now())
         except IdempotencyError:
             raise

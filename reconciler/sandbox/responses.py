@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.sandbox import urls
 from reconciler.sandbox.exceptions import InvalidRequest
 from reconciler.sandbox.models import (
     account,
@@ -25,11 +26,17 @@ Handler = Callable[[Context, Tx, list[str], Params], Obj]
 # Params a handler implements beyond what its model reads: anything else the
 # SDK allows is refused rather than silently ignored (a lax emulator hides bugs).
 SUPPORTED: dict[str, frozenset[str]] = {}
+# Every handler by name, as urls.ROUTES names them.
+HANDLERS: dict[str, Handler] = {}
 
 
-def _supports(*names: str) -> Callable[[Handler], Handler]:
+def _supports(*names: str, expand: bool = True) -> Callable[[Handler], Handler]:
+    """Register a handler and the params it implements (`expand` too, unless the
+    SDK's params class has none, as for deletes)."""
+
     def register(fn: Handler) -> Handler:
-        SUPPORTED[fn.__name__] = frozenset(names) | {"expand"}
+        SUPPORTED[fn.__name__] = frozenset(names) | ({"expand"} if expand else set())
+        HANDLERS[fn.__name__] = fn
         return fn
 
     return register
@@ -55,7 +62,7 @@ def update_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return catalog.update_product(ctx, tx, ids[0], params)
 
 
-@_supports()
+@_supports(expand=False)
 def delete_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return catalog.delete_product(ctx, tx, ids[0])
 
@@ -107,7 +114,7 @@ def update_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj
     return customers.update(ctx, tx, ids[0], params)
 
 
-@_supports()
+@_supports(expand=False)
 def delete_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return customers.delete(ctx, tx, ids[0])
 
@@ -137,7 +144,7 @@ def update_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoices.update(ctx, tx, ids[0], params)
 
 
-@_supports()
+@_supports(expand=False)
 def delete_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoices.delete(ctx, tx, ids[0])
 
@@ -196,7 +203,7 @@ def update_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> 
     return invoiceitems.update(ctx, tx, ids[0], params)
 
 
-@_supports()
+@_supports(expand=False)
 def delete_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoiceitems.delete(ctx, tx, ids[0])
 
@@ -247,27 +254,37 @@ def update_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params
     return webhooks.update(ctx, tx, ids[0], params)
 
 
-@_supports()
+@_supports(expand=False)
 def delete_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return webhooks.delete(ctx, tx, ids[0])
 
 
-@_supports(*_LIST)
+@_supports("limit", "starting_after", "ending_before")
 def list_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return webhooks.list_endpoints(ctx, tx, params)
 
 
-def check_supported(handler_name: str, params: Params) -> None:
+def _resolve_routes() -> dict[str, tuple[Handler, frozenset[str]]]:
+    """Each route's handler and supported params, by route label; a route naming
+    no handler fails the import, not its first request."""
+    missing = sorted({route.handler for route in urls.ROUTES} - set(HANDLERS))
+    if missing:
+        raise RuntimeError(f"urls.ROUTES names handlers that do not exist: {', '.join(missing)}")
+    return {route.label: (HANDLERS[route.handler], SUPPORTED[route.handler]) for route in urls.ROUTES}
+
+
+def check_supported(route: urls.Route, params: Params) -> None:
+    supported = _BY_ROUTE[route.label][1]
     for name in params:
-        if name not in SUPPORTED[handler_name]:
+        if name not in supported:
             raise InvalidRequest(
                 f"The sandbox does not emulate the parameter '{name}' on this endpoint.",
                 code="parameter_unsupported_by_sandbox", param=name,
             )
 
 
-def dispatch(ctx: Context, tx: Tx, handler_name: str, ids: list[str], params: Params) -> Obj:
-    handler: Handler = globals()[handler_name]
+def dispatch(ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: Params) -> Obj:
+    handler = _BY_ROUTE[route.label][0]
     result = handler(ctx, tx, ids, params)
     for path in params.get("expand", []):
         result = _expand(tx, result, path.split("."), path)
@@ -309,3 +326,6 @@ def _expand(tx: Tx, obj: Any, path: list[str], full: str) -> Any:
             raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
         return dict(obj, **{head: expanded})
     return obj
+
+
+_BY_ROUTE = _resolve_routes()

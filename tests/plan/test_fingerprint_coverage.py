@@ -1,0 +1,74 @@
+"""The fingerprint sees every field of Live and of every live record: a field
+it forgot would let a plan apply after that field changed in Stripe."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import pytest
+
+from reconciler.live import records
+from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.plan.fingerprint import live_fingerprint
+
+RECORDS = (LiveProduct, LivePrice, LiveCustomer, LiveInvoice, LiveItem)
+
+
+def _sample(tp: Any, variant: int = 0) -> Any:
+    """A value of type `tp`; `variant` 1 gives a different one of the same type."""
+    origin, args = typing.get_origin(tp), typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        inner = next(a for a in args if a is not type(None))
+        return _sample(inner, 0) if variant == 0 else None
+    if origin is dict:
+        return {"k": _sample(args[1], variant)}
+    if origin is tuple:
+        return (_sample(args[0], 0),) if variant == 0 else ()
+    if tp is str:
+        return ("x", "y")[variant]
+    if tp is bool:
+        return (True, False)[variant]
+    if tp is int:
+        return (1, 2)[variant]
+    if dataclasses.is_dataclass(tp):
+        return _record(tp)
+    raise AssertionError(f"no sample for {tp!r}: teach this test the new type")
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(records))
+
+
+def _record(cls: type, changed: str | None = None) -> Any:
+    hints = _hints(cls)
+    return cls(**{f.name: _sample(hints[f.name], 1 if f.name == changed else 0) for f in dataclasses.fields(cls)})
+
+
+def _live_with(record: Any) -> Live:
+    """A Live holding `record` where such records live."""
+    if isinstance(record, LiveItem):
+        return Live(invoices={"k": dataclasses.replace(_record(LiveInvoice), items=(record,))})
+    field = {LiveProduct: "products", LivePrice: "prices", LiveCustomer: "customers", LiveInvoice: "invoices"}
+    return Live(**{field[type(record)]: {"k": record}})
+
+
+def test_every_field_of_live_counts() -> None:
+    empty = live_fingerprint(Live())
+    hints = _hints(Live)
+    blind = [f.name for f in dataclasses.fields(Live) if live_fingerprint(Live(**{f.name: _sample(hints[f.name])})) == empty]
+    assert blind == []
+
+
+@pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
+def test_every_field_of_every_record_counts(cls: type) -> None:
+    base = live_fingerprint(_live_with(_record(cls)))
+    blind = [f.name for f in dataclasses.fields(cls) if live_fingerprint(_live_with(_record(cls, f.name))) == base]
+    assert blind == []
+
+
+def test_the_records_are_all_known_here() -> None:
+    found = {obj for obj in vars(records).values() if dataclasses.is_dataclass(obj) and obj is not Live}
+    assert found == set(RECORDS)
