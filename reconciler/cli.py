@@ -191,7 +191,7 @@ def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, 
     else:
         refuse_empty_settings(api_key=api_key, api_base=api_base, environ=os.environ)
     runtime = _runtime()
-    with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db, timeout=timeout, retry=runtime.retry,
+    with open_gateway(api_key=api_key, api_base=api_base, sandbox=sandbox_db, timeout=timeout, retry=runtime.read_retry(),
                       require_live_flag=require_live_flag, live=live) as gateway:
         if not progress:
             yield gateway
@@ -375,7 +375,7 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
         spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune, targets=targets,
         allow_destroy=allow_destroy, redact=redact,
         parallelism=parallelism, max_rps=max_rps or (DEFAULT_MAX_RPS_LIVE if live_key else DEFAULT_MAX_RPS_TEST),
-        fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(),
+        fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(), sleep=_runtime().sleep,
     )
 
     def confirm() -> bool:

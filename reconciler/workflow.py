@@ -11,6 +11,7 @@ import os
 import stat
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +74,8 @@ class ApplyRequest:
     result_format: str = "text"
     color: bool = False
     tty: bool = False
+    # Backoff and rate-limit waits of the applier (tests pass one that returns at once).
+    sleep: Callable[[float], None] = time.sleep
 
 
 def read_plan_file(plan_file: str) -> Any:
@@ -217,7 +220,8 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
         result = ApplyResult()
     else:
         reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
-        options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast)
+        options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast,
+                               sleep=request.sleep)
         result = apply_plan(the_plan, gateway, live, options=options, reporter=reporter)
         if request.result_format == "text":
             echo(result.summary_line())

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.sandbox.admin import account_settings, payment
 from reconciler.sandbox.app import SandboxApp
-from reconciler.sandbox.faults import FaultConfig
+from reconciler.sandbox.faults import FaultConfig, HoldRule
 from reconciler.sandbox.server import SandboxHTTPServer, make_server, url_of
 
 SANDBOX_API_KEY = "sk_test_sandbox"
@@ -47,8 +47,34 @@ class RunningSandbox:
         self.stop()
 
     def reset(self) -> None:
-        """Empty all state, faults and statistics."""
+        """Empty all state, faults and statistics (held requests are released)."""
         self.app.reset()
+
+    def set_fault_clock(self, clock: Callable[[], float] | None) -> None:
+        """The clock of the injected rate limit's window (None, and reset(): the real one)."""
+        self.app.faults.use_clock(clock)
+
+    def hold(self, path_prefix: str, *, method: str | None = None, params: dict[str, str] | None = None,
+             times: int | None = 1) -> None:
+        """Keep the next `times` matching requests (None: all) in flight until `release()`.
+
+        A held request has claimed its idempotency key and executed nothing;
+        `wait_held()` returns once it is there. Deterministic where latency
+        would only make an overlap likely.
+        """
+        self.app.faults.hold(HoldRule(path_prefix, method=method, params=dict(params or {}), times=times))
+
+    def wait_held(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` requests are held (TimeoutError after `timeout` s: a failed test)."""
+        self.app.faults.wait_held(count, timeout)
+
+    def release(self) -> None:
+        """Let every held request go on; hold no more."""
+        self.app.faults.release()
+
+    def wait_for_status(self, status: int, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` answers with HTTP `status` were sent since the last reset."""
+        self.app.stats.wait_for_status(status, count, timeout)
 
     def stats(self) -> dict[str, Any]:
         """{"total", "writes", "by_route": {"POST /v1/customers": n, …}, "by_status",

@@ -89,6 +89,8 @@ class SandboxApp:
         self.store.wipe()
         self.clock.rewind()  # the state is gone, so nothing can see time run back
         self.faults.configure(FaultConfig())
+        self.faults.use_clock()
+        self.faults.release()
         self.stats.reset()
 
     def close(self) -> None:

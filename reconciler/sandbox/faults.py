@@ -41,18 +41,7 @@ class FailRule:
     params: dict[str, str] = field(default_factory=dict)
 
     def matches(self, method: str, path: str, form: Callable[[], dict[str, list[str]]]) -> bool:
-        if self.method is not None and method != self.method:
-            return False
-        want = self.path_prefix.rstrip("/").split("/")
-        have = path.rstrip("/").split("/")
-        if len(have) < len(want):
-            return False
-        if any(w != h and w not in _ANY_SEGMENT for w, h in zip(want, have)):
-            return False
-        if self.params:
-            fields = form()
-            return all(value in fields.get(name, ()) for name, value in self.params.items())
-        return True
+        return _matches(self.method, self.path_prefix, self.params, method, path, form)
 
     def error(self, method: str = "POST", path: str = "") -> StripeApiError:
         """The error this rule answers with; Stripe's type for the status.
@@ -74,6 +63,42 @@ class FailRule:
             )
         exc.http_status = self.status  # instance attribute: one class serves every status
         return exc
+
+
+def _matches(
+    want_method: str | None,
+    path_prefix: str,
+    params: Mapping[str, str],
+    method: str,
+    path: str,
+    form: Callable[[], dict[str, list[str]]],
+) -> bool:
+    """Whether a request matches a rule's method, path prefix (by segment) and form fields."""
+    if want_method is not None and method != want_method:
+        return False
+    want = path_prefix.rstrip("/").split("/")
+    have = path.rstrip("/").split("/")
+    if len(have) < len(want):
+        return False
+    if any(w != h and w not in _ANY_SEGMENT for w, h in zip(want, have)):
+        return False
+    if params:
+        fields = form()
+        return all(value in fields.get(name, ()) for name, value in params.items())
+    return True
+
+
+@dataclass(frozen=True)
+class HoldRule:
+    """Keep matching requests waiting (their idempotency key claimed, nothing
+    executed) until the sandbox releases them: a test's way to have a request
+    in flight for exactly as long as it needs, instead of injected latency.
+    Matching as FailRule; `times`: hold that many requests, then let others by."""
+
+    path_prefix: str
+    method: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    times: int | None = 1
 
 
 _RULE_FIELDS = {f.name for f in dataclasses.fields(FailRule)}
@@ -177,6 +202,7 @@ class FaultInjector:
         self.config = FaultConfig()
         self._left: list[int | None] = []
         self.configure(config or FaultConfig())
+        self._holds = _Holds()
 
     def configure(self, config: FaultConfig) -> None:
         with self._lock:
@@ -188,6 +214,27 @@ class FaultInjector:
             self.config = config
             self._rng = random.Random(config.seed)
             self._recent: deque[float] = deque()
+
+    def use_clock(self, monotonic: Callable[[], float] | None = None) -> None:
+        """The clock of the rate limit's one-second window (None: the real one).
+
+        A test gives the same fake clock to the client's sleeps, so a 429
+        storm passes in fake seconds instead of real ones.
+        """
+        with self._lock:
+            self._monotonic = monotonic or time.monotonic
+
+    def hold(self, rule: HoldRule) -> None:
+        """Hold matching requests from now until `release()`."""
+        self._holds.add(rule)
+
+    def wait_held(self, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` requests are held; TimeoutError if they never come."""
+        self._holds.wait_held(count, timeout)
+
+    def release(self) -> None:
+        """Let every held request go on, and hold no more."""
+        self._holds.release()
 
     def fail_rules_left(self) -> list[int | None]:
         """Strikes left per fail rule (None: unlimited), in rule order."""
@@ -201,6 +248,8 @@ class FaultInjector:
         only when a fail rule names params.
         """
         config = self.config
+        if self._holds.armed:
+            self._holds.maybe_hold(method, path, lambda: _form_fields(form))
         if config.latency_ms:
             self._sleep(config.latency_ms / 1000)
         with self._lock:
@@ -226,10 +275,7 @@ class FaultInjector:
         def fields() -> dict[str, list[str]]:
             nonlocal parsed
             if parsed is None:
-                parsed = {}
-                text = form.decode("utf-8", "replace") if isinstance(form, bytes) else form
-                for name, value in parse_qsl(text, keep_blank_values=True):
-                    parsed.setdefault(name, []).append(value)
+                parsed = _form_fields(form)
             return parsed
 
         for i, rule in enumerate(config.fail_routes):
@@ -246,3 +292,60 @@ class FaultInjector:
         with self._lock:
             rate = self.config.lose_response_rate
             return bool(rate) and self._rng.random() < rate
+
+
+def _form_fields(form: str | bytes) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    text = form.decode("utf-8", "replace") if isinstance(form, bytes) else form
+    for name, value in parse_qsl(text, keep_blank_values=True):
+        parsed.setdefault(name, []).append(value)
+    return parsed
+
+
+@dataclass
+class _Armed:
+    rule: HoldRule
+    left: int | None
+
+
+class _Holds:
+    """The hold rules and the requests waiting on them."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._rules: list[_Armed] = []
+        self._held = 0
+        self._generation = 0
+        self.armed = False
+
+    def add(self, rule: HoldRule) -> None:
+        with self._cond:
+            self._rules.append(_Armed(rule, rule.times))
+            self.armed = True
+
+    def maybe_hold(self, method: str, path: str, form: Callable[[], dict[str, list[str]]]) -> None:
+        with self._cond:
+            for armed in self._rules:
+                rule = armed.rule
+                if armed.left == 0 or not _matches(rule.method, rule.path_prefix, rule.params, method, path, form):
+                    continue
+                if armed.left is not None:
+                    armed.left -= 1
+                generation = self._generation
+                self._held += 1
+                self._cond.notify_all()
+                self._cond.wait_for(lambda: self._generation != generation)
+                self._held -= 1
+                return
+
+    def wait_held(self, count: int, timeout: float) -> None:
+        with self._cond:
+            if not self._cond.wait_for(lambda: self._held >= count, timeout):
+                raise TimeoutError(f"{count} request(s) to hold never came ({self._held} held)")
+
+    def release(self) -> None:
+        with self._cond:
+            self._rules.clear()
+            self.armed = False
+            self._generation += 1
+            self._cond.notify_all()

@@ -15,6 +15,8 @@ class Stats:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._answered = threading.Condition(self._lock)
+        self._by_status: Counter[int] = Counter()
         self._counts: Counter[tuple[str, bool, int]] = Counter()
         # (method, path, key, status, replayed) of each request that carried an
         # Idempotency-Key, in the order answered: lets tests check which keys a
@@ -24,6 +26,7 @@ class Stats:
     def reset(self) -> None:
         with self._lock:
             self._counts = Counter()
+            self._by_status = Counter()
             self._keyed = []
 
     def record(
@@ -36,8 +39,16 @@ class Stats:
     ) -> None:
         with self._lock:
             self._counts[route, write, status] += 1
+            self._by_status[status] += 1
             if keyed is not None:
                 self._keyed.append(keyed)
+            self._answered.notify_all()
+
+    def wait_for_status(self, status: int, count: int = 1, timeout: float = 30.0) -> None:
+        """Return once `count` answers with `status` were recorded; TimeoutError if they never are."""
+        with self._answered:
+            if not self._answered.wait_for(lambda: self._by_status[status] >= count, timeout):
+                raise TimeoutError(f"{count} answer(s) with status {status} never came")
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:

@@ -59,6 +59,34 @@ def fast_options(**overrides: object) -> ApplyOptions:
     return ApplyOptions(**base)  # type: ignore[arg-type]
 
 
+def overlapping_applies(sandbox: RunningSandbox, specs: Path, *, path_prefix: str) -> list[ApplyResult]:
+    """Two applies of `specs` whose first POST to `path_prefix` overlap in flight:
+    the first is held until the second's same-key request was refused (409)."""
+    results: list[ApplyResult] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            # Patient retries: the second apply's 409s last until the first is released.
+            results.append(plan_and_apply(gateway_for(sandbox), specs, options=fast_options(max_attempts=100))[1])
+        except BaseException as exc:  # noqa: BLE001 - reported by the caller's assert
+            errors.append(exc)
+
+    sandbox.hold(path_prefix, method="POST")
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads[0].start()
+    try:
+        sandbox.wait_held()
+        threads[1].start()
+        sandbox.wait_for_status(409)
+    finally:
+        sandbox.release()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    return results
+
+
 def plan_for(gateway: StripeGateway, specs: Path, *, prune: bool = False) -> tuple[Plan, Live]:
     desired = load_specs([specs])
     live = read_live(gateway, adopt=desired.adopt_ids())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import os
+import multiprocessing
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import pytest
@@ -13,48 +16,65 @@ import pytest
 from reconciler.gateway.read import read_live
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
+from . import crash_child
 from .helpers import duplicates, gateway_for, object_counts, plan_and_apply, remaining_actions, sent_events, write_specs
 from .test_faults import EXPECTED_COUNTS, SPECS
 
 CHILD = Path(__file__).with_name("crash_child.py")
 
 
-def _start_child(specs: Path, sandbox: RunningSandbox) -> subprocess.Popen[str]:
-    env = {**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY}
-    return subprocess.Popen(
-        [sys.executable, str(CHILD), str(specs), sandbox.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
+@pytest.fixture(scope="module")
+def forkserver() -> Iterator[multiprocessing.context.ForkServerContext]:
+    """Children forked from one process that imported the apply stack once: a
+    real process to SIGKILL, without an interpreter start per kill point."""
+    context = multiprocessing.get_context("forkserver")
+    # Importable from the forkserver's own sys.path (Python 3.11 does not give it
+    # the tests' path): the apply stack, and pytest, which each child imports as
+    # the parent's __main__ module.
+    context.set_forkserver_preload(
+        ["pytest", "reconciler.apply.runner", "reconciler.gateway.read", "reconciler.plan.planner",
+         "reconciler.spec.loader"]
     )
+    yield context
 
 
-def _kill_after(child: subprocess.Popen[str], done_lines: int) -> list[str]:
+def _start_child(
+    context: multiprocessing.context.ForkServerContext, specs: Path, sandbox: RunningSandbox
+) -> tuple[BaseProcess, Connection]:
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=crash_child.apply_into_pipe, args=(str(specs), sandbox.url, SANDBOX_API_KEY, sending))
+    child.start()
+    sending.close()
+    return child, receiving
+
+
+def _kill_after(child: BaseProcess, lines: Connection, done_lines: int) -> list[str]:
     """Read the child's lines until `done_lines` actions finished, then SIGKILL it."""
     seen: list[str] = []
-    assert child.stdout is not None
     while True:
-        line = child.stdout.readline()
-        if not line:
+        try:
+            line = lines.recv()
+        except EOFError:
             break
-        seen.append(line.rstrip("\n"))
+        if line is None:
+            break
+        seen.append(line)
         finished = sum(1 for s in seen if s.startswith("["))
         if (line.startswith("plan:") and done_lines == 0) or finished >= done_lines > 0:
             break
-    child.send_signal(signal.SIGKILL)
-    child.wait(timeout=30)
+    child.kill()
+    child.join(timeout=30)
     return seen
 
 
 @pytest.mark.parametrize("kill_after", [0, 1, 3, 6, 9, 12, 14, 15, 16, 17])
 def test_killed_apply_then_rerun_converges_without_duplicates(
-    sandbox: RunningSandbox, tmp_path: Path, kill_after: int
+    sandbox: RunningSandbox, tmp_path: Path, kill_after: int, forkserver: multiprocessing.context.ForkServerContext
 ) -> None:
     specs = write_specs(tmp_path, SPECS)
-    child = _start_child(specs, sandbox)
-    seen = _kill_after(child, kill_after)
-    assert child.returncode == -signal.SIGKILL, (seen, child.stderr.read() if child.stderr else "")
+    child, lines = _start_child(forkserver, specs, sandbox)
+    seen = _kill_after(child, lines, kill_after)
+    assert child.exitcode == -signal.SIGKILL, seen
     assert seen[0] == "plan: 18 actions"
 
     gateway = gateway_for(sandbox)
@@ -67,12 +87,12 @@ def test_killed_apply_then_rerun_converges_without_duplicates(
     assert sent_events(gateway) == {ids["i1"]: 1, ids["i2"]: 1}
 
 
-def test_child_runs_to_completion(sandbox: RunningSandbox, tmp_path: Path) -> None:
+def test_child_runs_to_completion_as_a_script(sandbox: RunningSandbox, tmp_path: Path) -> None:
     specs = write_specs(tmp_path, SPECS)
-    child = _start_child(specs, sandbox)
-    out, err = child.communicate(timeout=60)
-    lines = out.splitlines()
-    assert child.returncode == 0, err
+    child = subprocess.run([sys.executable, str(CHILD), str(specs), sandbox.url], capture_output=True, text=True,
+                           timeout=60)
+    lines = child.stdout.splitlines()
+    assert child.returncode == 0, child.stderr
     assert lines[0] == "plan: 18 actions"
     assert lines[-1] == "Apply complete: 18 done, 0 failed, 0 skipped."
     assert sum(1 for line in lines if line.startswith("[")) == 18

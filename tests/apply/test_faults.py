@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import pytest
 
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import NullReporter
-from reconciler.apply.result import ApplyResult
 from reconciler.apply.runner import apply_plan
 from reconciler.gateway.read import read_live
 from reconciler.ownership import SEND_DONE, SEND_KEY, SEND_REQUESTED
@@ -20,10 +18,12 @@ from reconciler.sandbox import RunningSandbox
 from reconciler.spec.loader import load_specs
 
 from .helpers import (
+    FakeClock,
     duplicates,
     fast_options,
     gateway_for,
     object_counts,
+    overlapping_applies,
     plan_and_apply,
     remaining_actions,
     sent_events,
@@ -94,9 +94,12 @@ def test_faults_converge_without_duplicates(sandbox: RunningSandbox, tmp_path: P
     specs = write_specs(tmp_path, SPECS)
     gateway = gateway_for(sandbox)
     plan, live = _plan(gateway, specs)  # read without faults: the apply is what is under test
+    # One fake clock for the applier's waits and the sandbox's rate window:
+    # backoffs outlast that one-second window in fake time, at once.
+    clock = FakeClock()
+    sandbox.set_fault_clock(clock)
     sandbox.set_faults(**faults)
-    # Backoffs long enough to outlast the sandbox's one-second rate window.
-    options = fast_options(max_attempts=15, base_backoff=0.05, max_backoff=1.0)
+    options = fast_options(max_attempts=15, base_backoff=0.05, max_backoff=1.0, sleep=clock.sleep, clock=clock)
     result = apply_plan(plan, gateway, live, options=options, reporter=NullReporter())
     assert result.ok, result.lines()
     if set(faults) - {"latency_ms"}:
@@ -111,26 +114,7 @@ def _plan(gateway, specs):  # type: ignore[no-untyped-def]
 
 def test_two_applies_started_together_create_nothing_twice(sandbox: RunningSandbox, tmp_path: Path) -> None:
     specs = write_specs(tmp_path, SPECS)
-    sandbox.set_faults(latency_ms=10)  # widen the overlap
-    barrier = threading.Barrier(2)
-    results: list[ApplyResult] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            gateway = gateway_for(sandbox)
-            barrier.wait()
-            _, result = plan_and_apply(gateway, specs)
-            results.append(result)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = overlapping_applies(sandbox, specs, path_prefix="/v1/products")
     assert [r.ok for r in results] == [True, True], [r.lines() for r in results]
     # Same keys overlapped in flight: Stripe (and the sandbox) refuse the second
     # with 409 idempotency_key_in_use; the applier retried it into a replay.
@@ -193,6 +177,8 @@ def test_send_guard_marker_requested_without_event_sends_once(
 
 def test_rate_limit_is_respected_client_side(sandbox: RunningSandbox, tmp_path: Path) -> None:
     # With the client at 10 req/s and the sandbox limiting at 12, no 429 is ever answered.
+    # Real time on purpose: the requests span two of the sandbox's one-second windows,
+    # and a client over 12 req/s would trip the first.
     specs = write_specs(tmp_path, SPECS)
     gateway = gateway_for(sandbox)
     plan, live = _plan(gateway, specs)

@@ -27,7 +27,8 @@ def test_sigint_finishes_running_actions_skips_the_rest_and_a_rerun_converges(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     specs = write_specs(tmp_path, SPECS)
-    sandbox.set_faults(latency_ms=30)  # so the apply is mid-way when the signal lands
+    # The first customer create stays in flight until released: the signal lands mid-apply.
+    sandbox.hold("/v1/customers", method="POST")
     child = subprocess.Popen(
         [sys.executable, str(CHILD), str(specs), sandbox.url],
         stdout=subprocess.PIPE,
@@ -35,18 +36,13 @@ def test_sigint_finishes_running_actions_skips_the_rest_and_a_rerun_converges(
         text=True,
         env={**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY},
     )
-    assert child.stdout is not None
-    seen: list[str] = []
-    while not any(line.startswith("[1/18] done: ") for line in seen):
-        line = child.stdout.readline()
-        assert line, (seen, child.stderr.read() if child.stderr else "")
-        seen.append(line.rstrip("\n"))
-    child.send_signal(signal.SIGINT)
-    # Read on through the same buffered stream (communicate() would skip what it holds).
-    rest = child.stdout.read()
-    err = child.stderr.read() if child.stderr else ""
-    child.wait(timeout=60)
-    lines = seen + rest.splitlines()
+    try:
+        sandbox.wait_held()
+        child.send_signal(signal.SIGINT)
+    finally:
+        sandbox.release()
+    out, err = child.communicate(timeout=60)
+    lines = out.splitlines()
 
     assert child.returncode == 130, (lines, err)
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
@@ -66,7 +62,6 @@ def test_sigint_finishes_running_actions_skips_the_rest_and_a_rerun_converges(
         line.split("] ", 1)[1] for line in progress if " skipped: " in line
     ]
 
-    sandbox.set_faults(latency_ms=0)
     gateway = gateway_for(sandbox)
     assert len(remaining_actions(gateway, specs)) >= 1
     _, result = plan_and_apply(gateway, specs)

@@ -8,7 +8,6 @@ object is gone, and creates anew under a derived key.
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from reconciler.apply.idempotency import MAX_KEY_LENGTH, rekey
@@ -17,7 +16,15 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.read import read_live
 from reconciler.sandbox import RunningSandbox
 
-from .helpers import duplicates, gateway_for, object_counts, plan_and_apply, remaining_actions, write_specs
+from .helpers import (
+    duplicates,
+    gateway_for,
+    object_counts,
+    overlapping_applies,
+    plan_and_apply,
+    remaining_actions,
+    write_specs,
+)
 
 BASE = """
 products:
@@ -125,21 +132,7 @@ def test_two_applies_re_adding_together_derive_the_same_key(sandbox: RunningSand
     _apply(gateway, _specs(tmp_path))
     _apply(gateway, _specs(tmp_path, extra=False))
     specs = _specs(tmp_path)
-    sandbox.set_faults(latency_ms=10)  # widen the overlap
-    barrier = threading.Barrier(2)
-    results: list[ApplyResult] = []
-
-    def run() -> None:
-        own = gateway_for(sandbox)
-        barrier.wait()
-        results.append(plan_and_apply(own, specs)[1])
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    sandbox.set_faults(latency_ms=0)
+    results = overlapping_applies(sandbox, specs, path_prefix="/v1/invoiceitems")
     assert [r.ok for r in results] == [True, True], [r.lines() for r in results]
     assert remaining_actions(gateway, specs) == []
     assert duplicates(gateway) == []

@@ -16,15 +16,14 @@ import stripe
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
-from reconciler.gateway.retry import RetryPolicy
 from reconciler.ownership import OWNER_KEY
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
 CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
-# Retries as the CLI does them, without waiting out the backoff.
-NO_WAIT = Runtime(retry=RetryPolicy(sleep=lambda seconds: None))
+# Retries and rate limit as the CLI does them, without waiting out backoffs and pacing.
+NO_WAIT = Runtime(sleep=lambda seconds: None)
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Result:

@@ -18,13 +18,12 @@ from click.testing import CliRunner, Result
 from loopback_servers import canned_server
 from reconciler import workflow
 from reconciler.cli import main
-from reconciler.gateway.retry import RetryPolicy
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
 CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
-NO_WAIT = Runtime(retry=RetryPolicy(sleep=lambda seconds: None))
+NO_WAIT = Runtime(sleep=lambda seconds: None)
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Result:

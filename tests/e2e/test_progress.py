@@ -9,7 +9,6 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reconciler.cli import main
-from reconciler.gateway.retry import RetryPolicy
 from reconciler.progress import ReadProgress
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
@@ -75,7 +74,7 @@ def test_a_terminal_line_is_redrawn_in_place_and_cleared() -> None:
 def test_plan_reports_progress_on_stderr_only(sandbox: RunningSandbox, tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     shutil.copytree(EXAMPLE_SPECS, specs)
-    runtime = Runtime(retry=RetryPolicy(sleep=lambda seconds: None), clock=SteppingClock(10.0))
+    runtime = Runtime(sleep=lambda seconds: None, clock=SteppingClock(10.0))
     args = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
     env = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
     assert CliRunner().invoke(main, ["apply", str(specs), *args, "--yes"], env=env, obj=runtime).exit_code == 0

@@ -89,14 +89,12 @@ def test_same_key_while_the_first_is_in_flight_is_409_key_in_use_then_replays(
 
 
 def test_concurrent_same_key_creates_one_object_and_refuses_the_overlap(sandbox: RunningSandbox) -> None:
-    sandbox.set_faults(latency_ms=50)  # time in flight, for the others to overlap
+    sandbox.hold("/v1/customers", method="POST")  # the first one stays in flight until released
     answers: list[tuple[int, str]] = []
     lock = threading.Lock()
-    barrier = threading.Barrier(8)
 
     def create() -> None:
         client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": sandbox.url}, max_network_retries=0)
-        barrier.wait()
         try:
             answer = (200, client.v1.customers.create({"name": "Racer"}, {"idempotency_key": "same-key"}).id)
         except stripe.APIError as exc:
@@ -104,15 +102,21 @@ def test_concurrent_same_key_creates_one_object_and_refuses_the_overlap(sandbox:
         with lock:
             answers.append(answer)
 
-    threads = [threading.Thread(target=create) for _ in range(8)]
-    for thread in threads:
+    first = threading.Thread(target=create)
+    first.start()
+    sandbox.wait_held()
+    others = [threading.Thread(target=create) for _ in range(7)]
+    for thread in others:
         thread.start()
-    for thread in threads:
+    for thread in others:
         thread.join()
+    sandbox.release()
+    first.join()
     created = {value for status, value in answers if status == 200}
     refused = [value for status, value in answers if status != 200]
     assert len(answers) == 8 and len(created) == 1
-    assert refused and set(refused) == {"idempotency_key_in_use"}
-    assert sandbox.stats()["by_status"]["409"] == len(refused)
+    assert refused == ["idempotency_key_in_use"] * 7
+    assert answers[-1][0] == 200  # the held one, answered last
+    assert sandbox.stats()["by_status"]["409"] == 7
     with sandbox.app.store.transaction() as tx:
         assert tx.count("customer") == 1
