@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
@@ -63,6 +64,16 @@ class RunningSandbox:
         would only make an overlap likely.
         """
         self.app.faults.hold(HoldRule(path_prefix, method=method, params=dict(params or {}), times=times))
+
+    @contextmanager
+    def holding(self, path_prefix: str, *, method: str | None = None, params: dict[str, str] | None = None,
+                times: int | None = 1) -> Iterator[None]:
+        """`hold(...)` for the block; whatever is held is released when it ends."""
+        self.hold(path_prefix, method=method, params=params, times=times)
+        try:
+            yield
+        finally:
+            self.release()
 
     def wait_held(self, count: int = 1, timeout: float = 30.0) -> None:
         """Return once `count` requests are held (TimeoutError after `timeout` s: a failed test)."""

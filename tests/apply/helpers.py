@@ -72,15 +72,12 @@ def overlapping_applies(sandbox: RunningSandbox, specs: Path, *, path_prefix: st
         except BaseException as exc:  # noqa: BLE001 - reported by the caller's assert
             errors.append(exc)
 
-    sandbox.hold(path_prefix, method="POST")
     threads = [threading.Thread(target=run) for _ in range(2)]
-    threads[0].start()
-    try:
+    with sandbox.holding(path_prefix, method="POST"):
+        threads[0].start()
         sandbox.wait_held()
         threads[1].start()
         sandbox.wait_for_status(409)
-    finally:
-        sandbox.release()
     for thread in threads:
         thread.join()
     assert errors == []

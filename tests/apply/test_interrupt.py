@@ -27,20 +27,13 @@ def test_sigint_finishes_running_actions_skips_the_rest_and_a_rerun_converges(
     sandbox: RunningSandbox, tmp_path: Path
 ) -> None:
     specs = write_specs(tmp_path, SPECS)
+    env = {**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY}
     # The first customer create stays in flight until released: the signal lands mid-apply.
-    sandbox.hold("/v1/customers", method="POST")
-    child = subprocess.Popen(
-        [sys.executable, str(CHILD), str(specs), sandbox.url],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY},
-    )
-    try:
+    with sandbox.holding("/v1/customers", method="POST"):
+        child = subprocess.Popen([sys.executable, str(CHILD), str(specs), sandbox.url],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         sandbox.wait_held()
         child.send_signal(signal.SIGINT)
-    finally:
-        sandbox.release()
     out, err = child.communicate(timeout=60)
     lines = out.splitlines()
 

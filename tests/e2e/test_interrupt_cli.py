@@ -21,18 +21,13 @@ EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
 def test_sigint_during_apply_reports_and_exits_130(sandbox: RunningSandbox, tmp_path: Path) -> None:
     specs = tmp_path / "specs"
     shutil.copytree(EXAMPLE_SPECS, specs)
-    # The first customer create stays in flight until released: the signal lands mid-apply.
-    sandbox.hold("/v1/customers", method="POST")
     env = {**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY, "STRIPE_API_BASE": sandbox.url, "NO_COLOR": "1"}
-    child = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "apply", str(specs), "--yes", "--parallelism", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )
-    try:
+    command = [sys.executable, "-m", "reconciler", "apply", str(specs), "--yes", "--parallelism", "1"]
+    # The first customer create stays in flight until released: the signal lands mid-apply.
+    with sandbox.holding("/v1/customers", method="POST"):
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
         sandbox.wait_held()
         child.send_signal(signal.SIGINT)
-    finally:
-        sandbox.release()
     output, errors = child.communicate(timeout=60)
     assert child.returncode == 130, (output, errors)
     assert "Traceback" not in errors
