@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.gateway.client import StripeGateway
-from reconciler.gateway.errors import ServerError
+from reconciler.gateway.errors import UnexpectedAnswer
 from reconciler.live.account import Account
 
 
@@ -12,5 +12,5 @@ def read_account(gateway: StripeGateway) -> Account:
     data = gateway.request("GET", "/v1/account")
     account_id = data.get("id")
     if not isinstance(account_id, str) or not account_id.startswith("acct_"):
-        raise ServerError(200, "GET /v1/account answered without an account id", retryable=False)
+        raise UnexpectedAnswer(gateway.host, "GET /v1/account", "no account id (acct_…)")
     return Account(id=account_id, livemode=gateway.livemode)

@@ -73,6 +73,8 @@ def live_fingerprint(live: Live) -> str:
             k: sorted((_row(_PRICE(p)) for p in v), key=itemgetter(0)) for k, v in live.extra_active_prices.items()
         },
         "foreign_lookup_keys": live.foreign_lookup_keys,
+        "unmanaged_invoices": {k: sorted(map(list, v)) for k, v in live.unmanaged_invoices.items()},
+        "unmanaged_active_prices": {k: sorted(v) for k, v in live.unmanaged_active_prices.items()},
     }
     if live.adoptable:
         # An adoption is a metadata update: its key is salted with this digest

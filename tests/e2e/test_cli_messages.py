@@ -149,16 +149,29 @@ def test_an_api_answering_nonsense_stops_before_any_write(specs: Path) -> None:
         applied = run("apply", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", url, "--yes")
     host = url.removeprefix("http://")
     expected = (
-        f"error: unexpected answer from {host} to GET /v1/products: not a Stripe list (object, data, has_more); "
+        f"error: unexpected answer from {host} to GET /v1/account: no account id (acct_…); "
         "is the API base a Stripe API?"
     )
     assert one_error(plan) == expected and one_error(applied) == expected
     assert plan.stdout == "" and applied.stdout == ""
-    assert seen and all(line.startswith("GET /v1/products?") for line in seen)
+    assert seen and all(line.startswith("GET /v1/account ") for line in seen)
+
+
+def test_a_list_answer_that_is_not_a_list_stops_before_any_write(specs: Path) -> None:
+    # An account answer that passes, then nonsense for every list.
+    with canned_server({"id": "acct_1", "object": "account", "foo": 1}) as (url, seen):
+        message = one_error(run("apply", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", url, "--yes"))
+    assert message == (
+        f"error: unexpected answer from {url.removeprefix('http://')} to GET /v1/products: not a Stripe list "
+        "(object, data, has_more); is the API base a Stripe API?"
+    )
+    assert not any(line.startswith("POST") for line in seen)
 
 
 def test_listed_objects_of_the_wrong_shape_stop_before_any_write(specs: Path) -> None:
-    page = {"object": "list", "has_more": False, "data": [{"id": "prod_1", "metadata": ["not", "a", "map"]}]}
+    # One answer to every request: an account id passes GET /v1/account, the list has a bad object.
+    page = {"id": "acct_1", "object": "list", "has_more": False,
+            "data": [{"id": "prod_1", "metadata": ["not", "a", "map"]}]}
     with canned_server(page) as (url, seen):
         message = one_error(run("apply", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", url, "--yes"))
     assert message.endswith("GET /v1/products: data[0] has metadata that is not an object; is the API base a Stripe API?")

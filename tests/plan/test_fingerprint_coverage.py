@@ -15,6 +15,10 @@ from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, L
 from reconciler.plan.fingerprint import live_fingerprint
 
 RECORDS = (LiveProduct, LivePrice, LiveCustomer, LiveInvoice, LiveItem)
+# Left out on purpose, each with its reason (see live_fingerprint's docstring).
+NOT_FINGERPRINTED = {
+    "events_complete_since": "moves with the clock; the facts read with it (sent_event, payment_processing) count",
+}
 
 
 def _sample(tp: Any, variant: int = 0) -> Any:
@@ -27,6 +31,8 @@ def _sample(tp: Any, variant: int = 0) -> Any:
         return {"k": _sample(args[1], variant)}
     if origin is tuple:
         return (_sample(args[0], 0),) if variant == 0 else ()
+    if origin is frozenset:
+        return frozenset({_sample(args[0], 0)}) if variant == 0 else frozenset()
     if tp is str:
         return ("x", "y")[variant]
     if tp is bool:
@@ -59,7 +65,7 @@ def test_every_field_of_live_counts() -> None:
     empty = live_fingerprint(Live())
     hints = _hints(Live)
     blind = [f.name for f in dataclasses.fields(Live) if live_fingerprint(Live(**{f.name: _sample(hints[f.name])})) == empty]
-    assert blind == []
+    assert set(blind) == set(NOT_FINGERPRINTED)
 
 
 @pytest.mark.parametrize("cls", RECORDS, ids=lambda cls: cls.__name__)
