@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from reconciler import ownership
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway
+from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
 
 T = TypeVar("T")
 
@@ -57,7 +57,7 @@ class SentLedger:
         first = True
         while True:
             reply = call(lambda: self._gateway.exchange("GET", "/v1/events", dict(query), retry=False))
-            data = reply.data.get("data") or []
+            data = list_data(reply.data, host=self._gateway.host, request="GET /v1/events")
             if first:
                 self.server_time = reply.server_time or self.server_time
                 self._newest_event = str(data[0]["id"]) if data else ""
@@ -72,7 +72,7 @@ class SentLedger:
         while True:
             query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE, "ending_before": self._newest_event}
             reply = call(lambda: self._gateway.exchange("GET", "/v1/events", query, retry=False))
-            data = reply.data.get("data") or []
+            data = list_data(reply.data, host=self._gateway.host, request="GET /v1/events")
             self.server_time = reply.server_time or self.server_time
             self._note(data)
             if data:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler import ownership
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway
+from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
 from reconciler.live.records import Live, LiveInvoice
 
 _STILL_OPEN = ("open", "uncollectible")
@@ -103,7 +103,7 @@ def _pages(
     query: dict[str, Any] = {**params, "limit": PAGE_SIZE}
     while True:
         reply = gateway.exchange("GET", path, query, retry=retry)
-        data = reply.data.get("data") or []
+        data = list_data(reply.data, host=gateway.host, request=f"GET {path}")
         yield reply.server_time, data
         if not reply.data.get("has_more") or not data:
             return

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from reconciler.gateway import mapping
-from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.client import StripeGateway, list_data
 from reconciler.live.payments import CreatedEndpoint, InvoiceSnapshot
 
 
@@ -57,7 +57,7 @@ def invoice_of_payment_intent(gateway: StripeGateway, payment_intent_id: str) ->
         "/v1/invoice_payments",
         {"payment": {"type": "payment_intent", "payment_intent": payment_intent_id}, "limit": 1},
     )
-    for payment in page.get("data") or []:
+    for payment in list_data(page, host=gateway.host, request="GET /v1/invoice_payments"):
         found = _id(payment.get("invoice"))
         if found:
             return found
