@@ -44,10 +44,10 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         )
     adoptions = plan_adoptions(ctx)
     plan_products(ctx)
-    plan_prices(ctx)
+    prices = plan_prices(ctx)
     plan_customers(ctx)
-    plan_invoices(ctx)
-    for action in ctx.deferred:
+    totals = plan_invoices(ctx, prices)
+    for action in prices.archives:
         ctx.add(action)
     if prune:
         plan_prune(ctx)
@@ -56,7 +56,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
     return Plan(
         actions=tuple(wait_for_adoptions(ctx.actions, adoptions)),
         fingerprint=live_fingerprint(live),
-        invoice_totals=tuple(ctx.totals),
+        invoice_totals=totals,
         prune=prune,
         notes=tuple(ctx.notes),
     )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from reconciler.live.records import LivePrice
 from reconciler.ownership import OWNER_KEY
 from reconciler.plan.actions import (
+    Action,
     ArchivePrice,
     CreateCustomer,
     CreatePrice,
@@ -45,19 +48,46 @@ def plan_products(ctx: Context) -> None:
             ctx.add(UpdateProduct(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))
 
 
-def plan_prices(ctx: Context) -> None:
+@dataclass(frozen=True)
+class PriceChoice:
+    """What the price phase decided, for the invoice phase and the plan's tail."""
+
+    # live price id (active or archived) -> spec key
+    key_by_id: dict[str, str] = field(default_factory=dict)
+    # desired price key -> the live price id items should use; absent when the
+    # price is created in this plan
+    id_for_key: dict[str, str] = field(default_factory=dict)
+    # desired price key -> the live price id items must name explicitly, when
+    # the planner keeps a price other than Live.prices[key] (which is what the
+    # applier resolves a Ref to): after an interrupted replacement.
+    ref_override: dict[str, str] = field(default_factory=dict)
+    # Old prices' archives: planned now, emitted after the invoices.
+    archives: tuple[Action, ...] = ()
+
+    def ref(self, key: str) -> Ref | str:
+        """How an item names the price of spec key `key` (a Ref, or an id when they differ)."""
+        return self.ref_override.get(key) or Ref("price", key)
+
+
+def plan_prices(ctx: Context) -> PriceChoice:
     live = ctx.live
     holders: dict[str, set[str]] = {}
+    key_by_id: dict[str, str] = {}
     for price in _all_managed_prices(ctx):
-        ctx.price_key_by_id[price.id] = price.key
+        key_by_id[price.id] = price.key
         if price.lookup_key:
             holders.setdefault(price.lookup_key, set()).add(price.id)
+    id_for_key: dict[str, str] = {}
+    archives: list[Action] = []
     for key in sorted(ctx.desired.prices):
-        _plan_price(ctx, key, ctx.desired.prices[key], holders)
-    for key, price in live.prices.items():
-        chosen = ctx.price_id_for_key.get(key)
-        if chosen is not None and chosen != price.id:
-            ctx.price_ref_override[key] = chosen
+        kept, key_archives = _plan_price(ctx, key, ctx.desired.prices[key], holders)
+        archives += key_archives
+        if kept is not None:
+            id_for_key[key] = kept
+    override = {
+        key: id_for_key[key] for key, price in live.prices.items() if id_for_key.get(key, price.id) != price.id
+    }
+    return PriceChoice(key_by_id, id_for_key, override, tuple(archives))
 
 
 def _all_managed_prices(ctx: Context) -> list[LivePrice]:
@@ -77,14 +107,18 @@ def active_prices(ctx: Context, key: str) -> list[LivePrice]:
     return head + list(ctx.live.extra_active_prices.get(key, ()))
 
 
-def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[str]]) -> None:
+def _plan_price(
+    ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[str]]
+) -> tuple[str | None, list[Action]]:
+    """(the id of the live price kept for `key`, None when one is created; the archives to emit last)."""
+    archives: list[Action] = []
     if spec.lookup_key and spec.lookup_key in ctx.live.foreign_lookup_keys:
         ctx.problem(
             "unmanaged",
             f"price {key}: lookup_key '{spec.lookup_key}' belongs to price {ctx.live.foreign_lookup_keys[spec.lookup_key]}, "
             "which reconciler does not manage: remove it there or choose another lookup_key",
         )
-        return
+        return None, archives
     product = ctx.live.products.get(spec.product)
     product_id = product.id if product is not None else None
     currency = spec.currency.lower()
@@ -97,7 +131,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
         cur = cur or (matching[0] if matching else actives[0])
         others = [p for p in actives if p is not cur] if matching else []  # no match: all replaced below
         for other in others:
-            ctx.deferred.append(
+            archives.append(
                 ArchivePrice(
                     key=key,
                     reason=f"another active price of {key} (a replacement was interrupted): "
@@ -117,7 +151,6 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
             ]
         )
         if not immutable:
-            ctx.price_id_for_key[key] = cur.id
             changes = field_changes(
                 [
                     ("nickname", cur.nickname, spec.nickname),
@@ -137,7 +170,7 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
                         transfer_lookup_key=transfer,
                     )
                 )
-            return
+            return cur.id, archives
     params = {
         "product": Ref("product", spec.product),
         "unit_amount": spec.unit_amount,
@@ -162,15 +195,11 @@ def _plan_price(ctx: Context, key: str, spec: PriceSpec, holders: dict[str, set[
             params=drop_none(params),
         )
     )
-    for old in actives:
-        ctx.deferred.append(
-            ArchivePrice(
-                key=key,
-                reason=f"replaced by the new price of {key}",
-                depends_on=(create_id,),
-                stripe_id=old.id,
-            )
-        )
+    archives += [
+        ArchivePrice(key=key, reason=f"replaced by the new price of {key}", depends_on=(create_id,), stripe_id=old.id)
+        for old in actives
+    ]
+    return None, archives
 
 
 def _terms(price: LivePrice) -> tuple[int, str, str | None]:

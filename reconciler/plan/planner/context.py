@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, FieldChange, Ref
+from reconciler.plan.actions import Action, FieldChange
 from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
-from reconciler.plan.plan import InvoiceTotal
 from reconciler.spec.models import Desired
 
 ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata", "adopt"]
@@ -25,19 +24,7 @@ class Context:
     actions: list[Action] = field(default_factory=list)
     ids: set[str] = field(default_factory=set)
     problems: list[tuple[ProblemKind, str]] = field(default_factory=list)
-    # Actions planned now but emitted after the invoices (old prices' archives).
-    deferred: list[Action] = field(default_factory=list)
-    totals: list[InvoiceTotal] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    # live price id (active or archived) -> spec key
-    price_key_by_id: dict[str, str] = field(default_factory=dict)
-    # desired price key -> the live price id items should use; absent when the
-    # price is created in this plan
-    price_id_for_key: dict[str, str] = field(default_factory=dict)
-    # desired price key -> the live price id items must name explicitly, when
-    # the planner keeps a price other than Live.prices[key] (which is what the
-    # applier resolves a Ref to): after an interrupted replacement.
-    price_ref_override: dict[str, str] = field(default_factory=dict)
 
     def add(self, action: Action) -> str:
         self.actions.append(action)
@@ -47,10 +34,6 @@ class Context:
     def if_planned(self, *action_ids: str) -> tuple[str, ...]:
         """The given ids that are part of this plan (dependencies on no-ops vanish)."""
         return tuple(i for i in action_ids if i in self.ids)
-
-    def price_ref(self, key: str) -> Ref | str:
-        """How an item names the price of spec key `key` (a Ref, or an id when they differ)."""
-        return self.price_ref_override.get(key) or Ref("price", key)
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))

@@ -9,6 +9,7 @@ from reconciler.ownership import OWNER_KEY
 from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice, Ref, UpdateInvoice
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
+from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.plan.planner.items import (
@@ -29,28 +30,33 @@ _WAY_OUT = {
 }
 
 
-def plan_invoices(ctx: Context) -> None:
+def plan_invoices(ctx: Context, prices: PriceChoice) -> tuple[InvoiceTotal, ...]:
+    """Plan every invoice; the totals of those created or whose items change."""
+    totals: list[InvoiceTotal] = []
     for key in sorted(ctx.desired.invoices):
-        _plan_invoice(ctx, key, ctx.desired.invoices[key])
+        total = _plan_invoice(ctx, prices, key, ctx.desired.invoices[key])
+        if total is not None:
+            totals.append(total)
+    return tuple(totals)
 
 
-def _plan_invoice(ctx: Context, key: str, spec: InvoiceSpec) -> None:
+def _plan_invoice(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec) -> InvoiceTotal | None:
     if spec.status == "sent" and spec.collection_method != "send_invoice":
         ctx.problem(
             "transition",
             f"invoice {key}: status sent needs collection_method send_invoice "
             "(a charge_automatically invoice is charged, not sent): use status open",
         )
-        return
+        return None
     cur = ctx.live.invoices.get(key)
     if cur is not None and not (ctx.prune and cur.status == "draft"):
         label = key if cur.status == "draft" else _label(key, cur)
         if hold_for_unmanaged_items(ctx, label, cur):
-            return
+            return None
     if cur is None or cur.status == "draft":
-        _plan_draft(ctx, key, spec, cur)
-    else:
-        _plan_finalized(ctx, key, spec, cur)
+        return _plan_draft(ctx, prices, key, spec, cur)
+    _plan_finalized(ctx, prices, key, spec, cur)
+    return None
 
 
 def _days(spec: InvoiceSpec) -> int | None:
@@ -65,7 +71,10 @@ def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, 
     return "customer", live, Ref("customer", spec.customer)
 
 
-def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | None) -> None:
+def _plan_draft(
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice | None
+) -> InvoiceTotal | None:
+    """Plan a draft (or a new invoice); its total when it is created or its items change."""
     currency = item_currency(ctx, spec.items[0])
     deps: tuple[str, ...] = ()
     replaced = ""
@@ -111,10 +120,8 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes))
             invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, cur.send_marker
-    item_ids = plan_draft_items(ctx, key, spec, cur, invoice_deps)
+    item_ids = plan_draft_items(ctx, prices, key, spec, cur, invoice_deps)
     total = sum(item_total(ctx, item) for item in spec.items)
-    if item_ids or cur is None:
-        ctx.totals.append(InvoiceTotal(key, total, currency))
     plan_lifecycle(
         ctx,
         key,
@@ -129,6 +136,7 @@ def _plan_draft(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | No
             assume_unsent=spec.assume_unsent,
         ),
     )
+    return InvoiceTotal(key, total, currency) if item_ids or cur is None else None
 
 
 def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
@@ -152,7 +160,7 @@ def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice)
     return cur.customer_id not in {customer.id for customer in ctx.live.customers.values()}
 
 
-def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
+def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
     label = _label(key, cur)
     customer_gone = _customer_deleted_outside(ctx, spec, cur)
     if customer_gone and spec.customer not in ctx.live.customers:
@@ -175,7 +183,7 @@ def _plan_finalized(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice)
             ]
         )
     ]
-    frozen += finalized_item_changes(ctx, cur, spec)
+    frozen += finalized_item_changes(ctx, prices, cur, spec)
     if frozen:
         way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
         # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.

@@ -17,6 +17,7 @@ from reconciler.plan.actions import (
     UpdateInvoiceItem,
     UpdateProduct,
 )
+from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
@@ -54,7 +55,12 @@ def _match(live_items: Sequence[LiveItem], wanted: set[str]) -> tuple[dict[str, 
 
 
 def plan_draft_items(
-    ctx: Context, key: str, spec: InvoiceSpec, live: LiveInvoice | None, invoice_deps: tuple[str, ...]
+    ctx: Context,
+    prices: PriceChoice,
+    key: str,
+    spec: InvoiceSpec,
+    live: LiveInvoice | None,
+    invoice_deps: tuple[str, ...],
 ) -> list[str]:
     """Remove, update, then add items of a draft (removals first: the 250-item cap)."""
     keyed = sorted(spec.keyed_items(), key=lambda pair: pair[0])
@@ -87,7 +93,7 @@ def plan_draft_items(
             removals.append(rid)
             adds.append((item_key, item_spec, f"replaces {cur.id} ({replace_why})"))
             continue
-        changes = _draft_item_changes(ctx, cur, item_spec)
+        changes = _draft_item_changes(ctx, prices, cur, item_spec)
         if changes:
             ids.append(
                 ctx.add(
@@ -114,7 +120,7 @@ def plan_draft_items(
                     reason=reason,
                     depends_on=invoice_deps + price_dep + tuple(removals),
                     item_key=item_key,
-                    params=add_item_params(ctx, key, spec.customer, item_key, item_spec),
+                    params=add_item_params(prices, key, spec.customer, item_key, item_spec),
                 )
             )
         )
@@ -143,11 +149,11 @@ def hold_for_unmanaged_items(ctx: Context, label: str, live: LiveInvoice) -> boo
 
 
 def add_item_params(
-    ctx: Context, invoice_key: str, customer_key: str, item_key: str, item: InvoiceItemSpec
+    prices: PriceChoice, invoice_key: str, customer_key: str, item_key: str, item: InvoiceItemSpec
 ) -> dict[str, Any]:
     params: dict[str, Any] = {"invoice": Ref("invoice", invoice_key), "customer": Ref("customer", customer_key)}
     if item.price is not None:
-        params["pricing"] = {"price": ctx.price_ref(item.price)}
+        params["pricing"] = {"price": prices.ref(item.price)}
         params["quantity"] = item.quantity
     else:
         params["amount"] = item.amount
@@ -167,11 +173,11 @@ def _needs_replacement(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> st
     return None
 
 
-def _draft_item_changes(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> list[FieldChange]:
+def _draft_item_changes(ctx: Context, prices: PriceChoice, cur: LiveItem, item: InvoiceItemSpec) -> list[FieldChange]:
     changes: list[FieldChange] = []
     if item.price is not None:
-        if cur.price_id != ctx.price_id_for_key.get(item.price):
-            changes.append(FieldChange("price", cur.price_id, ctx.price_ref(item.price)))
+        if cur.price_id != prices.id_for_key.get(item.price):
+            changes.append(FieldChange("price", cur.price_id, prices.ref(item.price)))
         if cur.quantity != item.quantity:
             changes.append(FieldChange("quantity", cur.quantity, item.quantity))
     elif cur.amount != item.amount:
@@ -196,7 +202,7 @@ def expected_description(ctx: Context, item: InvoiceItemSpec) -> str | None:
     return product.name if product is not None else None
 
 
-def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -> list[str]:
+def finalized_item_changes(ctx: Context, prices: PriceChoice, live: LiveInvoice, spec: InvoiceSpec) -> list[str]:
     """What differs between a finalized invoice's items and the spec, one phrase each.
 
     Prices are compared by spec key, so replacing a price (new amount) does not
@@ -218,7 +224,7 @@ def finalized_item_changes(ctx: Context, live: LiveInvoice, spec: InvoiceSpec) -
             out.append(f"item {item_key} added")
             continue
         diffs: list[tuple[str, Any, Any]] = []
-        live_key = ctx.price_key_by_id.get(cur.price_id) if cur.price_id else None
+        live_key = prices.key_by_id.get(cur.price_id) if cur.price_id else None
         live_price = Ref("price", live_key) if live_key else cur.price_id
         diffs.append(("price", live_price, Ref("price", item.price) if item.price else None))
         if item.price is not None:
