@@ -6,6 +6,7 @@ import threading
 from typing import Any
 
 from reconciler.apply.errors import UnresolvedRef
+from reconciler.kinds import KINDS
 from reconciler.live.records import Live
 from reconciler.plan.actions import Ref
 
@@ -33,13 +34,8 @@ class Resolver:
             created = self._created.get((ref.kind, ref.key))
         if created:
             return created
-        table: dict[str, Any] = {
-            "product": self._live.products,
-            "price": self._live.prices,
-            "customer": self._live.customers,
-            "invoice": self._live.invoices,
-        }.get(ref.kind, {})
-        record = table.get(ref.key)
+        info = KINDS.get(ref.kind)
+        record = getattr(self._live, info.section).get(ref.key) if info is not None else None
         return record.id if record is not None else None
 
     def resolve(self, value: Any, *, dry_run: bool = False) -> Any:

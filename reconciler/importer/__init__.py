@@ -22,6 +22,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import PAGE_SIZE, StripeGateway
 from reconciler.gateway.inventory import read_inventory
 from reconciler.importer.build import KINDS, Builder
+from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.importer.keys import derive_keys
 from reconciler.importer.output import check_target, render_files, write_tree
 from reconciler.importer.report import ImportReport
@@ -29,7 +30,7 @@ from reconciler.live.inventory import Found, Inventory
 
 __all__ = ["KINDS", "ImportReport", "ImportRequest", "UnknownCustomer", "run_import"]
 
-_LIST_ENDPOINTS = ("/v1/products", "/v1/prices", "/v1/customers", "/v1/invoices")
+_LIST_ENDPOINTS = tuple(info.list_path for info in KIND_INFOS.values())
 
 
 class UnknownCustomer(ReconcilerError):
@@ -81,7 +82,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         evidence_requests=sum(counts.values()) - list_requests,
         replaced=replaced,
         with_metadata=entries.adopted_with_metadata,
-        read={kind: len(getattr(inventory, f"{kind}s")) for kind in KINDS},
+        read={kind: len(getattr(inventory, KIND_INFOS[kind].section)) for kind in KINDS},
     )
 
 
@@ -114,7 +115,7 @@ def list_bound(inventory: Inventory, *, customers: int = 0) -> int:
     def pages(n: int) -> int:
         return max(1, math.ceil(n / PAGE_SIZE))
 
-    bound = sum(pages(len(getattr(inventory, f"{kind}s"))) for kind in ("product", "price", "customer"))
+    bound = sum(pages(len(getattr(inventory, KIND_INFOS[kind].section))) for kind in KINDS if kind != "invoice")
     if customers:
         by_customer: dict[str, int] = {}
         for f in inventory.invoices:

@@ -26,10 +26,11 @@ from reconciler.importer.fields import (
 )
 from reconciler.importer.keys import Keys, is_valid_key
 from reconciler.live.inventory import Found, Inventory, R
+from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.live.records import LiveInvoice, LivePrice
 from reconciler.spec.models import item_base_key
 
-KINDS = ("product", "price", "customer", "invoice")
+KINDS = tuple(KIND_INFOS)
 
 
 @dataclass(frozen=True)

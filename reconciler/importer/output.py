@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import KINDS
 from reconciler.importer.fields import Entry
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import SUFFIXES, load_specs
@@ -95,8 +96,9 @@ def render_files(
 ) -> dict[str, str]:
     """Relative path -> YAML text for every file of the tree (kinds without entries: no file)."""
     files: dict[str, str] = {}
-    for kind, plural in (("product", "products"), ("price", "prices"), ("customer", "customers")):
-        files.update(_chunks(plural, plural, by_kind[kind], per_file))
+    for kind, info in KINDS.items():
+        if kind != "invoice":  # invoices: one file per customer, below
+            files.update(_chunks(info.section, info.section, by_kind[kind], per_file))
     by_customer: dict[str, dict[str, Entry]] = {}
     for key, entry in by_kind["invoice"].items():
         by_customer.setdefault(invoice_customer[key], {})[key] = entry

@@ -5,12 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from reconciler.importer.build import KINDS, Note
-
-_PLURAL = {"product": "products", "price": "prices", "customer": "customers", "invoice": "invoices"}
-
+from reconciler.kinds import KINDS as KIND_INFOS
 
 def _count(n: int, kind: str) -> str:
-    return f"{n} {kind if n == 1 else _PLURAL.get(kind, kind + 's')}"
+    return f"{n} {kind if n == 1 else KIND_INFOS[kind].section if kind in KIND_INFOS else kind + 's'}"
 
 
 @dataclass(frozen=True)

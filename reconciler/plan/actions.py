@@ -14,7 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-Kind = Literal["product", "price", "customer", "invoice", "item"]
+from reconciler.kinds import Kind
+
 Section = Literal["adopt", "create", "update", "lifecycle", "destroy"]
 
 

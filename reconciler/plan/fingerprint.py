@@ -9,17 +9,17 @@ from dataclasses import fields
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LiveObject, LivePrice, LiveProduct
+from reconciler.kinds import KINDS
+from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
+
 
 def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in fields(cls) if f.name != skip]
     return attrgetter(*names)  # type: ignore[return-value]  # >1 name: returns a tuple
 
 
-_PRODUCT = _getter(LiveProduct)
-_PRICE = _getter(LivePrice)
-_CUSTOMER = _getter(LiveCustomer)
-_INVOICE = _getter(LiveInvoice, skip="items")
+# Every registered record's fields but `items` (a record's sub-records, rowed apart).
+_GETTERS = {info.live_record: _getter(info.live_record, skip="items") for info in KINDS.values()}
 _ITEM = _getter(LiveItem)
 
 
@@ -35,16 +35,22 @@ def _digest(data: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-_ADOPTABLE: dict[type, tuple[str, Callable[[Any], tuple[Any, ...]]]] = {
-    LiveProduct: ("product", _PRODUCT), LivePrice: ("price", _PRICE), LiveCustomer: ("customer", _CUSTOMER),
-}  # fmt: skip
+def _record_row(record: LiveObject) -> list[Any]:
+    row = _row(_GETTERS[type(record)](record))
+    items = getattr(record, "items", None)
+    if items is None:
+        return row
+    return [*row, sorted((_row(_ITEM(i)) for i in items), key=itemgetter(0))]
+
+
+_KIND_OF = {info.live_record: info.name for info in KINDS.values()}
 
 
 def _adoptable_row(record: LiveObject) -> list[Any]:
+    # Format 1 as first written: an invoice's row carries no kind (its items tell it apart).
     if isinstance(record, LiveInvoice):
-        return [*_row(_INVOICE(record)), sorted((_row(_ITEM(i)) for i in record.items), key=itemgetter(0))]
-    kind, getter = _ADOPTABLE[type(record)]
-    return [kind, *_row(getter(record))]
+        return _record_row(record)
+    return [_KIND_OF[type(record)], *_record_row(record)]
 
 
 def live_fingerprint(live: Live) -> str:
@@ -58,19 +64,13 @@ def live_fingerprint(live: Live) -> str:
     """
     data = {
         "format": 1,
-        "products": {k: _row(_PRODUCT(v)) for k, v in live.products.items()},
-        "prices": {k: _row(_PRICE(v)) for k, v in live.prices.items()},
-        "customers": {k: _row(_CUSTOMER(v)) for k, v in live.customers.items()},
-        "invoices": {
-            k: [*_row(_INVOICE(v)), sorted((_row(_ITEM(i)) for i in v.items), key=itemgetter(0))]
-            for k, v in live.invoices.items()
-        },
+        **{info.section: {k: _record_row(v) for k, v in getattr(live, info.section).items()} for info in KINDS.values()},
         "duplicates": {k: sorted(v) for k, v in live.duplicates.items()},
-        "archived_prices": {
-            k: sorted((_row(_PRICE(p)) for p in v), key=itemgetter(0)) for k, v in live.archived_prices.items()
-        },
-        "extra_active_prices": {
-            k: sorted((_row(_PRICE(p)) for p in v), key=itemgetter(0)) for k, v in live.extra_active_prices.items()
+        # Further records of a key (a price's replaced versions), in no promised order.
+        **{
+            history: {k: sorted(map(_record_row, v), key=itemgetter(0)) for k, v in getattr(live, history).items()}
+            for info in KINDS.values()
+            for history in info.history
         },
         "foreign_lookup_keys": live.foreign_lookup_keys,
         "unmanaged_invoices": {k: sorted(map(list, v)) for k, v in live.unmanaged_invoices.items()},

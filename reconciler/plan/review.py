@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import KINDS
 from reconciler.live.account import Account
 from reconciler.live.records import Live
 from reconciler.plan.actions import Action
@@ -69,9 +70,10 @@ class PlanDoesNotMatch(SavedPlanRefused):
 
 def managed_counts(live: Live) -> dict[str, int]:
     """Managed objects per kind: the base of the destroy share."""
+    # A key's further ACTIVE prices count (archived ones are destroyed already).
     prices = len(live.prices) + sum(len(v) for v in live.extra_active_prices.values())
-    return {"product": len(live.products), "price": prices, "customer": len(live.customers),
-            "invoice": len(live.invoices)}  # fmt: skip
+    counts = {kind: len(getattr(live, info.section)) for kind, info in KINDS.items()}
+    return {**counts, "price": prices}
 
 
 def plan_for_review(

@@ -10,13 +10,17 @@ so `--prune` can only remove a targeted object.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import KINDS
 from reconciler.live.records import Live
 from reconciler.spec.models import Desired
 
-TargetKind = str  # product | price | customer | invoice
-TARGET_KINDS = ("product", "price", "customer", "invoice")
+T = TypeVar("T")
+
+TargetKind = str  # a registered kind's name (reconciler.kinds)
+TARGET_KINDS = tuple(KINDS)
 
 
 class BadTarget(ReconcilerError):
@@ -44,8 +48,9 @@ class Target:
         return cls(kind, key)
 
 
-def _tables(data: Desired | Live) -> dict[str, dict[str, object]]:
-    return {"product": data.products, "price": data.prices, "customer": data.customers, "invoice": data.invoices}
+def _table(data: Desired | Live, kind: str) -> dict[str, object]:
+    table: dict[str, object] = getattr(data, KINDS[kind].section)
+    return table
 
 
 def closure(desired: Desired, targets: tuple[Target, ...]) -> dict[str, set[str]]:
@@ -53,15 +58,14 @@ def closure(desired: Desired, targets: tuple[Target, ...]) -> dict[str, set[str]
     keys: dict[str, set[str]] = {kind: set() for kind in TARGET_KINDS}
     for target in targets:
         keys[target.kind].add(target.key)
-    for key in list(keys["invoice"]):
-        invoice = desired.invoices.get(key)
-        if invoice is not None:
-            keys["customer"].add(invoice.customer)
-            keys["price"].update(item.price for item in invoice.items if item.price)
-    for key in list(keys["price"]):
-        price = desired.prices.get(key)
-        if price is not None:
-            keys["product"].add(price.product)
+    # Registration order is dependency order: walking it backwards, each kind
+    # adds what it refers to before that kind is walked (invoice -> price -> product).
+    for kind in reversed(TARGET_KINDS):
+        specs = getattr(desired, KINDS[kind].section)
+        for key in sorted(keys[kind]):
+            spec = specs.get(key)
+            for ref_kind, ref_key in spec.references() if spec is not None else ():
+                keys[ref_kind].add(ref_key)
     return keys
 
 
@@ -70,19 +74,18 @@ def narrow(desired: Desired, live: Live, targets: tuple[Target, ...]) -> tuple[D
     if not targets:
         return desired, live
     for target in targets:
-        if target.key not in _tables(desired)[target.kind] and target.key not in _tables(live)[target.kind]:
+        if target.key not in _table(desired, target.kind) and target.key not in _table(live, target.kind):
             raise BadTarget(str(target), f"no {target.kind} {target.key!r} in the specs or in Stripe")
     keys = closure(desired, targets)
 
-    def only(table: dict[str, object], kind: str) -> dict[str, object]:
+    def only(table: dict[str, T], kind: str) -> dict[str, T]:
         return {k: v for k, v in table.items() if k in keys[kind]}
 
-    kept_desired = desired.model_copy(update={f"{kind}s": only(_tables(desired)[kind], kind) for kind in TARGET_KINDS})
+    kept_desired = desired.model_copy(update={KINDS[kind].section: only(_table(desired, kind), kind) for kind in TARGET_KINDS})
     kept_live = replace(
         live,
-        **{f"{kind}s": only(_tables(live)[kind], kind) for kind in TARGET_KINDS},  # type: ignore[arg-type]
+        **{KINDS[kind].section: only(_table(live, kind), kind) for kind in TARGET_KINDS},  # type: ignore[arg-type]
+        **{history: only(getattr(live, history), kind) for kind in TARGET_KINDS for history in KINDS[kind].history},
         duplicates={k: v for k, v in live.duplicates.items() if k.partition("/")[2] in keys.get(k.partition("/")[0], set())},
-        archived_prices={k: v for k, v in live.archived_prices.items() if k in keys["price"]},
-        extra_active_prices={k: v for k, v in live.extra_active_prices.items() if k in keys["price"]},
     )
     return kept_desired, kept_live

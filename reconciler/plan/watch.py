@@ -16,11 +16,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
 from typing import Any
 
+from reconciler.kinds import KINDS, owner_kind
 from reconciler.live.records import Live
 from reconciler.plan.actions import Action, Ref
 
 # Fields whose values a plan file keeps only as a digest (see the module doc).
-PERSONAL_FIELDS: dict[str, frozenset[str]] = {"customer": frozenset({"name", "email", "phone", "description"})}
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {info.name: info.personal_fields for info in KINDS.values()}
 _DIGEST_PREFIX = "sha256:"
 _MISSING = object()
 _FIRST = frozenset({"status", "id", "send_marker"})
@@ -104,26 +105,21 @@ class LiveIndex:
     def find(self, ref: str) -> Any:
         kind, _, rest = ref.partition(":")
         key, _, stripe_id = rest.partition("@")
-        if kind == "price":
-            if not stripe_id:
-                return self.live.prices.get(key)
-            candidates = [
-                self.live.prices.get(key), *self.live.extra_active_prices.get(key, ()),
-                *self.live.archived_prices.get(key, ()),
-            ]  # fmt: skip
-            return next((p for p in candidates if p is not None and p.id == stripe_id), None)
-        table: dict[str, Any] = {
-            "product": self.live.products, "customer": self.live.customers, "invoice": self.live.invoices,
-        }  # fmt: skip
-        return table[kind].get(key)
+        info = KINDS[kind]
+        current = getattr(self.live, info.section).get(key)
+        if not stripe_id:
+            return current
+        # "price:gold-usd@price_1": a record of the key other than its current one.
+        candidates = [current, *(r for history in info.history for r in getattr(self.live, history).get(key, ()))]
+        return next((r for r in candidates if r is not None and r.id == stripe_id), None)
 
     def own_ref(self, action: Action) -> str:
-        kind = "invoice" if action.kind == "item" else action.kind
+        info = KINDS[owner_kind(action.kind)]
         stripe_id = getattr(action, "stripe_id", "")
-        current = self.live.prices.get(action.key)
-        if kind == "price" and stripe_id and (current is None or current.id != stripe_id):
-            return f"price:{action.key}@{stripe_id}"
-        return f"{kind}:{action.key}"
+        current = getattr(self.live, info.section).get(action.key)
+        if info.history and stripe_id and (current is None or current.id != stripe_id):
+            return f"{info.name}:{action.key}@{stripe_id}"
+        return f"{info.name}:{action.key}"
 
 
 def _refs(value: Any) -> Iterator[Ref]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from reconciler.kinds import KINDS
 from reconciler.sandbox import urls
 from reconciler.sandbox.exceptions import InvalidRequest
 from reconciler.sandbox.models import (
@@ -291,12 +292,16 @@ def dispatch(ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: Pa
     return result
 
 
+# Id prefix -> the store's kind (Stripe's `object`): the registered kinds, and
+# the objects only the sandbox keeps.
+_KIND_BY_PREFIX = {
+    **{info.id_prefix.rstrip("_"): info.name for info in KINDS.values()},
+    "ii": "invoiceitem", "pi": "payment_intent", "inpay": "invoice_payment",
+}  # fmt: skip
+
+
 def _lookup(tx: Tx, object_id: str) -> Obj | None:
-    kinds = {
-        "cus": "customer", "prod": "product", "price": "price", "in": "invoice", "ii": "invoiceitem",
-        "pi": "payment_intent", "inpay": "invoice_payment",
-    }
-    kind = kinds.get(object_id.split("_", 1)[0])
+    kind = _KIND_BY_PREFIX.get(object_id.split("_", 1)[0])
     if kind is None:
         return None
     found = tx.get(kind, object_id)

@@ -6,17 +6,12 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
+from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.spec.errors import SpecError
-from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec, ProductSpec
 from reconciler.spec.yamltree import Document, YamlPath
 
-# Top-level key -> (singular for messages, model); this order is also the report order.
-KINDS: dict[str, tuple[str, type[BaseModel]]] = {
-    "products": ("product", ProductSpec),
-    "prices": ("price", PriceSpec),
-    "customers": ("customer", CustomerSpec),
-    "invoices": ("invoice", InvoiceSpec),
-}
+# Top-level key -> (singular for messages, model), from the registry; its order is the report order.
+KINDS: dict[str, tuple[str, type[BaseModel]]] = {info.section: (info.name, info.spec_model) for info in KIND_INFOS.values()}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
+from reconciler.kinds import names_list
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError, SpecErrors
 from reconciler.spec.models import KEY_RULE, SPEC_KEY_PATTERN, Desired, Location
@@ -20,7 +21,7 @@ from reconciler.spec.yamltree import Document, describe, read_document
 
 SUFFIXES = (".yaml", ".yml")
 _KEY = re.compile(SPEC_KEY_PATTERN)
-_TOP_LEVEL = "products, prices, customers or invoices"
+_TOP_LEVEL = names_list(list(KINDS))
 
 
 def load_specs(paths: Sequence[str | Path]) -> Desired:
@@ -49,13 +50,8 @@ def load_specs(paths: Sequence[str | Path]) -> Desired:
 
 def summary_line(desired: Desired) -> str:
     """One line of counts, e.g. 'OK: 3 files, 1 product, 1 price, 2 customers, 2 invoices'."""
-    counts = [
-        (len(desired.files), "file"),
-        (len(desired.products), "product"),
-        (len(desired.prices), "price"),
-        (len(desired.customers), "customer"),
-        (len(desired.invoices), "invoice"),
-    ]
+    counts = [(len(desired.files), "file")]
+    counts += [(len(getattr(desired, section)), singular) for section, (singular, _) in KINDS.items()]
     return "OK: " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
 
 

@@ -48,19 +48,23 @@ Metadata = Annotated[
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
+    def references(self) -> tuple[tuple[str, str], ...]:
+        """(kind, spec key) of every entry this one refers to."""
+        return ()
 
-# Stripe's id prefix of each kind an `adopt` field names.
-ADOPT_PREFIXES = {"products": "prod_", "prices": "price_", "customers": "cus_", "invoices": "in_"}
+
 _ADOPT_HELP = (
     "The Stripe id of an existing {what} the tool does not manage yet: the next plan adopts it "
     "(tags it as managed) instead of creating one. Written by `reconciler import`."
 )
 
 
-def _adopt(kind: str, what: str) -> Any:
+def _adopt(id_prefix: str, what: str) -> Any:
+    # The prefix is the kind's KindInfo.id_prefix (reconciler.kinds imports
+    # these models, so it cannot be read from there); tests/test_kinds.py checks it.
     return Field(
         default=None,
-        pattern=rf"^{ADOPT_PREFIXES[kind]}[A-Za-z0-9_-]+$",
+        pattern=rf"^{id_prefix}[A-Za-z0-9_-]+$",
         max_length=255,
         description=_ADOPT_HELP.format(what=what),
     )
@@ -74,7 +78,7 @@ class ProductSpec(_Spec):
     active: bool = True
     unit_label: str | None = Field(default=None, description="Label for units on invoices, e.g. 'seat'.")
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("products", "product")
+    adopt: str | None = _adopt("prod_", "product")
 
 
 class PriceSpec(_Spec):
@@ -87,7 +91,10 @@ class PriceSpec(_Spec):
     lookup_key: str | None = None
     active: bool = True
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("prices", "price")
+    adopt: str | None = _adopt("price_", "price")
+
+    def references(self) -> tuple[tuple[str, str], ...]:
+        return (("product", self.product),)
 
 
 class CustomerSpec(_Spec):
@@ -98,7 +105,7 @@ class CustomerSpec(_Spec):
     description: str | None = None
     phone: str | None = None
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("customers", "customer")
+    adopt: str | None = _adopt("cus_", "customer")
 
 
 class InvoiceItemSpec(_Spec):
@@ -140,7 +147,10 @@ class InvoiceSpec(_Spec):
     footer: str | None = None
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
-    adopt: str | None = _adopt("invoices", "invoice")
+    adopt: str | None = _adopt("in_", "invoice")
+
+    def references(self) -> tuple[tuple[str, str], ...]:
+        return (("customer", self.customer), *(("price", item.price) for item in self.items if item.price))
 
     def keyed_items(self) -> list[tuple[str, InvoiceItemSpec]]:
         """Items with their stable identity: explicit `key`, else price key or
@@ -198,7 +208,7 @@ class Desired(BaseModel):
 
     def adopt_ids(self) -> frozenset[str]:
         """The Stripe ids the specs adopt (`adopt:`): the reader keeps these unmanaged objects."""
-        specs: list[ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec] = [
-            *self.products.values(), *self.prices.values(), *self.customers.values(), *self.invoices.values()
-        ]
-        return frozenset(spec.adopt for spec in specs if spec.adopt)
+        # Every section (each a dict of spec entries), whatever kinds are registered.
+        sections = [value for value in vars(self).values() if isinstance(value, dict)]
+        adopts = (getattr(spec, "adopt", None) for section in sections for spec in section.values())
+        return frozenset(adopt for adopt in adopts if isinstance(adopt, str) and adopt)

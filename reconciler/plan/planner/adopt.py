@@ -23,20 +23,18 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LiveObject, LivePrice, LiveProduct
+from reconciler.kinds import KINDS, owner_kind
+from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY, keys_record
-from reconciler.plan.actions import Action, AdoptCustomer, AdoptInvoice, AdoptPrice, AdoptProduct, Kind, _Adopt, refs_in
+from reconciler.plan.actions import ALL_ACTIONS, Action, AdoptInvoice, _Adopt, refs_in
 from reconciler.plan.planner.context import Context
 from reconciler.spec.models import CustomerSpec, Desired, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
 
 Spec = ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec
 _REASON = "not managed yet: the spec adopts it; only its ownership tag is written"
-# kind -> (Desired/Live attribute, record type, action)
-_KINDS: dict[str, tuple[str, type, type[_Adopt]]] = {
-    "product": ("products", LiveProduct, AdoptProduct),
-    "price": ("prices", LivePrice, AdoptPrice),
-    "customer": ("customers", LiveCustomer, AdoptCustomer),
-    "invoice": ("invoices", LiveInvoice, AdoptInvoice),
+# kind -> the action adopting an object of that kind
+ADOPT_ACTIONS: dict[str, type[_Adopt]] = {
+    cls.kind: cls for cls in ALL_ACTIONS if issubclass(cls, _Adopt)
 }
 
 
@@ -45,7 +43,8 @@ def plan_adoptions(ctx: Context) -> dict[tuple[str, str], str]:
     (kind, key) -> the id of the action adopting it."""
     owners = _managed_owners(ctx.live)
     planned: dict[tuple[str, str], str] = {}
-    for kind, (plural, record_type, _) in _KINDS.items():
+    for kind, info in KINDS.items():
+        plural = info.section
         specs: Mapping[str, Spec] = getattr(ctx.desired, plural)
         adopted: dict[str, LiveObject] = {}
         for key in sorted(specs):
@@ -75,12 +74,12 @@ def adopted_view(desired: Desired, live: Live) -> Live:
 def _managed_owners(live: Live) -> dict[str, str]:
     """Stripe id -> "customer fox-mulder" for every managed object."""
     owners: dict[str, str] = {}
-    for kind, (plural, _, _) in _KINDS.items():
-        for key, record in getattr(live, plural).items():
+    for kind, info in KINDS.items():
+        for key, record in getattr(live, info.section).items():
             owners[record.id] = f"{kind} {key}"
-    for group in (live.archived_prices, live.extra_active_prices):
-        for key, prices in group.items():
-            owners.update((price.id, f"price {key}") for price in prices)
+        for history in info.history:
+            for key, older in getattr(live, history).items():
+                owners.update((record.id, f"{kind} {key}") for record in older)
     return owners
 
 
@@ -110,7 +109,7 @@ def _adoptable(ctx: Context, kind: str, key: str, target: str, owners: dict[str,
             f"remove `adopt: {target}`, or give the spec of {target} another key",
         )
         return None
-    if not isinstance(found, _KINDS[kind][1]):
+    if not isinstance(found, KINDS[kind].live_record):
         ctx.problem(
             "adopt",
             f"{label}: cannot adopt {target}: no such {kind} in Stripe (deleted, or in another account); "
@@ -146,7 +145,7 @@ def _adopt(ctx: Context, kind: str, key: str, spec: Spec, found: LiveObject) -> 
             params["auto_advance"] = False
         adopted = dataclasses.replace(invoice, key=key, owned_keys=_owned(spec.metadata))
         return adopted, AdoptInvoice(key=key, reason=reason, stripe_id=found.id, params=params, item_params=item_params)
-    action_type = _KINDS[kind][2]
+    action_type = ADOPT_ACTIONS[kind]
     record = dataclasses.replace(found, key=key, owned_keys=_owned(spec.metadata))
     return record, action_type(key=key, reason=reason, stripe_id=found.id, params=params)
 
@@ -236,8 +235,7 @@ def wait_for_adoptions(actions: Iterable[Action], adoptions: Mapping[tuple[str, 
         if action.id in adoptions.values():
             out.append(action)
             continue
-        kind: Kind = "invoice" if action.kind == "item" else action.kind
-        named = [(kind, action.key)]
+        named: list[tuple[str, str]] = [(owner_kind(action.kind), action.key)]
         named += [(r.kind, r.key) for r in refs_in(getattr(action, "params", {}))]
         named += [(r.kind, r.key) for c in getattr(action, "changes", ()) for r in refs_in([c.old, c.new])]
         waits = [adoptions[n] for n in dict.fromkeys(named) if n in adoptions]

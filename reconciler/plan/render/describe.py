@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from reconciler.kinds import owner_kind
 from reconciler.ownership import ITEM_KEY, is_reserved
 from reconciler.plan.actions import (
     Action,
@@ -201,4 +202,4 @@ def describe(action: Action, plan: Plan) -> Described:
 
 def object_of(action: Action) -> tuple[str, str]:
     """The object an action belongs to: items belong to their invoice."""
-    return ("invoice" if action.kind == "item" else action.kind, action.key)
+    return (owner_kind(action.kind), action.key)

@@ -1,0 +1,182 @@
+"""Every place that lists object kinds derives them from reconciler.kinds, or is
+checked against it here: a kind registered and forgotten somewhere fails a test."""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from pathlib import Path
+from typing import Any, get_args
+
+import pytest
+from click import Choice
+
+from reconciler import kinds
+from reconciler.apply.resolve import Resolver
+from reconciler.cli import main
+from reconciler.gateway.read import read_live
+from reconciler.importer import KINDS as IMPORT_KINDS
+from reconciler.importer import _LIST_ENDPOINTS
+from reconciler.kinds import KINDS, SUB_KINDS, KindInfo
+from reconciler.live import records
+from reconciler.live.records import Live, LiveObject
+from reconciler.plan.actions import ALL_ACTIONS, Ref
+from reconciler.plan.codec import decode_value
+from reconciler.plan.planner.adopt import ADOPT_ACTIONS
+from reconciler.plan.target import TARGET_KINDS, Target, narrow
+from reconciler.plan.watch import PERSONAL_FIELDS, LiveIndex
+from reconciler.sandbox.responses import _KIND_BY_PREFIX
+from reconciler.spec.entries import KINDS as SPEC_SECTIONS
+from reconciler.spec.errors import SpecErrors
+from reconciler.spec.loader import load_specs
+from reconciler.spec.models import Desired
+from reconciler.spec.schema import SpecFile, spec_json_schema
+from tests.apply.helpers import gateway_for, plan_and_apply, write_specs
+
+INFOS = list(KINDS.values())
+ids = [info.name for info in INFOS]
+
+# One spec entry of every kind, each referring to the ones before it.
+ONE_OF_EACH = """
+products:
+  gold:
+    name: Gold
+prices:
+  gold-usd:
+    product: gold
+    unit_amount: 1000
+    currency: usd
+customers:
+  acme:
+    name: Acme
+invoices:
+  acme-1:
+    customer: acme
+    days_until_due: 30
+    items:
+      - price: gold-usd
+"""
+
+
+def _record(info: KindInfo, key: str = "k") -> Any:
+    """A minimal live record of the kind: required fields get plain values."""
+    hints = typing.get_type_hints(info.live_record, vars(records))
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(info.live_record):
+        if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
+            continue
+        tp = hints[f.name]
+        values[f.name] = 0 if tp is int else f"{info.id_prefix}1" if f.name == "id" else key if f.name == "key" else "x"
+    return info.live_record(**values)
+
+
+def _live_of_each() -> Live:
+    return Live(**{info.section: {"k": _record(info)} for info in INFOS})
+
+
+def test_names_and_sections_are_unique_and_lowercase() -> None:
+    assert len({i.name for i in INFOS}) == len({i.section for i in INFOS}) == len({i.id_prefix for i in INFOS}) == len(INFOS)
+    assert all(i.name.isidentifier() and i.name.islower() and i.id_prefix.endswith("_") for i in INFOS)
+    assert all(i.list_path == f"/v1/{i.section}" for i in INFOS)
+
+
+def test_registration_order_is_dependency_order(tmp_path: Path) -> None:
+    # --target's closure walks the kinds backwards on this promise.
+    order = list(KINDS)
+    desired = load_specs([write_specs(tmp_path, ONE_OF_EACH)])
+    for info in INFOS:
+        for spec in getattr(desired, info.section).values():
+            for ref_kind, _ in spec.references():
+                assert order.index(ref_kind) < order.index(info.name)
+
+
+def test_the_kind_literal_is_the_registry_and_its_sub_kinds() -> None:
+    assert get_args(kinds.Kind) == (*KINDS, *SUB_KINDS)
+    assert all(owner in KINDS for owner in SUB_KINDS.values())
+
+
+@pytest.mark.parametrize("info", INFOS, ids=ids)
+def test_desired_has_a_section_of_the_spec_model(info: KindInfo) -> None:
+    field = Desired.model_fields[info.section]
+    assert field.annotation == dict[str, info.spec_model]  # type: ignore[name-defined]
+    assert SPEC_SECTIONS[info.section] == (info.name, info.spec_model)
+
+
+def test_desired_and_spec_file_hold_exactly_the_registered_sections() -> None:
+    sections = [name for name, f in Desired.model_fields.items() if name not in ("locations", "files")]
+    assert sections == [info.section for info in INFOS]
+    assert list(SpecFile.model_fields) == sections
+    assert list(spec_json_schema()["properties"]) == sections
+
+
+@pytest.mark.parametrize("info", INFOS, ids=ids)
+def test_live_has_a_table_of_the_live_record(info: KindInfo) -> None:
+    hints = typing.get_type_hints(Live, vars(records))
+    assert hints[info.section] == dict[str, info.live_record]  # type: ignore[name-defined]
+    for history in info.history:
+        assert hints[history] == dict[str, tuple[info.live_record, ...]]  # type: ignore[name-defined]
+
+
+def test_live_object_is_the_union_of_the_registered_records() -> None:
+    assert set(get_args(LiveObject)) == {info.live_record for info in INFOS}
+
+
+@pytest.mark.parametrize("info", INFOS, ids=ids)
+def test_adopt_ids_carry_the_kinds_prefix(info: KindInfo) -> None:
+    pattern = info.spec_model.model_json_schema()["properties"]["adopt"]["anyOf"][0]["pattern"]
+    assert pattern.startswith(f"^{info.id_prefix}")
+    assert ADOPT_ACTIONS[info.name].kind == info.name
+
+
+def test_adopt_actions_are_one_per_kind() -> None:
+    assert set(ADOPT_ACTIONS) == set(KINDS)
+    assert {cls.kind for cls in ALL_ACTIONS} == set(get_args(kinds.Kind))
+
+
+@pytest.mark.parametrize("info", INFOS, ids=ids)
+def test_every_kind_is_resolved_watched_targeted_and_decoded(info: KindInfo) -> None:
+    live = _live_of_each()
+    record = getattr(live, info.section)["k"]
+    assert Resolver(live).lookup(Ref(info.name, "k")) == record.id  # type: ignore[arg-type]
+    assert LiveIndex(live).find(f"{info.name}:k") is record
+    assert PERSONAL_FIELDS[info.name] == info.personal_fields
+    assert decode_value({"$ref": f"{info.name}:k"}, "here") == Ref(info.name, "k")  # type: ignore[arg-type]
+    target = Target.parse(f"{info.name}/k")
+    _, kept = narrow(Desired(), live, (target,))
+    assert {s.section: list(getattr(kept, s.section)) for s in INFOS} == {
+        s.section: (["k"] if s is info else []) for s in INFOS
+    }
+    assert info.name in TARGET_KINDS
+
+
+def test_the_sandbox_looks_up_every_kind_by_its_prefix() -> None:
+    for info in INFOS:
+        assert _KIND_BY_PREFIX[info.id_prefix.rstrip("_")] == info.name
+
+
+def test_the_importer_and_its_cli_option_know_every_kind() -> None:
+    assert IMPORT_KINDS == tuple(KINDS)
+    assert _LIST_ENDPOINTS == tuple(info.list_path for info in INFOS)
+    option = next(p for p in main.commands["import"].params if p.name == "kinds")
+    assert isinstance(option.type, Choice) and list(option.type.choices) == list(KINDS)
+
+
+def test_a_spec_naming_an_unknown_section_lists_every_kind(tmp_path: Path) -> None:
+    with pytest.raises(SpecErrors) as caught:
+        load_specs([write_specs(tmp_path, "coupons:\n  x: {}\n")])
+    assert f"expected {kinds.names_list([i.section for i in INFOS])}" in str(caught.value)
+
+
+def test_one_of_each_kind_goes_to_stripe_and_is_read_back(sandbox: Any, tmp_path: Path) -> None:
+    """Through the real SDK: the planner creates every kind, the sandbox gives
+    each its Stripe id prefix, and the reader brings each back under its key."""
+    gateway = gateway_for(sandbox)
+    specs = write_specs(tmp_path, ONE_OF_EACH)
+    plan_and_apply(gateway, specs)
+    live = read_live(gateway)
+    desired = load_specs([specs])
+    for info in INFOS:
+        keys = list(getattr(desired, info.section))
+        read = getattr(live, info.section)
+        assert list(read) == keys
+        assert all(record.id.startswith(info.id_prefix) for record in read.values())
