@@ -18,7 +18,8 @@ from reconciler.gateway.read import read_live
 from reconciler.importer import KINDS as IMPORT_KINDS
 from reconciler.importer import _LIST_ENDPOINTS
 from reconciler.kinds import KINDS, SUB_KINDS, KindInfo
-from reconciler.live import records
+from reconciler.live import inventory, records
+from reconciler.live.inventory import Found, Inventory
 from reconciler.live.records import Live, LiveObject
 from reconciler.plan.actions import ALL_ACTIONS, Ref
 from reconciler.plan.codec import decode_value
@@ -115,6 +116,12 @@ def test_live_has_a_table_of_the_live_record(info: KindInfo) -> None:
     assert hints[info.section] == dict[str, info.live_record]  # type: ignore[name-defined]
     for history in info.history:
         assert hints[history] == dict[str, tuple[info.live_record, ...]]  # type: ignore[name-defined]
+
+
+@pytest.mark.parametrize("info", INFOS, ids=ids)
+def test_the_import_inventory_has_a_table_of_the_live_record(info: KindInfo) -> None:
+    hints = typing.get_type_hints(Inventory, vars(inventory))
+    assert hints[info.section] == tuple[Found[info.live_record], ...]  # type: ignore[name-defined]
 
 
 def test_live_object_is_the_union_of_the_registered_records() -> None:
