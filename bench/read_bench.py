@@ -113,7 +113,7 @@ def seed(seeder: Seeder, *, products: int, prices: int, customers: int, invoices
 
 def _row(cells: Iterable[Any]) -> str:
     widths = (34, 10, 10, 14, 8)
-    return "".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=False)))
 
 
 def _serve(counts: dict[str, int], conn: Connection) -> None:

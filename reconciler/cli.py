@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import click
 
@@ -311,7 +311,7 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
     PATHS are spec files or directories (default: specs/).
     """
     from reconciler.plan.redact import redact as redacted
-    from reconciler.plan.render import render
+    from reconciler.plan.render import Format, render
     from reconciler.spec.loader import refuse_output_inside
     from reconciler.workflow import remove_stale_plan_file, run_plan, write_plan_file
 
@@ -330,7 +330,8 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
             # An old plan left in place would be uploaded and applied as if it were this run's.
             remove_stale_plan_file(out_file)
         raise
-    click.echo(render(redacted(the_plan) if redact else the_plan, fmt, color=_color() and fmt == "text"), nl=False)
+    shown = redacted(the_plan) if redact else the_plan
+    click.echo(render(shown, cast(Format, fmt), color=_color() and fmt == "text"), nl=False)
     if detailed_exitcode and not the_plan.is_empty:
         raise SystemExit(EXIT_CHANGES)
 

@@ -203,9 +203,10 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
 
 def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, confirm: Callable[[], bool],
              echo: Callable[[str], None]) -> ApplyResult:
+    from reconciler.apply.options import ApplyOptions
     from reconciler.apply.report import LineReporter, ProgressReporter
     from reconciler.apply.result import ApplyResult
-    from reconciler.apply.runner import ApplyOptions, apply_plan
+    from reconciler.apply.runner import apply_plan
     from reconciler.plan.redact import redact
     from reconciler.plan.render import render
 

@@ -15,8 +15,8 @@ from reconciler import kinds
 from reconciler.apply.resolve import Resolver
 from reconciler.cli import main
 from reconciler.gateway.read import read_live
-from reconciler.importer import KINDS as IMPORT_KINDS
 from reconciler.importer import _LIST_ENDPOINTS
+from reconciler.importer import KINDS as IMPORT_KINDS
 from reconciler.kinds import KINDS, SUB_KINDS, KindInfo
 from reconciler.live import inventory, records
 from reconciler.live.inventory import Found, Inventory

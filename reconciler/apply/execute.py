@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from reconciler.apply.errors import ReplayedDeletedObjects, SendNotProvable
@@ -116,7 +117,8 @@ class Execution:
         dead: list[str] = []
         while result.replayed and result.id:
             replayed_id = result.id
-            obj = self.call(action, lambda: write.fetch_created(self.gateway, step.op, replayed_id, retry=False))
+            fetch = partial(write.fetch_created, self.gateway, step.op, replayed_id, retry=False)
+            obj = self.call(action, fetch)
             why = write.gone_since_created(obj, sent)
             if not why:
                 break

@@ -148,7 +148,7 @@ def apply_plan(
     finally:
         # After a second Ctrl-C the workers finish in the background; no new one starts.
         pool.shutdown(wait=not running, cancel_futures=True)
-    for future, node in sorted(running.items(), key=lambda item: order[item[1]]):
+    for _future, node in sorted(running.items(), key=lambda item: order[item[1]]):
         finished.add(node)
         reason = "interrupted while running: re-run apply to check it"
         result.skipped.append(ActionOutcome(node, describe(by_id[node]), "skipped", reason))

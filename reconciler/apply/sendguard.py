@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from reconciler import ownership
@@ -71,7 +72,7 @@ class SentLedger:
         # ending_before pages towards newer events; each page comes newest first.
         while True:
             query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE, "ending_before": self._newest_event}
-            reply = call(lambda: self._gateway.exchange("GET", "/v1/events", query, retry=False))
+            reply = call(partial(self._gateway.exchange, "GET", "/v1/events", query, retry=False))
             data = list_data(reply.data, host=self._gateway.host, request="GET /v1/events")
             self.server_time = reply.server_time or self.server_time
             self._note(data)

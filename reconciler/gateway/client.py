@@ -27,6 +27,7 @@ import stripe
 from stripe import RequestsClient
 
 from reconciler import ownership
+from reconciler.gateway.deadline import Watchdog, watched_session
 from reconciler.gateway.errors import (
     AuthenticationFailed,
     GatewayError,
@@ -40,7 +41,6 @@ from reconciler.gateway.errors import (
     UnexpectedAnswer,
     scrub,
 )
-from reconciler.gateway.deadline import Watchdog, watched_session
 from reconciler.gateway.retry import Deadline, RetryPolicy, call_with_retries
 
 log = logging.getLogger(__name__)
@@ -75,7 +75,7 @@ class AttemptTimedOut(stripe.APIConnectionError):
     """An attempt cut by the watchdog: no complete answer within its limit."""
 
     def __init__(self, limit: float) -> None:
-        super().__init__(f"no complete answer within {round(limit, 1):g} s", should_retry=True)
+        super().__init__(f"no complete answer within {round(limit, 1):g} s", should_retry=True)  # type: ignore[no-untyped-call]
         self.limit = limit
 
 

@@ -128,12 +128,12 @@ class _WatchedAdapter(HTTPAdapter):
 
 def _pool_classes(watchdog: Watchdog) -> dict[str, type[HTTPConnectionPool]]:
     class WatchedHTTPConnection(HTTPConnection):
-        def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        def request(self, *args: Any, **kwargs: Any) -> None:
             watchdog.adopt(self)
             super().request(*args, **kwargs)
 
     class WatchedHTTPSConnection(HTTPSConnection):
-        def request(self, *args: Any, **kwargs: Any) -> None:  # type: ignore[override]
+        def request(self, *args: Any, **kwargs: Any) -> None:
             watchdog.adopt(self)
             super().request(*args, **kwargs)
 

@@ -61,7 +61,7 @@ class Deadline:
 
 def backoff_ceiling(attempt: int, *, base: float, cap: float) -> float:
     """Upper bound of the delay after failed attempt number `attempt` (1-based)."""
-    return min(cap, base * (2 ** (attempt - 1)))
+    return min(cap, base * float(2 ** (attempt - 1)))
 
 
 def backoff_delay(attempt: int, *, base: float, cap: float, rng: random.Random) -> float:

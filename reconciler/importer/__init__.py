@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +22,10 @@ from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import PAGE_SIZE, StripeGateway
 from reconciler.gateway.inventory import read_inventory
 from reconciler.importer.build import KINDS, Builder
-from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.importer.keys import derive_keys
 from reconciler.importer.output import check_target, render_files, write_tree
 from reconciler.importer.report import ImportReport
+from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.live.inventory import Found, Inventory
 
 __all__ = ["KINDS", "ImportReport", "ImportRequest", "UnknownCustomer", "run_import"]
@@ -89,7 +89,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
 def _timestamp(day: date | None) -> int | None:
     if day is None:
         return None
-    return int(datetime(day.year, day.month, day.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp())
 
 
 def _selected(kind: str, found: Found[Any], request: ImportRequest, since: int | None) -> bool:

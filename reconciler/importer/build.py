@@ -25,8 +25,8 @@ from reconciler.importer.fields import (
     spec_metadata,
 )
 from reconciler.importer.keys import Keys, is_valid_key
-from reconciler.live.inventory import Found, Inventory, R
 from reconciler.kinds import KINDS as KIND_INFOS
+from reconciler.live.inventory import Found, Inventory, R
 from reconciler.live.records import LiveInvoice, LivePrice
 from reconciler.spec.models import item_base_key
 
@@ -111,7 +111,7 @@ class Builder:
         index.done[object_id] = None  # until built (a reference cycle, were there one, ends here)
         if found is None:
             return None
-        key = getattr(self.keys, f"{kind}s").get(object_id)
+        key: str | None = getattr(self.keys, f"{kind}s").get(object_id)
         label = f"{kind} {key} ({object_id})"
         why = self._why_not(kind, found)
         try:

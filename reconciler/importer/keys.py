@@ -18,7 +18,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from reconciler.live.inventory import Found, Inventory
@@ -75,7 +75,7 @@ def _invoice_base(found: Found[Any], customers: dict[str, str]) -> str:
     invoice = found.record
     if invoice.number:
         return slug(invoice.number)
-    day = datetime.fromtimestamp(found.created, timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.fromtimestamp(found.created, UTC).strftime("%Y-%m-%d")
     return slug(f"{customers.get(invoice.customer_id, 'invoice')}", MAX_KEY - 17) + f"-draft-{day}"
 
 

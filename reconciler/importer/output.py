@@ -24,8 +24,8 @@ from typing import Any
 import yaml
 
 from reconciler.errors import ReconcilerError
-from reconciler.kinds import KINDS
 from reconciler.importer.fields import Entry
+from reconciler.kinds import KINDS
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import SUFFIXES, load_specs
 

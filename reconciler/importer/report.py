@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from reconciler.importer.build import KINDS, Note
 from reconciler.kinds import KINDS as KIND_INFOS
 
+
 def _count(n: int, kind: str) -> str:
     return f"{n} {kind if n == 1 else KIND_INFOS[kind].section if kind in KIND_INFOS else kind + 's'}"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any, get_args
 
-from reconciler.plan.actions import ALL_ACTIONS, Action, FieldChange, Kind, Ref
+from reconciler.kinds import Kind
+from reconciler.plan.actions import ALL_ACTIONS, Action, FieldChange, Ref
 from reconciler.plan.errors import PlanFileError
 
 ACTION_TYPES: dict[str, type[Action]] = {cls.name: cls for cls in ALL_ACTIONS}

@@ -15,7 +15,7 @@ from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
 
 def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
     names = [f.name for f in fields(cls) if f.name != skip]
-    return attrgetter(*names)  # type: ignore[return-value]  # >1 name: returns a tuple
+    return attrgetter(*names)  # >1 name: returns a tuple
 
 
 # Every registered record's fields but `items` (a record's sub-records, rowed apart).

@@ -6,7 +6,7 @@ renderers to show before anything else (a reviewer reads this first).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reconciler.live.records import Live
 from reconciler.plan.actions import (
@@ -60,7 +60,7 @@ def customer_notices(
         if action.key in finalized_here and spec is not None and spec.collection_method == "send_invoice":
             due: str | None = f"{spec.days_until_due} days after it is finalized"
         elif cur is not None and cur.due_date:
-            due = datetime.fromtimestamp(cur.due_date, tz=timezone.utc).strftime("%Y-%m-%d")
+            due = datetime.fromtimestamp(cur.due_date, tz=UTC).strftime("%Y-%m-%d")
         else:
             due = None
         out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due))

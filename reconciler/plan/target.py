@@ -10,7 +10,7 @@ so `--prune` can only remove a targeted object.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
@@ -82,10 +82,12 @@ def narrow(desired: Desired, live: Live, targets: tuple[Target, ...]) -> tuple[D
         return {k: v for k, v in table.items() if k in keys[kind]}
 
     kept_desired = desired.model_copy(update={KINDS[kind].section: only(_table(desired, kind), kind) for kind in TARGET_KINDS})
+    # The tables' names come from the registry, so their types are the records' own.
+    tables: dict[str, Any] = {KINDS[kind].section: only(_table(live, kind), kind) for kind in TARGET_KINDS}
+    tables |= {history: only(getattr(live, history), kind) for kind in TARGET_KINDS for history in KINDS[kind].history}
     kept_live = replace(
         live,
-        **{KINDS[kind].section: only(_table(live, kind), kind) for kind in TARGET_KINDS},  # type: ignore[arg-type]
-        **{history: only(getattr(live, history), kind) for kind in TARGET_KINDS for history in KINDS[kind].history},
+        **tables,
         duplicates={k: v for k, v in live.duplicates.items() if k.partition("/")[2] in keys.get(k.partition("/")[0], set())},
     )
     return kept_desired, kept_live

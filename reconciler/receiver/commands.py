@@ -175,5 +175,5 @@ def parse_since(text: str, *, now: float) -> int:
     except ValueError:
         raise ReceiverError(f"--since {text!r}: expected a date (2026-11-01), a UTC time or a duration (12h, 7d)") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
+        moment = moment.replace(tzinfo=dt.UTC)
     return int(moment.timestamp())

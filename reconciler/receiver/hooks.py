@@ -15,7 +15,6 @@ Errors are reported as FILE:LINE:COL: message, like spec errors.
 from __future__ import annotations
 
 import dataclasses
-
 import difflib
 from collections.abc import Iterator
 from dataclasses import dataclass

@@ -10,7 +10,7 @@ from reconciler.receiver.journal import JournaledEvent
 
 
 def _iso(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def events_json(events: Sequence[JournaledEvent]) -> str:

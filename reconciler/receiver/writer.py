@@ -80,7 +80,7 @@ class JournalWriter:
             for _, future in batch:
                 future.set_exception(exc)
             return
-        for (_, future), new in zip(batch, fresh):
+        for (_, future), new in zip(batch, fresh, strict=False):
             future.set_result(new)
         if any(fresh):
             self.on_commit()

@@ -99,7 +99,7 @@ class WebhookDispatcher:
             ).fetchone()
         if row[0] is None:
             return 1.0
-        return max(0.0, min(1.0, row[0] - self.clock()))
+        return max(0.0, min(1.0, float(row[0]) - self.clock()))
 
     def deliver_due(self) -> int:
         """Attempt every delivery that is due now; how many were attempted."""
@@ -152,4 +152,4 @@ class WebhookDispatcher:
                 "FROM deliveries ORDER BY id"
             ).fetchall()
         keys = ("id", "event_id", "endpoint_id", "attempts", "state", "last_status", "next_attempt_at")
-        return [dict(zip(keys, row)) for row in rows]
+        return [dict(zip(keys, row, strict=False)) for row in rows]

@@ -80,7 +80,7 @@ def _matches(
     have = path.rstrip("/").split("/")
     if len(have) < len(want):
         return False
-    if any(w != h and w not in _ANY_SEGMENT for w, h in zip(want, have)):
+    if any(w != h and w not in _ANY_SEGMENT for w, h in zip(want, have, strict=False)):
         return False
     if params:
         fields = form()
@@ -334,7 +334,7 @@ class _Holds:
                 generation = self._generation
                 self._held += 1
                 self._cond.notify_all()
-                self._cond.wait_for(lambda: self._generation != generation)
+                self._cond.wait_for(lambda: self._generation != generation)  # noqa: B023  # waited on here
                 self._held -= 1
                 return
 

@@ -244,7 +244,8 @@ def is_loopback(host: str) -> bool:
 
 def url_of(server: SandboxHTTPServer) -> str:
     host, port = server.server_address[:2]
-    return f"http://[{host}]:{port}" if ":" in str(host) else f"http://{host}:{port}"
+    name = host.decode() if isinstance(host, bytes) else str(host)
+    return f"http://[{name}]:{port}" if ":" in name else f"http://{name}:{port}"
 
 
 def serve_forever(host: str, port: int, db_path: str | None, faults: FaultConfig | None) -> None:

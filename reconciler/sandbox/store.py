@@ -9,8 +9,8 @@ A file database runs in WAL mode, so an acknowledged write survives a kill.
 from __future__ import annotations
 
 import json
-import sqlite3
 import logging
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -373,7 +373,7 @@ class Tx:
         return [_loads(r[0]) for r in rows]
 
 
-_scan = json.JSONDecoder().scan_once
+_scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in __init__, untyped
 
 
 def _loads(text: str) -> Any:

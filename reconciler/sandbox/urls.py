@@ -75,7 +75,7 @@ def match(method: str, path: str) -> tuple[Route, list[str]] | None | bool:
     parts = path.split("/")
     for segments, methods in _BY_LENGTH.get(len(parts), ()):
         ids = []
-        for want, got in zip(segments, parts):
+        for want, got in zip(segments, parts, strict=False):
             if want == "{id}":
                 if not got:
                     break

@@ -13,11 +13,11 @@ import types
 import typing
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
-from typing import Any, ForwardRef
+from functools import cache
+from typing import Any, ForwardRef, NotRequired, Required
 
 import stripe.params
-from typing_extensions import NotRequired, Required, is_typeddict
+from typing_extensions import is_typeddict
 
 from reconciler.sandbox.exceptions import (
     InvalidRequest,
@@ -39,7 +39,7 @@ def params_class(name: str) -> type:
     return getattr(stripe.params, name)  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _fields(cls: type) -> tuple[dict[str, Any], frozenset[str]]:
     """(name -> resolved type, required names) of one TypedDict, options removed."""
     hints: dict[str, Any] = {}
@@ -163,7 +163,7 @@ def _build(tp: Any, namespace: dict[str, Any]) -> Checker:
         return _check_int
     if tp in (float, Decimal):
         return _check_decimal
-    if origin in (list, typing.List):
+    if origin in (list, list):
         (inner,) = typing.get_args(tp) or (Any,)
         item = _compile(inner, namespace)
 
@@ -172,7 +172,7 @@ def _build(tp: Any, namespace: dict[str, Any]) -> Checker:
             return [item(v, f"{param}[{i}]") for i, v in enumerate(items)]
 
         return check_list
-    if origin in (dict, typing.Dict) or _is_untyped_object(tp):
+    if origin in (dict, dict) or _is_untyped_object(tp):
         args = typing.get_args(tp)
         entry = _compile(args[-1] if args else Any, namespace)
 

@@ -7,6 +7,7 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -39,8 +40,10 @@ def load_specs(paths: Sequence[str | Path]) -> Desired:
     errors.extend(check_references(entries))
     if errors:
         raise SpecErrors(errors)
+    # Each section's models were validated as that section's kind.
+    sections: dict[str, Any] = {kind: {key: e.model for key, e in by_key.items()} for kind, by_key in entries.items()}
     return Desired(
-        **{kind: {key: entry.model for key, entry in by_key.items()} for kind, by_key in entries.items()},
+        **sections,
         locations={
             f"{kind}/{key}": _location(entry) for kind, by_key in entries.items() for key, entry in by_key.items()
         },

@@ -157,7 +157,7 @@ class InvoiceSpec(_Spec):
         description slug, with `#2`, `#3`… for repeats. Reordering items keeps
         identities; only removing or adding changes them."""
         keys = numbered([item.key or item_base_key(item.price, item.description) for item in self.items])
-        return list(zip(keys, self.items))
+        return list(zip(keys, self.items, strict=False))
 
 
 def item_base_key(price_key: str | None, description: str | None) -> str:

@@ -15,13 +15,13 @@ _COLUMNS = ("invoice", "number", "desired", "live", "total", "paid", "remaining"
 def _date(timestamp: int | None) -> str:
     if timestamp is None:
         return ""
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%d")
 
 
 def _iso(timestamp: int | None) -> str | None:
     if timestamp is None:
         return None
-    return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(timestamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _money(amount: int, row: InvoiceRow) -> str:
@@ -48,7 +48,7 @@ def render_text(report: StatusReport) -> str:
         return "No managed invoices.\n"
     table = [list(_COLUMNS), *(_cells(row) for row in report.invoices)]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths)).rstrip() for line in table]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in table]
     return "\n".join([*lines, "", *(f"Totals {line}" for line in _total_lines(report))]) + "\n"
 
 

@@ -8,6 +8,7 @@ from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.retry import call_rate_limited
 from reconciler.gateway.errors import RateLimited
 from reconciler.gateway.retry import RetryPolicy
+
 from .helpers import FakeClock
 
 

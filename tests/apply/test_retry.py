@@ -2,13 +2,12 @@ from __future__ import annotations
 
 import random
 
-import pytest
-
 from reconciler.apply.errors import RetriesExhausted
 from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.retry import call_rate_limited
-from reconciler.gateway.retry import RetryPolicy, backoff_ceiling, backoff_delay
 from reconciler.gateway.errors import InvalidRequest, NetworkFailure, RateLimited, ServerError
+from reconciler.gateway.retry import RetryPolicy, backoff_ceiling, backoff_delay
+
 from .helpers import FakeClock
 
 

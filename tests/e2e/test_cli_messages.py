@@ -14,8 +14,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-
 from loopback_servers import canned_server
+
 from reconciler import workflow
 from reconciler.cli import main
 from reconciler.runtime import Runtime

@@ -4,6 +4,7 @@ plan (no changes). Real SDK over HTTP against the session sandbox."""
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -237,9 +238,9 @@ def test_created_after_selects_by_creation_day(sandbox: RunningSandbox, stripe_c
     stripe_client.v1.customers.create(params={"name": "Before"})
     now = sandbox.advance_clock(3 * DAY)
     stripe_client.v1.customers.create(params={"name": "After"})
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    day = datetime.fromtimestamp(now, timezone.utc).strftime("%Y-%m-%d")
+    day = datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%d")
     out = tmp_path / "recent"
     assert run(sandbox, "import", "--out", str(out), "--created-after", day).exit_code == 0
     assert sorted(load(out)["customers"]) == ["after"]

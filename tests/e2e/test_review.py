@@ -10,7 +10,6 @@ import json
 import shutil
 from pathlib import Path
 
-import pytest
 import stripe
 
 from reconciler.ownership import OWNER_KEY

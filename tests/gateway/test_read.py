@@ -8,6 +8,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.read import read_live
 from reconciler.live.records import Live, LiveCustomer, LiveProduct
 from reconciler.ownership import SEND_KEY, SEND_REQUESTED
+
 from .seeding import Seed
 
 LISTS = {"GET /v1/products": 1, "GET /v1/prices": 1, "GET /v1/customers": 1, "GET /v1/invoices": 1}

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
+from loopback_servers import dripping_server, silent_server
 
 from reconciler import cli
 from reconciler.cli import main
@@ -16,8 +17,6 @@ from reconciler.gateway.errors import RetriesExhausted
 from reconciler.gateway.retry import RetryPolicy
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY
-
-from loopback_servers import dripping_server, silent_server
 
 NO_WAIT = RetryPolicy(base=0.0, sleep=lambda seconds: None)
 

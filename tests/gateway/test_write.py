@@ -13,6 +13,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import IdempotencyConflict, InvalidRequest
 from reconciler.gateway.read import read_live
 from reconciler.ownership import ITEM_KEY, OWNER_KEY
+
 from .seeding import Seed
 
 

@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from plan_builders import converged, desired, invoice
 
+from reconciler.live.account import Account
 from reconciler.live.records import Live, LiveItem
 from reconciler.plan.actions import ALL_ACTIONS, Action, FieldChange, Ref
 from reconciler.plan.codec import FIELD_SHAPES
 from reconciler.plan.errors import PlanFileError
-from reconciler.live.account import Account
 from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.plan.plan import InvoiceTotal, Plan
 from reconciler.plan.planner import make_plan

@@ -8,7 +8,6 @@ import pytest
 from plan_builders import converged, desired, ids, invoice, with_invoice
 
 from reconciler.live.records import Live
-from reconciler.spec.models import Desired
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import (
     ArchivePrice,
@@ -23,6 +22,7 @@ from reconciler.plan.actions import (
 )
 from reconciler.plan.errors import DuplicateLiveObjects, FrozenInvoiceChanges, InvalidInvoiceTransition
 from reconciler.plan.planner import make_plan
+from reconciler.spec.models import Desired
 
 INV = "jenny-rosen-2026-11"
 F, S, P, V, M = "FinalizeInvoice", "SendInvoice", "PayInvoice", "VoidInvoice", "MarkUncollectible"
@@ -88,7 +88,7 @@ def test_every_cell_of_the_lifecycle_table(row: str, wanted: str, expected: obje
     assert steps == expected
     assert plan.notes == ()
     assert all(a.stripe_id == (f"in_{INV}") for a in plan.actions)
-    for earlier, later in zip(plan.actions, plan.actions[1:]):
+    for earlier, later in zip(plan.actions, plan.actions[1:], strict=False):
         assert later.depends_on == (earlier.id,)
 
 

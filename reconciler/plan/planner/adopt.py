@@ -178,7 +178,7 @@ def with_content_keys(invoice: LiveInvoice, prices: Mapping[str, str]) -> LiveIn
     by_content = numbered([item_base_key(prices.get(item.price_id or ""), item.description) for item in invoice.items])
     taken = {item.key for item in invoice.items if item.key}
     items = []
-    for item, key in zip(invoice.items, by_content):
+    for item, key in zip(invoice.items, by_content, strict=False):
         if not item.key:
             # Only an adoption interrupted after tagging some items leaves tags
             # beside untagged items; a clash then is moved aside, never shared.

@@ -14,10 +14,10 @@ from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.plan.planner.items import (
     finalized_item_changes,
+    hold_for_unmanaged_items,
     item_currency,
     item_total,
     plan_draft_items,
-    hold_for_unmanaged_items,
 )
 from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle, position_word
 from reconciler.spec.models import InvoiceSpec

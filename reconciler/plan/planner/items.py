@@ -211,11 +211,11 @@ def finalized_item_changes(ctx: Context, prices: PriceChoice, live: LiveInvoice,
     keyed = dict(spec.keyed_items())
     matched, rest = _match(live.items, set(keyed))
     out = []
-    for item_key, cur, _ in rest:
-        if not cur.key:
+    for item_key, stray, _ in rest:
+        if not stray.key:
             continue  # someone else's item: the invoice is held (hold_for_unmanaged_items)
-        if cur.key in keyed:
-            out.append(f"item {cur.key} duplicated ({cur.id})")
+        if stray.key in keyed:
+            out.append(f"item {stray.key} duplicated ({stray.id})")
         else:
             out.append(f"item {item_key} removed")
     for item_key in sorted(keyed):

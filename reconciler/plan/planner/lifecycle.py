@@ -15,7 +15,7 @@ and with a customer's payment in flight.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from reconciler.live.records import LiveInvoice
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
@@ -201,7 +201,7 @@ def _add_steps(ctx: Context, key: str, steps: tuple[Step, ...], step_in: Lifecyc
 
 
 def _unproven_note(label: str, finalized_at: int | None) -> str:
-    when = f" on {datetime.fromtimestamp(finalized_at, timezone.utc):%Y-%m-%d}" if finalized_at else ""
+    when = f" on {datetime.fromtimestamp(finalized_at, UTC):%Y-%m-%d}" if finalized_at else ""
     return (
         f"invoice {label}: the spec says sent, and the tool does not send it: it was finalized{when}, before the "
         "29 days of Stripe's events the tool trusts, and carries no send marker of the tool's, so nobody can "

@@ -89,7 +89,7 @@ def _period(value: Any, now: int) -> dict[str, int]:
 def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None:
     """Set amount, currency, quantity and pricing from the request."""
     price_id = (params.get("pricing") or {}).get("price")
-    quantity = params.get("quantity", item["quantity"])
+    quantity = int(params.get("quantity", item["quantity"]) or 0)
     if quantity < 0:
         raise InvalidRequest(
             "Invalid integer: quantity must be non-negative", code="parameter_invalid_integer",
@@ -144,7 +144,7 @@ def _apply_pricing(tx: Tx, item: Obj, params: Params, *, creating: bool) -> None
             raise InvalidRequest(
                 "Missing required param: currency.", code="parameter_missing", param="currency"
             )
-        item["currency"] = params.get("currency", item["currency"]).lower()
+        item["currency"] = str(params.get("currency", item["currency"])).lower()
         item["amount"] = params["amount"]
         item["pricing"] = {
             "price_details": None,

@@ -289,12 +289,12 @@ def list_lines(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
 def _item_for_line(tx: Tx, invoice_id: str, line_id: str, param: str) -> str:
     for item in tx.all("invoiceitem", invoice=invoice_id):
         if item["_line_id"] == line_id or item["id"] == line_id:
-            return item["id"]
+            return str(item["id"])
     raise InvalidRequest(f"No such line item: '{line_id}'", code="resource_missing", param=param)
 
 
 def list_invoices(ctx: Context, tx: Tx, params: Params) -> Obj:
-    filters = {k: params[k] for k in ("customer", "status", "collection_method") if k in params}
+    filters: dict[str, Any] = {k: params[k] for k in ("customer", "status", "collection_method") if k in params}
     return list_page(tx, "invoice", "/v1/invoices", params, filters=filters,
                      render=lambda inv: render(tx, inv))
 
