@@ -8,6 +8,7 @@ build the values from it, reporting problems as SpecError records.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,22 +78,27 @@ def read_document(path: Path, display: str, errors: list[SpecError]) -> Document
 
     def fail(message: str, line: int = 1, column: int = 1) -> None:
         errors.append(SpecError(display, line, column, message))
+        return None
 
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return fail(f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES} bytes (5 MB)")
+            fail(f"file is {size} bytes; spec files are limited to {MAX_FILE_BYTES} bytes (5 MB)")
+            return None
         raw = path.read_bytes()
     except OSError as exc:
-        return fail(f"cannot read file: {exc.strerror or exc}")
+        fail(f"cannot read file: {exc.strerror or exc}")
+        return None
     if b"\x00" in raw:
         line, column = _byte_position(raw, raw.index(b"\x00"))
-        return fail("binary file (contains a NUL byte); spec files are UTF-8 YAML text", line, column)
+        fail("binary file (contains a NUL byte); spec files are UTF-8 YAML text", line, column)
+        return None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line, column = _byte_position(raw, exc.start)
-        return fail(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); spec files are UTF-8 YAML text", line, column)
+        fail(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); spec files are UTF-8 YAML text", line, column)
+        return None
     node = _compose(text.removeprefix("\ufeff"), fail)
     if node is None:
         return None
@@ -115,43 +121,51 @@ class _Loader(yaml.SafeLoader):
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark
+                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                 raise yaml.composer.ComposerError(None, None, f"nested too deeply (more than {MAX_DEPTH} levels)", mark)
-            return super().compose_node(parent, index)  # type: ignore[no-any-return]
+            composed: Node | None = super().compose_node(parent, index)
+            assert composed is not None  # the composer only asks for a node where one follows
+            return composed
         finally:
             self._depth -= 1
 
 
-def _compose(text: str, fail: Any) -> Node | None:
+def _compose(text: str, fail: Callable[..., None]) -> Node | None:
     loader: _Loader | None = None
     try:
         # The constructor already scans the text for unprintable characters.
         loader = _Loader(text)
-        node = loader.get_single_node()
+        node: Node | None = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
         if exc.context and exc.problem and exc.context_mark and exc.context_mark.line != getattr(mark, "line", None):
             message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        return fail(message, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
+        fail(message, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
+        return None
     except yaml.reader.ReaderError as exc:
         line, column = _char_position(text, exc.position)
         code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        return fail(f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}", line, column)
+        fail(f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}", line, column)
+        return None
     except yaml.YAMLError as exc:
-        return fail(f"invalid YAML: {exc}")
+        fail(f"invalid YAML: {exc}")
+        return None
     except RecursionError:
-        return fail(f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)")
+        fail(f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)")
+        return None
     except (ValueError, OverflowError) as exc:
         # PyYAML's scanner lets these escape on bad escapes such as "\U7fffffff".
         mark = loader.get_mark() if loader is not None else None
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        return fail(f"invalid YAML: invalid escape sequence ({exc})", line, column)
+        fail(f"invalid YAML: invalid escape sequence ({exc})", line, column)
+        return None
     finally:
         if loader is not None:
             loader.dispose()
     if node is None:
-        return fail("empty file: expected a mapping with products, prices, customers or invoices")
+        fail("empty file: expected a mapping with products, prices, customers or invoices")
+        return None
     return node
 
 
@@ -190,6 +204,7 @@ class _Builder:
         try:
             if isinstance(node, SequenceNode):
                 return self.sequence(node, path, depth)
+            assert isinstance(node, MappingNode)  # scalars and sequences were handled above
             return self.mapping(node, path, depth)
         finally:
             self.active.discard(id(node))
