@@ -8,6 +8,7 @@ build the values from it, reporting problems as SpecError records.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,31 @@ _TYPED_SCALARS = {
     "tag:yaml.org,2002:bool": ("a boolean", SafeConstructor.construct_yaml_bool),
     "tag:yaml.org,2002:timestamp": ("a date", SafeConstructor.construct_yaml_timestamp),
 }
+
+
+# YAML 1.2's decimal integers; PyYAML resolves by YAML 1.1, where 0100 is
+# octal 64, 1:30 is sexagesimal 90, and 0x1F, 0b11 and 1_000 are integers too.
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
+
+
+def _yaml11_number(node: ScalarNode) -> str:
+    """Why a number would be read by YAML 1.1 rules only (not YAML 1.2's), or ""."""
+    text = str(node.value)
+    if node.tag == "tag:yaml.org,2002:int" and not _DECIMAL_INT.fullmatch(text):
+        return (
+            f"'{text}' is not a decimal integer: integers here follow YAML 1.2 (YAML 1.1 would read it as "
+            f"{_yaml11_reading(text)}); write plain decimal digits without leading zeros, or quote it for a string"
+        )
+    if node.tag == "tag:yaml.org,2002:float" and ("_" in text or ":" in text):
+        return f"'{text}' is not a YAML 1.2 number (no '_' or ':' in numbers); write plain digits, or quote it for a string"
+    return ""
+
+
+def _yaml11_reading(text: str) -> str:
+    try:
+        return str(SafeConstructor.construct_yaml_int(SafeConstructor(), ScalarNode("tag:yaml.org,2002:int", text)))
+    except Exception:  # an explicit !!int on something no YAML reads as a number
+        return "nothing sensible"
 
 
 @dataclass(frozen=True)
@@ -219,6 +245,9 @@ class _Builder:
             self.error(node, f"unsupported YAML tag '{node.tag}'")
             return node.value
         kind, construct = typed
+        yaml11 = _yaml11_number(node)
+        if yaml11:
+            self.error(node, yaml11)  # the error stops the run; the value below only spares a second one
         try:
             value = construct(self.constructor, node)
         except Exception:  # PyYAML raises assorted errors on e.g. '2026-13-45' or '!!int x'
