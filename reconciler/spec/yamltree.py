@@ -1,28 +1,26 @@
 """Read one YAML file into plain values, keeping the position of every key and value.
 
 PyYAML's loaders keep the last of two equal mapping keys without a word and
-forget where values came from, so we compose the node graph ourselves and
-build the values from it, reporting problems as SpecError records.
+forget where values came from, so we compose the node graph (reconciler.spec.compose:
+libyaml where installed) and build the values from it, reporting problems as
+SpecError records.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from reconciler.spec.compose import MAX_DEPTH, YamlSyntaxError, compose_libyaml, compose_python
 from reconciler.spec.errors import SpecError
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
-# Our format nests six levels deep; anything far deeper is a mistake or an attack.
-MAX_DEPTH = 50
 # Bounds what aliases can expand to ("billion laughs").
 MAX_VALUES = 200_000
 
@@ -39,8 +37,7 @@ _TYPED_SCALARS = {
     "tag:yaml.org,2002:bool": ("a boolean", SafeConstructor.construct_yaml_bool),
     "tag:yaml.org,2002:timestamp": ("a date", SafeConstructor.construct_yaml_timestamp),
 }
-
-
+_KEY_TAGS = frozenset({_STR, _NULL, *_TYPED_SCALARS})
 # YAML 1.2's decimal integers; PyYAML resolves by YAML 1.1, where 0100 is
 # octal 64, 1:30 is sexagesimal 90, and 0x1F, 0b11 and 1_000 are integers too.
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9]*)")
@@ -66,8 +63,7 @@ def _yaml11_reading(text: str) -> str:
         return "nothing sensible"
 
 
-@dataclass(frozen=True)
-class Pos:
+class Pos(NamedTuple):
     """A 1-based line and column."""
 
     line: int
@@ -125,74 +121,43 @@ def read_document(path: Path, display: str, errors: list[SpecError]) -> Document
         line, column = _byte_position(raw, exc.start)
         fail(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); spec files are UTF-8 YAML text", line, column)
         return None
-    node = _compose(text.removeprefix("\ufeff"), fail)
-    if node is None:
+    text = text.removeprefix("\ufeff")
+    if not text.endswith(("\n", "\r", "\x85", "\u2028", "\u2029")):
+        # Where the stream ends (the mark of a value left empty on the last
+        # line) differs between the composers unless the last line is ended.
+        text += "\n"
+    node = compose_libyaml(text)
+    if node is not None:
+        try:
+            return _build(display, node, errors, strict_depth=True)
+        except _Recompose:
+            pass  # the pure composer's answer may differ: let it decide
+    try:
+        node = compose_python(text)
+    except YamlSyntaxError as exc:
+        fail(exc.message, exc.line, exc.column)
         return None
+    return _build(display, node, errors, strict_depth=False)
+
+
+def _build(display: str, node: Node, errors: list[SpecError], *, strict_depth: bool) -> Document | None:
+    """Values and positions of a composed document; None (and the error) if it cannot be read."""
     document = Document(display, None)
-    builder = _Builder(document, errors)
+    found: list[SpecError] = []
+    builder = _Builder(document, found, strict_depth=strict_depth)
     try:
         document.data = builder.build(node, (), 0)
     except _Abort as abort:
+        if strict_depth:
+            raise _Recompose() from None
         errors.append(document.error(_pos(abort.node), abort.message))
         return None
+    errors.extend(found)
     return document
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader whose composer stops at MAX_DEPTH instead of exhausting Python's stack."""
-
-    _depth = 0
-
-    def compose_node(self, parent: Node | None, index: Any) -> Node:
-        self._depth += 1
-        try:
-            if self._depth > MAX_DEPTH:
-                mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise yaml.composer.ComposerError(None, None, f"nested too deeply (more than {MAX_DEPTH} levels)", mark)
-            composed: Node | None = super().compose_node(parent, index)
-            assert composed is not None  # the composer only asks for a node where one follows
-            return composed
-        finally:
-            self._depth -= 1
-
-
-def _compose(text: str, fail: Callable[..., None]) -> Node | None:
-    loader: _Loader | None = None
-    try:
-        # The constructor already scans the text for unprintable characters.
-        loader = _Loader(text)
-        node: Node | None = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        message = f"invalid YAML: {exc.problem or exc.context or 'syntax error'}"
-        if exc.context and exc.problem and exc.context_mark and exc.context_mark.line != getattr(mark, "line", None):
-            message += f" ({exc.context} at line {exc.context_mark.line + 1})"
-        fail(message, mark.line + 1 if mark else 1, mark.column + 1 if mark else 1)
-        return None
-    except yaml.reader.ReaderError as exc:
-        line, column = _char_position(text, exc.position)
-        code = exc.character if isinstance(exc.character, int) else ord(exc.character)
-        fail(f"invalid YAML: unacceptable character #x{code:04x}: {exc.reason}", line, column)
-        return None
-    except yaml.YAMLError as exc:
-        fail(f"invalid YAML: {exc}")
-        return None
-    except RecursionError:
-        fail(f"invalid YAML: nested too deeply (more than {MAX_DEPTH} levels)")
-        return None
-    except (ValueError, OverflowError) as exc:
-        # PyYAML's scanner lets these escape on bad escapes such as "\U7fffffff".
-        mark = loader.get_mark() if loader is not None else None
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        fail(f"invalid YAML: invalid escape sequence ({exc})", line, column)
-        return None
-    finally:
-        if loader is not None:
-            loader.dispose()
-    if node is None:
-        fail("empty file: expected a mapping with products, prices, customers or invoices")
-        return None
-    return node
+class _Recompose(Exception):
+    """The libyaml graph cannot be trusted to give the pure composer's answer."""
 
 
 class _Abort(Exception):
@@ -205,9 +170,20 @@ class _Abort(Exception):
 
 
 class _Builder:
-    def __init__(self, document: Document, errors: list[SpecError]) -> None:
+    """Walks the node graph into plain values, recording positions and errors.
+
+    `strict_depth` (a libyaml graph): the pure composer refuses any node
+    more than MAX_DEPTH levels down, keys and skipped values included, so
+    this builder stops (raising _Recompose) wherever that could be the case,
+    or where the graphs are known to differ.
+    """
+
+    def __init__(self, document: Document, errors: list[SpecError], *, strict_depth: bool) -> None:
         self.document = document
+        self.values = document.values
+        self.keys = document.keys
         self.errors = errors
+        self.strict_depth = strict_depth
         self.count = 0
         self.active: set[int] = set()
         self.constructor = SafeConstructor()
@@ -219,10 +195,20 @@ class _Builder:
         self.count += 1
         if self.count > MAX_VALUES:
             raise _Abort(node, f"document expands to more than {MAX_VALUES} values (YAML aliases?)")
-        if depth > MAX_DEPTH:
-            raise _Abort(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
-        self.document.values[path] = _pos(node)
-        if isinstance(node, ScalarNode):
+        if depth >= MAX_DEPTH and (self.strict_depth or depth > MAX_DEPTH):
+            # (depth counts from 0 at the top, the composer's levels from 1)
+            raise _Recompose() if self.strict_depth else _Abort(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
+        mark = node.start_mark
+        self.values[path] = Pos(mark.line + 1, mark.column + 1)
+        if node.tag == _STR:
+            if isinstance(node, ScalarNode):
+                # (plain style: None from the pure composer, "" from libyaml)
+                if node.style:
+                    return node.value
+                if self.strict_depth and not node.value:
+                    raise _Recompose()  # `a: !` is text to libyaml, null to the pure composer
+                return node.value
+        elif isinstance(node, ScalarNode):
             return self.scalar(node)
         if id(node) in self.active:
             raise _Abort(node, "a YAML alias refers to a value that contains it (recursive alias)")
@@ -236,13 +222,11 @@ class _Builder:
             self.active.discard(id(node))
 
     def scalar(self, node: ScalarNode) -> Any:
-        if node.tag == _STR:
-            return node.value
         if node.tag == _NULL:
             return None
         typed = _TYPED_SCALARS.get(node.tag)
         if typed is None:
-            self.error(node, f"unsupported YAML tag '{node.tag}'")
+            self.unsupported(node)
             return node.value
         kind, construct = typed
         yaml11 = _yaml11_number(node)
@@ -255,36 +239,73 @@ class _Builder:
             return node.value
         return value
 
+    def unsupported(self, node: Node) -> None:
+        if self.strict_depth:
+            raise _Recompose()  # libyaml takes some tags the pure scanner refuses ('!:!int')
+        self.error(node, f"unsupported YAML tag '{node.tag}'")
+
     def sequence(self, node: SequenceNode, path: YamlPath, depth: int) -> list[Any]:
         if node.tag != _SEQ:
-            self.error(node, f"unsupported YAML tag '{node.tag}'")
-        return [self.build(child, (*path, index), depth + 1) for index, child in enumerate(node.value)]
+            self.unsupported(node)
+        build = self.build
+        return [build(child, (*path, index), depth + 1) for index, child in enumerate(node.value)]
 
     def mapping(self, node: MappingNode, path: YamlPath, depth: int) -> dict[str, Any]:
         if node.tag != _MAP:
-            self.error(node, f"unsupported YAML tag '{node.tag}'")
+            self.unsupported(node)
         out: dict[str, Any] = {}
+        keys = self.keys
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
+                self.skipped(key_node, value_node, depth + 1)
                 self.error(key_node, "YAML merge keys ('<<') are not supported; write the fields out")
                 continue
             if not isinstance(key_node, ScalarNode):
+                self.skipped(key_node, value_node, depth + 1)
                 kind = "a list" if isinstance(key_node, SequenceNode) else "a mapping"
                 self.error(key_node, f"a mapping key must be a plain string, not {kind}")
                 continue
+            if self.strict_depth and key_node.tag not in _KEY_TAGS:
+                raise _Recompose()  # a tag libyaml took and the pure scanner may not
             # Keys are names in our format, so `2026:` or `yes:` mean the text as written.
             key = key_node.value
             key_path = (*path, key)
-            if key_path in self.document.keys:
-                first = self.document.keys[key_path]
+            first = keys.get(key_path)
+            if first is not None:
+                self.skipped(key_node, value_node, depth + 1)
                 self.error(
                     key_node,
                     f"duplicate key '{key}' in one mapping; also defined at {self.document.file}:{first.line}",
                 )
                 continue
-            self.document.keys[key_path] = _pos(key_node)
+            mark = key_node.start_mark
+            keys[key_path] = Pos(mark.line + 1, mark.column + 1)
             out[key] = self.build(value_node, key_path, depth + 1)
         return out
+
+    def skipped(self, key: Node, value: Node, depth: int) -> None:
+        """Nodes not built still count towards the composer's depth limit."""
+        if self.strict_depth and max(_depth_below(key), _depth_below(value)) + depth >= MAX_DEPTH:
+            raise _Recompose()
+
+
+def _depth_below(node: Node) -> int:
+    """Levels below `node` in the document, each node's children counted at its first occurrence."""
+    deepest = 0
+    seen: set[int] = set()
+    stack: list[tuple[Node, int]] = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(current, ScalarNode) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for child in current.value:
+            if isinstance(child, tuple):
+                stack.extend((part, depth + 1) for part in child)
+            else:
+                stack.append((child, depth + 1))
+    return deepest
 
 
 def dotted(path: YamlPath) -> str:
@@ -302,11 +323,6 @@ def _pos(node: Node) -> Pos:
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     line_start = raw.rfind(b"\n", 0, offset) + 1
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
-
-
-def _char_position(text: str, offset: int) -> tuple[int, int]:
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
 
 
 def describe(value: Any) -> str:
