@@ -23,6 +23,8 @@ from reconciler.spec.errors import SpecError
 MAX_FILE_BYTES = 5 * 1024 * 1024
 # Bounds what aliases can expand to ("billion laughs").
 MAX_VALUES = 200_000
+# Positions kept while reading: the top-level keys and each entry, (kind, key).
+SHALLOW = 2
 
 YamlPath = tuple[str | int, ...]
 
@@ -72,24 +74,41 @@ class Pos(NamedTuple):
 
 @dataclass
 class Document:
-    """One file's values plus where each key and value sits in it."""
+    """One file's values plus where each key and value sits in it.
+
+    Reading keeps the positions of the top-level keys and of each entry
+    (paths of up to SHALLOW parts: what a loaded spec keeps as its location);
+    the rest are found again from the text when a message needs one, so a
+    large valid tree does not hold one position per value in memory.
+    """
 
     file: str
     data: Any
     values: dict[YamlPath, Pos] = field(default_factory=dict)
     keys: dict[YamlPath, Pos] = field(default_factory=dict)
+    text: str | None = None  # the source; None: `values` and `keys` hold every position
+    _every: tuple[dict[YamlPath, Pos], dict[YamlPath, Pos]] | None = field(default=None, repr=False, compare=False)
+
+    def positions(self) -> tuple[dict[YamlPath, Pos], dict[YamlPath, Pos]]:
+        """Every value's and every key's position."""
+        if self._every is None:
+            self._every = (self.values, self.keys) if self.text is None else _every_position(self.file, self.text)
+        return self._every
+
+    def _tables(self, path: YamlPath) -> tuple[dict[YamlPath, Pos], dict[YamlPath, Pos]]:
+        return (self.values, self.keys) if len(path) <= SHALLOW else self.positions()
 
     def value_pos(self, path: YamlPath) -> Pos:
         """Where the value at `path` starts, else where its nearest ancestor does."""
         for end in range(len(path), -1, -1):
-            pos = self.values.get(path[:end])
+            pos = self._tables(path[:end])[0].get(path[:end])
             if pos is not None:
                 return pos
         return Pos(1, 1)
 
     def key_pos(self, path: YamlPath) -> Pos:
         """Where the key of the entry at `path` sits (its value for list items)."""
-        return self.keys.get(path) or self.value_pos(path)
+        return self._tables(path)[1].get(path) or self.value_pos(path)
 
     def error(self, pos: Pos, message: str) -> SpecError:
         return SpecError(self.file, pos.line, pos.column, message)
@@ -126,25 +145,39 @@ def read_document(path: Path, display: str, errors: list[SpecError]) -> Document
         # Where the stream ends (the mark of a value left empty on the last
         # line) differs between the composers unless the last line is ended.
         text += "\n"
-    node = compose_libyaml(text)
-    if node is not None:
-        try:
-            return _build(display, node, errors, strict_depth=True)
-        except _Recompose:
-            pass  # the pure composer's answer may differ: let it decide
     try:
-        node = compose_python(text)
+        return _read(display, text, errors, record=SHALLOW)
     except YamlSyntaxError as exc:
         fail(exc.message, exc.line, exc.column)
         return None
-    return _build(display, node, errors, strict_depth=False)
 
 
-def _build(display: str, node: Node, errors: list[SpecError], *, strict_depth: bool) -> Document | None:
-    """Values and positions of a composed document; None (and the error) if it cannot be read."""
-    document = Document(display, None)
+def _read(display: str, text: str, errors: list[SpecError], *, record: int | None) -> Document | None:
+    """Compose (libyaml if it gives the pure composer's answer) and build; YamlSyntaxError."""
+    node = compose_libyaml(text)
+    if node is not None:
+        try:
+            return _build(display, text, node, errors, strict_depth=True, record=record)
+        except _Recompose:
+            pass  # the pure composer's answer may differ: let it decide
+    return _build(display, text, compose_python(text), errors, strict_depth=False, record=record)
+
+
+def _every_position(display: str, text: str) -> tuple[dict[YamlPath, Pos], dict[YamlPath, Pos]]:
+    """Every position in a text read before (as it was read: same composer, same values)."""
+    document = _read(display, text, [], record=None)
+    assert document is not None, "a text that was read once reads again"
+    return document.values, document.keys
+
+
+def _build(
+    display: str, text: str, node: Node, errors: list[SpecError], *, strict_depth: bool, record: int | None
+) -> Document | None:
+    """Values and positions (paths of up to `record` parts; None: all) of a
+    composed document; None (and the error) if it cannot be read."""
+    document = Document(display, None, text=None if record is None else text)
     found: list[SpecError] = []
-    builder = _Builder(document, found, strict_depth=strict_depth)
+    builder = _Builder(document, found, strict_depth=strict_depth, record=record)
     try:
         document.data = builder.build(node, (), 0)
     except _Abort as abort:
@@ -178,12 +211,15 @@ class _Builder:
     or where the graphs are known to differ.
     """
 
-    def __init__(self, document: Document, errors: list[SpecError], *, strict_depth: bool) -> None:
+    def __init__(
+        self, document: Document, errors: list[SpecError], *, strict_depth: bool, record: int | None
+    ) -> None:
         self.document = document
         self.values = document.values
         self.keys = document.keys
         self.errors = errors
         self.strict_depth = strict_depth
+        self.record = MAX_VALUES if record is None else record
         self.count = 0
         self.active: set[int] = set()
         self.constructor = SafeConstructor()
@@ -198,8 +234,9 @@ class _Builder:
         if depth >= MAX_DEPTH and (self.strict_depth or depth > MAX_DEPTH):
             # (depth counts from 0 at the top, the composer's levels from 1)
             raise _Recompose() if self.strict_depth else _Abort(node, f"nested too deeply (more than {MAX_DEPTH} levels)")
-        mark = node.start_mark
-        self.values[path] = Pos(mark.line + 1, mark.column + 1)
+        if len(path) <= self.record:
+            mark = node.start_mark
+            self.values[path] = Pos(mark.line + 1, mark.column + 1)
         if node.tag == _STR:
             if isinstance(node, ScalarNode):
                 # (plain style: None from the pure composer, "" from libyaml)
@@ -254,7 +291,8 @@ class _Builder:
         if node.tag != _MAP:
             self.unsupported(node)
         out: dict[str, Any] = {}
-        keys = self.keys
+        first_keys: dict[str, Node] = {}
+        record = len(path) < self.record
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 self.skipped(key_node, value_node, depth + 1)
@@ -269,17 +307,20 @@ class _Builder:
                 raise _Recompose()  # a tag libyaml took and the pure scanner may not
             # Keys are names in our format, so `2026:` or `yes:` mean the text as written.
             key = key_node.value
-            key_path = (*path, key)
-            first = keys.get(key_path)
+            first = first_keys.get(key)
             if first is not None:
                 self.skipped(key_node, value_node, depth + 1)
                 self.error(
                     key_node,
-                    f"duplicate key '{key}' in one mapping; also defined at {self.document.file}:{first.line}",
+                    f"duplicate key '{key}' in one mapping; also defined at "
+                    f"{self.document.file}:{first.start_mark.line + 1}",
                 )
                 continue
-            mark = key_node.start_mark
-            keys[key_path] = Pos(mark.line + 1, mark.column + 1)
+            first_keys[key] = key_node
+            key_path = (*path, key)
+            if record:
+                mark = key_node.start_mark
+                self.keys[key_path] = Pos(mark.line + 1, mark.column + 1)
             out[key] = self.build(value_node, key_path, depth + 1)
         return out
 

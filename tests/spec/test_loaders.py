@@ -27,7 +27,7 @@ def read(path: Path) -> tuple[list[str], Any]:
     """What read_document makes of a file: its errors and, if readable, data and positions."""
     errors: list[SpecError] = []
     document = read_document(path, path.name, errors)
-    shape = None if document is None else (document.data, document.values, document.keys)
+    shape = None if document is None else (document.data, document.positions())
     return [str(e) for e in errors], shape
 
 
