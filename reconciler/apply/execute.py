@@ -1,7 +1,7 @@
 """Executing one action: resolve refs, key each write, send it with retries.
 
-`Execution` is the shared context of one apply run (gateway, resolver, rate
-limiter, options, reporter); worker threads call `execute(action)`.
+`Execution` is the shared context of one apply run (gateway, resolver,
+pacer, options, reporter); worker threads call `execute(action)`.
 """
 
 from __future__ import annotations
@@ -15,15 +15,14 @@ from typing import Any, TypeVar
 from reconciler.apply.errors import ReplayedDeletedObjects, SendNotProvable
 from reconciler.apply.idempotency import idempotency_key, rekey
 from reconciler.apply.options import ApplyOptions
-from reconciler.apply.ratelimit import TokenBucket
 from reconciler.apply.report import Reporter
 from reconciler.apply.resolve import Resolver
 from reconciler.apply.result import describe
-from reconciler.apply.retry import call_rate_limited, policy_of
 from reconciler.apply.sendguard import SentLedger, provably_unsent
 from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.pacing import Pacer, call_paced
 from reconciler.live.records import Live
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import Action, Ref, SendInvoice, _Adopt, _Create
@@ -45,15 +44,15 @@ class Execution:
         self.options = options
         self.reporter = reporter
         self.resolver = Resolver(live)
-        self.limiter = TokenBucket(options.max_rps, clock=options.clock, sleep=options.sleep)
-        self.policy = policy_of(options)
+        self.pacer = Pacer(options.max_rps, ceiling=options.parallelism, clock=options.clock, sleep=options.sleep)
+        self.policy = options.retry_policy()
         self.sent_ledger = SentLedger(gateway)
         self._lock = threading.Lock()
         self.attempts = 0
         self.retries = 0
 
     def call(self, action: Action, fn: Callable[[], T]) -> T:
-        """One gateway call, rate-limited and retried on transient errors."""
+        """One gateway call, paced and retried on transient errors."""
 
         def attempt() -> T:
             with self._lock:
@@ -65,7 +64,7 @@ class Execution:
                 self.retries += 1
             self.reporter.on_retry(action, n, delay, str(exc))
 
-        return call_rate_limited(attempt, policy=self.policy, limiter=self.limiter, on_retry=on_retry)
+        return call_paced(attempt, policy=self.policy, pacer=self.pacer, on_retry=on_retry)
 
     def execute(self, action: Action) -> str:
         """Run every step of `action`; returns a note for the reporter ("" if none)."""

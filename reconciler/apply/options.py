@@ -1,4 +1,4 @@
-"""ApplyOptions: how a plan is executed (parallelism, rate, retries, time)."""
+"""ApplyOptions: how a plan is executed (parallelism ceiling, rate, retries, time)."""
 
 from __future__ import annotations
 
@@ -7,15 +7,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reconciler.gateway.retry import RetryPolicy
+
 # Below Stripe's own limits (25 req/s test mode, 100 live), leaving room for
 # other clients of the same account. The CLI picks one by the key's mode.
 DEFAULT_MAX_RPS_TEST = 20.0
 DEFAULT_MAX_RPS_LIVE = 80.0
+# Requests in flight adapt to rate x round-trip time up to this ceiling:
+# enough for 100 req/s through 500 ms of latency.
+MAX_PARALLELISM = 64
 
 
 @dataclass(frozen=True)
 class ApplyOptions:
-    parallelism: int = 4
+    parallelism: int = MAX_PARALLELISM  # a ceiling; the pacer's window is the operating point
     max_rps: float = DEFAULT_MAX_RPS_TEST
     fail_fast: bool = False
     max_attempts: int = 6  # total tries per request, the first included
@@ -33,3 +38,12 @@ class ApplyOptions:
             raise ValueError("max_rps must be positive")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.max_attempts,
+            base=self.base_backoff,
+            cap=self.max_backoff,
+            sleep=self.sleep,
+            rng=self.rng,
+        )

@@ -1,6 +1,8 @@
-"""apply_plan: run a plan's actions in dependency order on a bounded pool.
+"""apply_plan: run a plan's actions in dependency order, as many at once as the pacer allows.
 
-Independent actions run in parallel; every request shares one token bucket.
+Independent actions run in parallel: about rate x round-trip time of them
+(reconciler.gateway.pacing), at most `parallelism`, every request through one
+token bucket at `max_rps`.
 A failed action marks everything that depends on it (transitively) as
 skipped while independent work continues; `fail_fast` stops scheduling new
 work after the first failure. Resuming needs no local state: a re-run plans
@@ -18,8 +20,9 @@ from __future__ import annotations
 
 import heapq
 import logging
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import TYPE_CHECKING
+from concurrent.futures import Future
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from reconciler.apply.execute import Execution
 from reconciler.apply.options import ApplyOptions
@@ -28,6 +31,7 @@ from reconciler.apply.result import ActionOutcome, ApplyResult, describe
 from reconciler.apply.steps import steps_for
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.pool import PacedPool
 from reconciler.live.records import Live
 from reconciler.plan.actions import Action, Ref, _Create, refs_in
 
@@ -70,109 +74,120 @@ def apply_plan(
     plan: Plan, gateway: StripeGateway, live: Live, *, options: ApplyOptions, reporter: Reporter
 ) -> ApplyResult:
     """Execute `plan` against `gateway`; never raises for a failed action."""
-    actions = list(plan.actions)
-    by_id = {act.id: act for act in actions}
-    order = {act.id: i for i, act in enumerate(actions)}
-    graph = dependency_graph(actions)
-    dependents = dependents_of(graph)
-    waiting = {node: set(deps) for node, deps in graph.items()}
     execution = Execution(gateway, live, options=options, reporter=reporter, fingerprint=plan.fingerprint)
-    result = ApplyResult()
-    finished: set[str] = set()
-    stopped = False
-    started_at = options.clock()
-    reporter.on_begin(len(actions))
+    return _Run(plan, execution, options=options, reporter=reporter).execute()
 
-    def skip(root: str, reason: str) -> None:
-        # Transitively: whatever waits on root can never run.
-        stack = sorted(dependents[root], key=order.__getitem__)
-        while stack:
-            node = stack.pop(0)
-            if node in finished:
-                continue
-            finished.add(node)
-            result.skipped.append(ActionOutcome(node, describe(by_id[node]), "skipped", reason))
-            reporter.on_skipped(by_id[node], reason)
-            stack.extend(sorted(dependents[node] - finished, key=order.__getitem__))
 
-    def run(action: Action) -> str:
-        reporter.on_start(action)
-        return execution.execute(action)
+class _Run:
+    """One apply in progress: what waits, what is ready, what finished, the result so far."""
 
-    # A heap by plan position: with parallelism 1 the run follows the plan's order.
-    ready = [(order[act.id], act.id) for act in actions if not waiting[act.id]]
-    running: dict[Future[str], str] = {}
-    interrupts = 0
+    def __init__(self, plan: Plan, execution: Execution, *, options: ApplyOptions, reporter: Reporter) -> None:
+        self.actions = list(plan.actions)
+        self.execution = execution
+        self.options = options
+        self.reporter = reporter
+        self.by_id = {act.id: act for act in self.actions}
+        self.order = {act.id: i for i, act in enumerate(self.actions)}
+        graph = dependency_graph(self.actions)
+        self.dependents = dependents_of(graph)
+        self.waiting = {node: set(deps) for node, deps in graph.items()}
+        # A heap by plan position: one at a time, the run follows the plan's order.
+        self.ready = [(self.order[act.id], act.id) for act in self.actions if not self.waiting[act.id]]
+        self.finished: set[str] = set()
+        self.result = ApplyResult()
+        self.stopped = False  # by fail_fast or Ctrl-C: start nothing more
 
-    def collect(completed: set[Future[str]]) -> None:
-        nonlocal stopped, ready
-        for future in sorted(completed, key=lambda f: order[running[f]]):
-            node = running.pop(future)
-            action = by_id[node]
-            finished.add(node)
+    def execute(self) -> ApplyResult:
+        started_at = self.options.clock()
+        self.reporter.on_begin(len(self.actions))
+        pool: PacedPool[str] = PacedPool(self.execution.pacer, name="apply")
+        try:
+            self._schedule(pool)
+        finally:
+            # After a second Ctrl-C the workers finish in the background; no new one starts.
+            pool.shutdown(wait=not pool.running)
+        self._skip_unfinished(pool.running)
+        for outcomes in (self.result.done, self.result.failed, self.result.skipped):
+            outcomes.sort(key=lambda o: self.order[o.id])
+        self.result.requests = self.execution.attempts
+        self.result.retries = self.execution.retries
+        self.result.seconds = self.options.clock() - started_at
+        self.reporter.on_end(self.result)
+        return self.result
+
+    def _schedule(self, pool: PacedPool[str]) -> None:
+        interrupts = 0
+        while pool.running or (self.ready and not self.stopped):
+            try:
+                while self.ready and not self.stopped and pool.room() > 0:
+                    _, node = heapq.heappop(self.ready)
+                    pool.submit(node, partial(self._run_one, self.by_id[node]))
+                self._collect(pool.wait())
+            except KeyboardInterrupt:
+                interrupts += 1
+                self.stopped = self.result.interrupted = True
+                if interrupts > 1:
+                    return  # a second Ctrl-C: stop waiting for the running ones
+                log.info("interrupted: waiting for %d running action(s) to finish", len(pool.running))
+
+    def _run_one(self, action: Action) -> str:
+        self.reporter.on_start(action)
+        return self.execution.execute(action)
+
+    def _collect(self, completed: list[tuple[str, Future[Any]]]) -> None:
+        for node, future in sorted(completed, key=lambda item: self.order[item[0]]):
+            action = self.by_id[node]
+            self.finished.add(node)
             error = future.exception()
             if error is None:
                 note = future.result()
-                result.done.append(ActionOutcome(node, describe(action), "done", note))
-                reporter.on_done(action, note)
-                for child in dependents[node]:
-                    waiting[child].discard(node)
-                    if not waiting[child] and child not in finished:
-                        heapq.heappush(ready, (order[child], child))
+                self.result.done.append(ActionOutcome(node, describe(action), "done", note))
+                self.reporter.on_done(action, note)
+                for child in self.dependents[node]:
+                    self.waiting[child].discard(node)
+                    if not self.waiting[child] and child not in self.finished:
+                        heapq.heappush(self.ready, (self.order[child], child))
                 continue
             message = _message(error)
             log.debug("action %s failed: %s", node, message, exc_info=error)
-            result.failed.append(ActionOutcome(node, describe(action), "failed", message))
-            reporter.on_failed(action, message)
-            skip(node, f"depends on {describe(action)}, which failed")
-            if options.fail_fast:
-                stopped = True
-        ready = [entry for entry in ready if entry[1] not in finished]
-        heapq.heapify(ready)
+            self.result.failed.append(ActionOutcome(node, describe(action), "failed", message))
+            self.reporter.on_failed(action, message)
+            self._skip_dependents(node, f"depends on {describe(action)}, which failed")
+            if self.options.fail_fast:
+                self.stopped = True
+        self.ready = [entry for entry in self.ready if entry[1] not in self.finished]
+        heapq.heapify(self.ready)
 
-    pool = ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply")
-    try:
-        while running or (ready and not stopped):
-            try:
-                while ready and not stopped and len(running) < options.parallelism:
-                    _, node = heapq.heappop(ready)
-                    running[pool.submit(run, by_id[node])] = node
-                completed, _ = wait(running, return_when=FIRST_COMPLETED)
-                collect(completed)
-            except KeyboardInterrupt:
-                interrupts += 1
-                stopped = result.interrupted = True
-                if interrupts > 1:
-                    break  # a second Ctrl-C: stop waiting for the running ones
-                log.info("interrupted: waiting for %d running action(s) to finish", len(running))
-    finally:
-        # After a second Ctrl-C the workers finish in the background; no new one starts.
-        pool.shutdown(wait=not running, cancel_futures=True)
-    for _future, node in sorted(running.items(), key=lambda item: order[item[1]]):
-        finished.add(node)
-        reason = "interrupted while running: re-run apply to check it"
-        result.skipped.append(ActionOutcome(node, describe(by_id[node]), "skipped", reason))
-        reporter.on_skipped(by_id[node], reason)
-    # Left over: interrupted, stopped by fail_fast, or (a planner bug) waiting in a cycle.
-    for act in actions:
-        if act.id not in finished:
-            finished.add(act.id)
-            if result.interrupted:
+    def _skip(self, node: str, reason: str) -> None:
+        self.finished.add(node)
+        self.result.skipped.append(ActionOutcome(node, describe(self.by_id[node]), "skipped", reason))
+        self.reporter.on_skipped(self.by_id[node], reason)
+
+    def _skip_dependents(self, root: str, reason: str) -> None:
+        """Transitively: whatever waits on `root` can never run."""
+        stack = sorted(self.dependents[root], key=self.order.__getitem__)
+        while stack:
+            node = stack.pop(0)
+            if node in self.finished:
+                continue
+            self._skip(node, reason)
+            stack.extend(sorted(self.dependents[node] - self.finished, key=self.order.__getitem__))
+
+    def _skip_unfinished(self, running: dict[Future[Any], str]) -> None:
+        """Still running after a second Ctrl-C; then interrupted, stopped by
+        fail_fast, or (a planner bug) waiting in a cycle."""
+        for node in sorted(running.values(), key=self.order.__getitem__):
+            self._skip(node, "interrupted while running: re-run apply to check it")
+        for act in self.actions:
+            if act.id in self.finished:
+                continue
+            if self.result.interrupted:
                 reason = "interrupted"
-            elif stopped:
+            elif self.stopped:
                 reason = "not started: stopped after the first failure (--fail-fast)"
             else:
                 reason = "not started: its dependencies form a cycle"
-            result.skipped.append(ActionOutcome(act.id, describe(act), "skipped", reason))
-            reporter.on_skipped(act, reason)
-
-    for outcomes in (result.done, result.failed, result.skipped):
-        outcomes.sort(key=lambda o: order[o.id])
-    result.requests = execution.attempts
-    result.retries = execution.retries
-    result.seconds = options.clock() - started_at
-    reporter.on_end(result)
-    return result
+            self._skip(act.id, reason)
 
 
 def _message(error: BaseException) -> str:

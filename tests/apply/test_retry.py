@@ -3,9 +3,8 @@ from __future__ import annotations
 import random
 
 from reconciler.apply.errors import RetriesExhausted
-from reconciler.apply.ratelimit import TokenBucket
-from reconciler.apply.retry import call_rate_limited
 from reconciler.gateway.errors import InvalidRequest, NetworkFailure, RateLimited, ServerError
+from reconciler.gateway.pacing import Pacer, call_paced
 from reconciler.gateway.retry import RetryPolicy, backoff_ceiling, backoff_delay
 
 from .helpers import FakeClock
@@ -28,12 +27,12 @@ def test_full_jitter_stays_within_zero_and_the_ceiling() -> None:
 def _run(fn, *, max_attempts: int = 4):  # type: ignore[no-untyped-def]
     clock = FakeClock()
     retries: list[tuple[int, float, str]] = []
-    bucket = TokenBucket(1000.0, clock=clock, sleep=clock.sleep)
+    pacer = Pacer(1000.0, ceiling=8, clock=clock, sleep=clock.sleep)
     try:
-        value = call_rate_limited(
+        value = call_paced(
             fn,
             policy=RetryPolicy(max_attempts=max_attempts, base=1.0, cap=30.0, rng=random.Random(1), sleep=clock.sleep),
-            limiter=bucket,
+            pacer=pacer,
             on_retry=lambda n, d, e: retries.append((n, d, str(e))),
         )
     except Exception as exc:  # noqa: BLE001

@@ -4,12 +4,10 @@ import threading
 
 import pytest
 
-from reconciler.apply.ratelimit import TokenBucket
-from reconciler.apply.retry import call_rate_limited
 from reconciler.gateway.errors import RateLimited
+from reconciler.gateway.pacing import Pacer, TokenBucket, call_paced
 from reconciler.gateway.retry import RetryPolicy
-
-from .helpers import FakeClock
+from tests.apply.helpers import FakeClock
 
 
 def test_first_token_is_free_then_one_per_interval() -> None:
@@ -75,7 +73,7 @@ def test_pause_holds_every_taker_back_for_the_pause() -> None:
 
 def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
     clock = FakeClock()
-    bucket = TokenBucket(1000.0, clock=clock, sleep=clock.sleep)
+    pacer = Pacer(1000.0, ceiling=8, clock=clock, sleep=clock.sleep)
     answers: list[Exception | str] = [RateLimited(), "ok"]
 
     def once() -> str:
@@ -87,6 +85,7 @@ def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
     # The retrying worker's own backoff sleep is recorded apart from the bucket's.
     own_sleeps: list[float] = []
     policy = RetryPolicy(max_attempts=3, base=0.5, sleep=own_sleeps.append)
-    assert call_rate_limited(once, policy=policy, limiter=bucket) == "ok"
+    assert call_paced(once, policy=policy, pacer=pacer) == "ok"
     assert clock.sleeps == [pytest.approx(0.5)]  # the retry's token waited out the pause
-    assert bucket.acquire() == pytest.approx(0.001)  # another worker: the pause is over, normal rate
+    assert pacer.bucket is not None
+    assert pacer.bucket.acquire() == pytest.approx(0.001)  # another worker: the pause is over, normal rate
