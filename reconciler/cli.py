@@ -164,6 +164,24 @@ def connection_options(func: F) -> F:
     return func
 
 
+def max_rps_option(func: F) -> F:
+    """--max-rps, shared by plan and apply: reads count against Stripe's rate limit too."""
+    return click.option(
+        "--max-rps", type=FiniteFloat(0.1, 1000), default=None,
+        help="Client-side request rate limit, reads and writes [default: 20 test mode, 80 live].",
+    )(func)
+
+
+def _max_rps(given: float | None, api_key: str | None, sandbox_db: str | None) -> float:
+    from reconciler.apply.options import DEFAULT_MAX_RPS_LIVE, DEFAULT_MAX_RPS_TEST
+    from reconciler.connection import is_live_key
+
+    if given is not None:
+        return given
+    live_key = not sandbox_db and bool(api_key) and is_live_key(str(api_key))
+    return DEFAULT_MAX_RPS_LIVE if live_key else DEFAULT_MAX_RPS_TEST
+
+
 def _spec_paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or list(DEFAULT_SPEC_PATHS)
 
@@ -300,11 +318,12 @@ def schema() -> None:
 @click.option("--prune", is_flag=True, help="Also plan the removal of managed objects missing from the specs.")
 @target_option
 @redact_option
+@max_rps_option
 @connection_options
 @handle_errors
 @error_documents
 def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitcode: bool, prune: bool,
-         targets: tuple[str, ...], redact: bool, api_key: str | None, api_base: str | None,
+         targets: tuple[str, ...], redact: bool, max_rps: float | None, api_key: str | None, api_base: str | None,
          sandbox_db: str | None, timeout: float) -> None:
     """Read live Stripe state, diff it against the specs, print the plan.
 
@@ -322,7 +341,8 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
         refuse_output_inside(out_file, _spec_paths(paths), option="--out")
     try:
         with _gateway(api_key, api_base, sandbox_db, timeout, progress=True) as gateway:
-            the_plan = run_plan(_spec_paths(paths), gateway, prune=prune, targets=targets)
+            the_plan = run_plan(_spec_paths(paths), gateway, prune=prune, targets=targets,
+                                max_rps=_max_rps(max_rps, api_key, sandbox_db), sleep=_runtime().sleep)
         if out_file:
             write_plan_file(out_file, the_plan.to_json())
     except BaseException:
@@ -345,10 +365,9 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--prune", is_flag=True, help="Also remove managed objects missing from the specs.")
 @click.option("--live", "live_ok", is_flag=True, help="Allow a live-mode key (sk_live_/rk_live_).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=4, show_default=True,
-              help="Actions run at the same time, at most.")
-@click.option("--max-rps", type=FiniteFloat(0.1, 1000), default=None,
-              help="Client-side request rate limit [default: 20 test mode, 80 live].")
+@click.option("--parallelism", type=click.IntRange(1, 64), default=64, show_default=True,
+              help="Most actions at once; how many run follows the rate limit x round-trip time.")
+@max_rps_option
 @click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")
 @click.option("--allow-destroy", type=click.IntRange(0), default=0, metavar="N",
               help="Apply a plan past the destroy limits if it destroys at most N objects.")
@@ -367,15 +386,12 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
 
     PATHS are spec files or directories (default: specs/).
     """
-    from reconciler.apply.options import DEFAULT_MAX_RPS_LIVE, DEFAULT_MAX_RPS_TEST
-    from reconciler.connection import is_live_key
     from reconciler.workflow import ApplyRequest, run_apply
 
-    live_key = not sandbox_db and bool(api_key) and is_live_key(str(api_key))
     request = ApplyRequest(
         spec_paths=_spec_paths(paths), plan_file=plan_file, dry_run=dry_run, prune=prune, targets=targets,
         allow_destroy=allow_destroy, redact=redact,
-        parallelism=parallelism, max_rps=max_rps or (DEFAULT_MAX_RPS_LIVE if live_key else DEFAULT_MAX_RPS_TEST),
+        parallelism=parallelism, max_rps=_max_rps(max_rps, api_key, sandbox_db),
         fail_fast=fail_fast, result_format=fmt, color=_color(), tty=sys.stdout.isatty(), sleep=_runtime().sleep,
     )
 

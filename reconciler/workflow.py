@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from reconciler.apply.options import DEFAULT_MAX_RPS_TEST
+from reconciler.apply.options import DEFAULT_MAX_RPS_TEST, MAX_PARALLELISM
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class ApplyRequest:
     targets: tuple[str, ...] = ()  # "kind/key"
     allow_destroy: int = 0
     redact: bool = False
-    parallelism: int = 4
+    parallelism: int = MAX_PARALLELISM
     max_rps: float = DEFAULT_MAX_RPS_TEST
     fail_fast: bool = False
     result_format: str = "text"
@@ -144,18 +144,27 @@ def remove_stale_plan_file(plan_file: str) -> None:
         path.unlink(missing_ok=True)
 
 
-def run_plan(spec_paths: list[str], gateway: Any, *, prune: bool, targets: tuple[str, ...]) -> Any:
+def run_plan(
+    spec_paths: list[str],
+    gateway: Any,
+    *,
+    prune: bool,
+    targets: tuple[str, ...],
+    max_rps: float | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Any:
     """The plan `reconciler plan` prints: specs, account and live state read, then planned for review."""
     from reconciler.gateway.account import read_account
-    from reconciler.gateway.read import read_live
+    from reconciler.gateway.read import read_live, read_pacer
     from reconciler.plan.review import plan_for_review
     from reconciler.plan.target import Target
     from reconciler.spec.loader import load_specs
 
     desired = load_specs(spec_paths)
     parsed = tuple(Target.parse(t) for t in targets)
-    account = read_account(gateway)
-    live = read_live(gateway, adopt=desired.adopt_ids())
+    pacer = read_pacer(max_rps, sleep=sleep)
+    account = read_account(gateway, pacer=pacer)
+    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
     return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
 
 
@@ -167,7 +176,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
               echo: Callable[[str], None]) -> ApplyResult:
     """Plan (or load and verify a saved plan), show it, confirm, apply; what happened."""
     from reconciler.gateway.account import read_account
-    from reconciler.gateway.read import read_live
+    from reconciler.gateway.read import read_live, read_pacer
     from reconciler.plan.plan import Plan
     from reconciler.plan.review import check_account, check_actions, check_objects, plan_for_review
     from reconciler.plan.target import Target
@@ -184,10 +193,11 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         if request.prune and not saved.prune:
             raise PruneNotInPlan(request.plan_file)
         targets = tuple(Target.parse(t) for t in saved.targets)
-    account = read_account(gateway)
+    pacer = read_pacer(request.max_rps, sleep=request.sleep)
+    account = read_account(gateway, pacer=pacer)
     if saved is not None:
         check_account(saved, account, str(request.plan_file))
-    live = read_live(gateway, adopt=desired.adopt_ids())
+    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
     if saved is not None:
         check_objects(saved, live, desired)
     the_plan = plan_for_review(

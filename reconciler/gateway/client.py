@@ -41,6 +41,7 @@ from reconciler.gateway.errors import (
     UnexpectedAnswer,
     scrub,
 )
+from reconciler.gateway.pacing import Pacer, call_paced
 from reconciler.gateway.retry import Deadline, RetryPolicy, call_with_retries
 
 log = logging.getLogger(__name__)
@@ -201,12 +202,16 @@ class StripeGateway:
         *,
         idempotency_key: str | None = None,
         retry: bool | None = None,
+        pacer: Pacer | None = None,
+        policy: RetryPolicy | None = None,
     ) -> dict[str, Any]:
         """One API call; the decoded JSON answer. Raises GatewayError subclasses only.
 
         None values in params are not sent (the SDK's encoding); send "" to clear a field.
         """
-        return self.exchange(method, path, params, idempotency_key=idempotency_key, retry=retry).data
+        return self.exchange(
+            method, path, params, idempotency_key=idempotency_key, retry=retry, pacer=pacer, policy=policy
+        ).data
 
     def exchange(
         self,
@@ -216,29 +221,34 @@ class StripeGateway:
         *,
         idempotency_key: str | None = None,
         retry: bool | None = None,
+        pacer: Pacer | None = None,
+        policy: RetryPolicy | None = None,
     ) -> Reply:
         """Like `request`, with what the answer's headers said.
 
         `retry` (default: only for GET) retries transient failures under
-        `retry_policy`; a caller with its own retry loop passes False.
+        `policy` (default `retry_policy`); a caller with its own retry loop
+        passes False. With a `pacer`, every attempt goes through it.
         """
         if retry is None:
             retry = method.upper() == "GET"
-        deadline = Deadline.start(self.timeout, self.retry_policy.clock)
-        if not retry:
+        policy = policy or self.retry_policy
+        deadline = Deadline.start(self.timeout, policy.clock)
+
+        def once() -> Reply:
             return self._exchange_once(method, path, params, idempotency_key, deadline)
+
+        if not retry:
+            return pacer.call(once) if pacer is not None else once()
 
         def on_retry(attempt: int, delay: float, exc: BaseException) -> None:
             with self._http._lock:
                 self._retries += 1
             log.info("%s %s: attempt %s failed (%s); retrying in %.2fs", method.upper(), path, attempt, exc, delay)
 
-        return call_with_retries(
-            lambda: self._exchange_once(method, path, params, idempotency_key, deadline),
-            self.retry_policy,
-            on_retry=on_retry,
-            deadline=deadline,
-        )
+        if pacer is not None:
+            return call_paced(once, policy=policy, pacer=pacer, on_retry=on_retry, deadline=deadline)
+        return call_with_retries(once, policy, on_retry=on_retry, deadline=deadline)
 
     def _exchange_once(
         self,

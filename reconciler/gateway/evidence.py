@@ -25,6 +25,7 @@ from typing import Any
 
 from reconciler import ownership
 from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
+from reconciler.gateway.pacing import Pacer
 from reconciler.live.records import Live, LiveInvoice
 
 _STILL_OPEN = ("open", "uncollectible")
@@ -50,13 +51,13 @@ def needs_evidence(invoices: Iterable[LiveInvoice]) -> bool:
     return any(invoice.status in _STILL_OPEN for invoice in invoices)
 
 
-def with_evidence(gateway: StripeGateway, live: Live) -> Live:
+def with_evidence(gateway: StripeGateway, live: Live, *, pacer: Pacer | None = None) -> Live:
     """`live` with each invoice's sent and processing facts (the adopted ones' too)
     and the events window filled in."""
     adoptable = [obj for obj in live.adoptable.values() if isinstance(obj, LiveInvoice)]
     if not needs_evidence([*live.invoices.values(), *adoptable]):
         return live
-    evidence = read_evidence(gateway)
+    evidence = read_evidence(gateway, pacer=pacer)
     invoices = {key: evidence.applied(invoice) for key, invoice in live.invoices.items()}
     adopted = {invoice.id: evidence.applied(invoice) for invoice in adoptable}
     return dataclasses.replace(
@@ -67,17 +68,19 @@ def with_evidence(gateway: StripeGateway, live: Live) -> Live:
     )
 
 
-def read_evidence(gateway: StripeGateway, *, retry: bool = True) -> InvoiceEvidence:
-    sent, server_time = sent_invoice_ids(gateway, retry=retry)
-    processing = frozenset(_processing_invoice_ids(gateway, retry=retry))
+def read_evidence(gateway: StripeGateway, *, retry: bool = True, pacer: Pacer | None = None) -> InvoiceEvidence:
+    sent, server_time = sent_invoice_ids(gateway, retry=retry, pacer=pacer)
+    processing = frozenset(_processing_invoice_ids(gateway, retry=retry, pacer=pacer))
     return InvoiceEvidence(sent, processing, server_time - ownership.TRUSTED_EVENTS_WINDOW)
 
 
-def sent_invoice_ids(gateway: StripeGateway, *, retry: bool = True) -> tuple[frozenset[str], int]:
+def sent_invoice_ids(
+    gateway: StripeGateway, *, retry: bool = True, pacer: Pacer | None = None
+) -> tuple[frozenset[str], int]:
     """Ids of every invoice with an `invoice.sent` event Stripe still holds, and the server's time."""
     ids: set[str] = set()
     server_time: int | None = None
-    for page_time, events in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry):
+    for page_time, events in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry, pacer=pacer):
         server_time = server_time or page_time
         for event in events:
             obj = (event.get("data") or {}).get("object") or {}
@@ -87,9 +90,9 @@ def sent_invoice_ids(gateway: StripeGateway, *, retry: bool = True) -> tuple[fro
     return frozenset(ids), server_time or int(time.time())
 
 
-def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool) -> Iterator[str]:
+def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool, pacer: Pacer | None) -> Iterator[str]:
     params = {"status": "open", "expand": ["data.payment.payment_intent"]}
-    for _, payments in _pages(gateway, "/v1/invoice_payments", params, retry=retry):
+    for _, payments in _pages(gateway, "/v1/invoice_payments", params, retry=retry, pacer=pacer):
         for payment in payments:
             intent = (payment.get("payment") or {}).get("payment_intent")
             if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
@@ -97,12 +100,12 @@ def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool) -> Iterator[
 
 
 def _pages(
-    gateway: StripeGateway, path: str, params: dict[str, Any], *, retry: bool
+    gateway: StripeGateway, path: str, params: dict[str, Any], *, retry: bool, pacer: Pacer | None = None
 ) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
     """(server time of the answer, its objects) for every page of a list endpoint."""
     query: dict[str, Any] = {**params, "limit": PAGE_SIZE}
     while True:
-        reply = gateway.exchange("GET", path, query, retry=retry)
+        reply = gateway.exchange("GET", path, query, retry=retry, pacer=pacer)
         data = list_data(reply.data, host=gateway.host, request=f"GET {path}")
         yield reply.server_time, data
         if not reply.data.get("has_more") or not data:

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from reconciler.gateway.retry import RetryHook, RetryPolicy, call_with_retries
+from reconciler.gateway.retry import Deadline, RetryHook, RetryPolicy, call_with_retries
 
 T = TypeVar("T")
 
@@ -186,18 +186,16 @@ def call_paced(
     policy: RetryPolicy,
     pacer: Pacer,
     on_retry: RetryHook | None = None,
+    deadline: Deadline | None = None,
 ) -> T:
-    """Call `fn` (one request) through the pacer, retrying transient errors.
-
-    Every attempt takes a token; a 429 also pauses the whole bucket for the
-    policy's first backoff, so all workers slow down together instead of
-    each finding out by its own 429.
-    """
+    """Call `fn` (one request) through the pacer, retrying transient errors."""
 
     def retrying(attempt: int, delay: float, exc: BaseException) -> None:
         if getattr(exc, "http_status", None) == 429:
+            # Stripe's limit is per second; the first backoff's ceiling is a
+            # short, shared pause (the refused worker still sleeps its own delay).
             pacer.pause(policy.base)
         if on_retry is not None:
             on_retry(attempt, delay, exc)
 
-    return call_with_retries(lambda: pacer.call(fn), policy, on_retry=retrying)
+    return call_with_retries(lambda: pacer.call(fn), policy, on_retry=retrying, deadline=deadline)

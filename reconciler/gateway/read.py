@@ -1,17 +1,28 @@
 """The live-state reader: every managed object through paginated list calls.
 
-Cost: ceil(N/100) `GET` list requests per kind, plus one `GET
-/v1/invoices/{id}/lines` (paged) for an invoice with more than the 10 lines
-Stripe embeds. No per-object GET, no Search API (eventually consistent).
+Cost: ceil(N/100) `GET` list requests per kind (plus at most
+ranges.MAX_RANGES - 1 when a long list is read in `created` ranges), plus
+one `GET /v1/invoices/{id}/lines` (paged) for an invoice with more than the
+10 lines Stripe embeds. No per-object GET, no Search API (eventually
+consistent). The kinds, and the ranges of a long list, are read concurrently
+(reconciler.gateway.pages) through one pacer: its rate limit, and about rate
+x round-trip time requests in flight.
+
 Unmanaged objects (no ownership.OWNER_KEY) are read past and ignored, except
 the lookup key of an unmanaged price (Live.foreign_lookup_keys), which a spec
-must not take, and the objects the specs adopt (Live.adoptable), which cost
-nothing more: they are on the same pages.
+must not take, the active prices of each product and the invoices in use of
+each customer (what prune must keep), and the objects the specs adopt
+(Live.adoptable), which cost nothing more: they are on the same pages.
+Objects become records as their page arrives, so the raw JSON of only the
+pages in flight is held at a time.
+Stripe's evidence on open invoices (reconciler.gateway.evidence) is read
+after, through the same pacer.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -19,140 +30,192 @@ from typing import Any, TypeVar
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.evidence import with_evidence
-from reconciler.live.records import Live, LiveInvoice, LiveObject, LivePrice
+from reconciler.gateway.pacing import Pacer
+from reconciler.gateway.pages import ListRead, Page, read_lists
+from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveObject, LivePrice, LiveProduct
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 Obj = Mapping[str, Any]
+# Where an object sits in its list: (range, page, index); sorts in list order.
+Position = tuple[float, int, int]
+# A record with its list position, `created` and id (not the raw object: pages are let go).
+Entry = tuple[Position, int, str, T]
+
+# Most pages in flight at once while reading, whatever rate x round trip allows.
+READ_CEILING = 16
+_KINDS = ("products", "prices", "customers", "invoices")
 
 
-def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset()) -> Live:
+def read_pacer(max_rps: float | None, *, sleep: Callable[[float], None] = time.sleep) -> Pacer:
+    """The pacer of a read on its own (`plan`)."""
+    return Pacer(max_rps, ceiling=READ_CEILING, clock=time.monotonic, sleep=sleep)
+
+
+def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pacer: Pacer | None = None) -> Live:
     """All managed products, prices, customers and invoices (with their items),
-    and the unmanaged objects whose ids are in `adopt` (the specs' `adopt:`)."""
-    duplicates: dict[str, tuple[str, ...]] = {}
-    adoptable: dict[str, LiveObject] = {}
-    keep = _Keep(adopt, adoptable)
-    products = _unique(
-        "product",
-        _managed(gateway.paginate("/v1/products"), keep(mapping.product)),
-        mapping.product,
-        duplicates,
-    )
-    foreign_lookup_keys: dict[str, str] = {}
-    foreign_prices: dict[str, list[str]] = defaultdict(list)
-    prices, extra_active, archived = _prices(
-        _managed(
-            gateway.paginate("/v1/prices"),
-            lambda obj: _foreign_price(obj, foreign_lookup_keys, foreign_prices),
-            keep(mapping.price),
-        )
-    )
-    standing = (obj for obj in gateway.paginate("/v1/customers") if not obj.get("deleted"))
-    customers = _unique(
-        "customer",
-        _managed(standing, keep(mapping.customer)),
-        mapping.customer,
-        duplicates,
-    )
-    foreign_invoices: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    invoices = _unique(
-        "invoice",
-        _managed(
-            gateway.paginate("/v1/invoices"),
-            lambda obj: _foreign_invoice(obj, foreign_invoices),
-            keep(lambda obj, key: invoice_record(gateway, obj, key)),
-        ),
-        lambda obj, key: invoice_record(gateway, obj, key),
-        duplicates,
-    )
-    live = Live(
-        products=products,
-        prices=prices,
-        customers=customers,
-        invoices=invoices,
-        duplicates=dict(sorted(duplicates.items())),
-        archived_prices=archived,
-        extra_active_prices=extra_active,
-        foreign_lookup_keys=dict(sorted(foreign_lookup_keys.items())),
-        unmanaged_invoices={k: tuple(v) for k, v in sorted(foreign_invoices.items())},
-        unmanaged_active_prices={k: tuple(v) for k, v in sorted(foreign_prices.items())},
-        adoptable=dict(sorted(adoptable.items())),
-    )
-    live = with_evidence(gateway, live)
+    and the unmanaged objects whose ids are in `adopt` (the specs' `adopt:`).
+
+    Without a `pacer`, reads are not rate-limited (a library caller's
+    choice; the CLI always passes its --max-rps).
+    """
+    pacer = pacer or read_pacer(None)
+    found = _Found(adopt)
+    reads = [ListRead(f"/v1/{kind}", tag=kind) for kind in _KINDS]
+    read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
+    live = with_evidence(gateway, found.live(), pacer=pacer)
     log.debug("read live state with %s requests", gateway.total_requests)
     return live
 
 
-def _managed(objects: Iterable[Obj], *foreign: Callable[[Obj], None]) -> Iterable[tuple[Obj, str]]:
-    """(object, spec key) of managed objects; each `foreign` callback sees each unmanaged one."""
-    for obj in objects:
-        key = mapping.owner_key(obj)
-        if key is not None:
-            yield obj, key
+class _Found:
+    """Records of what the pages held so far, each with its list position."""
+
+    def __init__(self, adopt: frozenset[str]) -> None:
+        self.adopt = adopt
+        self.adoptable: dict[str, LiveObject] = {}
+        self.prices: dict[str, list[tuple[Position, LivePrice]]] = defaultdict(list)
+        self.foreign_lookup_keys: dict[str, tuple[Position, str]] = {}
+        # Unmanaged: active prices by product id, invoices in use by customer id.
+        self.foreign_prices: dict[str, list[tuple[Position, str]]] = defaultdict(list)
+        self.foreign_invoices: dict[str, list[tuple[Position, str, str]]] = defaultdict(list)
+        # Invoices whose lines are still being read: id -> (position, object, key, lines so far).
+        self.waiting: dict[str, tuple[Position, Obj, str, list[Obj]]] = {}
+        self.invoice_records: list[Entry[LiveInvoice]] = []
+        self.product_records: list[Entry[LiveProduct]] = []
+        self.customer_records: list[Entry[LiveCustomer]] = []
+        self.seen: set[str] = set()
+
+    def page(self, page: Page) -> list[ListRead]:
+        kind = page.read.tag
+        if isinstance(kind, tuple):  # ("lines", invoice id)
+            self.waiting[kind[1]][3].extend(page.objects)
+            return []
+        more: list[ListRead] = []
+        for index, obj in enumerate(page.objects):
+            if obj["id"] in self.seen:
+                continue  # listed twice (ranges that overlap in a store that sorts otherwise)
+            self.seen.add(obj["id"])
+            position = (*page.position, index)
+            if kind == "customers" and obj.get("deleted"):
+                continue
+            key = mapping.owner_key(obj)
+            if key is None:
+                more += self._unmanaged(kind, position, obj)
+            elif kind == "products":
+                self.product_records.append(_entry(position, obj, mapping.product(obj, key)))
+            elif kind == "prices":
+                self.prices[key].append((position, mapping.price(obj, key)))
+            elif kind == "customers":
+                self.customer_records.append(_entry(position, obj, mapping.customer(obj, key)))
+            elif kind == "invoices":
+                more += self._invoice(position, obj, key)
+        return more
+
+    def done(self, read: ListRead) -> None:
+        if isinstance(read.tag, tuple):
+            position, obj, key, lines = self.waiting.pop(read.tag[1])
+            self._invoice_record(position, obj, key, lines)
+
+    def _unmanaged(self, kind: str, position: Position, obj: Obj) -> list[ListRead]:
+        if kind == "prices":
+            self._foreign_price(position, obj)
+        elif kind == "invoices":
+            self._foreign_invoice(position, obj)
+        if obj["id"] not in self.adopt:
+            return []
+        # Adopted objects are records with key "" (their spec key comes with the adoption).
+        if kind == "invoices":
+            return self._invoice(position, obj, "")
+        record: LiveObject
+        if kind == "products":
+            record = mapping.product(obj, "")
+        elif kind == "prices":
+            record = mapping.price(obj, "")
         else:
-            for see in foreign:
-                see(obj)
+            record = mapping.customer(obj, "")
+        self.adoptable[str(obj["id"])] = record
+        return []
+
+    def _invoice(self, position: Position, obj: Obj, key: str) -> list[ListRead]:
+        """Lines come embedded (first 10); only a longer invoice costs a lines call."""
+        embedded = obj.get("lines")
+        if embedded is None or embedded.get("has_more"):
+            # Absent lines (not expected in this API version) are fetched, not assumed empty.
+            self.waiting[obj["id"]] = (position, obj, key, [])
+            return [ListRead(f"/v1/invoices/{obj['id']}/lines", tag=("lines", obj["id"]), split=False)]
+        self._invoice_record(position, obj, key, list(embedded.get("data") or []))
+        return []
+
+    def _invoice_record(self, position: Position, obj: Obj, key: str, lines: list[Obj]) -> None:
+        record = mapping.invoice(obj, key, lines)
+        if key:
+            self.invoice_records.append(_entry(position, obj, record))
+        else:
+            self.adoptable[str(obj["id"])] = record
+
+    def _foreign_price(self, position: Position, obj: Obj) -> None:
+        # Archived prices keep their lookup key too, and Stripe refuses it to a new
+        # price all the same unless it is transferred. The newest holder is named.
+        lookup_key = obj.get("lookup_key")
+        if lookup_key:
+            held = self.foreign_lookup_keys.get(str(lookup_key))
+            if held is None or position < held[0]:
+                self.foreign_lookup_keys[str(lookup_key)] = (position, str(obj["id"]))
+        product_id = mapping.id_of(obj.get("product"))
+        if obj.get("active", True) and product_id:
+            self.foreign_prices[product_id].append((position, str(obj["id"])))
+
+    def _foreign_invoice(self, position: Position, obj: Obj) -> None:
+        """Unmanaged invoices still in use, by customer: prune keeps their customers."""
+        customer_id = mapping.id_of(obj.get("customer"))
+        if customer_id and obj.get("status") in ("draft", "open", "uncollectible"):
+            self.foreign_invoices[customer_id].append((position, str(obj["id"]), str(obj["status"])))
+
+    def live(self) -> Live:
+        duplicates: dict[str, tuple[str, ...]] = {}
+        prices, extra_active, archived = _prices(self.prices)
+        return Live(
+            products=_unique("product", self.product_records, duplicates),
+            prices=prices,
+            customers=_unique("customer", self.customer_records, duplicates),
+            invoices=_unique("invoice", self.invoice_records, duplicates),
+            duplicates=dict(sorted(duplicates.items())),
+            archived_prices=archived,
+            extra_active_prices=extra_active,
+            foreign_lookup_keys={k: held[1] for k, held in sorted(self.foreign_lookup_keys.items())},
+            unmanaged_invoices={
+                k: tuple((i, status) for _, i, status in sorted(v)) for k, v in sorted(self.foreign_invoices.items())
+            },
+            unmanaged_active_prices={k: tuple(i for _, i in sorted(v)) for k, v in sorted(self.foreign_prices.items())},
+            adoptable=dict(sorted(self.adoptable.items())),
+        )
 
 
-class _Keep:
-    """Builds `foreign` callbacks that keep the unmanaged objects the specs adopt, as records with key ""."""
-
-    def __init__(self, wanted: frozenset[str], kept: dict[str, LiveObject]) -> None:
-        self.wanted = wanted
-        self.kept = kept
-
-    def __call__(self, to_record: Callable[[Obj, str], LiveObject]) -> Callable[[Obj], None]:
-        def keep(obj: Obj) -> None:
-            if obj["id"] in self.wanted:
-                self.kept[str(obj["id"])] = to_record(obj, "")
-
-        return keep
-
-
-def _foreign_price(obj: Obj, lookup_keys: dict[str, str], active_by_product: dict[str, list[str]]) -> None:
-    # Archived prices keep their lookup key too, and Stripe refuses it to a new
-    # price all the same unless it is transferred.
-    lookup_key = obj.get("lookup_key")
-    if lookup_key:
-        lookup_keys.setdefault(str(lookup_key), str(obj["id"]))
-    product_id = mapping.id_of(obj.get("product"))
-    if obj.get("active", True) and product_id:
-        active_by_product[product_id].append(str(obj["id"]))
-
-
-def _foreign_invoice(obj: Obj, in_use: dict[str, list[tuple[str, str]]]) -> None:
-    """Unmanaged invoices still in use, by customer: prune keeps their customers."""
-    customer_id = mapping.id_of(obj.get("customer"))
-    if customer_id and obj.get("status") in ("draft", "open", "uncollectible"):
-        in_use[customer_id].append((str(obj["id"]), str(obj["status"])))
+def _entry(position: Position, obj: Obj, record: T) -> Entry[T]:
+    return position, int(obj.get("created") or 0), str(obj["id"]), record
 
 
 def _unique(
-    kind: str,
-    managed: Iterable[tuple[Obj, str]],
-    to_record: Callable[[Obj, str], T],
+    kind: str, found: Iterable[Entry[LiveProduct] | Entry[LiveCustomer] | Entry[LiveInvoice]],
     duplicates: dict[str, tuple[str, ...]],
-) -> dict[str, T]:
-    """One record per key (the newest object); every id of a shared key in `duplicates`.
-
-    Objects become records as their page arrives, so the raw JSON of only one
-    page is held at a time.
-    """
-    by_key: dict[str, list[tuple[int, str, T]]] = defaultdict(list)
-    for obj, key in managed:
-        by_key[key].append((int(obj.get("created") or 0), obj["id"], to_record(obj, key)))
-    out: dict[str, T] = {}
+) -> dict[str, Any]:
+    """One record per key (the newest object); every id of a shared key in `duplicates`."""
+    by_key: dict[str, list[Entry[Any]]] = defaultdict(list)
+    for entry in found:
+        by_key[entry[3].key].append(entry)
+    out: dict[str, Any] = {}
     for key in sorted(by_key):
         # Newest first; equal timestamps keep list order (Stripe's, newest first).
-        found = sorted(by_key[key], key=lambda entry: -entry[0])
-        if len(found) > 1:
-            duplicates[f"{kind}/{key}"] = tuple(entry[1] for entry in found)
-        out[key] = found[0][2]
+        entries = sorted(by_key[key], key=lambda entry: (-entry[1], entry[0]))
+        if len(entries) > 1:
+            duplicates[f"{kind}/{key}"] = tuple(entry[2] for entry in entries)
+        out[key] = entries[0][3]
     return out
 
 
 def _prices(
-    managed: Iterable[tuple[Obj, str]],
+    found: Mapping[str, list[tuple[Position, LivePrice]]],
 ) -> tuple[dict[str, LivePrice], dict[str, tuple[LivePrice, ...]], dict[str, tuple[LivePrice, ...]]]:
     """Per key: the current price (newest active, else newest), the other
     active ones, and the archived ones (all newest first).
@@ -161,15 +224,12 @@ def _prices(
     replacement interrupted before its archive step leaves two active. The
     planner resolves both against the spec, so neither is a duplicate.
     """
-    by_key: dict[str, list[LivePrice]] = defaultdict(list)
-    for obj, key in managed:
-        by_key[key].append(mapping.price(obj, key))
     current: dict[str, LivePrice] = {}
     extra_active: dict[str, tuple[LivePrice, ...]] = {}
     archived: dict[str, tuple[LivePrice, ...]] = {}
-    for key in sorted(by_key):
+    for key in sorted(found):
         # Newest first; equal timestamps keep list order (Stripe's, newest first).
-        ordered = sorted(by_key[key], key=lambda p: -p.created)
+        ordered = [price for _, price in sorted(found[key], key=lambda entry: (-entry[1].created, entry[0]))]
         active = [p for p in ordered if p.active]
         chosen = active[0] if active else ordered[0]
         current[key] = chosen
@@ -182,7 +242,8 @@ def _prices(
 
 
 def invoice_record(gateway: StripeGateway, obj: Obj, key: str) -> LiveInvoice:
-    """Lines come embedded (first 10); only a longer invoice costs a lines call."""
+    """One invoice object as a record, its lines read one page after the other
+    when it has more than the 10 Stripe embeds (for readers of a few invoices)."""
     embedded = obj.get("lines")
     if embedded is None or embedded.get("has_more"):
         # Absent lines (not expected in this API version) are fetched, not assumed empty.

@@ -89,3 +89,146 @@ def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
     assert clock.sleeps == [pytest.approx(0.5)]  # the retry's token waited out the pause
     assert pacer.bucket is not None
     assert pacer.bucket.acquire() == pytest.approx(0.001)  # another worker: the pause is over, normal rate
+
+
+# -- the window of requests in flight -------------------------------------------
+
+
+class Ticks:
+    """A clock whose every reading is `step` seconds after the last: each
+    request's round trip then lasts `step` (the pacer reads it twice)."""
+
+    def __init__(self, step: float) -> None:
+        self.step = step
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _answered(pacer: Pacer, times: int = 1) -> None:
+    for _ in range(times):
+        pacer.call(lambda: "ok")
+
+
+def test_the_window_opens_at_one_request_until_an_answer_comes() -> None:
+    clock = Ticks(0.1)
+    pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    assert (pacer.window, pacer.rtt) == (1, None)
+    _answered(pacer)
+    assert pacer.rtt == pytest.approx(0.1)
+    # Little's law: 100 req/s x 0.1 s = 10 in flight, with a quarter more headroom, plus one.
+    assert pacer.window == 14
+
+
+@pytest.mark.parametrize(("rate", "rtt", "window"), [(25, 0.1, 5), (100, 0.3, 39), (100, 0.5, 64), (100, 2.0, 64), (20, 0.002, 2)])
+def test_the_window_is_rate_times_round_trip_within_the_ceiling(rate: float, rtt: float, window: int) -> None:
+    clock = Ticks(rtt)
+    pacer = Pacer(rate, ceiling=64, clock=clock, sleep=clock.sleep)
+    _answered(pacer)
+    assert pacer.window == window
+
+
+def test_without_a_rate_limit_the_window_is_the_ceiling_once_answered() -> None:
+    clock = Ticks(0.001)
+    pacer = Pacer(None, ceiling=8, clock=clock, sleep=clock.sleep)
+    assert pacer.window == 1 and pacer.bucket is None
+    _answered(pacer)
+    assert pacer.window == 8
+
+
+def test_a_429_halves_the_window_and_answers_grow_it_back() -> None:
+    clock = Ticks(0.3)
+    pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    _answered(pacer)
+    assert pacer.window == 39
+
+    def refused() -> str:
+        raise RateLimited()
+
+    with pytest.raises(RateLimited):
+        pacer.call(refused)
+    assert pacer.window == 19
+    with pytest.raises(RateLimited):
+        pacer.call(refused)
+    assert pacer.window == 9
+    _answered(pacer, 9)  # about one more per window of answers
+    assert pacer.window == 10
+    _answered(pacer, 800)  # 10 + 11 + ... + 38 answers back to the round trip's window
+    assert pacer.window == 39
+
+
+def test_a_refused_request_is_a_round_trip_but_a_failed_connection_is_not() -> None:
+    from reconciler.gateway.errors import InvalidRequest, NetworkFailure
+
+    clock = Ticks(0.2)
+    pacer = Pacer(50.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    for error in (NetworkFailure("api.stripe.com", "connection reset"), InvalidRequest(400, "bad", code="x")):
+
+        def fail(error: Exception = error) -> str:
+            raise error
+
+        with pytest.raises(type(error)):
+            pacer.call(fail)
+        if isinstance(error, NetworkFailure):
+            assert pacer.rtt is None
+    assert pacer.rtt == pytest.approx(0.2)
+
+
+def test_listeners_hear_when_the_window_grows() -> None:
+    clock = Ticks(0.1)
+    pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    heard: list[int] = []
+    remove = pacer.on_change(lambda: heard.append(pacer.window))
+    _answered(pacer)
+    assert heard == [14]
+    _answered(pacer)  # the same round trip: no change, no call
+    assert heard == [14]
+    remove()
+    clock.step = 0.2
+    _answered(pacer)
+    assert heard == [14]
+
+
+def test_a_paced_pool_runs_at_most_the_window_at_once_and_wakes_when_it_grows() -> None:
+    from reconciler.gateway.pool import PacedPool
+
+    clock = Ticks(0.1)
+    pacer = Pacer(30.0, ceiling=8, clock=clock, sleep=clock.sleep)
+    pool: PacedPool[int] = PacedPool(pacer, name="test")
+    release = threading.Event()
+    try:
+        assert pool.room() == 1
+        pool.submit(0, lambda: pacer.call(lambda: "first"))
+        done = pool.wait()
+        assert [(key, future.result()) for key, future in done] == [(0, "first")]
+        assert pool.room() == pacer.window == 5  # ceil(30 x 0.1 x 1.25) + 1
+        for n in range(1, 6):
+            pool.submit(n, release.wait)
+        assert pool.room() == 0
+        release.set()
+        finished: set[int] = set()
+        while pool.running:
+            finished.update(key for key, _ in pool.wait())
+        assert finished == {1, 2, 3, 4, 5}
+        # A task that opens the window wakes a waiting scheduler though nothing finished.
+        gate = threading.Event()
+        slow = Pacer(30.0, ceiling=8, clock=clock, sleep=clock.sleep)
+        other: PacedPool[str] = PacedPool(slow, name="test")
+
+        def answer_then_block() -> None:
+            slow.call(lambda: "ok")
+            gate.wait()
+
+        other.submit("task", answer_then_block)
+        assert other.wait() == [] and other.room() == 4
+        gate.set()
+        assert [key for key, _ in other.wait()] == ["task"]
+        other.shutdown(wait=True)
+    finally:
+        release.set()
+        pool.shutdown(wait=True)
