@@ -12,7 +12,9 @@ a crash in between leaves "requested", and the next run finds the event.
 
 The ledger of sent invoices is read once per run, then only its newest
 events are fetched before each send (one request), so a busy apply does not
-re-read the whole events window per invoice.
+re-read the whole events window per invoice. Sends that check at the same
+time share one fetch, as long as it started after they asked: many sends in
+flight cost one fetch per round trip, not one round trip each in turn.
 """
 
 from __future__ import annotations
@@ -34,20 +36,49 @@ class SentLedger:
     def __init__(self, gateway: StripeGateway) -> None:
         self._gateway = gateway
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
         self._sent: set[str] = set()
         self._newest_event: str | None = None
         self.server_time = 0
+        # Refreshes asked for, and how many of them the last finished fetch covers.
+        self._asked = 0
+        self._covered = 0
+        self._fetching = False
 
     def refresh(self, call: Callable[[Callable[[], T]], T]) -> None:
         """Fetch the events newer than the newest seen (all of them, the first time).
 
-        `call` runs one gateway request under the applier's rate limit and retries.
+        Returns once a fetch that started after this call has finished: one
+        already running may have missed an event made since it began, so it
+        does not count. `call` runs one gateway request under the applier's
+        rate limit and retries.
         """
-        with self._lock:
-            if not self._newest_event:
-                self._read_all(call)
-            else:
-                self._read_newer(call)
+        with self._changed:
+            self._asked += 1
+            ticket = self._asked
+            while self._covered < ticket:
+                if self._fetching:
+                    self._changed.wait()
+                    continue
+                covers, self._fetching = self._asked, True
+                try:
+                    self._changed.release()
+                    try:
+                        self._fetch(call)
+                    finally:
+                        self._changed.acquire()
+                    self._covered = covers
+                finally:
+                    self._fetching = False
+                    self._changed.notify_all()
+
+    def _fetch(self, call: Callable[[Callable[[], Any]], Any]) -> None:
+        # Only one fetch runs at a time (self._fetching), so these need no lock
+        # but for what was_sent reads.
+        if not self._newest_event:
+            self._read_all(call)
+        else:
+            self._read_newer(call)
 
     def was_sent(self, invoice_id: str) -> bool:
         with self._lock:
@@ -82,10 +113,9 @@ class SentLedger:
                 return
 
     def _note(self, events: list[dict[str, Any]]) -> None:
-        for event in events:
-            obj = (event.get("data") or {}).get("object") or {}
-            if obj.get("id"):
-                self._sent.add(str(obj["id"]))
+        ids = [str(obj["id"]) for obj in ((e.get("data") or {}).get("object") or {} for e in events) if obj.get("id")]
+        with self._lock:
+            self._sent.update(ids)
 
 
 def provably_unsent(finalized_at: int | None, server_time: int) -> bool:

@@ -1,0 +1,89 @@
+"""The send guard's ledger of `invoice.sent` events under concurrent sends:
+checks that arrive together share one fetch, and none is answered by a fetch
+that began before it asked (it could have missed a send made since)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import stripe
+
+from reconciler.apply.sendguard import SentLedger
+from reconciler.sandbox import RunningSandbox
+
+from .helpers import gateway_for
+
+
+def _sent_invoice(client: stripe.StripeClient) -> str:
+    customer = client.v1.customers.create({"name": "Jenny", "email": "jenny@example.com"})
+    invoice = client.v1.invoices.create({"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30})
+    client.v1.invoice_items.create({"customer": customer.id, "invoice": invoice.id, "amount": 500, "currency": "usd"})
+    client.v1.invoices.finalize_invoice(invoice.id, {"auto_advance": False})
+    client.v1.invoices.send_invoice(invoice.id)
+    return str(invoice.id)
+
+
+def test_concurrent_checks_share_a_fetch_that_began_after_they_asked(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    ledger = SentLedger(gateway_for(sandbox))
+    first_fetch_may_end = threading.Event()
+    fetches: list[int] = []
+    lock = threading.Lock()
+
+    def call(fn: Callable[[], Any]) -> Any:
+        with lock:
+            fetches.append(1)
+            number = len(fetches)
+        if number == 1:
+            first_fetch_may_end.wait()
+        return fn()
+
+    first = threading.Thread(target=ledger.refresh, args=(call,))
+    first.start()
+    _wait_for(lambda: len(fetches) == 1)  # the first fetch is on its way (blocked in `call`)
+    # An email goes out after the first fetch began: it may not have seen it.
+    sent_id = _sent_invoice(stripe_client)
+    later = [threading.Thread(target=ledger.refresh, args=(call,)) for _ in range(5)]
+    for thread in later:
+        thread.start()
+    _wait_for(lambda: _asked(ledger) == 6)  # all five are waiting
+    first_fetch_may_end.set()
+    for thread in [first, *later]:
+        thread.join(timeout=30)
+    # Fetch 1 answered the first check only; one more fetch answered the other five.
+    assert len(fetches) == 2
+    assert ledger.was_sent(sent_id)
+
+
+def test_a_failed_fetch_lets_the_next_check_fetch_again(sandbox: RunningSandbox) -> None:
+    ledger = SentLedger(gateway_for(sandbox))
+    calls = []
+
+    def failing(fn: Callable[[], Any]) -> Any:
+        calls.append(1)
+        raise RuntimeError("no answer")
+
+    try:
+        ledger.refresh(failing)
+    except RuntimeError:
+        pass
+    ledger.refresh(lambda fn: fn())
+    assert len(calls) == 1 and not ledger.was_sent("in_nothing")
+
+
+def _asked(ledger: SentLedger) -> int:
+    with ledger._changed:  # noqa: SLF001 - the test watches the ledger's own counter
+        return ledger._asked  # noqa: SLF001
+
+
+def _wait_for(condition: Callable[[], bool]) -> None:
+    """Until another thread reached a state (no timing is asserted)."""
+    done = threading.Event()
+    for _ in range(10_000):
+        if condition():
+            return
+        done.wait(0.001)
+    raise AssertionError("the other threads never got there")
