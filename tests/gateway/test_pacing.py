@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import random
 import threading
 
 import pytest
@@ -62,16 +63,17 @@ def test_rate_must_be_positive() -> None:
         TokenBucket(0, clock=clock, sleep=clock.sleep)
 
 
-def test_pause_holds_every_taker_back_for_the_pause() -> None:
+def test_a_new_rate_applies_from_the_next_token() -> None:
     clock = FakeClock()
     bucket = TokenBucket(100.0, clock=clock, sleep=clock.sleep)
     bucket.acquire()
-    bucket.pause(2.0)
-    assert bucket.acquire() == pytest.approx(2.0)
-    assert bucket.acquire() == pytest.approx(0.01)  # then the normal rate again
+    bucket.set_rate(10.0)
+    assert bucket.acquire() == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="rate must be positive"):
+        bucket.set_rate(0)
 
 
-def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
+def test_a_429_slows_the_shared_bucket_for_all_workers() -> None:
     clock = FakeClock()
     pacer = Pacer(1000.0, ceiling=8, clock=clock, sleep=clock.sleep)
     answers: list[Exception | str] = [RateLimited(), "ok"]
@@ -84,11 +86,14 @@ def test_a_429_pauses_the_shared_bucket_for_all_workers() -> None:
 
     # The retrying worker's own backoff sleep is recorded apart from the bucket's.
     own_sleeps: list[float] = []
-    policy = RetryPolicy(max_attempts=3, base=0.5, sleep=own_sleeps.append)
+    policy = RetryPolicy(max_attempts=3, base=0.5, sleep=own_sleeps.append, rng=random.Random(1))
     assert call_paced(once, policy=policy, pacer=pacer) == "ok"
-    assert clock.sleeps == [pytest.approx(0.5)]  # the retry's token waited out the pause
+    assert len(own_sleeps) == 1 and 0 <= own_sleeps[0] <= 0.5  # the refused request backed off
+    # Every worker now gets tokens at a sixth less than the limit (plus what one answer won back).
+    assert pacer.rate == pytest.approx(1000 * 5 / 6 + 0.25)
     assert pacer.bucket is not None
-    assert pacer.bucket.acquire() == pytest.approx(0.001)  # another worker: the pause is over, normal rate
+    pacer.bucket.acquire()
+    assert pacer.bucket.acquire() == pytest.approx(1 / pacer.rate)
 
 
 # -- the window of requests in flight -------------------------------------------
@@ -141,25 +146,55 @@ def test_without_a_rate_limit_the_window_is_the_ceiling_once_answered() -> None:
     assert pacer.window == 8
 
 
-def test_a_429_halves_the_window_and_answers_grow_it_back() -> None:
+def test_a_429_cuts_the_rate_and_the_window_and_answers_win_them_back() -> None:
     clock = Ticks(0.3)
     pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
     _answered(pacer)
-    assert pacer.window == 39
-
-    def refused() -> str:
-        raise RateLimited()
-
+    assert (pacer.rate, pacer.window) == (100.0, 39)
     with pytest.raises(RateLimited):
-        pacer.call(refused)
-    assert pacer.window == 19
+        pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
+    assert pacer.rate == pytest.approx(100 * 5 / 6)
+    assert pacer.window == 33  # ceil(83.3 x 0.3 x 1.25) + 1
+    _answered(pacer, 40)  # each answer wins back 0.25 req/s: 10 req/s for 40 answers
+    assert pacer.rate == pytest.approx(100 * 5 / 6 + 10)
+    _answered(pacer, 20)  # up to just below the rate refused...
+    assert pacer.rate == pytest.approx(97.0, abs=0.3)
+    _answered(pacer, 600)  # ...then only creeping: 1/600 req/s an answer
+    assert 97.5 < pacer.rate < 99.0
+    _answered(pacer, 2000)
+    assert (pacer.rate, pacer.window) == (100.0, 39)  # never past the limit
+
+
+def test_a_429_at_a_lower_rate_lowers_what_was_learnt() -> None:
+    clock = Ticks(0.3)
+    pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    _answered(pacer)
+    for _ in range(2):  # a round trip apart: the account refuses 83 req/s too
+        with pytest.raises(RateLimited):
+            pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
+    assert pacer.rate == pytest.approx(100 * (5 / 6) ** 2)
+    _answered(pacer, 60)
+    assert pacer.rate == pytest.approx(100 * 5 / 6 * 0.97, abs=0.3)
+
+
+def test_a_storm_of_429s_slows_down_to_one_request_a_second_at_most() -> None:
+    clock = Ticks(0.01)
+    pacer = Pacer(50.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    for _ in range(100):
+        with pytest.raises(RateLimited):
+            pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
+    assert pacer.rate == 1.0
+
+
+def test_without_a_limit_a_429_sets_one_from_what_was_in_flight() -> None:
+    clock = Ticks(0.1)
+    pacer = Pacer(None, ceiling=8, clock=clock, sleep=clock.sleep)
+    _answered(pacer)
+    assert (pacer.rate, pacer.window) == (None, 8)
     with pytest.raises(RateLimited):
-        pacer.call(refused)
-    assert pacer.window == 9
-    _answered(pacer, 9)  # about one more per window of answers
-    assert pacer.window == 10
-    _answered(pacer, 800)  # 10 + 11 + ... + 38 answers back to the round trip's window
-    assert pacer.window == 39
+        pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
+    assert pacer.rate == pytest.approx(8 / 0.1 * 5 / 6)  # 8 in flight every 0.1 s, a sixth less
+    assert pacer.bucket is not None and pacer.window == 8  # ceil(66.7 x 0.1 x 1.25) + 1 = 10, capped at 8
 
 
 def test_a_refused_request_is_a_round_trip_but_a_failed_connection_is_not() -> None:
@@ -232,3 +267,22 @@ def test_a_paced_pool_runs_at_most_the_window_at_once_and_wakes_when_it_grows() 
     finally:
         release.set()
         pool.shutdown(wait=True)
+
+
+def test_the_429s_of_one_round_trip_cut_the_rate_once() -> None:
+    clock = Ticks(0.5)
+    pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
+    _answered(pacer)  # round trip 0.5 s
+    clock.step = 0.0  # requests in flight, refused together by an overflowing window
+
+    def refused() -> str:
+        raise RateLimited()
+
+    for _ in range(30):  # sent 0.01 s apart by the bucket: all within the round trip
+        with pytest.raises(RateLimited):
+            pacer.call(refused)
+    assert pacer.rate == pytest.approx(100 * 5 / 6)
+    clock.now += 0.6  # a round trip later: a new excess, a new cut
+    with pytest.raises(RateLimited):
+        pacer.call(refused)
+    assert pacer.rate == pytest.approx(100 * (5 / 6) ** 2)
