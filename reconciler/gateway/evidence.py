@@ -4,14 +4,15 @@ An invoice object does not say whether it was emailed, nor whether a
 customer's payment of it is in flight. Two list reads do:
 
 - `GET /v1/events?type=invoice.sent`: every send in Stripe's events window
-  (30 days), whoever sent it. The `Date` of the first page gives the
+  (30 days), whoever sent it. The `Date` of its pages (the latest) gives the
   server's clock, from which the window is known complete
   (ownership.TRUSTED_EVENTS_WINDOW).
 - `GET /v1/invoice_payments?status=open` with the payment intents expanded:
   payments still in flight; a `processing` intent is a bank debit started.
 
 Cost: ceil(E/100) + ceil(P/100) requests, E the sends of the last 30 days
-and P the open payments; nothing when no managed invoice is finalized and
+and P the open payments (read at once, E in created ranges when long:
+reconciler.gateway.pages); nothing when no managed invoice is finalized and
 still open (or uncollectible).
 """
 
@@ -19,13 +20,13 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler import ownership
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
+from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.pacing import Pacer
+from reconciler.gateway.pages import Fetch, ListRead, Page, read_lists
 from reconciler.live.records import Live, LiveInvoice
 
 _STILL_OPEN = ("open", "uncollectible")
@@ -68,46 +69,82 @@ def with_evidence(gateway: StripeGateway, live: Live, *, pacer: Pacer | None = N
     )
 
 
-def read_evidence(gateway: StripeGateway, *, retry: bool = True, pacer: Pacer | None = None) -> InvoiceEvidence:
-    sent, server_time = sent_invoice_ids(gateway, retry=retry, pacer=pacer)
-    processing = frozenset(_processing_invoice_ids(gateway, retry=retry, pacer=pacer))
-    return InvoiceEvidence(sent, processing, server_time - ownership.TRUSTED_EVENTS_WINDOW)
+def read_evidence(gateway: StripeGateway, *, pacer: Pacer | None = None) -> InvoiceEvidence:
+    """Both lists at once (and a long events list in created ranges), through `pacer`."""
+    found = _Found()
+    payments = ListRead("/v1/invoice_payments", tag="payments", split=False,
+                        params={"status": "open", "expand": ["data.payment.payment_intent"]})  # fmt: skip
+    read_lists(gateway, [SENT_EVENTS, payments], pacer=pacer or _unlimited(), on_page=found.page)
+    sent = found.sent.result()
+    return InvoiceEvidence(
+        frozenset(sent.invoice_ids), frozenset(found.processing), sent.server_time - ownership.TRUSTED_EVENTS_WINDOW
+    )
 
 
-def sent_invoice_ids(
-    gateway: StripeGateway, *, retry: bool = True, pacer: Pacer | None = None
-) -> tuple[frozenset[str], int]:
-    """Ids of every invoice with an `invoice.sent` event Stripe still holds, and the server's time."""
-    ids: set[str] = set()
-    server_time: int | None = None
-    for page_time, events in _pages(gateway, "/v1/events", {"type": "invoice.sent"}, retry=retry, pacer=pacer):
-        server_time = server_time or page_time
-        for event in events:
+SENT_EVENTS = ListRead("/v1/events", tag="sent", params={"type": "invoice.sent"})
+
+
+@dataclass(frozen=True)
+class SentEvents:
+    """What Stripe's `invoice.sent` events list held when read."""
+
+    invoice_ids: frozenset[str]
+    newest_event: str | None  # the first event of the list, to read on from (ending_before)
+    # The latest Date of its pages: sends since then minus the window are all in.
+    server_time: int
+
+
+def read_sent_events(gateway: StripeGateway, *, pacer: Pacer, fetch: Fetch | None = None) -> SentEvents:
+    """Every `invoice.sent` event Stripe still holds (`fetch`: see pages.read_lists)."""
+    found = _SentPages()
+
+    def page(p: Page) -> list[ListRead]:
+        found.add(p)
+        return []
+
+    read_lists(gateway, [SENT_EVENTS], pacer=pacer, on_page=page, fetch=fetch)
+    return found.result()
+
+
+class _SentPages:
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+        self.newest: tuple[tuple[float, int], str] | None = None
+        self.server_time: int | None = None
+
+    def add(self, page: Page) -> None:
+        for event in page.objects:
             obj = (event.get("data") or {}).get("object") or {}
             if obj.get("id"):
-                ids.add(str(obj["id"]))
-    # Without a Date header (not Stripe's way), this machine's clock stands in.
-    return frozenset(ids), server_time or int(time.time())
+                self.ids.add(str(obj["id"]))
+        if page.objects and (self.newest is None or page.position < self.newest[0]):
+            self.newest = (page.position, str(page.objects[0]["id"]))
+        if page.server_time is not None:
+            # Pages read later hold less of the window's oldest part: the latest counts.
+            self.server_time = max(self.server_time or 0, page.server_time)
+
+    def result(self) -> SentEvents:
+        # Without a Date header (not Stripe's way), this machine's clock stands in.
+        return SentEvents(
+            frozenset(self.ids), self.newest[1] if self.newest else None, self.server_time or int(time.time())
+        )
 
 
-def _processing_invoice_ids(gateway: StripeGateway, *, retry: bool, pacer: Pacer | None) -> Iterator[str]:
-    params = {"status": "open", "expand": ["data.payment.payment_intent"]}
-    for _, payments in _pages(gateway, "/v1/invoice_payments", params, retry=retry, pacer=pacer):
-        for payment in payments:
+class _Found:
+    def __init__(self) -> None:
+        self.sent = _SentPages()
+        self.processing: set[str] = set()
+
+    def page(self, page: Page) -> list[ListRead]:
+        if page.read.tag == "sent":
+            self.sent.add(page)
+            return []
+        for payment in page.objects:
             intent = (payment.get("payment") or {}).get("payment_intent")
             if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
-                yield str(payment["invoice"])
+                self.processing.add(str(payment["invoice"]))
+        return []
 
 
-def _pages(
-    gateway: StripeGateway, path: str, params: dict[str, Any], *, retry: bool, pacer: Pacer | None = None
-) -> Iterator[tuple[int | None, list[dict[str, Any]]]]:
-    """(server time of the answer, its objects) for every page of a list endpoint."""
-    query: dict[str, Any] = {**params, "limit": PAGE_SIZE}
-    while True:
-        reply = gateway.exchange("GET", path, query, retry=retry, pacer=pacer)
-        data = list_data(reply.data, host=gateway.host, request=f"GET {path}")
-        yield reply.server_time, data
-        if not reply.data.get("has_more") or not data:
-            return
-        query["starting_after"] = data[-1]["id"]
+def _unlimited() -> Pacer:
+    return Pacer(None, ceiling=8, clock=time.monotonic, sleep=time.sleep)

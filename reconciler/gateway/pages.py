@@ -6,7 +6,9 @@ allows; every request goes through the pacer's rate limit and the gateway's
 retry loop. Pages reach the caller's `on_page` in the calling thread, as
 they arrive, each with a position that sorts its list's pages in the list's
 own order (newest first); `on_page` may ask for more lists (an invoice's
-lines), and `on_done` hears when a list is complete.
+lines), and `on_done` hears when a list is complete. Each page is fetched by
+`fetch` (path, params) -> Reply: by default one GET through the pacer with
+the gateway's retry loop; a caller with its own (the applier) passes one.
 
 The first failure stops the read: nothing new starts, pages in flight are
 dropped, retries still waiting give up, and the error of the first list
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
+from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pool import PacedPool
 from reconciler.gateway.ranges import CreatedRanges, Range
@@ -50,9 +52,11 @@ class Page:
     objects: list[Obj]
     # Sorts the pages of one list in the list's order (range, then page number).
     position: tuple[float, int]
+    server_time: int | None = None  # the answer's Date
 
 
 PageHandler = Callable[[Page], Iterable[ListRead]]
+Fetch = Callable[[str, dict[str, Any]], Reply]
 
 
 class ReadStopped(Exception):
@@ -66,9 +70,10 @@ def read_lists(
     pacer: Pacer,
     on_page: PageHandler,
     on_done: Callable[[ListRead], None] = lambda read: None,
+    fetch: Fetch | None = None,
 ) -> None:
     """Read every page of `reads` (and of the reads `on_page` asks for)."""
-    _Reading(gateway, pacer, on_page, on_done).run(reads)
+    _Reading(gateway, pacer, on_page, on_done, fetch).run(reads)
 
 
 @dataclass(eq=False)
@@ -81,14 +86,20 @@ class _List:
 
 class _Reading:
     def __init__(
-        self, gateway: StripeGateway, pacer: Pacer, on_page: PageHandler, on_done: Callable[[ListRead], None]
+        self,
+        gateway: StripeGateway,
+        pacer: Pacer,
+        on_page: PageHandler,
+        on_done: Callable[[ListRead], None],
+        fetch: Fetch | None,
     ) -> None:
         self.gateway = gateway
         self.pacer = pacer
         self.on_page = on_page
         self.on_done = on_done
         self.stop = threading.Event()
-        self.policy = _stoppable(gateway.retry_policy, self.stop)
+        policy = _stoppable(gateway.retry_policy, self.stop)
+        self.fetch = fetch or (lambda path, params: gateway.exchange("GET", path, params, pacer=pacer, policy=policy))
         self.queue: deque[tuple[_List, Range]] = deque()
         self.started = 0
 
@@ -125,13 +136,13 @@ class _Reading:
         self.started += 1
         self.queue.append((listing, listing.ranges.first))
 
-    def _fetch(self, listing: _List, r: Range) -> Obj:
+    def _fetch(self, listing: _List, r: Range) -> Reply:
         if self.stop.is_set():
             raise ReadStopped()
-        params = {**listing.read.params, **r.params(), "limit": PAGE_SIZE}
-        return self.gateway.request("GET", listing.read.path, params, pacer=self.pacer, policy=self.policy)
+        return self.fetch(listing.read.path, {**listing.read.params, **r.params(), "limit": PAGE_SIZE})
 
-    def _arrived(self, listing: _List, r: Range, answer: Obj, pool: PacedPool[tuple[_List, Range]]) -> None:
+    def _arrived(self, listing: _List, r: Range, reply: Reply, pool: PacedPool[tuple[_List, Range]]) -> None:
+        answer = reply.data
         objects = list_data(answer, host=self.gateway.host, request=f"GET {listing.read.path}")
         has_more = bool(answer["has_more"])
         if self.gateway.on_page is not None:
@@ -144,7 +155,7 @@ class _Reading:
         position = (r.order, r.pages)
         last_id = str(objects[-1]["id"]) if objects else None
         listing.ranges.advance(r, last_id=last_id, has_more=has_more, created=created)
-        for read in self.on_page(Page(listing.read, objects, position)):
+        for read in self.on_page(Page(listing.read, objects, position, reply.server_time)):
             self._start(read)
         if not r.done:
             self.queue.append((listing, r))

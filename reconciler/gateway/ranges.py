@@ -8,9 +8,10 @@ Nobody knows in advance how far back a list goes or how its objects spread
 over time, so the cut is made while reading:
 
 1. A list starts as one range, open at both ends. It is not cut until its
-   pages span MIN_SPAN seconds (`created` counts whole seconds; objects made
-   within a few seconds cannot be told apart, and small lists stay one
-   stream, one request per 100 objects).
+   pages span MIN_SPAN seconds or it has read SPLIT_AFTER_PAGES full pages
+   (`created` counts whole seconds, so objects made within a few seconds are
+   hard to tell apart; and small lists stay one stream, one request per 100
+   objects).
 2. Gallop: while a range open towards the past has more to read, each of its
    pages hands the older part beyond GALLOP times the list's span so far to a
    new open range, so the time covered grows GALLOP-fold per round trip
@@ -37,6 +38,7 @@ from typing import Any
 
 MAX_RANGES = 12
 MIN_SPAN = 10  # seconds
+SPLIT_AFTER_PAGES = 3
 GALLOP = 3
 MIN_PAGES = 2.0  # a part worth cutting off holds at least this many pages
 PAGE_SIZE = 100
@@ -131,7 +133,7 @@ class CreatedRanges:
     def _gallop(self, r: Range) -> list[Range]:
         assert r.last is not None and self.newest is not None
         span = self.newest - r.last
-        if span < MIN_SPAN:
+        if span < MIN_SPAN and r.pages < SPLIT_AFTER_PAGES:
             return []
         cut = r.last - (GALLOP - 1) * span
         r.lo = cut

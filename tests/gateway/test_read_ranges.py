@@ -15,7 +15,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import InvalidRequest
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import ListRead, Page, read_lists
-from reconciler.gateway.ranges import GALLOP, MAX_RANGES, MIN_SPAN, CreatedRanges, Range
+from reconciler.gateway.ranges import GALLOP, MAX_RANGES, MIN_SPAN, SPLIT_AFTER_PAGES, CreatedRanges, Range
 from reconciler.gateway.read import read_live
 from reconciler.ownership import OWNER_KEY
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
@@ -43,6 +43,17 @@ def test_objects_made_within_a_few_seconds_stay_one_stream() -> None:
     _page(ranges, r, [1000 + MIN_SPAN - 1 - i // 20 for i in range(100)])  # 100 objects in under MIN_SPAN s
     assert ranges.split(r, room=8) == []
     assert r.params() == {"starting_after": f"obj_{r.last}"}
+
+
+def test_a_long_list_made_within_seconds_is_cut_after_a_few_pages() -> None:
+    ranges = CreatedRanges()
+    r = ranges.first
+    for _ in range(SPLIT_AFTER_PAGES):
+        assert ranges.split(r, room=8) == []
+        _page(ranges, r, [5000] * 100)  # a bulk import: all within one second
+    (tail,) = ranges.split(r, room=8)
+    # The range keeps the rest of its second (after its cursor), the new one all before.
+    assert (r.lo, r.params()["starting_after"], tail.lo, tail.hi) == (5000, "obj_5000", None, 5000)
 
 
 def test_an_open_range_gallops_into_the_past() -> None:
