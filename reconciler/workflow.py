@@ -21,6 +21,7 @@ from reconciler.apply.options import DEFAULT_MAX_RPS_TEST, MAX_PARALLELISM
 from reconciler.errors import ReconcilerError
 
 if TYPE_CHECKING:
+    from reconciler.apply.options import ApplyOptions
     from reconciler.apply.result import ApplyResult
 
 MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
@@ -176,7 +177,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
               echo: Callable[[str], None]) -> ApplyResult:
     """Plan (or load and verify a saved plan), show it, confirm, apply; what happened."""
     from reconciler.gateway.account import read_account
-    from reconciler.gateway.read import read_live, read_pacer
+    from reconciler.gateway.read import read_live
     from reconciler.plan.plan import Plan
     from reconciler.plan.review import check_account, check_actions, check_objects, plan_for_review
     from reconciler.plan.target import Target
@@ -193,7 +194,9 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         if request.prune and not saved.prune:
             raise PruneNotInPlan(request.plan_file)
         targets = tuple(Target.parse(t) for t in saved.targets)
-    pacer = read_pacer(request.max_rps, sleep=request.sleep)
+    # One pacer for the whole run: the reads count against the rate limit, and
+    # the apply starts with their round trip known.
+    pacer = _options(request).pacer()
     account = read_account(gateway, pacer=pacer)
     if saved is not None:
         check_account(saved, account, str(request.plan_file))
@@ -208,12 +211,19 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         # the specs now ask for more (or less) than what was reviewed.
         check_actions(saved, the_plan, str(request.plan_file))
     the_plan.raise_if_unsafe(allow_destroy=request.allow_destroy)
-    return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo)
+    return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo, pacer=pacer)
+
+
+def _options(request: ApplyRequest) -> ApplyOptions:
+    from reconciler.apply.options import ApplyOptions
+
+    return ApplyOptions(
+        parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast, sleep=request.sleep
+    )
 
 
 def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, confirm: Callable[[], bool],
-             echo: Callable[[str], None]) -> ApplyResult:
-    from reconciler.apply.options import ApplyOptions
+             echo: Callable[[str], None], pacer: Any) -> ApplyResult:
     from reconciler.apply.report import LineReporter, ProgressReporter
     from reconciler.apply.result import ApplyResult
     from reconciler.apply.runner import apply_plan
@@ -231,9 +241,7 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
         result = ApplyResult()
     else:
         reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
-        options = ApplyOptions(parallelism=request.parallelism, max_rps=request.max_rps, fail_fast=request.fail_fast,
-                               sleep=request.sleep)
-        result = apply_plan(the_plan, gateway, live, options=options, reporter=reporter)
+        result = apply_plan(the_plan, gateway, live, options=_options(request), reporter=reporter, pacer=pacer)
         if request.result_format == "text":
             echo(result.summary_line())
     if request.result_format == "json":

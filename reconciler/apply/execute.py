@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any, TypeVar
 
@@ -23,7 +24,7 @@ from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.pacing import Pacer, call_paced
-from reconciler.live.records import Live
+from reconciler.live.records import Live, LiveInvoice
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import Action, Ref, SendInvoice, _Adopt, _Create
 
@@ -37,22 +38,32 @@ MAX_REKEYS = 16
 
 class Execution:
     def __init__(
-        self, gateway: StripeGateway, live: Live, *, options: ApplyOptions, reporter: Reporter, fingerprint: str = ""
+        self,
+        gateway: StripeGateway,
+        live: Live,
+        *,
+        options: ApplyOptions,
+        reporter: Reporter,
+        fingerprint: str = "",
+        pacer: Pacer | None = None,
     ) -> None:
         self.gateway = gateway
         self.fingerprint = fingerprint
         self.options = options
         self.reporter = reporter
         self.resolver = Resolver(live)
-        self.pacer = Pacer(options.max_rps, ceiling=options.parallelism, clock=options.clock, sleep=options.sleep)
+        self.pacer = pacer or options.pacer()
         self.policy = options.retry_policy()
-        self.sent_ledger = SentLedger(gateway)
+        self.sent_ledger = SentLedger(gateway, self.pacer)
+        # Reads an action makes beside its own thread's (the send guard's ledger).
+        self._side = ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply-side")
         self._lock = threading.Lock()
         self.attempts = 0
         self.retries = 0
 
-    def call(self, action: Action, fn: Callable[[], T]) -> T:
-        """One gateway call, paced and retried on transient errors."""
+    def call(self, action: Action | None, fn: Callable[[], T]) -> T:
+        """One gateway call, paced and retried on transient errors (reported
+        as the action's; `action` None: the run's own, such as the prefetch)."""
 
         def attempt() -> T:
             with self._lock:
@@ -62,9 +73,48 @@ class Execution:
         def on_retry(n: int, delay: float, exc: BaseException) -> None:
             with self._lock:
                 self.retries += 1
-            self.reporter.on_retry(action, n, delay, str(exc))
+            if action is not None:
+                self.reporter.on_retry(action, n, delay, str(exc))
 
         return call_paced(attempt, policy=self.policy, pacer=self.pacer, on_retry=on_retry)
+
+    def _invoice_and_ledger(self, action: SendInvoice, invoice_id: str) -> LiveInvoice:
+        """The invoice (its marker) and, unless the marker says sent, a ledger
+        refreshed after this call. The two reads go out together (a round trip
+        saved per send), but one after the other with --parallelism 1."""
+
+        def read_ledger() -> None:
+            self.sent_ledger.refresh(lambda fn: self.call(action, fn))
+
+        def get() -> LiveInvoice:
+            return self.call(action, lambda: write.get_invoice(self.gateway, invoice_id, retry=False))
+
+        if self.options.parallelism == 1:
+            invoice = get()
+            if invoice.send_marker != SEND_DONE:
+                read_ledger()
+            return invoice
+        ledger = self._side.submit(read_ledger)
+        try:
+            invoice = get()
+        except BaseException:
+            wait([ledger])
+            raise
+        if invoice.send_marker == SEND_DONE:
+            wait([ledger])  # not needed after all; its error is not this action's
+        else:
+            ledger.result()
+        return invoice
+
+    def close(self) -> None:
+        """After the run: the side reads' threads end (none is left running by an action)."""
+        self._side.shutdown(wait=False, cancel_futures=True)
+
+    def prefetch_sent_ledger(self) -> None:
+        """Read the ledger of sent invoices ahead of the first send (a plan
+        with sends reads it anyway, and its first read is the whole events
+        window): the sends then wait for at most one newer page, not for it."""
+        self.sent_ledger.refresh(lambda fn: self.call(None, fn))
 
     def execute(self, action: Action) -> str:
         """Run every step of `action`; returns a note for the reporter ("" if none)."""
@@ -137,10 +187,9 @@ class Execution:
         the events window, checked right before the send."""
         mark_requested, send, mark_done = send_steps(action)
         invoice_id = str(self.resolver.resolve(mark_requested.target))
-        invoice = self.call(action, lambda: write.get_invoice(self.gateway, invoice_id, retry=False))
+        invoice = self._invoice_and_ledger(action, invoice_id)
         if invoice.send_marker == SEND_DONE:
             return "already sent"
-        self.sent_ledger.refresh(lambda fn: self.call(action, fn))
         if self.sent_ledger.was_sent(invoice_id):
             self.run_step(action, mark_done)
             if invoice.send_marker == SEND_REQUESTED:

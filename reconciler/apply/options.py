@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.retry import RetryPolicy
 
 # Below Stripe's own limits (25 req/s test mode, 100 live), leaving room for
@@ -38,6 +39,10 @@ class ApplyOptions:
             raise ValueError("max_rps must be positive")
         if self.max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+
+    def pacer(self) -> Pacer:
+        """A pacer for a run of its own (the CLI shares the read's: its round trips are known)."""
+        return Pacer(self.max_rps, ceiling=self.parallelism, clock=self.clock, sleep=self.sleep)
 
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(

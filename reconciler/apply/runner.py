@@ -31,9 +31,10 @@ from reconciler.apply.result import ActionOutcome, ApplyResult, describe
 from reconciler.apply.steps import steps_for
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pool import PacedPool
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, Ref, _Create, refs_in
+from reconciler.plan.actions import Action, Ref, SendInvoice, _Create, refs_in
 
 if TYPE_CHECKING:
     from reconciler.plan.plan import Plan
@@ -71,10 +72,22 @@ def dependents_of(graph: dict[str, set[str]]) -> dict[str, set[str]]:
 
 
 def apply_plan(
-    plan: Plan, gateway: StripeGateway, live: Live, *, options: ApplyOptions, reporter: Reporter
+    plan: Plan,
+    gateway: StripeGateway,
+    live: Live,
+    *,
+    options: ApplyOptions,
+    reporter: Reporter,
+    pacer: Pacer | None = None,
 ) -> ApplyResult:
-    """Execute `plan` against `gateway`; never raises for a failed action."""
-    execution = Execution(gateway, live, options=options, reporter=reporter, fingerprint=plan.fingerprint)
+    """Execute `plan` against `gateway`; never raises for a failed action.
+
+    `pacer`: the one the live state was read through (its window already
+    follows the round trip); by default a fresh one from `options`.
+    """
+    execution = Execution(
+        gateway, live, options=options, reporter=reporter, fingerprint=plan.fingerprint, pacer=pacer
+    )
     return _Run(plan, execution, options=options, reporter=reporter).execute()
 
 
@@ -100,12 +113,15 @@ class _Run:
     def execute(self) -> ApplyResult:
         started_at = self.options.clock()
         self.reporter.on_begin(len(self.actions))
-        pool: PacedPool[str] = PacedPool(self.execution.pacer, name="apply")
+        pool: PacedPool[str | None] = PacedPool(self.execution.pacer, name="apply")
+        if any(isinstance(act, SendInvoice) for act in self.actions):
+            pool.submit(None, self.execution.prefetch_sent_ledger)  # a run task, not an action
         try:
             self._schedule(pool)
         finally:
             # After a second Ctrl-C the workers finish in the background; no new one starts.
             pool.shutdown(wait=not pool.running)
+            self.execution.close()
         self._skip_unfinished(pool.running)
         for outcomes in (self.result.done, self.result.failed, self.result.skipped):
             outcomes.sort(key=lambda o: self.order[o.id])
@@ -115,7 +131,7 @@ class _Run:
         self.reporter.on_end(self.result)
         return self.result
 
-    def _schedule(self, pool: PacedPool[str]) -> None:
+    def _schedule(self, pool: PacedPool[str | None]) -> None:
         interrupts = 0
         while pool.running or (self.ready and not self.stopped):
             try:
@@ -134,8 +150,10 @@ class _Run:
         self.reporter.on_start(action)
         return self.execution.execute(action)
 
-    def _collect(self, completed: list[tuple[str, Future[Any]]]) -> None:
-        for node, future in sorted(completed, key=lambda item: self.order[item[0]]):
+    def _collect(self, completed: list[tuple[str | None, Future[Any]]]) -> None:
+        # (The prefetch's failure is the first send's to report, when it reads again.)
+        actions = [(node, future) for node, future in completed if node is not None]
+        for node, future in sorted(actions, key=lambda item: self.order[item[0]]):
             action = self.by_id[node]
             self.finished.add(node)
             error = future.exception()
@@ -173,10 +191,10 @@ class _Run:
             self._skip(node, reason)
             stack.extend(sorted(self.dependents[node] - self.finished, key=self.order.__getitem__))
 
-    def _skip_unfinished(self, running: dict[Future[Any], str]) -> None:
+    def _skip_unfinished(self, running: dict[Future[Any], str | None]) -> None:
         """Still running after a second Ctrl-C; then interrupted, stopped by
         fail_fast, or (a planner bug) waiting in a cycle."""
-        for node in sorted(running.values(), key=self.order.__getitem__):
+        for node in sorted((n for n in running.values() if n is not None), key=self.order.__getitem__):
             self._skip(node, "interrupted while running: re-run apply to check it")
         for act in self.actions:
             if act.id in self.finished:

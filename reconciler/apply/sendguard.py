@@ -10,7 +10,8 @@ Before a send, three things are checked, in this order, right before it:
 Then the marker goes to "requested", the send is made, the marker to "done":
 a crash in between leaves "requested", and the next run finds the event.
 
-The ledger of sent invoices is read once per run, then only its newest
+The ledger of sent invoices is read once per run (its pages at once, through
+the run's pacer: reconciler.gateway.pages), then only its newest
 events are fetched before each send (one request), so a busy apply does not
 re-read the whole events window per invoice. Sends that check at the same
 time share one fetch, as long as it started after they asked: many sends in
@@ -25,7 +26,9 @@ from functools import partial
 from typing import Any, TypeVar
 
 from reconciler import ownership
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway, list_data
+from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
+from reconciler.gateway.evidence import read_sent_events
+from reconciler.gateway.pacing import Pacer
 
 T = TypeVar("T")
 
@@ -33,8 +36,9 @@ T = TypeVar("T")
 class SentLedger:
     """Invoice ids with an `invoice.sent` event Stripe still holds, kept current by `refresh`."""
 
-    def __init__(self, gateway: StripeGateway) -> None:
+    def __init__(self, gateway: StripeGateway, pacer: Pacer) -> None:
         self._gateway = gateway
+        self._pacer = pacer
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._sent: set[str] = set()
@@ -85,19 +89,15 @@ class SentLedger:
             return invoice_id in self._sent
 
     def _read_all(self, call: Callable[[Callable[[], Any]], Any]) -> None:
-        query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE}
-        first = True
-        while True:
-            reply = call(lambda: self._gateway.exchange("GET", "/v1/events", dict(query), retry=False))
-            data = list_data(reply.data, host=self._gateway.host, request="GET /v1/events")
-            if first:
-                self.server_time = reply.server_time or self.server_time
-                self._newest_event = str(data[0]["id"]) if data else ""
-                first = False
-            self._note(data)
-            if not reply.data.get("has_more") or not data:
-                return
-            query["starting_after"] = data[-1]["id"]
+        def fetch(path: str, params: dict[str, Any]) -> Reply:
+            reply: Reply = call(lambda: self._gateway.exchange("GET", path, params, retry=False))
+            return reply
+
+        events = read_sent_events(self._gateway, pacer=self._pacer, fetch=fetch)
+        with self._lock:
+            self._sent.update(events.invoice_ids)
+        self.server_time = events.server_time
+        self._newest_event = events.newest_event or ""
 
     def _read_newer(self, call: Callable[[Callable[[], Any]], Any]) -> None:
         # ending_before pages towards newer events; each page comes newest first.

@@ -115,8 +115,8 @@ class _Reading:
                     pool.submit((listing, r), partial(self._fetch, listing, r))
                 for (listing, r), future in pool.wait():
                     try:
-                        if not failures:
-                            self._arrived(listing, r, future.result(), pool)
+                        # (after a failure too: what else failed decides which error is told)
+                        self._arrived(listing, r, future.result(), pool)
                     except Exception as exc:  # noqa: BLE001 - the read stops, and says why below
                         self.stop.set()
                         if not isinstance(exc, ReadStopped):

@@ -5,12 +5,14 @@ that began before it asked (it could have missed a send made since)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import stripe
 
 from reconciler.apply.sendguard import SentLedger
+from reconciler.gateway.pacing import Pacer
 from reconciler.sandbox import RunningSandbox
 
 from .helpers import gateway_for
@@ -28,7 +30,7 @@ def _sent_invoice(client: stripe.StripeClient) -> str:
 def test_concurrent_checks_share_a_fetch_that_began_after_they_asked(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient
 ) -> None:
-    ledger = SentLedger(gateway_for(sandbox))
+    ledger = SentLedger(gateway_for(sandbox), _pacer())
     first_fetch_may_end = threading.Event()
     fetches: list[int] = []
     lock = threading.Lock()
@@ -59,7 +61,7 @@ def test_concurrent_checks_share_a_fetch_that_began_after_they_asked(
 
 
 def test_a_failed_fetch_lets_the_next_check_fetch_again(sandbox: RunningSandbox) -> None:
-    ledger = SentLedger(gateway_for(sandbox))
+    ledger = SentLedger(gateway_for(sandbox), _pacer())
     calls = []
 
     def failing(fn: Callable[[], Any]) -> Any:
@@ -72,6 +74,10 @@ def test_a_failed_fetch_lets_the_next_check_fetch_again(sandbox: RunningSandbox)
         pass
     ledger.refresh(lambda fn: fn())
     assert len(calls) == 1 and not ledger.was_sent("in_nothing")
+
+
+def _pacer() -> Pacer:
+    return Pacer(None, ceiling=4, clock=time.monotonic, sleep=time.sleep)
 
 
 def _asked(ledger: SentLedger) -> int:
