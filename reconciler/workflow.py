@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.apply.options import DEFAULT_MAX_RPS_TEST, MAX_PARALLELISM
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import collector_paused
 
 if TYPE_CHECKING:
     from reconciler.apply.options import ApplyOptions
@@ -166,7 +167,8 @@ def run_plan(
     pacer = read_pacer(max_rps, sleep=sleep)
     account = read_account(gateway, pacer=pacer)
     live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
-    return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
+    with collector_paused():  # see reconciler.gcpause: the planner builds as much as it reads
+        return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
 
 
 def _stderr_echo(text: str) -> None:
@@ -203,9 +205,10 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
     if saved is not None:
         check_objects(saved, live, desired)
-    the_plan = plan_for_review(
-        desired, live, account=account, prune=saved.prune if saved is not None else request.prune, targets=targets
-    )
+    with collector_paused():
+        the_plan = plan_for_review(
+            desired, live, account=account, prune=saved.prune if saved is not None else request.prune, targets=targets
+        )
     if saved is not None:
         # Only reviewed actions run: anything else means the file was edited or
         # the specs now ask for more (or less) than what was reviewed.

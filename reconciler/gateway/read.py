@@ -32,6 +32,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.evidence import with_evidence
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import ListRead, Page, read_lists
+from reconciler.gcpause import collector_paused
 from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveObject, LivePrice, LiveProduct
 
 log = logging.getLogger(__name__)
@@ -62,8 +63,9 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pa
     pacer = pacer or read_pacer(None)
     found = _Found(adopt)
     reads = [ListRead(f"/v1/{kind}", tag=kind) for kind in _KINDS]
-    read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
-    live = with_evidence(gateway, found.live(), pacer=pacer)
+    with collector_paused():
+        read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
+        live = with_evidence(gateway, found.live(), pacer=pacer)
     log.debug("read live state with %s requests", gateway.total_requests)
     return live
 

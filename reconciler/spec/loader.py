@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
+from reconciler.gcpause import collector_paused
 from reconciler.kinds import names_list
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError, SpecErrors
@@ -27,6 +28,11 @@ _TOP_LEVEL = names_list(list(KINDS))
 
 def load_specs(paths: Sequence[str | Path]) -> Desired:
     """Read and validate every spec file under `paths`; raise SpecErrors listing all problems."""
+    with collector_paused():
+        return _load_specs(paths)
+
+
+def _load_specs(paths: Sequence[str | Path]) -> Desired:
     errors: list[SpecError] = []
     files = find_spec_files(paths, errors)
     entries: dict[str, dict[str, Entry]] = {kind: {} for kind in KINDS}
