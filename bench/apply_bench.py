@@ -36,8 +36,8 @@ from reconciler.apply.options import ApplyOptions  # noqa: E402
 from reconciler.apply.report import NullReporter  # noqa: E402
 from reconciler.apply.runner import apply_plan  # noqa: E402
 from reconciler.gateway.client import StripeGateway  # noqa: E402
-from reconciler.gateway.read import read_live  # noqa: E402
 from reconciler.gateway.pacing import Pacer  # noqa: E402
+from reconciler.gateway.read import read_live  # noqa: E402
 from reconciler.plan.planner import make_plan  # noqa: E402
 from reconciler.sandbox import SANDBOX_API_KEY  # noqa: E402
 from reconciler.spec.models import CustomerSpec, Desired, InvoiceItemSpec, InvoiceSpec, PriceSpec, ProductSpec  # noqa: E402

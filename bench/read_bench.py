@@ -23,6 +23,7 @@ import math
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -66,9 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             for rate in rates:
                 sandbox.set_faults(latency_ms=0, rate_limit_rps=rate)
                 before = sandbox.stats()["by_status"].get("429", 0)
-                plain, (requests, by_endpoint, actions) = best_of(2, lambda: plan_once(sandbox.url, specs, rate))
+                once = partial(plan_once, sandbox.url, specs, rate)
+                plain, (requests, by_endpoint, actions) = best_of(2, once)
                 sandbox.set_faults(latency_ms=args.latency_ms, rate_limit_rps=rate)
-                slow, (slow_requests, _, _) = best_of(2, lambda: plan_once(sandbox.url, specs, rate))
+                slow, (slow_requests, _, _) = best_of(2, once)
                 refused = sandbox.stats()["by_status"].get("429", 0) - before
                 results.append((rate, plain, slow, requests, slow_requests, by_endpoint, actions, refused))
                 time.sleep(1.0)  # let the sandbox's one-second rate window empty between runs
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     widths = [8, 9, 9, 9, 9, 11, 9, 7, 5]
     print(row(["max-rps", "requests", "plain s", "latency s", "cost s", "bound s", "ratio", "429s", "ok"], widths))
-    for rate, plain, slow, requests, slow_requests, _, actions, refused in results:
+    for rate, plain, slow, _, slow_requests, _, actions, refused in results:
         cost = slow - plain
         bound = max(slow_requests / rate, slow_requests * latency / 8)
         ratio = cost / bound

@@ -170,4 +170,4 @@ def best_of(runs: int, fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def row(cells: list[Any], widths: list[int]) -> str:
-    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "  ".join(str(c).rjust(w) if i else str(c).ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))

@@ -44,6 +44,8 @@ class ListRead:
     params: Mapping[str, Any] = field(default_factory=dict)
     # Cut into `created` ranges when long (top-level lists; not an invoice's lines).
     split: bool = True
+    # Its pages count in the gateway's progress report (`on_page`) of the live-state read.
+    progress: bool = True
 
 
 @dataclass(frozen=True)
@@ -145,7 +147,7 @@ class _Reading:
         answer = reply.data
         objects = list_data(answer, host=self.gateway.host, request=f"GET {listing.read.path}")
         has_more = bool(answer["has_more"])
-        if self.gateway.on_page is not None:
+        if self.gateway.on_page is not None and listing.read.progress:
             self.gateway.on_page(listing.read.path, len(objects))  # progress (on stderr)
         created: list[int] | None = None
         if listing.splittable:
