@@ -21,7 +21,7 @@ flight cost one fetch per round trip, not one round trip each in turn.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, TypeVar
 
@@ -31,6 +31,9 @@ from reconciler.gateway.evidence import read_sent_events
 from reconciler.gateway.pacing import Pacer
 
 T = TypeVar("T")
+# Ledger fetches in flight at once: a check then waits for one that began
+# after it by a round trip or a little more, for at most two list requests a round trip.
+MAX_FETCHES = 2
 
 
 class SentLedger:
@@ -42,78 +45,94 @@ class SentLedger:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._sent: set[str] = set()
-        self._newest_event: str | None = None
+        self._newest_event: str | None = None  # None: the whole window not read yet
+        self._cursor_from = 0  # the fetch that set _newest_event
         self.server_time = 0
-        # Refreshes asked for, and how many of them the last finished fetch covers.
+        # Refreshes asked for; how many the finished fetches cover; those the
+        # fetches in flight will (each covers the refreshes asked before it began).
         self._asked = 0
         self._covered = 0
-        self._fetching = False
+        self._in_flight: list[int] = []
 
     def refresh(self, call: Callable[[Callable[[], T]], T]) -> None:
         """Fetch the events newer than the newest seen (all of them, the first time).
 
         Returns once a fetch that started after this call has finished: one
         already running may have missed an event made since it began, so it
-        does not count. `call` runs one gateway request under the applier's
-        rate limit and retries.
+        does not count. Up to MAX_FETCHES fetches run at once (one until the
+        window is read), so a check waits one round trip or a little more,
+        not two. `call` runs one gateway request under the applier's rate
+        limit and retries.
         """
         with self._changed:
             self._asked += 1
             ticket = self._asked
             while self._covered < ticket:
-                if self._fetching:
-                    self._changed.wait()
+                room = MAX_FETCHES if self._newest_event is not None else 1
+                if max(self._in_flight, default=0) >= ticket or len(self._in_flight) >= room:
+                    self._changed.wait()  # a fetch begun after this call is on its way, or no room
                     continue
-                covers, self._fetching = self._asked, True
+                covers = self._asked
+                self._in_flight.append(covers)
                 try:
                     self._changed.release()
                     try:
-                        self._fetch(call)
+                        self._fetch(call, covers)
                     finally:
                         self._changed.acquire()
-                    self._covered = covers
+                    self._covered = max(self._covered, covers)
                 finally:
-                    self._fetching = False
+                    self._in_flight.remove(covers)
                     self._changed.notify_all()
 
-    def _fetch(self, call: Callable[[Callable[[], Any]], Any]) -> None:
-        # Only one fetch runs at a time (self._fetching), so these need no lock
-        # but for what was_sent reads.
-        if not self._newest_event:
-            self._read_all(call)
+    def _fetch(self, call: Callable[[Callable[[], Any]], Any], covers: int) -> None:
+        with self._lock:
+            cursor = self._newest_event
+        if not cursor:  # nothing read yet, or no event to read on from: the whole window (cheap then)
+            self._read_all(call, covers)
         else:
-            self._read_newer(call)
+            self._read_newer(call, cursor, covers)
 
     def was_sent(self, invoice_id: str) -> bool:
         with self._lock:
             return invoice_id in self._sent
 
-    def _read_all(self, call: Callable[[Callable[[], Any]], Any]) -> None:
+    def _read_all(self, call: Callable[[Callable[[], Any]], Any], covers: int) -> None:
         def fetch(path: str, params: dict[str, Any]) -> Reply:
             reply: Reply = call(lambda: self._gateway.exchange("GET", path, params, retry=False))
             return reply
 
         events = read_sent_events(self._gateway, pacer=self._pacer, fetch=fetch)
-        with self._lock:
-            self._sent.update(events.invoice_ids)
-        self.server_time = events.server_time
-        self._newest_event = events.newest_event or ""
+        self._note_ids(events.invoice_ids)
+        self._advanced(events.newest_event or "", events.server_time, covers)
 
-    def _read_newer(self, call: Callable[[Callable[[], Any]], Any]) -> None:
+    def _read_newer(self, call: Callable[[Callable[[], Any]], Any], cursor: str, covers: int) -> None:
         # ending_before pages towards newer events; each page comes newest first.
+        server_time = 0
         while True:
-            query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE, "ending_before": self._newest_event}
+            query: dict[str, Any] = {"type": "invoice.sent", "limit": PAGE_SIZE, "ending_before": cursor}
             reply = call(partial(self._gateway.exchange, "GET", "/v1/events", query, retry=False))
             data = list_data(reply.data, host=self._gateway.host, request="GET /v1/events")
-            self.server_time = reply.server_time or self.server_time
+            server_time = reply.server_time or server_time
             self._note(data)
             if data:
-                self._newest_event = str(data[0]["id"])
+                cursor = str(data[0]["id"])
             if not reply.data.get("has_more") or not data:
-                return
+                break
+        self._advanced(cursor, server_time, covers)
+
+    def _advanced(self, cursor: str, server_time: int, covers: int) -> None:
+        """A fetch read up to `cursor`: the next reads on from there, unless a
+        fetch begun later already moved it (fetches can end out of order)."""
+        with self._lock:
+            if covers >= self._cursor_from:
+                self._newest_event, self._cursor_from = cursor, covers
+            self.server_time = max(self.server_time, server_time)
 
     def _note(self, events: list[dict[str, Any]]) -> None:
-        ids = [str(obj["id"]) for obj in ((e.get("data") or {}).get("object") or {} for e in events) if obj.get("id")]
+        self._note_ids(str(obj["id"]) for obj in ((e.get("data") or {}).get("object") or {} for e in events) if obj.get("id"))
+
+    def _note_ids(self, ids: Iterable[str]) -> None:
         with self._lock:
             self._sent.update(ids)
 

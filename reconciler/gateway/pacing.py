@@ -38,9 +38,10 @@ from reconciler.gateway.retry import Deadline, RetryHook, RetryPolicy, call_with
 
 T = TypeVar("T")
 
-# In flight = rate x RTT would just reach the rate on paper; requests also
-# wait on the scheduler and the client's CPU between steps.
-HEADROOM = 1.25
+# In flight = rate x RTT would just reach the rate on paper; a task also
+# spends time between its requests (the client's CPU, the scheduler, the send
+# guard waiting for its ledger fetch), so the window holds half as many again.
+HEADROOM = 1.5
 # Weight of the newest round trip in the running estimate.
 RTT_WEIGHT = 0.2
 # After a 429 the rate is multiplied by RATE_CUT; each answer then adds

@@ -60,6 +60,45 @@ def test_concurrent_checks_share_a_fetch_that_began_after_they_asked(
     assert ledger.was_sent(sent_id)
 
 
+def test_a_check_arriving_while_a_fetch_is_on_its_way_starts_its_own_beside_it(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    ledger = SentLedger(gateway_for(sandbox), _pacer())
+    ledger.refresh(lambda fn: fn())  # the whole window, read once
+    sent_id = _sent_invoice(stripe_client)  # now there is an event to read on from
+    ledger.refresh(lambda fn: fn())
+    gates = [threading.Event(), threading.Event()]
+    fetches: list[int] = []
+    lock = threading.Lock()
+
+    def call(fn: Callable[[], Any]) -> Any:
+        with lock:
+            fetches.append(1)
+            number = len(fetches)
+        if number <= len(gates):
+            gates[number - 1].wait()
+        return fn()
+
+    first = threading.Thread(target=ledger.refresh, args=(call,))
+    first.start()
+    _wait_for(lambda: len(fetches) == 1)
+    second = threading.Thread(target=ledger.refresh, args=(call,))
+    second.start()
+    # It does not wait for the first fetch (begun before it asked) to end: a second one goes out.
+    _wait_for(lambda: len(fetches) == 2)
+    third = threading.Thread(target=ledger.refresh, args=(call,))
+    third.start()
+    _wait_for(lambda: _asked(ledger) == 5)  # two in flight already: the third check waits
+    assert len(fetches) == 2
+    gates[1].set()  # the second fetch ends first: its check is answered, and room for the third's
+    second.join(timeout=30)
+    _wait_for(lambda: len(fetches) == 3)
+    gates[0].set()
+    for thread in (first, third):
+        thread.join(timeout=30)
+    assert ledger.was_sent(sent_id) and len(fetches) == 3
+
+
 def test_a_failed_fetch_lets_the_next_check_fetch_again(sandbox: RunningSandbox) -> None:
     ledger = SentLedger(gateway_for(sandbox), _pacer())
     calls = []

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import math
 import random
 import threading
 
 import pytest
 
 from reconciler.gateway.errors import RateLimited
-from reconciler.gateway.pacing import Pacer, TokenBucket, call_paced
+from reconciler.gateway.pacing import HEADROOM, Pacer, TokenBucket, call_paced
 from reconciler.gateway.retry import RetryPolicy
 from tests.apply.helpers import FakeClock
 
@@ -115,6 +116,12 @@ class Ticks:
         self.now += seconds
 
 
+def _window(rate: float, pacer: Pacer) -> int:
+    """Little's law with the pacer's headroom, plus one (within its ceiling)."""
+    assert pacer.rtt is not None
+    return min(pacer.ceiling, math.ceil(rate * pacer.rtt * HEADROOM) + 1)
+
+
 def _answered(pacer: Pacer, times: int = 1) -> None:
     for _ in range(times):
         pacer.call(lambda: "ok")
@@ -126,11 +133,11 @@ def test_the_window_opens_at_one_request_until_an_answer_comes() -> None:
     assert (pacer.window, pacer.rtt) == (1, None)
     _answered(pacer)
     assert pacer.rtt == pytest.approx(0.1)
-    # Little's law: 100 req/s x 0.1 s = 10 in flight, with a quarter more headroom, plus one.
-    assert pacer.window == 14
+    # Little's law: 100 req/s x 0.1 s = 10 in flight, with half as much again for headroom, plus one.
+    assert HEADROOM == 1.5 and pacer.window == _window(100, pacer) == 16
 
 
-@pytest.mark.parametrize(("rate", "rtt", "window"), [(25, 0.1, 5), (100, 0.3, 39), (100, 0.5, 64), (100, 2.0, 64), (20, 0.002, 2)])
+@pytest.mark.parametrize(("rate", "rtt", "window"), [(25, 0.1, 5), (100, 0.29, 45), (100, 0.5, 64), (100, 2.0, 64), (20, 0.002, 2)])
 def test_the_window_is_rate_times_round_trip_within_the_ceiling(rate: float, rtt: float, window: int) -> None:
     clock = Ticks(rtt)
     pacer = Pacer(rate, ceiling=64, clock=clock, sleep=clock.sleep)
@@ -150,11 +157,11 @@ def test_a_429_cuts_the_rate_and_the_window_and_answers_win_them_back() -> None:
     clock = Ticks(0.3)
     pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
     _answered(pacer)
-    assert (pacer.rate, pacer.window) == (100.0, 39)
+    assert (pacer.rate, pacer.window) == (100.0, _window(100, pacer))
     with pytest.raises(RateLimited):
         pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
     assert pacer.rate == pytest.approx(100 * 5 / 6)
-    assert pacer.window == 33  # ceil(83.3 x 0.3 x 1.25) + 1
+    assert pacer.window == _window(100 * 5 / 6, pacer) < _window(100, pacer)
     _answered(pacer, 40)  # each answer wins back 0.25 req/s: 10 req/s for 40 answers
     assert pacer.rate == pytest.approx(100 * 5 / 6 + 10)
     _answered(pacer, 20)  # up to just below the rate refused...
@@ -162,7 +169,7 @@ def test_a_429_cuts_the_rate_and_the_window_and_answers_win_them_back() -> None:
     _answered(pacer, 600)  # ...then only creeping: 1/600 req/s an answer
     assert 97.5 < pacer.rate < 99.0
     _answered(pacer, 2000)
-    assert (pacer.rate, pacer.window) == (100.0, 39)  # never past the limit
+    assert (pacer.rate, pacer.window) == (100.0, _window(100, pacer))  # never past the limit
 
 
 def test_a_429_at_a_lower_rate_lowers_what_was_learnt() -> None:
@@ -194,7 +201,7 @@ def test_without_a_limit_a_429_sets_one_from_what_was_in_flight() -> None:
     with pytest.raises(RateLimited):
         pacer.call(lambda: (_ for _ in ()).throw(RateLimited()))
     assert pacer.rate == pytest.approx(8 / 0.1 * 5 / 6)  # 8 in flight every 0.1 s, a sixth less
-    assert pacer.bucket is not None and pacer.window == 8  # ceil(66.7 x 0.1 x 1.25) + 1 = 10, capped at 8
+    assert pacer.bucket is not None and pacer.window == 8  # ceil(66.7 x 0.1 x 1.5) + 1 = 11, capped at 8
 
 
 def test_a_refused_request_is_a_round_trip_but_a_failed_connection_is_not() -> None:
@@ -220,13 +227,13 @@ def test_listeners_hear_when_the_window_grows() -> None:
     heard: list[int] = []
     remove = pacer.on_change(lambda: heard.append(pacer.window))
     _answered(pacer)
-    assert heard == [14]
+    assert heard == [16]
     _answered(pacer)  # the same round trip: no change, no call
-    assert heard == [14]
+    assert heard == [16]
     remove()
     clock.step = 0.2
     _answered(pacer)
-    assert heard == [14]
+    assert heard == [16]
 
 
 def test_a_paced_pool_runs_at_most_the_window_at_once_and_wakes_when_it_grows() -> None:
@@ -241,15 +248,16 @@ def test_a_paced_pool_runs_at_most_the_window_at_once_and_wakes_when_it_grows() 
         pool.submit(0, lambda: pacer.call(lambda: "first"))
         done = pool.wait()
         assert [(key, future.result()) for key, future in done] == [(0, "first")]
-        assert pool.room() == pacer.window == 5  # ceil(30 x 0.1 x 1.25) + 1
-        for n in range(1, 6):
+        window = pacer.window
+        assert pool.room() == window == _window(30, pacer) == 6  # ceil(30 x 0.1 x 1.5) + 1
+        for n in range(1, window + 1):
             pool.submit(n, release.wait)
         assert pool.room() == 0
         release.set()
         finished: set[int] = set()
         while pool.running:
             finished.update(key for key, _ in pool.wait())
-        assert finished == {1, 2, 3, 4, 5}
+        assert finished == set(range(1, window + 1))
         # A task that opens the window wakes a waiting scheduler though nothing finished.
         gate = threading.Event()
         slow = Pacer(30.0, ceiling=8, clock=clock, sleep=clock.sleep)
@@ -260,7 +268,7 @@ def test_a_paced_pool_runs_at_most_the_window_at_once_and_wakes_when_it_grows() 
             gate.wait()
 
         other.submit("task", answer_then_block)
-        assert other.wait() == [] and other.room() == 4
+        assert other.wait() == [] and other.room() == window - 1
         gate.set()
         assert [key for key, _ in other.wait()] == ["task"]
         other.shutdown(wait=True)
