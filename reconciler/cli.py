@@ -631,7 +631,9 @@ def catch_up(journal: str, hooks_file: str | None, since: str | None,
     start = parse_since(since, now=time.time()) if since else None
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         handled = run_catch_up(gateway, journal_target=journal, hooks=hooks, since=start)
-    click.echo(f"caught up: {handled.listed} events listed, {handled.new} new, {handled.ran} hook runs")
+    from reconciler.text import plural
+
+    click.echo(f"caught up: {plural(handled.listed, 'event')} listed, {handled.new:,} new, {plural(handled.ran, 'hook run')}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,8 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
+from reconciler.text import plural
+
 LOG_INTERVAL = 5.0
 TERMINAL_INTERVAL = 0.1
 _SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -76,7 +78,7 @@ class ReadProgress:
             else:
                 total = sum(self._objects.values())
                 self._write(
-                    f"read live state: {_plural(total, 'object')} in {_plural(self._requests, 'request')} "
+                    f"read live state: {plural(total, 'object')} in {plural(self._requests, 'request')} "
                     f"({self._clock() - self._started:.0f} s)"
                 )
 
@@ -84,12 +86,8 @@ class ReadProgress:
         kinds = " · ".join(f"{kind} {n:,}" for kind, n in sorted(self._objects.items()) if n)
         seen = kinds or "nothing yet"
         where = f" from {self._host}" if self._host else ""
-        requests = _plural(self._requests, "request")
+        requests = plural(self._requests, "request")
         return f"reading live state{where}: {seen} ({requests}, {now - self._started:.0f} s)"
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _kind_of(path: str) -> str:

@@ -28,6 +28,7 @@ from reconciler.importer.fields import Entry
 from reconciler.kinds import KINDS
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import SUFFIXES, load_specs
+from reconciler.text import plural
 
 FILE_ENTRIES = 2_000
 HEADER = (
@@ -44,7 +45,7 @@ class TargetHoldsSpecs(ImportTargetError):
     def __init__(self, out: Path, found: list[Path]) -> None:
         shown = ", ".join(str(p.relative_to(out)) for p in found[:3]) + (" …" if len(found) > 3 else "")
         super().__init__(
-            f"{out} already holds {len(found)} spec file{'s' if len(found) != 1 else ''} ({shown}): "
+            f"{out} already holds {plural(len(found), 'spec file')} ({shown}): "
             "import into a new or empty folder, or pass --force to replace them"
         )
 

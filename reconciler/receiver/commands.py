@@ -141,7 +141,7 @@ def catch_up(gateway: StripeGateway, *, journal_target: str, hooks: HookSet, sin
 def replay(gateway: StripeGateway, event_id: str, *, journal_target: str, hooks: HookSet,
            clock: Callable[[], float] = time.time) -> list[str]:  # fmt: skip
     """Run the event's hooks again now (each from attempt 1); the hooks run."""
-    journal = open_journal(journal_target)
+    journal = open_journal(journal_target, existing=True)
     try:
         names = hooks.for_event(journal.event_type(event_id))
         if not names:
@@ -154,7 +154,7 @@ def replay(gateway: StripeGateway, event_id: str, *, journal_target: str, hooks:
 
 
 def journal_events(journal_target: str, state: HookState | None) -> list[JournaledEvent]:
-    journal = open_journal(journal_target)
+    journal = open_journal(journal_target, existing=True)
     try:
         return journal.events(state=state)
     finally:

@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 
 from reconciler.receiver.journal import JournaledEvent
+from reconciler.text import plural
 
 
 def _iso(timestamp: float) -> str:
@@ -17,7 +18,7 @@ def events_json(events: Sequence[JournaledEvent]) -> str:
     return json.dumps([{
         "id": event.id,
         "type": event.type,
-        "created": event.created,
+        "created": _iso(event.created),
         "received_at": _iso(event.received_at),
         "source": event.source,
         "invoice_id": event.invoice_id,
@@ -37,7 +38,7 @@ def events_text(events: Sequence[JournaledEvent]) -> str:
         if not event.hooks:
             lines.append("    (no hooks)")
         for run in event.hooks:
-            detail = f"{run.state}, {run.attempts} attempt{'s' if run.attempts != 1 else ''}"
+            detail = f"{run.state}, {plural(run.attempts, 'attempt')}"
             if run.next_attempt_at is not None and run.state == "failed":
                 detail += f", next at {_iso(run.next_attempt_at)}"
             error = f": {run.last_error}" if run.last_error and run.state in ("failed", "dead") else ""

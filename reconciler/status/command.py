@@ -19,7 +19,7 @@ def status_report(spec_paths: Sequence[str], gateway: StripeGateway, *, journal_
     if journal_target is not None:
         from reconciler.receiver.journal import open_journal
 
-        journal = open_journal(journal_target)
+        journal = open_journal(journal_target, existing=True)
         try:
             last_events = journal.last_payment_events()
         finally:

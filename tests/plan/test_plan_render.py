@@ -105,7 +105,7 @@ def test_markdown_is_cut_before_the_comment_limit() -> None:
     assert 0 < shown < 400
     omitted = len(plan.actions) - 3 - 5 * shown  # product, price, customer; 5 per invoice
     assert out.endswith(
-        f"</details>\n\n**{omitted} more actions omitted** (comment size limit): run `reconciler plan` to see the whole plan.\n"
+        f"</details>\n\n**{omitted:,} more actions omitted** (comment size limit): run `reconciler plan` to see the whole plan.\n"
     )
     assert out.count("```") % 2 == 0 and out.count("<details>") == out.count("</details>")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -28,6 +29,8 @@ def test_events_lists_each_hooks_state_and_attempts(world: World) -> None:
     (event,) = json.loads(listed.output)
     assert (event["id"], event["type"], event["source"], event["invoice_id"]) == (event_id, "invoice.paid", "webhook", ada)
     assert event["received_at"].endswith("Z")
+    created = world.client.v1.events.retrieve(event_id).created
+    assert event["created"] == dt.datetime.fromtimestamp(created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     assert event["hooks"] == [{"name": "confirm-order", "state": "done", "attempts": 1, "next_attempt_at": None,
                                "last_error": None}]  # fmt: skip
     text = cli("webhook", "events", "--journal", world.journal).output
@@ -81,6 +84,18 @@ def test_catch_up_journals_and_handles_what_the_receiver_missed(world: World) ->
     again = cli("webhook", "catch-up", "--journal", world.journal, "--hooks", hooks, *on(world.sandbox))
     # It looks back from the newest journaled event (same second included): nothing new, nothing run.
     assert again.output.endswith(" events listed, 0 new, 0 hook runs\n")
+
+
+def test_reading_commands_refuse_a_journal_that_does_not_exist(tmp_path: Path, sandbox: RunningSandbox) -> None:
+    typo = tmp_path / "jounral.db"
+    (tmp_path / "hooks.yaml").write_text("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: 'true'\n")
+    expected = f"error: journal {typo} does not exist: nothing was journaled there (check --journal)\n"
+    for args in (["webhook", "events", "--journal", str(typo)],
+                 ["webhook", "replay", "evt_1", "--journal", str(typo), "--hooks", str(tmp_path / "hooks.yaml"),
+                  *on(sandbox)]):  # fmt: skip
+        result = cli(*args)
+        assert (result.exit_code, result.output) == (1, expected)
+    assert not typo.exists()
 
 
 def test_catch_up_on_an_empty_journal_needs_since(tmp_path: Path, sandbox: RunningSandbox) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from reconciler.plan.actions import ArchivePrice, ArchiveProduct, DeleteCustomer, DeleteInvoice, VoidInvoice
 from reconciler.plan.planner.catalog import active_prices
 from reconciler.plan.planner.context import Context
+from reconciler.text import plural
 
 _REASON = "no longer in the specs (--prune)"
 _MAX_LISTED = 10
@@ -72,4 +73,4 @@ def _prune_prices(ctx: Context) -> dict[str, list[str]]:
 def _held(items: tuple[str, ...] | list[str], noun: str) -> str:
     """'2 open invoices: in_1 (open), in_2 (draft)' — at most _MAX_LISTED named."""
     shown = ", ".join(items[:_MAX_LISTED]) + (f" and {len(items) - _MAX_LISTED} more" if len(items) > _MAX_LISTED else "")
-    return f"{len(items)} {noun}{'s' if len(items) != 1 else ''} ({shown})"
+    return f"{plural(len(items), noun)} ({shown})"

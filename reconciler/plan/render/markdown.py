@@ -18,6 +18,7 @@ from reconciler.plan.render.layout import (
     summary_line,
 )
 from reconciler.plan.render.text import group_lines
+from reconciler.text import plural
 
 MARKER = "<!-- reconciler-plan -->"
 LIMIT = 65_000
@@ -33,7 +34,7 @@ def _fenced(lines: list[str]) -> str:
 def _details(group: Group, plan: Plan) -> str:
     n = len(group.actions)
     title = html.escape(group.title(plan))
-    summary = f"{title} — {n} action{'s' if n != 1 else ''}"
+    summary = f"{title} — {plural(n, 'action')}"
     return f"<details><summary>{summary}</summary>\n\n{_fenced(group_lines(group, plan))}\n</details>\n\n"
 
 
@@ -126,7 +127,7 @@ def render_markdown(plan: Plan) -> str:
     omitted = len(plan.actions) - shown
     if omitted:
         out = out.rstrip("\n") + "\n\n" + (
-            f"**{omitted} more action{'s' if omitted != 1 else ''} omitted** (comment size limit): "
+            f"**{plural(omitted, 'more action')} omitted** (comment size limit): "
             "run `reconciler plan` to see the whole plan.\n"
         )
     return out

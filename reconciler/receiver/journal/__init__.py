@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from reconciler.receiver.errors import JournalError
 from reconciler.receiver.journal.base import Journal
 from reconciler.receiver.journal.records import (
     Claim,
@@ -24,12 +25,19 @@ def is_postgres(target: str) -> bool:
     return target.startswith(_POSTGRES_SCHEMES)
 
 
-def open_journal(target: str) -> Journal:
-    """A journal on `target`; JournalError (one line, no password) when it cannot be opened."""
+def open_journal(target: str, *, existing: bool = False) -> Journal:
+    """A journal on `target`; JournalError (one line, no password) when it cannot be opened.
+
+    `existing`: for the commands that only read or re-run what is journaled,
+    a SQLite file that is not there is an error (a mistyped --journal), not a
+    new, empty journal.
+    """
     if is_postgres(target):
         from reconciler.receiver.journal.postgres import PostgresJournal
 
         return PostgresJournal(target)
     from reconciler.receiver.journal.sqlite import SQLiteJournal
 
+    if existing and not Path(target).is_file():
+        raise JournalError(f"journal {target} does not exist: nothing was journaled there (check --journal)")
     return SQLiteJournal(target)
