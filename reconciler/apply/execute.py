@@ -24,6 +24,7 @@ from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.pacing import Pacer, call_paced
+from reconciler.gateway.retry import Deadline
 from reconciler.live.records import Live, LiveInvoice
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import Action, Ref, SendInvoice, _Adopt, _Create
@@ -76,7 +77,9 @@ class Execution:
             if action is not None:
                 self.reporter.on_retry(action, n, delay, str(exc))
 
-        return call_paced(attempt, policy=self.policy, pacer=self.pacer, on_retry=on_retry)
+        # --timeout bounds a call with its retries, writes as much as reads.
+        deadline = Deadline.start(self.gateway.timeout, self.policy.clock)
+        return call_paced(attempt, policy=self.policy, pacer=self.pacer, on_retry=on_retry, deadline=deadline)
 
     def _invoice_and_ledger(self, action: SendInvoice, invoice_id: str) -> LiveInvoice:
         """The invoice (its marker) and, unless the marker says sent, a ledger

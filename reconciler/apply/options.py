@@ -51,4 +51,5 @@ class ApplyOptions:
             cap=self.max_backoff,
             sleep=self.sleep,
             rng=self.rng,
+            clock=self.clock,
         )

@@ -9,12 +9,13 @@ import pytest
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import NullReporter
 from reconciler.apply.runner import apply_plan
+from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.read import read_live
 from reconciler.ownership import SEND_DONE, SEND_KEY, SEND_REQUESTED
 from reconciler.plan.actions import SendInvoice
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner import make_plan
-from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 from reconciler.spec.loader import load_specs
 
 from .helpers import (
@@ -188,3 +189,20 @@ def test_rate_limit_is_respected_client_side(sandbox: RunningSandbox, tmp_path: 
     result = apply_plan(plan, gateway, live, options=options, reporter=NullReporter())
     assert result.ok and result.retries == 0
     assert "429" not in sandbox.stats()["by_status"]
+
+
+def test_a_write_failing_again_and_again_gives_up_within_its_timeout(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    # --timeout bounds a call with its retries, a write as much as a read: with
+    # attempts to spare, the backoffs run into the 20 s first (fake time).
+    specs = write_specs(tmp_path, "customers:\n  c1: {name: One}\n")
+    gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url, timeout=20.0)
+    plan, live = _plan(gateway, specs)
+    sandbox.set_faults(fail_routes=[{"method": "POST", "path_prefix": "/v1/customers", "status": 500}])
+    clock = FakeClock()
+    options = fast_options(max_attempts=100, base_backoff=4.0, max_backoff=4.0, sleep=clock.sleep, clock=clock)
+    result = apply_plan(plan, gateway, live, options=options, reporter=NullReporter())
+    attempts = sandbox.stats()["by_route"]["POST /v1/customers"]
+    assert not result.ok
+    assert 2 <= attempts < 100 and clock.now <= 20.0
+    (line,) = [line for line in result.lines() if "gave up" in line]
+    assert line.endswith(f"(gave up after {attempts} attempts in the 20 s of --timeout)"), line
