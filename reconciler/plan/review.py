@@ -28,6 +28,7 @@ from reconciler.plan.planner.adopt import adopted_view
 from reconciler.plan.target import Target, narrow
 from reconciler.plan.watch import changes_since, watched_objects
 from reconciler.spec.models import Desired
+from reconciler.text import plural
 
 RUN_PLAN_AGAIN = "run plan again and review the new plan"
 
@@ -54,7 +55,7 @@ class StalePlan(SavedPlanRefused):
     def __init__(self, changes: list[str]) -> None:
         n = len(changes)
         super().__init__(
-            f"stale plan: {n} object{'s' if n != 1 else ''} it acts on changed since the plan was made; {RUN_PLAN_AGAIN}",
+            f"stale plan: {plural(n, 'object')} it acts on changed since the plan was made; {RUN_PLAN_AGAIN}",
             changes,
         )
 
@@ -64,6 +65,14 @@ class PlanDoesNotMatch(SavedPlanRefused):
         super().__init__(
             f"{plan_file}: its actions differ from what these specs and live state give "
             f"(edited plan file, or specs changed since review); {RUN_PLAN_AGAIN}",
+            differences,
+        )
+
+
+class WatchListEdited(SavedPlanRefused):
+    def __init__(self, plan_file: str, differences: list[str]) -> None:
+        super().__init__(
+            f"{plan_file}: its objects are not those its actions watch (edited plan file); {RUN_PLAN_AGAIN}",
             differences,
         )
 
@@ -131,3 +140,22 @@ def check_actions(saved: Plan, fresh: Plan, plan_file: str) -> None:
     if not lines:
         lines = ["the same actions in another order"]
     raise PlanDoesNotMatch(plan_file, lines)
+
+
+def check_watch_list(saved: Plan, live: Live, desired: Desired, plan_file: str) -> None:
+    """WatchListEdited unless the file watches exactly what its actions watch.
+
+    Run after check_objects and check_actions have passed: nothing watched
+    changed, so the reviewed actions over today's live state name the same
+    objects the plan named when it was made; an entry taken out of (or put
+    into) `objects` would otherwise leave a change to that object unseen.
+    """
+    expected = {w.ref: w.actions for w in watched_objects(saved.actions, adopted_view(desired, live))}
+    recorded = {w.ref: w.actions for w in saved.watched}
+    if expected == recorded:
+        return
+    lines = [f"missing: {ref}" for ref in sorted(expected.keys() - recorded.keys())]
+    lines += [f"not watched by any action: {ref}" for ref in sorted(recorded.keys() - expected.keys())]
+    lines += [f"watched by other actions: {ref}" for ref in sorted(expected.keys() & recorded.keys())
+              if expected[ref] != recorded[ref]]  # fmt: skip
+    raise WatchListEdited(plan_file, lines)

@@ -151,6 +151,27 @@ def test_a_hand_edited_watched_object_is_refused(sandbox: RunningSandbox, specs:
     )
 
 
+def test_an_entry_taken_out_of_the_watched_objects_is_refused(
+    sandbox: RunningSandbox, specs: Path, tmp_path: Path
+) -> None:
+    # Without the entry a Dashboard edit of that object would go unseen.
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    add_customer(specs, GLOBEX)
+    plan_file = tmp_path / "plan.json"
+    save_plan(sandbox, specs, plan_file)
+    document = json.loads(plan_file.read_text())
+    del document["objects"]["customer:globex"]
+    plan_file.write_text(json.dumps(document))
+    before = writes(sandbox)
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert (result.exit_code, result.output.splitlines()) == (1, [
+        f"error: {plan_file}: its objects are not those its actions watch (edited plan file); "
+        "run plan again and review the new plan",
+        "error: missing: customer:globex",
+    ])  # fmt: skip
+    assert writes(sandbox) == before
+
+
 def test_the_plan_file_keeps_no_personal_data_of_watched_customers(
     sandbox: RunningSandbox, specs: Path, tmp_path: Path
 ) -> None:
