@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from reconciler.live.records import Live
@@ -25,6 +26,11 @@ class Context:
     ids: set[str] = field(default_factory=set)
     problems: list[tuple[ProblemKind, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+
+    @cached_property
+    def customer_keys(self) -> dict[str, str]:
+        """Managed customers' keys by Stripe id: built once, as every invoice looks its customer up."""
+        return {customer.id: key for key, customer in self.live.customers.items()}
 
     def add(self, action: Action) -> str:
         self.actions.append(action)

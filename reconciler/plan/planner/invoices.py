@@ -66,7 +66,7 @@ def _days(spec: InvoiceSpec) -> int | None:
 def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, Ref | str, Ref]:
     """("customer", live, desired) compared as references: customer:acme, or the
     id of a customer reconciler does not manage."""
-    live_key = next((key for key, c in ctx.live.customers.items() if c.id == cur.customer_id), None)
+    live_key = ctx.customer_keys.get(cur.customer_id)
     live: Ref | str = Ref("customer", live_key) if live_key is not None else cur.customer_id
     return "customer", live, Ref("customer", spec.customer)
 
@@ -157,7 +157,7 @@ def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice)
     """The finalized invoice's customer is no managed customer any more (deleted in
     the Dashboard): Stripe keeps the invoice as it was, and that is no change the
     spec asks for (a finalized invoice's customer cannot change anyway)."""
-    return cur.customer_id not in {customer.id for customer in ctx.live.customers.values()}
+    return cur.customer_id not in ctx.customer_keys
 
 
 def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
