@@ -6,7 +6,7 @@ A sandbox in its own process, limited to --max-rps requests a second (429s
 past it), with the added latency of each run. Each run applies a fresh plan:
 N customers and N invoices of 2 items each, every invoice finalized and sent
 (~10 requests per pair, the send guard's checks included), with the CLI's
-defaults but `--max-rps` (parallelism ceiling 64, in flight = rate x round
+defaults but `--max-rps` (parallelism ceiling 96, in flight = rate x round
 trip), reading live state first through the same pacer as `apply` does.
 Prints, against --max-rps, the requests/s
 

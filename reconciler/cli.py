@@ -31,6 +31,8 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Kept in step with reconciler.gateway.client.DEFAULT_TIMEOUT (a test checks);
 # not imported, so `--help` does not load the SDK.
 DEFAULT_TIMEOUT = 45.0
+# reconciler.apply.options.MAX_PARALLELISM (not imported: commands start light; a test keeps them equal).
+MAX_PARALLELISM = 96
 
 EXIT_CODES_HELP = (
     "\b\nExit codes: 0 success (plan: no changes), 1 error, 2 changes (plan --detailed-exitcode),"
@@ -365,7 +367,7 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--prune", is_flag=True, help="Also remove managed objects missing from the specs.")
 @click.option("--live", "live_ok", is_flag=True, help="Allow a live-mode key (sk_live_/rk_live_).")
-@click.option("--parallelism", type=click.IntRange(1, 64), default=64, show_default=True,
+@click.option("--parallelism", type=click.IntRange(1, MAX_PARALLELISM), default=MAX_PARALLELISM, show_default=True,
               help="Most actions at once; how many run follows the rate limit x round-trip time.")
 @max_rps_option
 @click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")

@@ -359,3 +359,11 @@ def test_send_guard_requested_without_event_sends(sandbox: RunningSandbox, strip
     ]
     assert sorted(_sent_ids(stripe_client)) == sorted([invoice_id, other_id])
     assert stripe_client.v1.invoices.retrieve(invoice_id).metadata.to_dict() == {SEND_KEY: SEND_DONE}
+
+
+def test_the_cli_ceiling_of_parallelism_is_the_appliers() -> None:
+    # cli.py keeps its own copy (commands start without importing the applier).
+    from reconciler import cli
+    from reconciler.apply.options import MAX_PARALLELISM
+
+    assert cli.MAX_PARALLELISM == MAX_PARALLELISM == ApplyOptions().parallelism
