@@ -201,7 +201,7 @@ _PROGRESS = "reconciler.progress"
 def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float, *,
              require_live_flag: bool = False, live: bool = False, progress: bool = False) -> Iterator[Any]:
     """A gateway for the block. With `progress` (plan, apply), list pages read are
-    reported on stderr until `_finish_progress()` or the end of the block."""
+    reported on stderr until the read is done, other output comes, or the block ends."""
     from reconciler.connection import open_gateway, refuse_empty_settings
     from reconciler.progress import ReadProgress, Ticker
 
@@ -220,16 +220,18 @@ def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, 
         reporter = ReadProgress(lambda text: click.echo(text, err=True, nl=not terminal), terminal=terminal,
                                 host=gateway.host, clock=runtime.clock)
         gateway.on_page = reporter.page
+        gateway.on_read_done = reporter.finish
         click.get_current_context().meta[_PROGRESS] = reporter
         with Ticker(reporter, interval=0.1 if terminal else 1.0):
             yield gateway
 
 
-def _finish_progress() -> None:
-    """End the read's progress report (clear its terminal line) before other output."""
+def _progress_finisher() -> Callable[[], None]:
+    """What ends the read's progress report (clears its terminal line) before
+    other output. Looked up here, in the command's thread: the applier's
+    workers print too, and click's context is not theirs."""
     reporter = click.get_current_context().meta.get(_PROGRESS)
-    if reporter is not None:
-        reporter.finish()
+    return reporter.finish if reporter is not None else lambda: None
 
 
 def _check_sandbox_file(sandbox_db: str) -> None:
@@ -407,8 +409,10 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
     with _gateway(api_key, api_base, sandbox_db, timeout, require_live_flag=True, live=live_ok,
                   progress=True) as gateway:
 
+        finish_progress = _progress_finisher()
+
         def echo(text: str) -> None:
-            _finish_progress()  # the read is over once anything else is printed
+            finish_progress()  # the read is over once anything else is printed
             click.echo(text)
 
         result = run_apply(request, gateway, confirm=confirm, echo=echo)

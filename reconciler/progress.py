@@ -65,8 +65,9 @@ class ReadProgress:
             self._shown = True
             self._write(f"\r\x1b[K{_SPINNER[self._frame % len(_SPINNER)]} {text}" if self._terminal else text)
 
-    def finish(self) -> None:
-        """Reading is over: clear the terminal line, or log the total if anything was logged."""
+    def finish(self, *, failed: bool = False) -> None:
+        """Reading is over: clear the terminal line, or log the total if anything
+        was logged (not after a failure: the error line that follows says why)."""
         with self._lock:
             if self._finished:
                 return
@@ -75,7 +76,7 @@ class ReadProgress:
                 return
             if self._terminal:
                 self._write("\r\x1b[K")
-            else:
+            elif not failed:
                 total = sum(self._objects.values())
                 self._write(
                     f"read live state: {plural(total, 'object')} in {plural(self._requests, 'request')} "
@@ -111,10 +112,10 @@ class Ticker:
         self._thread.start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
         self._stop.set()
         self._thread.join(timeout=1)
-        self._progress.finish()
+        self._progress.finish(failed=exc_type is not None)
 
     def _run(self) -> None:
         while not self._stop.wait(self._interval):

@@ -156,6 +156,8 @@ class StripeGateway:
         self.timeout = timeout
         # Told (path, objects on the page) of every list page read: progress reports.
         self.on_page: Callable[[str, int], None] | None = None
+        # Told when read_live has read everything: the progress report ends there.
+        self.on_read_done: Callable[[], None] | None = None
         self._http = _CountingHTTPClient(attempt_timeout=min(attempt_timeout, timeout), watchdog=watchdog)
         self.client = stripe.StripeClient(
             api_key,

@@ -67,6 +67,8 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pa
         read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
         live = with_evidence(gateway, found.live(), pacer=pacer)
     log.debug("read live state with %s requests", gateway.total_requests)
+    if gateway.on_read_done is not None:
+        gateway.on_read_done()
     return live
 
 

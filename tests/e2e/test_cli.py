@@ -137,7 +137,10 @@ def test_saved_plan_the_specs_no_longer_give_is_refused(sandbox: RunningSandbox,
         ("{not json", "not a plan file (invalid JSON at line 1)"),
         ('{"format_version": 99}', "invalid plan file"),
         ("[]", "invalid plan file"),
+        ('{"format_version": ' + "9" * 5000 + "}", "not a plan file (a number of more than 4,300 digits)"),
+        ("[" * 5000 + "]" * 5000, "not a plan file (nested too deep)"),
     ],
+    ids=["not-json", "version", "array", "long-number", "deep"],
 )
 def test_malformed_plan_file_is_one_error_line(
     sandbox: RunningSandbox, specs: Path, tmp_path: Path, content: str, message: str
@@ -353,3 +356,14 @@ def test_errors_with_colons_keep_their_prefix(specs: Path) -> None:
     result = run("plan", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", "http://a:b:c")
     assert result.exit_code == 1
     assert result.output == "error: --api-base 'http://a:b:c' is not a valid URL\n"
+
+
+def test_a_retried_write_is_a_retry_line_in_a_log_then_done(sandbox: RunningSandbox, specs: Path) -> None:
+    # Not a terminal (CliRunner, as in CI logs): the applier's workers print the
+    # retry line from their own threads, where click has no context.
+    sandbox.set_faults(fail_routes=[{"method": "POST", "path_prefix": "/v1/products", "status": 503, "times": 1}])
+    applied = run("apply", str(specs), *on(sandbox), "--yes")
+    assert applied.exit_code == 0, applied.output
+    (retry,) = [line for line in applied.output.splitlines() if line.startswith("retry: ")]
+    assert retry.startswith("retry: create product ") and "attempt 1 failed (" in retry, retry
+    assert "Apply complete: 11 done, 0 failed, 0 skipped." in applied.output

@@ -89,3 +89,36 @@ def test_plan_reports_progress_on_stderr_only(sandbox: RunningSandbox, tmp_path:
     assert reports[0] in {f"reading live state from {host}: {kind} {n} (1 request, 10 s)" for kind in kinds for n in (1, 2)}
     assert all(line.startswith(f"reading live state from {host}: ") for line in reports[:-1])
     assert reports[-1].startswith("read live state: 6 objects in 4 requests (")
+
+
+def test_a_failed_read_logs_no_total() -> None:
+    lines: list[str] = []
+    progress = ReadProgress(lines.append, terminal=False, clock=SteppingClock(10.0))
+    progress.page("/v1/products", 100)
+    progress.finish(failed=True)
+    assert lines == ["reading live state: products 100 (1 request, 10 s)"]  # the error line says the rest
+
+
+def test_plan_whose_read_fails_reports_the_error_not_a_finished_read(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    sandbox.set_faults(fail_routes=[{"method": "GET", "path_prefix": "/v1/customers", "status": 400}])
+    runtime = Runtime(sleep=lambda seconds: None, clock=SteppingClock(10.0))
+    args = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
+    env = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
+    result = CliRunner().invoke(main, ["plan", str(EXAMPLE_SPECS), *args], env=env, obj=runtime)
+    assert result.exit_code == 1
+    reports = result.stderr.splitlines()
+    assert not [line for line in reports if line.startswith("read live state:")], reports
+    assert reports[-1].startswith("error: "), reports
+
+
+def test_the_read_report_ends_when_read_live_returns(sandbox: RunningSandbox) -> None:
+    # apply goes on for minutes after its read: the report (and its ticker) end with the read.
+    from reconciler.gateway.client import StripeGateway
+    from reconciler.gateway.read import read_live
+
+    gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
+    ended: list[int] = []
+    gateway.on_page = lambda path, n: ended.append(0)
+    gateway.on_read_done = lambda: ended.append(1)
+    read_live(gateway)
+    assert ended and ended[-1] == 1 and ended.count(1) == 1
