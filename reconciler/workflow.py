@@ -108,6 +108,10 @@ def read_plan_file(plan_file: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         raise PlanFileUnreadable(plan_file, f"not a plan file (invalid JSON at line {exc.lineno})") from None
+    except ValueError:  # Python's limit on the digits of an integer
+        raise PlanFileUnreadable(plan_file, "not a plan file (a number of more than 4,300 digits)") from None
+    except RecursionError:
+        raise PlanFileUnreadable(plan_file, "not a plan file (nested too deep)") from None
 
 
 class PlanFileUnwritable(ReconcilerError):
