@@ -118,7 +118,8 @@ def catch_up(gateway: StripeGateway, *, journal_target: str, hooks: HookSet, sin
     """Journal the events Stripe holds that the journal lacks, then run every due hook."""
     if not hooks.event_types:
         raise ReceiverError("the hooks name no events: nothing to catch up on (see --hooks)")
-    journal = open_journal(journal_target)
+    # Never a new journal: one that does not know the events handled already would run their hooks again.
+    journal = open_journal(journal_target, existing=True)
     try:
         start = journal.newest_created() if since is None else since
         if start is None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 from pathlib import Path
 
 import stripe
 
+from reconciler.receiver.journal import open_journal
 from reconciler.sandbox import RunningSandbox
 
 from .world import World, cli, on, wait_until
@@ -86,20 +88,35 @@ def test_catch_up_journals_and_handles_what_the_receiver_missed(world: World) ->
     assert again.output.endswith(" events listed, 0 new, 0 hook runs\n")
 
 
-def test_reading_commands_refuse_a_journal_that_does_not_exist(tmp_path: Path, sandbox: RunningSandbox) -> None:
-    typo = tmp_path / "jounral.db"
+def test_commands_on_a_journal_refuse_a_path_that_holds_none(tmp_path: Path, sandbox: RunningSandbox) -> None:
+    # A mistyped --journal must not become a new, empty journal: catch-up would
+    # run the hooks again for events the real journal handled already.
     (tmp_path / "hooks.yaml").write_text("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: 'true'\n")
-    expected = f"error: journal {typo} does not exist: nothing was journaled there (check --journal)\n"
-    for args in (["webhook", "events", "--journal", str(typo)],
-                 ["webhook", "replay", "evt_1", "--journal", str(typo), "--hooks", str(tmp_path / "hooks.yaml"),
-                  *on(sandbox)]):  # fmt: skip
-        result = cli(*args)
-        assert (result.exit_code, result.output) == (1, expected)
-    assert not typo.exists()
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE notes (x)").connection.commit()
+    before = other.read_bytes()
+    typo = tmp_path / "nodir" / "jounral.db"
+    refusals = {
+        str(typo): f"journal {typo} does not exist: nothing was journaled there (check --journal; "
+                   "`webhook serve` creates it)",
+        str(other): f"journal {other} is not a reconciler journal (another file? check --journal)",
+        str(tmp_path): f"journal {tmp_path} is a directory, not a journal file",
+    }  # fmt: skip
+    hooks = ["--hooks", str(tmp_path / "hooks.yaml")]
+    for journal, message in refusals.items():
+        for args in (["webhook", "events", "--journal", journal],
+                     ["webhook", "replay", "evt_1", "--journal", journal, *hooks, *on(sandbox)],
+                     ["webhook", "catch-up", "--journal", journal, "--since", "1d", *hooks, *on(sandbox)],
+                     ["status", "--journal", journal, *on(sandbox)]):  # fmt: skip
+            result = cli(*args)
+            assert (result.exit_code, result.output) == (1, f"error: {message}\n"), args
+    assert not typo.parent.exists()
+    assert other.read_bytes() == before
 
 
 def test_catch_up_on_an_empty_journal_needs_since(tmp_path: Path, sandbox: RunningSandbox) -> None:
     (tmp_path / "hooks.yaml").write_text("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: 'true'\n")
+    open_journal(str(tmp_path / "j.db")).close()  # as `webhook serve` leaves it before its first event
     args = ["webhook", "catch-up", "--journal", str(tmp_path / "j.db"), "--hooks", str(tmp_path / "hooks.yaml"),
             *on(sandbox)]  # fmt: skip
     empty = cli(*args)
@@ -157,3 +174,20 @@ def test_register_refuses_an_existing_secret_file_and_writes_nothing_to_stripe(
     )  # fmt: skip
     assert secret.read_text() == "whsec_keepme0000\n"
     assert stripe_client.v1.webhook_endpoints.list().data == []
+
+
+def test_a_postgres_journal_url_never_shows_its_password(tmp_path: Path) -> None:
+    port = "1"  # nothing listens there: the connection fails, and its message is shown
+    for url, shown in (
+        (f"postgresql://bob:hunter3@127.0.0.1:{port}/x", f"postgresql://bob:***@127.0.0.1:{port}/x"),
+        (f"postgresql:///x?password=hunter3&host=127.0.0.1&port={port}", f"postgresql:///x?password=***&host=127.0.0.1&port={port}"),
+    ):  # fmt: skip
+        result = cli("webhook", "events", "--journal", url)
+        assert result.exit_code == 1
+        assert result.output.startswith(f"error: cannot open journal {shown}: "), result.output
+        assert "hunter3" not in result.output and len(result.output.splitlines()) == 1
+
+
+def test_a_malformed_postgres_journal_url_is_one_line() -> None:
+    result = cli("webhook", "events", "--journal", "postgresql://bob:pw@[::1")
+    assert (result.exit_code, result.output) == (1, "error: journal URL is not valid: Invalid IPv6 URL\n")

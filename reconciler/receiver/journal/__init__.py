@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from pathlib import Path
 
 from reconciler.receiver.errors import JournalError
@@ -38,6 +40,31 @@ def open_journal(target: str, *, existing: bool = False) -> Journal:
         return PostgresJournal(target)
     from reconciler.receiver.journal.sqlite import SQLiteJournal
 
-    if existing and not Path(target).is_file():
-        raise JournalError(f"journal {target} does not exist: nothing was journaled there (check --journal)")
+    if existing:
+        _refuse_unless_journal(target)
     return SQLiteJournal(target)
+
+
+def _refuse_unless_journal(target: str) -> None:
+    """JournalError unless `target` is a SQLite file holding a journal: the
+    commands that only read (or re-run) what was journaled must not turn a
+    mistyped path, or another SQLite file, into a new journal."""
+    path = Path(target)
+    if not target:
+        raise JournalError("--journal is empty: give the journal's file (default .reconciler/journal.db) or URL")
+    if path.is_dir():
+        raise JournalError(f"journal {target} is a directory, not a journal file")
+    if not path.exists():
+        raise JournalError(f"journal {target} does not exist: nothing was journaled there (check --journal; "
+                           "`webhook serve` creates it)")  # fmt: skip
+    if not path.is_file():
+        raise JournalError(f"journal {target} is not a regular file")
+    try:
+        with contextlib.closing(sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)) as conn:
+            found = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'reconciler_journal_meta'"
+            ).fetchone()
+    except sqlite3.Error:
+        found = None
+    if found is None:
+        raise JournalError(f"journal {target} is not a reconciler journal (another file? check --journal)")

@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from reconciler.receiver.errors import JournalError
 from reconciler.receiver.journal.base import Cursor, Journal
@@ -23,14 +23,39 @@ _SCHEMA_LOCK = 0x7265636F6E63  # "reconc"
 _KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
 
 
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
+# Connection parameters that are secrets when given in the URL's query (libpq's names).
+_SECRET_PARAMS = frozenset({"password", "sslpassword"})
+
+
+def _secrets(url: str) -> list[str]:
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)[1]
-    user = parts.username or ""
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}"))
+    found = [parts.password] if parts.password else []
+    found += [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if name in _SECRET_PARAMS and value]
+    return found
+
+
+def redacted(url: str) -> str:
+    """The URL without its password (in the user part or the query), for messages."""
+    base, mark, rest = url.partition("?")
+    parts = urlsplit(base)
+    if parts.password is not None:
+        netloc = parts.netloc.rsplit("@", 1)[1]
+        base = urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{netloc}"))
+    query, hash_mark, fragment = rest.partition("#")
+    if query:
+        pairs = [(name, "***" if name in _SECRET_PARAMS else value)
+                 for name, value in parse_qsl(query, keep_blank_values=True)]  # fmt: skip
+        query = urlencode(pairs, safe="*/:")
+    return f"{base}{mark}{query}{hash_mark}{fragment}"
+
+
+def _checked(url: str) -> str:
+    """`url` if Python can take it apart (a malformed host or port is one line, not a traceback)."""
+    try:
+        urlsplit(url).port  # noqa: B018 - parsing the port is the check
+    except ValueError as exc:
+        raise JournalError(f"journal URL is not valid: {exc}") from None
+    return url
 
 
 def _lock_key(worker: str) -> int:
@@ -42,7 +67,7 @@ class PostgresJournal(Journal):
     lock_rows = " FOR UPDATE OF r SKIP LOCKED"
 
     def __init__(self, url: str) -> None:
-        super().__init__(redacted(url))
+        super().__init__(redacted(_checked(url)))
         try:
             import psycopg
         except ImportError:
@@ -59,10 +84,9 @@ class PostgresJournal(Journal):
                 cur.execute("INSERT INTO reconciler_journal_meta (name, value) VALUES ('schema_version', %s)"
                             " ON CONFLICT (name) DO NOTHING", (SCHEMA_VERSION,))
         except psycopg.Error as exc:
-            password = urlsplit(url).password
             detail = " ".join(str(exc).split())
-            if password:
-                detail = detail.replace(password, "***")
+            for secret in _secrets(url):
+                detail = detail.replace(secret, "***")
             raise JournalError(f"cannot open journal {self.target}: {detail}") from None
         self._worker: str | None = None
 
