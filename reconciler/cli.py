@@ -45,6 +45,12 @@ def _epilog(*examples: str) -> str:
     return f"\b\nExamples:\n{lines}\n\n{EXIT_CODES_HELP}"
 
 
+class WholeNumber(click.IntRange):
+    """An integer in a range; a bad value reads "'abc' is not a valid integer", not "integer range"."""
+
+    name = "integer"
+
+
 class FiniteFloat(click.FloatRange):
     """A FloatRange that also refuses nan and inf (nan passes every range comparison)."""
 
@@ -247,7 +253,17 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-class ReconcilerGroup(click.Group):
+class BareHelpGroup(click.Group):
+    """A group that, run with nothing after it, prints its help as a successful answer."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(EXIT_OK)
+        return super().parse_args(ctx, args)
+
+
+class ReconcilerGroup(BareHelpGroup):
     """A group whose every failure, usage errors included, is one `error:` line and exit 1."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
@@ -267,13 +283,6 @@ class ReconcilerGroup(click.Group):
             click.echo("error: aborted", err=True)
             raise SystemExit(EXIT_ERROR) from None
         raise SystemExit(code if isinstance(code, int) else EXIT_OK)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args:
-            # Bare `reconciler`: the help, as a successful answer (not a usage error).
-            click.echo(ctx.get_help())
-            ctx.exit(EXIT_OK)
-        return super().parse_args(ctx, args)
 
 
 @click.group(name="reconciler", cls=ReconcilerGroup, context_settings={"help_option_names": ["-h", "--help"]},
@@ -369,11 +378,11 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
 @click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
 @click.option("--prune", is_flag=True, help="Also remove managed objects missing from the specs.")
 @click.option("--live", "live_ok", is_flag=True, help="Allow a live-mode key (sk_live_/rk_live_).")
-@click.option("--parallelism", type=click.IntRange(1, MAX_PARALLELISM), default=MAX_PARALLELISM, show_default=True,
+@click.option("--parallelism", type=WholeNumber(1, MAX_PARALLELISM), default=MAX_PARALLELISM, show_default=True,
               help="Most actions at once; how many run follows the rate limit x round-trip time.")
 @max_rps_option
 @click.option("--fail-fast", is_flag=True, help="Stop scheduling new work after the first failure.")
-@click.option("--allow-destroy", type=click.IntRange(0), default=0, metavar="N",
+@click.option("--allow-destroy", type=WholeNumber(0), default=0, metavar="N",
               help="Apply a plan past the destroy limits if it destroys at most N objects.")
 @target_option
 @redact_option
@@ -453,7 +462,7 @@ def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...],
                              "reconciler sandbox --port 0 --rate-limit 25"))
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; anything but loopback exposes the unauthenticated admin surface.")
-@click.option("--port", type=click.IntRange(0, 65535), default=12111, show_default=True,
+@click.option("--port", type=WholeNumber(0, 65535), default=12111, show_default=True,
               help="Port to listen on (0: a free one, printed at start).")
 @click.option("--db", "db_path", type=FileName(dir_okay=False), default=None,
               help="SQLite file to persist state in (in memory when omitted).")
@@ -512,14 +521,14 @@ def hooks_option(func: F) -> F:
                         help="Hooks file [default: ./hooks.yaml if present].")(func)
 
 
-@main.group()
+@main.group(cls=BareHelpGroup)
 def webhook() -> None:
     """Receive Stripe's payment events and run fulfilment hooks."""
 
 
 @webhook.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8787, show_default=True,
+@click.option("--port", type=WholeNumber(0, 65535), default=8787, show_default=True,
               help="Port to listen on (0: a free one).")
 @click.option("--secret-file", type=click.Path(dir_okay=False), default=None,
               help="Signing secrets, one per line [default: $STRIPE_WEBHOOK_SECRET].")

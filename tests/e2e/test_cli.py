@@ -283,6 +283,7 @@ def test_unwritable_plan_file_is_one_error_line(sandbox: RunningSandbox, specs: 
         (["plan", "--frob"], "error: No such option '--frob'. (see 'reconciler plan --help')\n"),
         (["plan", "--format", "yaml"], "error: Invalid value for '--format': 'yaml' is not one of 'text', 'markdown', 'json'. (see 'reconciler plan --help')\n"),
         (["apply", "--parallelism", "0"], "error: Invalid value for '--parallelism': 0 is not in the range 1<=x<=96. (see 'reconciler apply --help')\n"),
+        (["apply", "--parallelism", "abc"], "error: Invalid value for '--parallelism': 'abc' is not a valid integer. (see 'reconciler apply --help')\n"),
         (["frobnicate"], "error: No such command 'frobnicate'. (see 'reconciler --help')\n"),
     ],
 )

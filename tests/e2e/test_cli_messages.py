@@ -60,6 +60,13 @@ def test_bare_reconciler_prints_its_help_and_exits_0() -> None:
     assert "Exit codes: 0 success (plan: no changes), 1 error, 2 changes" in result.stdout
 
 
+def test_bare_webhook_prints_its_help_and_exits_0() -> None:
+    result = run("webhook")
+    assert (result.exit_code, result.stderr) == (0, "")
+    assert result.stdout.startswith("Usage: reconciler webhook [OPTIONS] COMMAND [ARGS]...")
+    assert "  catch-up " in result.stdout
+
+
 @pytest.mark.parametrize("command", ["validate", "plan", "apply"])
 def test_help_shows_the_default_spec_path_exit_codes_and_an_example(command: str) -> None:
     result = run(command, "--help")
