@@ -128,7 +128,7 @@ class ProgressReporter:
 
     def on_failed(self, action: Action, message: str) -> None:
         text = f"[red]failed[/red]: {escape(describe(action))}: {escape(message)}"
-        self._progress.console.print(text, highlight=False)
+        self._progress.console.print(text, highlight=False, soft_wrap=True)  # the whole message, however wide
         self._progress.advance(self._task)
 
     def on_skipped(self, action: Action, reason: str) -> None:

@@ -41,3 +41,15 @@ def test_line_reporter_can_write_through_an_echo_function() -> None:
     reporter.on_begin(1)
     reporter.on_done(CreateCustomer(key="jenny", reason="r"), "already sent")
     assert lines == ["[1/1] done: create customer jenny (already sent)"]
+
+
+def test_progress_reporter_prints_a_long_failure_whole() -> None:
+    # A narrow terminal must not cut off the end of the message (where "gave up after ..." is).
+    out = io.StringIO()
+    reporter = ProgressReporter(out)
+    reporter._console.width = 40
+    reporter.on_begin(1)
+    message = "network failure talking to api.stripe.com: no complete answer within 20 s (gave up after 3 attempts)"
+    reporter.on_failed(CreateCustomer(key="acme", reason="r"), message)
+    reporter.on_end(ApplyResult())
+    assert f"failed: create customer acme: {message}" in out.getvalue()
