@@ -55,7 +55,7 @@ class Execution:
         self.resolver = Resolver(live)
         self.pacer = pacer or options.pacer()
         self.policy = options.retry_policy()
-        self.sent_ledger = SentLedger(gateway, self.pacer)
+        self.sent_ledger = SentLedger(gateway, self.pacer, read=live)
         # Reads an action makes beside its own thread's (the send guard's ledger).
         self._side = ThreadPoolExecutor(max_workers=options.parallelism, thread_name_prefix="apply-side")
         self._lock = threading.Lock()

@@ -10,8 +10,9 @@ Before a send, three things are checked, in this order, right before it:
 Then the marker goes to "requested", the send is made, the marker to "done":
 a crash in between leaves "requested", and the next run finds the event.
 
-The ledger of sent invoices is read once per run (its pages at once, through
-the run's pacer: reconciler.gateway.pages), then only its newest
+The ledger of sent invoices starts from the events the run's read of live
+state found (or, without them, reads the whole window once, its pages at
+once through the run's pacer: reconciler.gateway.pages); then only newer
 events are fetched before each send (one request), so a busy apply does not
 re-read the whole events window per invoice. Sends that check at the same
 time share one fetch, as long as it started after they asked: many sends in
@@ -29,6 +30,7 @@ from reconciler import ownership
 from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
 from reconciler.gateway.evidence import read_sent_events
 from reconciler.gateway.pacing import Pacer
+from reconciler.live.records import Live, LiveInvoice
 
 T = TypeVar("T")
 # Ledger fetches in flight at once: a check then waits for one that began
@@ -39,7 +41,10 @@ MAX_FETCHES = 2
 class SentLedger:
     """Invoice ids with an `invoice.sent` event Stripe still holds, kept current by `refresh`."""
 
-    def __init__(self, gateway: StripeGateway, pacer: Pacer) -> None:
+    def __init__(self, gateway: StripeGateway, pacer: Pacer, *, read: Live | None = None) -> None:
+        """`read`: the live state this run read, whose evidence (every
+        `invoice.sent` event then) the ledger starts from, reading on from
+        its newest event instead of reading the whole window again."""
         self._gateway = gateway
         self._pacer = pacer
         self._lock = threading.Lock()
@@ -48,6 +53,12 @@ class SentLedger:
         self._newest_event: str | None = None  # None: the whole window not read yet
         self._cursor_from = 0  # the fetch that set _newest_event
         self.server_time = 0
+        if read is not None and read.events_complete_since is not None and read.newest_sent_event:
+            invoices = [*read.invoices.values(), *(o for o in read.adoptable.values() if isinstance(o, LiveInvoice))]
+            self._sent = {invoice.id for invoice in invoices if invoice.sent_event}
+            self._newest_event = read.newest_sent_event
+            # What the window held when it was read: all within 1 of the 30 days trusted.
+            self.server_time = read.events_complete_since + ownership.TRUSTED_EVENTS_WINDOW
         # Refreshes asked for; how many the finished fetches cover; those the
         # fetches in flight will (each covers the refreshes asked before it began).
         self._asked = 0

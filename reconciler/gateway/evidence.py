@@ -38,6 +38,7 @@ class InvoiceEvidence:
     processing_invoice_ids: frozenset[str]
     # Sends since this time are all in `sent_invoice_ids` (server clock).
     complete_since: int
+    newest_sent_event: str | None = None
 
     def applied(self, invoice: LiveInvoice) -> LiveInvoice:
         """The invoice with its sent and processing facts."""
@@ -66,6 +67,7 @@ def with_evidence(gateway: StripeGateway, live: Live, *, pacer: Pacer | None = N
         invoices=invoices,
         adoptable={**live.adoptable, **adopted},
         events_complete_since=evidence.complete_since,
+        newest_sent_event=evidence.newest_sent_event,
     )
 
 
@@ -77,7 +79,10 @@ def read_evidence(gateway: StripeGateway, *, pacer: Pacer | None = None) -> Invo
     read_lists(gateway, [SENT_EVENTS, payments], pacer=pacer or _unlimited(), on_page=found.page)
     sent = found.sent.result()
     return InvoiceEvidence(
-        frozenset(sent.invoice_ids), frozenset(found.processing), sent.server_time - ownership.TRUSTED_EVENTS_WINDOW
+        frozenset(sent.invoice_ids),
+        frozenset(found.processing),
+        sent.server_time - ownership.TRUSTED_EVENTS_WINDOW,
+        sent.newest_event,
     )
 
 

@@ -138,6 +138,9 @@ class Live:
     # minus ownership.TRUSTED_EVENTS_WINDOW); None when they were not read. An
     # invoice finalized before it, with no send marker, cannot be proven unsent.
     events_complete_since: int | None = None
+    # The newest of those events when they were read (None: none, or not read):
+    # apply's send guard reads on from it instead of reading the window again.
+    newest_sent_event: str | None = None
     # Invoices the tool does not manage, still in use (draft, open,
     # uncollectible), by customer id: (invoice id, status), so prune never
     # deletes a customer others still bill.

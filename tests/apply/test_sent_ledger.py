@@ -7,15 +7,30 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import stripe
 
 from reconciler.apply.sendguard import SentLedger
 from reconciler.gateway.pacing import Pacer
+from reconciler.gateway.read import read_live
+from reconciler.ownership import TRUSTED_EVENTS_WINDOW
 from reconciler.sandbox import RunningSandbox
 
-from .helpers import gateway_for
+from .helpers import gateway_for, plan_and_apply, write_specs
+
+SENT_SPECS = """
+customers:
+  c1: {name: One, email: one@example.com}
+invoices:
+  i1:
+    customer: c1
+    collection_method: send_invoice
+    days_until_due: 30
+    status: sent
+    items: [{key: fee, description: Fee, amount: 300, currency: usd}]
+"""
 
 
 def _sent_invoice(client: stripe.StripeClient) -> str:
@@ -132,3 +147,23 @@ def _wait_for(condition: Callable[[], bool]) -> None:
             return
         done.wait(0.001)
     raise AssertionError("the other threads never got there")
+
+
+def test_a_ledger_started_from_the_read_reads_on_from_its_newest_event(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    # The read already holds every invoice.sent event: apply reads only the newer ones.
+    specs = write_specs(tmp_path, SENT_SPECS)
+    _, result = plan_and_apply(gateway_for(sandbox), specs)
+    assert result.ok, result.lines()
+    gateway = gateway_for(sandbox)
+    live = read_live(gateway)
+    ours = live.invoices["i1"]
+    assert ours.sent_event and live.newest_sent_event is not None
+    theirs = _sent_invoice(stripe_client)  # a colleague sends one after the read
+    ledger = SentLedger(gateway, _pacer(), read=live)
+    before = gateway.request_counts["GET /v1/events"]
+    ledger.refresh(lambda fn: fn())
+    assert gateway.request_counts["GET /v1/events"] - before == 1
+    assert ledger.was_sent(ours.id) and ledger.was_sent(theirs)
+    assert ledger.server_time >= live.events_complete_since + TRUSTED_EVENTS_WINDOW  # type: ignore[operator]
