@@ -56,8 +56,10 @@ def _adoptable_row(record: LiveObject) -> list[Any]:
 def live_fingerprint(live: Live) -> str:
     """sha256 of a canonical JSON of the live state (every field of every record).
 
-    `events_complete_since` moves with the clock and is left out; the facts
-    read with it (each invoice's sent_event, payment_processing) are in.
+    `events_complete_since` moves with the clock and is left out, as is
+    `newest_sent_event` (it moves with any send in the account, and only
+    tells apply's send guard where to read on); the facts read with them
+    (each invoice's sent_event, payment_processing) are in.
     Lists whose order Stripe does not promise (items, archived and extra
     active prices, duplicate ids) are sorted, so a re-read of the same state gives the same
     fingerprint whatever order the API returned things in.
