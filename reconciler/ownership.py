@@ -58,3 +58,14 @@ def keys_record(keys: frozenset[str] | set[str] | list[str]) -> str:
 def user_metadata(metadata: dict[str, str] | None) -> dict[str, str]:
     """The part of a live object's metadata the specs own (reserved keys removed)."""
     return {k: v for k, v in (metadata or {}).items() if not is_reserved(k)}
+
+
+# The planner's note and the send guard's refusal for a `requested` marker Stripe's events can no longer explain.
+INTERRUPTED_SEND = (
+    "a run of the tool stopped while sending it (its send marker says requested), and Stripe's events "
+    "no longer go back far enough to show whether the email went out"
+)
+CLEAR_REQUESTED = (
+    "If the Dashboard shows it was never emailed, delete the invoice's metadata key reconciler_send "
+    "and keep `assume_unsent: true`; if it was, write `status: open`"
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.errors import RetriesExhausted  # raised by the shared retry loop
+from reconciler.ownership import CLEAR_REQUESTED, INTERRUPTED_SEND
 
 __all__ = [
     "ApplyError",
@@ -47,7 +48,13 @@ class ReplayedDeletedObjects(ApplyError):
 class SendNotProvable(ApplyError):
     """An invoice the tool would send but cannot prove was never sent."""
 
-    def __init__(self, what: str, invoice_id: str) -> None:
+    def __init__(self, what: str, invoice_id: str, *, interrupted: bool = False) -> None:
+        if interrupted:
+            super().__init__(
+                f"{what}: not sent: {invoice_id}: {INTERRUPTED_SEND}; `assume_unsent` does not override that. "
+                f"{CLEAR_REQUESTED}"
+            )
+            return
         super().__init__(
             f"{what}: not sent: {invoice_id} was finalized before the 29 days of Stripe's events the tool "
             "trusts and has no send marker, so it cannot prove the invoice was never emailed; if it never was, "

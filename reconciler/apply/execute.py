@@ -198,8 +198,11 @@ class Execution:
             if invoice.send_marker == SEND_REQUESTED:
                 return "already sent; marker completed"
             return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
-        if not action.assume_unsent and not provably_unsent(invoice.finalized_at, self.sent_ledger.server_time):
-            raise SendNotProvable(describe(action), invoice_id)
+        if not provably_unsent(invoice.finalized_at, self.sent_ledger.server_time):
+            # A `requested` marker outside the window: a stopped run may have sent it; no spec field overrides that.
+            interrupted = invoice.send_marker == SEND_REQUESTED
+            if interrupted or not action.assume_unsent:
+                raise SendNotProvable(describe(action), invoice_id, interrupted=interrupted)
         self.run_step(action, mark_requested)
         # Once more, as late as possible: Stripe has no conditional send, so this
         # narrows (it cannot close) the window in which a colleague's send and

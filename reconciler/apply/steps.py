@@ -116,6 +116,8 @@ STEPS: dict[type[Action], Callable[[Any], list[Step]]] = {
     # (pay) to every such request itself.
     a.FinalizeInvoice: _lifecycle("finalize", "finalize_invoice", {}),
     a.SendInvoice: send_steps,
+    a.RecordSend: lambda act: [Step("mark-done", "update_invoice", _target(act, act.stripe_id),
+                                    {"metadata": {SEND_KEY: SEND_DONE}})],  # fmt: skip
     a.PayInvoice: _lifecycle("pay", "pay_invoice", {}),
     a.VoidInvoice: _lifecycle("void", "void_invoice", {}),
     a.MarkUncollectible: _lifecycle("mark-uncollectible", "mark_uncollectible", {}),

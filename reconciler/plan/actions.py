@@ -357,6 +357,18 @@ class SendInvoice(_OnExisting):
 
 
 @dataclass(frozen=True)
+class RecordSend(_OnExisting):
+    """Completes the send marker of a send a stopped run made (Stripe holds its
+    `invoice.sent` event): writes `done`, emails nobody. Without it the
+    `requested` marker would outlive the event, and the proof with it."""
+
+    name: ClassVar[str] = "RecordSend"
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "record send"
+    section: ClassVar[Section] = "lifecycle"
+
+
+@dataclass(frozen=True)
 class PayInvoice(_OnExisting):
     """Mark paid out of band (paid_out_of_band=true)."""
 
@@ -392,7 +404,7 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     CreateCustomer, UpdateCustomer, DeleteCustomer,
     CreateInvoice, UpdateInvoice, DeleteInvoice,
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
-    FinalizeInvoice, SendInvoice, PayInvoice, VoidInvoice, MarkUncollectible,
+    FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
 )  # fmt: skip
 

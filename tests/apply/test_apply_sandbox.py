@@ -9,6 +9,8 @@ import stripe
 import yaml
 
 from reconciler.apply.dry_run import planned_requests
+from reconciler.gateway.read import read_live
+from reconciler.ownership import SEND_DONE, SEND_KEY, SEND_REQUESTED
 from reconciler.plan.actions import ALL_ACTIONS
 from reconciler.sandbox import RunningSandbox
 
@@ -196,6 +198,14 @@ def test_every_action_type_executes_and_converges(
         assert result.ok, (version, result.lines())
         seen.update(a.name for a in plan.actions)
         assert remaining_actions(gateway, specs, prune=True) == [], version
+    # A run stopped between the send and its `done` marker: the next run completes the marker.
+    sent_id = read_live(gateway).invoices["sent-1"].id
+    stripe_client.v1.invoices.update(sent_id, {"metadata": {SEND_KEY: SEND_REQUESTED}})
+    plan, result = plan_and_apply(gateway, specs, prune=True)
+    assert [a.name for a in plan.actions] == ["RecordSend"] and result.ok, result.lines()
+    seen.update(a.name for a in plan.actions)
+    assert read_live(gateway).invoices["sent-1"].send_marker == SEND_DONE
+    assert remaining_actions(gateway, specs, prune=True) == []
     assert sorted({cls.name for cls in ALL_ACTIONS} - seen) == []
     assert duplicates(gateway) == []
     assert sum(sent_events(gateway).values()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import stripe
 
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import NullReporter
@@ -206,3 +207,24 @@ def test_a_write_failing_again_and_again_gives_up_within_its_timeout(sandbox: Ru
     assert 2 <= attempts < 100 and clock.now <= 20.0
     (line,) = [line for line in result.lines() if "gave up" in line]
     assert line.endswith(f"(gave up after {attempts} attempts in the 20 s of --timeout)"), line
+
+
+def test_the_guard_never_resends_an_interrupted_send_past_the_window(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    # Planned with assume_unsent, then found with a `requested` marker and no event Stripe still holds.
+    specs = write_specs(tmp_path, "customers:\n  c1: {name: One, email: one@example.com}\ninvoices:\n  i1:\n"
+                        "    customer: c1\n    days_until_due: 30\n    status: open\n"
+                        "    items: [{description: Fee, amount: 300, currency: usd}]\n")  # fmt: skip
+    gateway = gateway_for(sandbox)
+    _, result = plan_and_apply(gateway, specs)
+    assert result.ok, result.lines()
+    invoice_id = read_live(gateway).invoices["i1"].id
+    stripe_client.v1.invoices.update(invoice_id, {"metadata": {SEND_KEY: SEND_REQUESTED}})
+    sandbox.advance_clock(31 * 86_400)
+    plan = Plan((SendInvoice(key="i1", reason="test", stripe_id=invoice_id, assume_unsent=True),), fingerprint="f")
+    result = apply_plan(plan, gateway, read_live(gateway), options=fast_options(), reporter=NullReporter())
+    assert not result.ok
+    (line,) = [line for line in result.lines() if "not sent" in line]
+    assert "its send marker says requested" in line and "`assume_unsent` does not override that" in line, line
+    assert sandbox.stats()["by_route"].get("POST /v1/invoices/{id}/send", 0) == 0

@@ -13,7 +13,7 @@ import stripe
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
-from reconciler.ownership import KEYS_KEY, OWNER_KEY, SEND_KEY
+from reconciler.ownership import KEYS_KEY, OWNER_KEY, SEND_DONE, SEND_KEY, SEND_REQUESTED
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
@@ -183,6 +183,55 @@ def test_past_both_windows_a_cleared_marker_still_sends_once(
     _apply(sandbox, specs)
     assert sends(client) == []  # the first send's event has expired ...
     assert send_calls(sandbox) == 1  # ... and the customer was emailed exactly once
+
+
+def test_a_run_stopped_after_its_send_completes_the_marker_before_the_event_expires(
+    sandbox: RunningSandbox, client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    """Killed between the send and the `done` marker: the next run records the
+    send (emailing nobody), so 30 days later, with the event gone, even
+    `assume_unsent: true` sends nothing."""
+    specs = write_spec(tmp_path / "specs", status="open")
+    _apply(sandbox, specs)
+    invoice = managed(client, "invoice", "acme-2026-11")
+    client.v1.invoices.update(invoice["id"], params={"metadata": {SEND_KEY: SEND_REQUESTED}})  # the stopped run
+    client.v1.invoices.send_invoice(invoice["id"])
+    write_spec(specs, status="sent")
+    planned = _plan(sandbox, specs)
+    assert f"> record send {invoice['id']}  # a stopped run sent it (Stripe holds its invoice.sent event): " \
+        "the send marker is completed, nobody is emailed" in planned.output.splitlines()
+    assert "Customers will notice" not in planned.output
+    recorded = _apply(sandbox, specs)
+    assert "done: record send invoice acme-2026-11" in recorded.output, recorded.output
+    assert managed(client, "invoice", "acme-2026-11")["metadata"][SEND_KEY] == SEND_DONE
+    sandbox.advance_clock(31 * DAY)
+    write_spec(specs, status="sent", extra="assume_unsent: true\n")
+    assert _plan(sandbox, specs, "--detailed-exitcode").exit_code == 0
+    _apply(sandbox, specs)
+    assert send_calls(sandbox) == 1
+
+
+def test_a_run_stopped_mid_send_past_the_window_is_never_sent_even_with_assume_unsent(
+    sandbox: RunningSandbox, client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    """A `requested` marker and no event Stripe still holds: the send may have
+    been made. Nothing overrides that but a person clearing the marker."""
+    specs = write_spec(tmp_path / "specs", status="open")
+    _apply(sandbox, specs)
+    invoice = managed(client, "invoice", "acme-2026-11")
+    client.v1.invoices.update(invoice["id"], params={"metadata": {SEND_KEY: SEND_REQUESTED}})
+    sandbox.advance_clock(31 * DAY)
+    write_spec(specs, status="sent", extra="assume_unsent: true\n")
+    held = _plan(sandbox, specs, "--detailed-exitcode")
+    assert held.exit_code == 0, held.output
+    assert "a run of the tool stopped while sending it (its send marker says requested)" in held.output
+    assert "`assume_unsent` does not override that" in held.output
+    _apply(sandbox, specs)
+    assert send_calls(sandbox) == 0
+    client.v1.invoices.update(invoice["id"], params={"metadata": {SEND_KEY: ""}})  # checked the Dashboard: never emailed
+    assert "> send" in _plan(sandbox, specs).output
+    _apply(sandbox, specs)
+    assert send_calls(sandbox) == 1
 
 
 # -- moves forward by others ---------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.live.records import LiveInvoice
-from reconciler.ownership import OWNER_KEY
-from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice, Ref, UpdateInvoice
+from reconciler.ownership import OWNER_KEY, SEND_REQUESTED
+from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice, RecordSend, Ref, UpdateInvoice
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.catalog import PriceChoice
@@ -210,3 +210,7 @@ def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSp
             processing=cur.payment_processing,
         ),
     )
+    if cur.send_marker == SEND_REQUESTED and cur.sent_event and cur.status in ("open", "uncollectible"):
+        # Its `invoice.sent` event is the proof now; in 30 days it is gone, and the marker must say done by then.
+        reason = "a stopped run sent it (Stripe holds its invoice.sent event): the send marker is completed, nobody is emailed"
+        ctx.add(RecordSend(key=key, reason=reason, stripe_id=cur.id))

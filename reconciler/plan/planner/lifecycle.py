@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.live.records import LiveInvoice
-from reconciler.ownership import SEND_DONE, SEND_REQUESTED
+from reconciler.ownership import CLEAR_REQUESTED, INTERRUPTED_SEND, SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import (
     FinalizeInvoice,
     MarkUncollectible,
@@ -170,6 +170,10 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
         ctx.note(f"invoice {label}: the spec says {desired}, nothing done now: {answer.why}")
         return []
     if isinstance(answer, Unproven):
+        if step_in.send_marker == SEND_REQUESTED:  # a stopped run may have sent it: nothing overrides that
+            ctx.note(f"invoice {label}: the spec says sent, and the tool does not send it: {INTERRUPTED_SEND}; "
+                     f"`assume_unsent` does not override that. {CLEAR_REQUESTED}")  # fmt: skip
+            return []
         if not step_in.assume_unsent:
             ctx.note(_unproven_note(label, step_in.finalized_at))
             return []
