@@ -25,6 +25,11 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {info.name: info.personal_fields fo
 _DIGEST_PREFIX = "sha256:"
 _MISSING = object()
 _FIRST = frozenset({"status", "id", "send_marker"})
+# Facts read beside an object, said in words: (became true, became false).
+_FACTS = {
+    "sent_event": ("emailed outside the plan (Stripe holds an invoice.sent event)", "its invoice.sent event is gone"),
+    "payment_processing": ("a payment of it is processing", "its processing payment ended"),
+}
 
 
 @dataclass(frozen=True)
@@ -194,7 +199,9 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                     done_items.add(item)
                     phrases.append(f"item {item} {'removed' if in_old else 'added'}")
                 continue
-        if is_digest(was) or is_digest(now):
+        if name in _FACTS and isinstance(now, bool):
+            phrases.append(_FACTS[name][0] if now else _FACTS[name][1])
+        elif is_digest(was) or is_digest(now):
             phrases.append(f"{name} changed")
         else:
             phrases.append(f"{name} {_show(was)} → {_show(now)}")

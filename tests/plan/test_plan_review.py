@@ -42,6 +42,17 @@ def test_changes_elsewhere_do_not_matter_and_own_changes_are_named() -> None:
     ]
 
 
+def test_facts_read_beside_an_invoice_are_said_in_words() -> None:
+    d = desired(invoices={INV: invoice(status="sent")})
+    before = converged(desired(invoices={INV: invoice(status="open")}))
+    plan = plan_for_review(d, before, account=ACCOUNT)
+    emailed = with_invoice(before, INV, sent_event=True, payment_processing=True)
+    assert changes_since(plan.watched, emailed) == [
+        f"invoice {INV}: a payment of it is processing, "
+        "emailed outside the plan (Stripe holds an invoice.sent event) since the plan was made"
+    ]
+
+
 def test_item_changes_and_personal_fields_are_phrased_without_values() -> None:
     d = desired(invoices={INV: invoice(items=[item(quantity=3)])})
     live = converged(desired())
