@@ -119,18 +119,21 @@ def error_documents(func: F) -> F:
         except (ReconcilerError, click.ClickException) as exc:
             _print_error_document(kwargs.get("fmt"), exc)
             raise
+        except KeyboardInterrupt:
+            _print_error_document(kwargs.get("fmt"), click.ClickException("interrupted"), kind="interrupted")
+            raise
 
     return wrapper  # type: ignore[return-value]
 
 
-def _print_error_document(fmt: str | None, exc: ReconcilerError | click.ClickException) -> None:
+def _print_error_document(fmt: str | None, exc: ReconcilerError | click.ClickException, *, kind: str = "usage") -> None:
     from reconciler.plan.render.markdown import error_markdown
 
     if isinstance(exc, ReconcilerError):
         document = exc.document()
     else:
         message = exc.format_message()
-        document = {"error": {"kind": "usage", "message": message, "lines": [message]}}
+        document = {"error": {"kind": kind, "message": message, "lines": [message]}}
     command = click.get_current_context().command.name or "reconciler"
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))

@@ -43,3 +43,18 @@ def test_sigint_during_apply_reports_and_exits_130(sandbox: RunningSandbox, tmp_
     assert rerun.exit_code == 0, rerun.output
     again = CliRunner().invoke(main, ["plan", *args, "--detailed-exitcode"], obj=runtime)
     assert again.exit_code == 0 and "No changes." in again.stdout
+
+
+def test_sigint_during_the_read_of_a_json_plan_prints_an_error_document(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    # A CI job posting the output must get a document, not an empty stdout.
+    env = {**os.environ, "STRIPE_API_KEY": SANDBOX_API_KEY, "STRIPE_API_BASE": sandbox.url, "NO_COLOR": "1"}
+    for fmt, expected in (("json", '"kind": "interrupted"'), ("markdown", "### Reconciler plan failed")):
+        command = [sys.executable, "-m", "reconciler", "plan", str(EXAMPLE_SPECS), "--format", fmt]
+        with sandbox.holding("/v1/customers", method="GET"):
+            child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            sandbox.wait_held()
+            child.send_signal(signal.SIGINT)
+        output, errors = child.communicate(timeout=60)
+        assert child.returncode == 130, (output, errors)
+        assert expected in output and "interrupted" in output, output
+        assert errors.strip().splitlines()[-1] == "error: interrupted"
