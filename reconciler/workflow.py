@@ -6,6 +6,7 @@ of the applier so that engine knows nothing about files or prompts.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import stat
@@ -245,7 +246,11 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
         result_echo = echo
     shown = redact(the_plan) if request.redact else the_plan
     echo(render(shown, "text", color=request.color).rstrip("\n"))
-    if the_plan.is_empty or not _confirmed(request, the_plan, live, confirm, echo):
+    planned: list[Any] = []
+    if request.dry_run and not the_plan.is_empty:
+        planned = _dry_run(request, the_plan, live, echo)
+        result = ApplyResult()
+    elif the_plan.is_empty or not _confirmed(confirm):
         result = ApplyResult()
     else:
         reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
@@ -253,29 +258,32 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
         if request.result_format == "text":
             echo(result.summary_line())
     if request.result_format == "json":
-        result_echo(json.dumps(result.to_json(), indent=2, sort_keys=True))
+        document = result.to_json()
+        if request.dry_run:  # nothing was sent: the document says so, and what would have been
+            document.update(dry_run=True, planned_requests=[dataclasses.asdict(r) for r in planned])
+        result_echo(json.dumps(document, indent=2, sort_keys=True))
     elif request.result_format == "markdown":
         result_echo(result.to_markdown(dry_run=request.dry_run).rstrip("\n"))
     return result
 
 
-def _confirmed(request: ApplyRequest, the_plan: Any, live: Any, confirm: Callable[[], bool],
-               echo: Callable[[str], None]) -> bool:
-    """False for a dry run (after listing its requests); ApplyCancelled when the user declines."""
+def _dry_run(request: ApplyRequest, the_plan: Any, live: Any, echo: Callable[[str], None]) -> list[Any]:
+    """List the requests apply would send (redacted with --redact); they are returned for the JSON result."""
     from reconciler.apply.dry_run import planned_requests, render_requests
 
-    if request.dry_run:
-        requests = planned_requests(the_plan, live)
-        if request.redact:
-            from dataclasses import replace
+    requests = planned_requests(the_plan, live)
+    if request.redact:
+        from reconciler.plan.redact import redact_request_params
 
-            from reconciler.plan.redact import redact_request_params
+        requests = [dataclasses.replace(r, params=redact_request_params(r.path, r.params)) for r in requests]
+    echo("")
+    echo("Dry run: these requests would be sent (none were):")
+    echo(render_requests(requests).rstrip("\n"))
+    return requests
 
-            requests = [replace(r, params=redact_request_params(r.path, r.params)) for r in requests]
-        echo("")
-        echo("Dry run: these requests would be sent (none were):")
-        echo(render_requests(requests).rstrip("\n"))
-        return False
+
+def _confirmed(confirm: Callable[[], bool]) -> bool:
+    """True once the user agreed; ApplyCancelled when they decline."""
     if not confirm():
         # Exit 1, as Terraform does: a wrapper must be able to tell nothing was applied.
         raise ApplyCancelled()

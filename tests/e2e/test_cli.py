@@ -73,6 +73,17 @@ def test_dry_run_lists_requests_and_sends_no_write(sandbox: RunningSandbox, spec
     assert writes(sandbox) == 0
 
 
+def test_dry_run_json_says_it_is_one_and_lists_the_requests(sandbox: RunningSandbox, specs: Path) -> None:
+    result = run("apply", str(specs), *on(sandbox), "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["dry_run"] is True and document["done"] == [] and document["requests"] == 0
+    sends = [r for r in document["planned_requests"] if r["path"].endswith("/send")]
+    assert [r["path"] for r in sends] == ["/v1/invoices/<id of invoice:jenny-rosen-2026-11>/send"]
+    assert len(document["planned_requests"]) > 10 and writes(sandbox) == 0
+    assert "dry_run" not in json.loads(run("apply", str(specs), *on(sandbox), "--yes", "--format", "json").stdout)
+
+
 def test_apply_without_yes_and_without_tty_refuses(sandbox: RunningSandbox, specs: Path) -> None:
     result = run("apply", str(specs), *on(sandbox))
     assert result.exit_code == 1
