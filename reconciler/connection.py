@@ -142,6 +142,9 @@ def check_api_base(api_base: str) -> None:
         raise BadApiBase(api_base, "it names no host")
     if "@" in parts.netloc:
         raise BadApiBase(api_base, "it carries credentials (user:password@); pass the key with --api-key instead")
+    if "?" in api_base or "#" in api_base:
+        # The SDK would drop it silently; it may hold a secret, so it is not shown either.
+        raise BadApiBase(api_base, "it carries a query or fragment (?… or #…); give only scheme, host, port and path")
 
 
 def _shown_url(url: str) -> str:
@@ -149,10 +152,17 @@ def _shown_url(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     if not sep:
         return url
+    rest, query_mark = _before_query(rest)
     netloc, slash, path = rest.partition("/")
     if "@" in netloc:
         netloc = "***@" + netloc.rsplit("@", 1)[1]
-    return f"{scheme}{sep}{netloc}{slash}{path}"
+    return f"{scheme}{sep}{netloc}{slash}{path}{query_mark}"
+
+
+def _before_query(text: str) -> tuple[str, str]:
+    """`text` up to its query or fragment, and "?…" when it had one (shown masked)."""
+    cut = min((i for i in (text.find("?"), text.find("#")) if i >= 0), default=-1)
+    return (text, "") if cut < 0 else (text[:cut], "?…")
 
 
 @contextmanager

@@ -147,6 +147,17 @@ def test_credentials_in_the_api_base_are_refused_without_echoing_them(specs: Pat
     )
 
 
+def test_a_query_in_the_api_base_is_refused_without_echoing_it(specs: Path) -> None:
+    # The SDK would drop it silently (a 404 at the root); it may hold a secret.
+    for base in ("http://127.0.0.1:1/v1?key=sk_test_s3cret", "http://127.0.0.1:1#sk_test_s3cret"):
+        message = one_error(run("plan", str(specs), "--api-key", "sk_test_abc", "--api-base", base))
+        shown = base.split("?")[0].split("#")[0]
+        assert message == (
+            f"error: --api-base '{shown}?…' is not a valid URL: it carries a query or fragment (?… or #…); "
+            "give only scheme, host, port and path"
+        )
+
+
 # -- inputs that would silently change the result ------------------------------
 
 
