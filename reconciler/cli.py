@@ -20,8 +20,9 @@ from typing import Any, TypeVar, cast
 
 import click
 
-from reconciler.errors import ReconcilerError
+from reconciler.errors import Interrupted, ReconcilerError
 from reconciler.runtime import Runtime
+from reconciler.text import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -120,20 +121,20 @@ def error_documents(func: F) -> F:
             _print_error_document(kwargs.get("fmt"), exc)
             raise
         except KeyboardInterrupt:
-            _print_error_document(kwargs.get("fmt"), click.ClickException("interrupted"), kind="interrupted")
+            _print_error_document(kwargs.get("fmt"), Interrupted("interrupted"))
             raise
 
     return wrapper  # type: ignore[return-value]
 
 
-def _print_error_document(fmt: str | None, exc: ReconcilerError | click.ClickException, *, kind: str = "usage") -> None:
+def _print_error_document(fmt: str | None, exc: ReconcilerError | click.ClickException) -> None:
     from reconciler.plan.render.markdown import error_markdown
 
     if isinstance(exc, ReconcilerError):
         document = exc.document()
     else:
         message = exc.format_message()
-        document = {"error": {"kind": kind, "message": message, "lines": [message]}}
+        document = {"error": {"kind": "usage", "message": message, "lines": [message]}}
     command = click.get_current_context().command.name or "reconciler"
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False))
@@ -203,14 +204,11 @@ def _runtime() -> Runtime:
     return found if found is not None else Runtime()
 
 
-_PROGRESS = "reconciler.progress"
-
-
 @contextmanager
 def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float, *,
              require_live_flag: bool = False, live: bool = False, progress: bool = False) -> Iterator[Any]:
     """A gateway for the block. With `progress` (plan, apply), list pages read are
-    reported on stderr until the read is done, other output comes, or the block ends."""
+    reported on stderr until the read is done (or fails, or the block ends)."""
     from reconciler.connection import open_gateway, refuse_empty_settings
     from reconciler.progress import ReadProgress, Ticker
 
@@ -230,17 +228,8 @@ def _gateway(api_key: str | None, api_base: str | None, sandbox_db: str | None, 
                                 host=gateway.host, clock=runtime.clock)
         gateway.on_page = reporter.page
         gateway.on_read_done = reporter.finish
-        click.get_current_context().meta[_PROGRESS] = reporter
         with Ticker(reporter, interval=0.1 if terminal else 1.0):
             yield gateway
-
-
-def _progress_finisher() -> Callable[[], None]:
-    """What ends the read's progress report (clears its terminal line) before
-    other output. Looked up here, in the command's thread: the applier's
-    workers print too, and click's context is not theirs."""
-    reporter = click.get_current_context().meta.get(_PROGRESS)
-    return reporter.finish if reporter is not None else lambda: None
 
 
 def _check_sandbox_file(sandbox_db: str) -> None:
@@ -421,13 +410,8 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
     with _gateway(api_key, api_base, sandbox_db, timeout, require_live_flag=True, live=live_ok,
                   progress=True) as gateway:
 
-        finish_progress = _progress_finisher()
-
-        def echo(text: str) -> None:
-            finish_progress()  # the read is over once anything else is printed
-            click.echo(text)
-
-        result = run_apply(request, gateway, confirm=confirm, echo=echo)
+        # The read's progress report has ended (read_live's on_read_done) before anything is echoed.
+        result = run_apply(request, gateway, confirm=confirm, echo=click.echo)
     raise SystemExit(EXIT_INTERRUPTED if result.interrupted else EXIT_OK if result.ok else EXIT_ERROR)
 
 
@@ -649,8 +633,6 @@ def catch_up(journal: str, hooks_file: str | None, since: str | None,
     start = parse_since(since, now=time.time()) if since else None
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         handled = run_catch_up(gateway, journal_target=journal, hooks=hooks, since=start)
-    from reconciler.text import plural
-
     click.echo(f"caught up: {plural(handled.listed, 'event')} listed, {handled.new:,} new, {plural(handled.ran, 'hook run')}")
 
 

@@ -20,3 +20,9 @@ class ReconcilerError(Exception):
         """The JSON error document: kind and message (one line each), and where, when known."""
         lines = self.lines()
         return {"error": {"kind": self.kind, "message": "\n".join(lines), "lines": lines}}
+
+
+class Interrupted(ReconcilerError):
+    """Ctrl-C: what a JSON or markdown error document says of it (the exit code is 130)."""
+
+    kind = "interrupted"

@@ -218,7 +218,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         # Only reviewed actions run: anything else means the file was edited or
         # the specs now ask for more (or less) than what was reviewed.
         check_actions(saved, the_plan, str(request.plan_file))
-        check_watch_list(saved, live, desired, str(request.plan_file))
+        check_watch_list(saved, the_plan, str(request.plan_file))
     the_plan.raise_if_unsafe(allow_destroy=request.allow_destroy)
     return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo, pacer=pacer)
 

@@ -73,8 +73,13 @@ def send_steps(action: a.SendInvoice) -> list[Step]:
     return [
         Step("mark-requested", "update_invoice", target, {"metadata": {SEND_KEY: SEND_REQUESTED}}),
         Step("send", "send_invoice", target, {}),
-        Step("mark-done", "update_invoice", target, {"metadata": {SEND_KEY: SEND_DONE}}),
+        *_record_send(action),
     ]
+
+
+def _record_send(action: a.SendInvoice | a.RecordSend) -> list[Step]:
+    """The `done` marker: the last step of a send, and all of a RecordSend."""
+    return [Step("mark-done", "update_invoice", _target(action, action.stripe_id), {"metadata": {SEND_KEY: SEND_DONE}})]
 
 
 def _adopt(op: str) -> Callable[[Any], list[Step]]:
@@ -116,8 +121,7 @@ STEPS: dict[type[Action], Callable[[Any], list[Step]]] = {
     # (pay) to every such request itself.
     a.FinalizeInvoice: _lifecycle("finalize", "finalize_invoice", {}),
     a.SendInvoice: send_steps,
-    a.RecordSend: lambda act: [Step("mark-done", "update_invoice", _target(act, act.stripe_id),
-                                    {"metadata": {SEND_KEY: SEND_DONE}})],  # fmt: skip
+    a.RecordSend: _record_send,
     a.PayInvoice: _lifecycle("pay", "pay_invoice", {}),
     a.VoidInvoice: _lifecycle("void", "void_invoice", {}),
     a.MarkUncollectible: _lifecycle("mark-uncollectible", "mark_uncollectible", {}),

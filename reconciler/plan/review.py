@@ -142,15 +142,15 @@ def check_actions(saved: Plan, fresh: Plan, plan_file: str) -> None:
     raise PlanDoesNotMatch(plan_file, lines)
 
 
-def check_watch_list(saved: Plan, live: Live, desired: Desired, plan_file: str) -> None:
+def check_watch_list(saved: Plan, fresh: Plan, plan_file: str) -> None:
     """WatchListEdited unless the file watches exactly what its actions watch.
 
     Run after check_objects and check_actions have passed: nothing watched
-    changed, so the reviewed actions over today's live state name the same
-    objects the plan named when it was made; an entry taken out of (or put
-    into) `objects` would otherwise leave a change to that object unseen.
+    changed and the fresh actions are the reviewed ones, so the fresh plan
+    watches the objects the plan named when it was made; an entry taken out
+    of (or put into) `objects` would otherwise leave a change to it unseen.
     """
-    expected = {w.ref: w.actions for w in watched_objects(saved.actions, adopted_view(desired, live))}
+    expected = {w.ref: w.actions for w in fresh.watched}
     recorded = {w.ref: w.actions for w in saved.watched}
     if expected == recorded:
         return

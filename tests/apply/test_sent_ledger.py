@@ -47,17 +47,7 @@ def test_concurrent_checks_share_a_fetch_that_began_after_they_asked(
 ) -> None:
     ledger = SentLedger(gateway_for(sandbox), _pacer())
     first_fetch_may_end = threading.Event()
-    fetches: list[int] = []
-    lock = threading.Lock()
-
-    def call(fn: Callable[[], Any]) -> Any:
-        with lock:
-            fetches.append(1)
-            number = len(fetches)
-        if number == 1:
-            first_fetch_may_end.wait()
-        return fn()
-
+    call, fetches = _gated([first_fetch_may_end])
     first = threading.Thread(target=ledger.refresh, args=(call,))
     first.start()
     _wait_for(lambda: len(fetches) == 1)  # the first fetch is on its way (blocked in `call`)
@@ -83,17 +73,7 @@ def test_a_check_arriving_while_a_fetch_is_on_its_way_starts_its_own_beside_it(
     sent_id = _sent_invoice(stripe_client)  # now there is an event to read on from
     ledger.refresh(lambda fn: fn())
     gates = [threading.Event(), threading.Event()]
-    fetches: list[int] = []
-    lock = threading.Lock()
-
-    def call(fn: Callable[[], Any]) -> Any:
-        with lock:
-            fetches.append(1)
-            number = len(fetches)
-        if number <= len(gates):
-            gates[number - 1].wait()
-        return fn()
-
+    call, fetches = _gated(gates)
     first = threading.Thread(target=ledger.refresh, args=(call,))
     first.start()
     _wait_for(lambda: len(fetches) == 1)
@@ -128,6 +108,23 @@ def test_a_failed_fetch_lets_the_next_check_fetch_again(sandbox: RunningSandbox)
         pass
     ledger.refresh(lambda fn: fn())
     assert len(calls) == 1 and not ledger.was_sent("in_nothing")
+
+
+def _gated(gates: list[threading.Event]) -> tuple[Callable[[Callable[[], Any]], Any], list[int]]:
+    """A `call` for the ledger whose Nth request waits for gates[N-1] (later ones go at once),
+    and the list that counts the requests."""
+    fetches: list[int] = []
+    lock = threading.Lock()
+
+    def call(fn: Callable[[], Any]) -> Any:
+        with lock:
+            fetches.append(1)
+            number = len(fetches)
+        if number <= len(gates):
+            gates[number - 1].wait()
+        return fn()
+
+    return call, fetches
 
 
 def _pacer() -> Pacer:
