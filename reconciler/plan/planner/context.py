@@ -8,7 +8,7 @@ from functools import cached_property
 from typing import Literal
 
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, FieldChange
+from reconciler.plan.actions import Action, AdoptCustomer, CreateCustomer, FieldChange, UpdateCustomer
 from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
 from reconciler.spec.models import Desired
 
@@ -40,6 +40,14 @@ class Context:
     def if_planned(self, *action_ids: str) -> tuple[str, ...]:
         """The given ids that are part of this plan (dependencies on no-ops vanish)."""
         return tuple(i for i in action_ids if i in self.ids)
+
+    def customer_changes(self, customer_key: str) -> tuple[str, ...]:
+        """The planned actions that change customer `customer_key`: Stripe copies a
+        customer's details onto an invoice when it is finalized, so an invoice's
+        lifecycle waits for them (and is skipped when one fails)."""
+        return self.if_planned(
+            CreateCustomer.id_for(customer_key), AdoptCustomer.id_for(customer_key), UpdateCustomer.id_for(customer_key)
+        )
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))

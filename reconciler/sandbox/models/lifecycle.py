@@ -27,6 +27,7 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             param="invoice",
         )
     now = ctx.now()
+    _copy_customer_details(tx, invoice)
     if "auto_advance" in params:
         invoice["auto_advance"] = params["auto_advance"]
     if invoice["number"] is None:
@@ -48,6 +49,17 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
         # Stripe marks a zero-amount invoice paid as soon as it is finalized.
         return _mark_paid(ctx, tx, invoice, off_stripe=False)
     return rendered
+
+
+def _copy_customer_details(tx: Tx, invoice: Obj) -> None:
+    """Stripe copies the customer's details onto the invoice when it is finalized
+    (until then they follow the customer; after, they never change)."""
+    found = tx.get("customer", invoice["customer"])
+    if found is None or found[1]:
+        return  # a deleted customer: the invoice keeps what it was created with
+    customer = found[0]
+    for name in ("address", "email", "name", "phone", "shipping", "tax_exempt"):
+        invoice[f"customer_{name}"] = customer.get(name)
 
 
 def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
