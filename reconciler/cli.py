@@ -337,13 +337,14 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
     from reconciler.plan.redact import redact as redacted
     from reconciler.plan.render import Format, render
     from reconciler.spec.loader import refuse_output_inside
-    from reconciler.workflow import remove_stale_plan_file, run_plan, write_plan_file
+    from reconciler.workflow import refuse_special_plan_file, remove_stale_plan_file, run_plan, write_plan_file
 
     if redact and fmt == "json":
         raise click.UsageError("--redact masks text and markdown output; the JSON plan keeps every value")
     if out_file:
         # Before anything else: a refused --out must not remove the file it names.
         refuse_output_inside(out_file, _spec_paths(paths), option="--out")
+        refuse_special_plan_file(out_file)
     try:
         with _gateway(api_key, api_base, sandbox_db, timeout, progress=True) as gateway:
             the_plan = run_plan(_spec_paths(paths), gateway, prune=prune, targets=targets,

@@ -122,10 +122,43 @@ class PlanFileUnwritable(ReconcilerError):
         super().__init__(f"cannot write plan file {plan_file}: {why}")
 
 
+def _special_file_kind(path: Path) -> str | None:
+    """What `path` is when it exists and is not a regular file ("a symlink", "a FIFO", ...), else None."""
+    try:
+        mode = path.lstat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISLNK(mode):
+        return "a symlink"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    return None
+
+
+def refuse_special_plan_file(plan_file: str) -> None:
+    """Refuse --out naming anything but a regular file or a new name.
+
+    The plan is written by renaming a temporary file over the name, which would
+    replace a symlink, a FIFO or a device (as root, /dev/full) with a regular
+    file; following the link instead would write wherever it points.
+    """
+    kind = _special_file_kind(Path(plan_file))
+    if kind is not None:
+        raise PlanFileUnwritable(plan_file, f"it is {kind}, not a regular file; give --out a new or regular file")
+
+
 def write_plan_file(plan_file: str, document: dict[str, Any]) -> None:
     """Write the plan atomically: a reader (or a crash) never sees half a plan."""
     path = Path(plan_file)
     text = json.dumps(document, indent=2, sort_keys=True) + "\n"
+    # Checked again here: the name may have become special while Stripe was read.
+    refuse_special_plan_file(plan_file)
     try:
         with tempfile.NamedTemporaryFile(
             "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
@@ -141,6 +174,8 @@ def write_plan_file(plan_file: str, document: dict[str, Any]) -> None:
 def remove_stale_plan_file(plan_file: str) -> None:
     """Remove `plan_file` if it holds a plan (from an earlier run); leave anything else alone."""
     path = Path(plan_file)
+    if _special_file_kind(path) is not None:
+        return
     try:
         if not path.is_file() or path.stat().st_size > MAX_PLAN_FILE_BYTES:
             return

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -205,6 +206,36 @@ def test_plan_out_onto_a_spec_file_is_refused_and_the_spec_kept(specs: Path, san
         "write it outside the specs"
     )
     assert target.read_text() == before
+    assert sandbox.stats()["total"] == 0
+
+
+def _special_out(tmp_path: Path, special: str) -> Path:
+    path = tmp_path / f"plan.{special}"
+    if special == "symlink":
+        (tmp_path / "elsewhere.json").write_text("kept\n")
+        path.symlink_to(tmp_path / "elsewhere.json")
+    elif special == "fifo":
+        os.mkfifo(path)
+    else:  # a character device like /dev/null, made here so a regression cannot replace the real one
+        if os.geteuid() != 0:
+            pytest.skip("making a device node needs root")
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    return path
+
+
+@pytest.mark.parametrize(("special", "kind"), [("symlink", "a symlink"), ("fifo", "a FIFO"), ("device", "a device")])
+def test_plan_out_onto_a_symlink_fifo_or_device_is_refused_and_left_as_it_was(
+    specs: Path, sandbox: RunningSandbox, tmp_path: Path, special: str, kind: str
+) -> None:
+    target = _special_out(tmp_path, special)
+    mode = target.lstat().st_mode
+    message = one_error(run("plan", str(specs), *on(sandbox), "--out", str(target)))
+    assert message == (
+        f"error: cannot write plan file {target}: it is {kind}, not a regular file; give --out a new or regular file"
+    )
+    assert target.lstat().st_mode == mode  # still the symlink, FIFO or device, not a regular file
+    if special == "symlink":
+        assert (tmp_path / "elsewhere.json").read_text() == "kept\n"
     assert sandbox.stats()["total"] == 0
 
 
