@@ -104,6 +104,7 @@ class _CountingHTTPClient(RequestsClient):
             self._thread_local.session = watched_session(self._watchdog)
         limit = getattr(self._limits, "seconds", None) or self._attempt_timeout
         self._limits.seconds = None
+        self._limits.status = None
         with self._watchdog.attempt(limit) as attempt:
             try:
                 answer = super().request(method, url, headers, post_data)
@@ -115,7 +116,13 @@ class _CountingHTTPClient(RequestsClient):
             # Cut mid-answer: what was read (e.g. a status line and part of
             # the headers) is not an answer, whatever it looks like.
             raise AttemptTimedOut(limit)
+        self._limits.status = answer[1]
         return answer
+
+    def answered_status(self) -> int | None:
+        """The HTTP status of this thread's last request, None when it got no answer."""
+        status = getattr(self._limits, "status", None)
+        return status if isinstance(status, int) else None
 
 
 @dataclass(frozen=True)
@@ -269,10 +276,21 @@ class StripeGateway:
         if idempotency_key is not None:
             body["idempotency_key"] = idempotency_key
         self._http.limit_next(max(0.05, min(self._http._attempt_timeout, deadline.remaining())))
+        request = f"{method.upper()} {path}"
         try:
             response = self.client.raw_request(method.lower(), path, **body)
         except stripe.StripeError as exc:
+            # 401, 403 and 429 mean what they say whatever the body (a proxy's own JSON).
+            if exc.http_status not in (401, 403, 429) and _foreign_error_body(exc.json_body):
+                raise _foreign_error(self.host, request, exc.http_status) from None
             raise self.translate(exc) from None
+        except (AttributeError, TypeError, KeyError):
+            # The SDK reads an error answer's "error" as Stripe's error object;
+            # a string or list there (`{"error": "boom"}`) breaks it mid-read.
+            status = self._http.answered_status()
+            if status is None or status < 400:
+                raise
+            raise _foreign_error(self.host, request, status) from None
         data = response.data
         if not isinstance(data, dict):
             raise ServerError(response.code, "the answer was not a JSON object")
@@ -341,6 +359,21 @@ class StripeGateway:
                 request_id=request_id,
             )
         return ServerError(status, message, retryable=retryable is not False, request_id=request_id)
+
+
+def _foreign_error_body(body: Any) -> bool:
+    """A JSON error answer that is not Stripe's `{"error": {...}}` (an OAuth-style string, a list, `[1, 2]`).
+
+    None is no JSON at all (a proxy's HTML page on a 502): that stays a server error, retried.
+    """
+    if body is None:
+        return False
+    return not isinstance(body, dict) or not isinstance(body.get("error"), dict)
+
+
+def _foreign_error(host: str, request: str, status: int | None) -> UnexpectedAnswer:
+    """Never retried: an API base that answers errors in another shape is not Stripe's API."""
+    return UnexpectedAnswer(host, request, f"an error answer ({status or '?'}) whose error is not Stripe's error object")
 
 
 def list_data(page: Mapping[str, Any], *, host: str, request: str) -> list[dict[str, Any]]:

@@ -197,6 +197,21 @@ def test_listed_objects_of_the_wrong_shape_stop_before_any_write(specs: Path) ->
     assert not any(line.startswith("POST") for line in seen)
 
 
+@pytest.mark.parametrize("status", [400, 402, 500])
+@pytest.mark.parametrize("body", [{"error": "boom"}, {"error": ["a", "list"]}, {"message": "no error key"}, [1, 2]])
+def test_an_error_answer_not_in_stripes_shape_is_the_unexpected_answer_line(
+    specs: Path, status: int, body: object
+) -> None:
+    with canned_server(body, status) as (url, seen):
+        message = one_error(run("plan", str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", url))
+    host = url.removeprefix("http://")
+    assert message == (
+        f"error: unexpected answer from {host} to GET /v1/account: an error answer ({status}) whose error is not "
+        "Stripe's error object; is the API base a Stripe API?"
+    )
+    assert len(seen) == 1  # never retried, not even the 500: the API base is not Stripe's
+
+
 def test_plan_out_onto_a_spec_file_is_refused_and_the_spec_kept(specs: Path, sandbox: RunningSandbox) -> None:
     target = specs / "customers.yaml"
     before = target.read_text()
