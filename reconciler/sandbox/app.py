@@ -186,8 +186,10 @@ class SandboxApp:
         try:
             if key is None:
                 with self.store.transaction() as tx:
-                    result = responses.dispatch(self.ctx, tx, route, ids, params)
+                    result, failed = _dispatch_keeping(self.ctx, tx, route, ids, params)
                 self._wake_dispatcher()
+                if failed is not None:
+                    raise failed
                 return Reply(200, result)
             if len(key) > MAX_IDEMPOTENCY_KEY:
                 raise InvalidRequest(
@@ -212,8 +214,12 @@ class SandboxApp:
                 replay = _replay(tx, key, fingerprint, self.ctx.now())
                 if replay is not None:
                     return replay
-                result = responses.dispatch(self.ctx, tx, route, ids, params)
-                stored = _remember(tx, key, fingerprint, 200, result, self.ctx.now())
+                result, failed = _dispatch_keeping(self.ctx, tx, route, ids, params)
+                if failed is not None:
+                    # A failed charge is kept with its answer, in one commit: a retry replays the decline.
+                    _remember(tx, key, fingerprint, failed.http_status, failed.body(), self.ctx.now())
+                else:
+                    stored = _remember(tx, key, fingerprint, 200, result, self.ctx.now())
         except IdempotencyError:
             raise
         except StripeApiError as exc:
@@ -225,7 +231,22 @@ class SandboxApp:
                 _remember(tx, key, fingerprint, exc.http_status, exc.body(), self.ctx.now())
             raise
         self._wake_dispatcher()
+        if failed is not None:
+            raise failed
         return Reply(200, result, payload=stored.encode())
+
+
+def _dispatch_keeping(
+    ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: dict[str, Any]
+) -> tuple[dict[str, Any], StripeApiError | None]:
+    """Dispatch; an error whose state Stripe keeps (a declined charge) is returned, not raised,
+    so the transaction commits; any other error rolls back."""
+    try:
+        return responses.dispatch(ctx, tx, route, ids, params), None
+    except StripeApiError as exc:
+        if not getattr(exc, "commits", False):
+            raise
+        return {}, exc
 
 
 def _replay(tx: Tx, key: str, fingerprint: str, now: int) -> Reply | None:

@@ -182,3 +182,30 @@ class ApiError(StripeApiError):
 
     def __init__(self, message: str = "An unknown error occurred (injected by the sandbox).") -> None:
         super().__init__(message)
+
+
+class CardError(StripeApiError):
+    """402 card_error: a charge was attempted and failed. The attempt itself
+    (a failed charge, the invoice's attempt count, the events) is kept, as at
+    Stripe: `commits` tells the request layer to commit before answering."""
+
+    http_status = 402
+    error_type = "card_error"
+    commits = True
+
+    def __init__(self, message: str, *, code: str, decline_code: str | None = None,
+                 charge: str | None = None, payment_intent: dict[str, Any] | None = None,
+                 payment_method: dict[str, Any] | None = None) -> None:
+        super().__init__(message, code=code)
+        self.extra: dict[str, Any] = {
+            "decline_code": decline_code,
+            "charge": charge,
+            "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+            "payment_intent": payment_intent,
+            "payment_method": payment_method,
+        }
+
+    def body(self) -> dict[str, Any]:
+        body = super().body()
+        body["error"].update({k: v for k, v in self.extra.items() if v is not None})
+        return body

@@ -11,12 +11,14 @@ from reconciler.sandbox.exceptions import InvalidRequest
 from reconciler.sandbox.models import (
     account,
     catalog,
+    charges,
     customers,
     events,
     invoice_payments,
     invoiceitems,
     invoices,
     lifecycle,
+    payment_methods,
     webhooks,
 )
 from reconciler.sandbox.models.base import Context, Obj, Params, public
@@ -175,7 +177,7 @@ def mark_uncollectible_invoice(ctx: Context, tx: Tx, ids: list[str], params: Par
     return lifecycle.mark_uncollectible(ctx, tx, ids[0], params)
 
 
-@_supports("paid_out_of_band")
+@_supports("paid_out_of_band", "payment_method", "off_session")
 def pay_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return lifecycle.pay(ctx, tx, ids[0], params)
 
@@ -217,6 +219,46 @@ def list_invoiceitem(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Ob
 @_supports(*_LIST, "invoice", "status", "payment")
 def list_invoice_payment(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return invoice_payments.list_payments(ctx, tx, params)
+
+
+@_supports("customer")
+def attach_payment_method(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return payment_methods.attach(ctx, tx, ids[0], params)
+
+
+@_supports("limit", "starting_after", "ending_before", "customer", "type")
+def list_payment_method(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return payment_methods.list_methods(ctx, tx, params)
+
+
+@_supports()
+def retrieve_payment_method(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return payment_methods.retrieve(ctx, tx, ids[0])
+
+
+@_supports("limit", "starting_after", "ending_before", "type")
+def list_customer_payment_method(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return payment_methods.list_for_customer(ctx, tx, ids[0], params, f"/v1/customers/{ids[0]}/payment_methods")
+
+
+@_supports()
+def retrieve_payment_intent(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return charges.retrieve_intent(ctx, tx, ids[0])
+
+
+@_supports()
+def retrieve_charge(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return charges.retrieve_charge(ctx, tx, ids[0])
+
+
+@_supports("charge", "payment_intent", "amount", "metadata", "reason")
+def create_refund(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return charges.refund(ctx, tx, params)
+
+
+@_supports()
+def retrieve_refund(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return charges.retrieve_refund(ctx, tx, ids[0])
 
 
 @_supports()
@@ -297,6 +339,7 @@ def dispatch(ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: Pa
 _KIND_BY_PREFIX = {
     **{info.id_prefix.rstrip("_"): info.name for info in KINDS.values()},
     "ii": "invoiceitem", "pi": "payment_intent", "inpay": "invoice_payment",
+    "pm": "payment_method", "ch": "charge", "re": "refund",
 }  # fmt: skip
 
 

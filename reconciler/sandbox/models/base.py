@@ -53,10 +53,9 @@ def require(tx: Tx, kind: str, object_id: str, *, label: str | None = None, para
     return found[0]
 
 
-# Parameters naming objects the sandbox never has (no payment methods or sources
-# exist in it), with Stripe's name for the kind in "No such ...".
+# Parameters naming objects the sandbox never has (no sources exist in it; payment
+# methods do, checked by payment_methods.owned), with Stripe's name for the kind in "No such ...".
 ABSENT_KINDS = {
-    "default_payment_method": "PaymentMethod",
     "default_source": "source",
 }
 

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import events
+from reconciler.sandbox.models import events, payment_methods
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -20,6 +20,7 @@ from reconciler.sandbox.models.base import (
 from reconciler.sandbox.store import Tx
 
 FIELDS = ("name", "email", "description", "phone", "preferred_locales", "tax_exempt")
+_DEFAULT_PM = "invoice_settings[default_payment_method]"
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
 
@@ -71,7 +72,8 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "invoice_prefix": prefix,
         "invoice_settings": {
             "custom_fields": settings.get("custom_fields") or None,
-            "default_payment_method": settings.get("default_payment_method"),
+            "default_payment_method": payment_methods.owned(
+                tx, customer_id, settings.get("default_payment_method"), param=_DEFAULT_PM),
             "footer": settings.get("footer"),
             "rendering_options": None,
         },
@@ -124,6 +126,9 @@ def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
         for key, value in dict(params["invoice_settings"]).items():
             if key in settings:
                 settings[key] = None if value == "" else value
+        if "default_payment_method" in params["invoice_settings"]:
+            settings["default_payment_method"] = payment_methods.owned(
+                tx, customer_id, params["invoice_settings"]["default_payment_method"], param=_DEFAULT_PM)
         customer["invoice_settings"] = settings
     customer["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
     previous = events.changed(before, customer)

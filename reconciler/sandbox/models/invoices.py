@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
-from reconciler.sandbox.models import account, events
+from reconciler.sandbox.models import account, events, payment_methods
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -87,7 +87,8 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "customer_tax_exempt": customer["tax_exempt"],
         "customer_tax_ids": [],
         "days_until_due": days,
-        "default_payment_method": params.get("default_payment_method"),
+        "default_payment_method": payment_methods.owned(
+            tx, customer["id"], params.get("default_payment_method"), param="default_payment_method"),
         "default_source": None,
         "default_tax_rates": [],
         "description": params["description"] if "description" in params else defaults["invoice_memo"],
@@ -315,6 +316,9 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     for name in DRAFT_FIELDS:
         if name in params:
             invoice[name] = None if params[name] == "" else params[name]
+    if "default_payment_method" in params:
+        invoice["default_payment_method"] = payment_methods.owned(
+            tx, invoice["customer"], params["default_payment_method"], param="default_payment_method")
     if "rendering" in params:
         invoice["rendering"] = rendering(params["rendering"])
     invoice["payment_settings"] = payment_settings(before["payment_settings"], params.get("payment_settings"))

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import customers, events
+from reconciler.sandbox.exceptions import CardError, InvalidRequest
+from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods
 from reconciler.sandbox.models.base import Context, Obj, Params, public, require
 from reconciler.sandbox.models.invoices import _save, render
 from reconciler.sandbox.store import Tx
@@ -109,13 +109,48 @@ def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             f"This invoice ({invoice['id']}) has a payment processing; it can be paid out of band only "
             "once that payment has failed.", param="invoice",
         )
-    if not params.get("paid_out_of_band"):
+    if params.get("paid_out_of_band"):
+        return _mark_paid(ctx, tx, invoice, off_stripe=True)
+    return _charge(ctx, tx, invoice, params)
+
+
+def _charge(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> Obj:
+    """Charge the payment method Stripe resolves: the `payment_method` parameter, else the invoice's
+    default, else the customer's invoice_settings default (https://docs.stripe.com/api/invoices/pay)."""
+    customer = require(tx, "customer", invoice["customer"])
+    method_id = (
+        payment_methods.owned(tx, customer["id"], params.get("payment_method"), param="payment_method")
+        or invoice.get("default_payment_method")
+        or customer["invoice_settings"].get("default_payment_method")
+    )
+    if not method_id:
         raise InvalidRequest(
             "This customer has no attached payment source or default payment method. "
             "Pass paid_out_of_band=true to record a payment made outside Stripe.",
             param="paid_out_of_band",
         )
-    return _mark_paid(ctx, tx, invoice, off_stripe=True)
+    method = payment_methods.card_of(tx, method_id)
+    attempt = charges.attempt(ctx, tx, invoice, method)
+    invoice_payments.record(ctx, tx, invoice, attempt.intent)
+    if attempt.decline is None and not attempt.requires_action:
+        customer_paid(ctx, tx, invoice)
+        return render(tx, invoice)
+    # Stripe: the first attempt counts; later manual ones leave attempt_count (the retry schedule's) alone.
+    invoice["attempted"] = True
+    invoice["attempt_count"] = max(invoice["attempt_count"], 1)
+    # Stripe schedules a retry only for invoices it advances itself (auto_advance true).
+    invoice["next_payment_attempt"] = ctx.now() + 3 * DAY if invoice["auto_advance"] else None
+    _save(tx, invoice)
+    rendered = render(tx, invoice)
+    intent = public(attempt.intent)
+    if attempt.decline is None:
+        events.record(ctx, tx, "invoice.payment_action_required", rendered)
+        raise CardError(charges.REQUIRES_ACTION_MESSAGE, code="invoice_payment_intent_requires_action",
+                        payment_intent=intent)
+    events.record(ctx, tx, "invoice.payment_failed", rendered)
+    assert attempt.charge is not None
+    raise CardError(attempt.decline.message, code=attempt.decline.code, decline_code=attempt.decline.decline_code,
+                    charge=attempt.charge["id"], payment_intent=intent, payment_method=public(method))
 
 
 def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> Obj:
@@ -137,6 +172,7 @@ def customer_paid(ctx: Context, tx: Tx, invoice: Obj) -> None:
     """A successful customer payment of the whole amount due."""
     invoice["attempted"] = True
     invoice["attempt_count"] += 1
+    invoice["next_payment_attempt"] = None
     _save(tx, invoice)
     events.record(ctx, tx, "invoice.payment_succeeded", render(tx, dict(invoice, status="paid",
                   amount_paid=invoice["amount_due"], amount_remaining=0)))

@@ -5,28 +5,12 @@ from __future__ import annotations
 from typing import Literal
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import events, invoice_payments, invoices, lifecycle
+from reconciler.sandbox.models import charges, events, invoice_payments, invoices, lifecycle
 from reconciler.sandbox.models.base import Context, Obj, require
 from reconciler.sandbox.store import Tx
 
 Outcome = Literal["succeeded", "processing", "failed"]
 OUTCOMES = ("succeeded", "processing", "failed")
-
-
-def _payment_intent(ctx: Context, tx: Tx, invoice: Obj, status: str) -> Obj:
-    if invoice.get("_payment_intent") is None:
-        invoice["_payment_intent"] = ctx.new_id(tx, "pi")
-    return {
-        "id": invoice["_payment_intent"],
-        "object": "payment_intent",
-        "amount": invoice["amount_due"],
-        "created": ctx.now(),
-        "currency": invoice["currency"],
-        "customer": invoice["customer"],
-        "livemode": False,
-        "metadata": {},
-        "status": status,
-    }
 
 
 def pay(ctx: Context, tx: Tx, invoice_id: str, outcome: str) -> Obj:
@@ -56,20 +40,20 @@ def settle(ctx: Context, tx: Tx, invoice_id: str, outcome: str) -> Obj:
 
 def _apply(ctx: Context, tx: Tx, invoice: Obj, outcome: str) -> Obj:
     status = {"processing": "processing", "succeeded": "succeeded"}.get(outcome, "requires_payment_method")
-    invoice_payments.record(ctx, tx, invoice, _payment_intent(ctx, tx, invoice, status))
+    invoice_payments.record(ctx, tx, invoice, charges.intent(ctx, tx, invoice, status))
     if outcome == "processing":
-        intent = _payment_intent(ctx, tx, invoice, "processing")
+        intent = charges.intent(ctx, tx, invoice, "processing")
         invoice["_payment"] = "processing"
         invoice["attempted"] = True
         invoices._save(tx, invoice)
         events.record(ctx, tx, "payment_intent.processing", intent)
     elif outcome == "succeeded":
-        intent = _payment_intent(ctx, tx, invoice, "succeeded")
+        intent = charges.intent(ctx, tx, invoice, "succeeded")
         invoice["_payment"] = None
         events.record(ctx, tx, "payment_intent.succeeded", intent)
         lifecycle.customer_paid(ctx, tx, invoice)
     else:
-        intent = _payment_intent(ctx, tx, invoice, "requires_payment_method")
+        intent = charges.intent(ctx, tx, invoice, "requires_payment_method")
         invoice["_payment"] = None
         events.record(ctx, tx, "payment_intent.payment_failed", intent)
         lifecycle.payment_failed(ctx, tx, invoice)
