@@ -29,6 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 DEFAULT_SPEC_PATHS = ("specs",)
 DEFAULT_SANDBOX_DB = os.path.join(".reconciler", "sandbox.db")
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Objects held for a person (a conflict such as an invoice voided that the spec says
+# sent): everything else planned, or applied. CI tells it from 1 (error) and 2 (changes).
+EXIT_HELD = 3
 # Kept in step with reconciler.gateway.client.DEFAULT_TIMEOUT (a test checks);
 # not imported, so `--help` does not load the SDK.
 DEFAULT_TIMEOUT = 45.0
@@ -37,7 +40,7 @@ MAX_PARALLELISM = 96
 
 EXIT_CODES_HELP = (
     "\b\nExit codes: 0 success (plan: no changes), 1 error, 2 changes (plan --detailed-exitcode),"
-    "\n130 interrupted (apply)."
+    "\n3 objects held for a person to decide (the rest planned or applied), 130 interrupted (apply)."
 )
 
 
@@ -358,6 +361,8 @@ def plan(paths: tuple[str, ...], out_file: str | None, fmt: str, detailed_exitco
         raise
     shown = redacted(the_plan) if redact else the_plan
     click.echo(render(shown, cast(Format, fmt), color=_color() and fmt == "text"), nl=False)
+    if the_plan.conflicts:
+        raise SystemExit(EXIT_HELD)
     if detailed_exitcode and not the_plan.is_empty:
         raise SystemExit(EXIT_CHANGES)
 
@@ -413,7 +418,9 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
 
         # The read's progress report has ended (read_live's on_read_done) before anything is echoed.
         result = run_apply(request, gateway, confirm=confirm, echo=click.echo)
-    raise SystemExit(EXIT_INTERRUPTED if result.interrupted else EXIT_OK if result.ok else EXIT_ERROR)
+    if result.interrupted:
+        raise SystemExit(EXIT_INTERRUPTED)
+    raise SystemExit(EXIT_ERROR if not result.ok else EXIT_HELD if result.held else EXIT_OK)
 
 
 @main.command(name="import")

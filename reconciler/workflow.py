@@ -290,8 +290,9 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
     else:
         reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
         result = apply_plan(the_plan, gateway, live, options=_options(request), reporter=reporter, pacer=pacer)
-        if request.result_format == "text":
-            echo(result.summary_line())
+    result.held = list(the_plan.conflicts)
+    if request.result_format == "text" and not request.dry_run and (result.done or result.failed or result.skipped or result.held):
+        echo(result.summary_line())
     if request.result_format == "json":
         document = result.to_json()
         if request.dry_run:  # nothing was sent: the document says so, and what would have been

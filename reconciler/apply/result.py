@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from reconciler.plan.actions import Action
+from reconciler.plan.plan import Conflict
+from reconciler.text import plural
 
 Outcome = Literal["done", "failed", "skipped"]
 
@@ -37,6 +39,8 @@ class ApplyResult:
     seconds: float = 0.0
     # Ctrl-C stopped the run: what was running finished, the rest was skipped.
     interrupted: bool = False
+    # The plan's conflicts: objects held for a person, nothing done to them (exit 3 when all else went well).
+    held: list[Conflict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -44,6 +48,8 @@ class ApplyResult:
 
     def summary_line(self) -> str:
         counts = f"{len(self.done)} done, {len(self.failed)} failed, {len(self.skipped)} skipped."
+        if self.held:
+            counts += f" {plural(len(self.held), 'object')} held for a person to decide: nothing was done to it."
         if self.interrupted:
             return f"Apply interrupted: {counts} Re-run apply to resume: it is idempotent."
         return f"Apply complete: {counts}"
@@ -60,6 +66,7 @@ class ApplyResult:
             "done": [_entry(o) for o in self.done],
             "failed": [_entry(o) for o in self.failed],
             "skipped": [_entry(o) for o in self.skipped],
+            "held": [c.to_json() for c in self.held],
         }
 
     def to_markdown(self, *, dry_run: bool = False) -> str:
@@ -71,7 +78,9 @@ class ApplyResult:
             for o in (*self.failed, *self.skipped, *self.done)
         ]
         table = ["| Outcome | Action | Note |", "|---|---|---|", *rows] if rows else ["Nothing to apply."]
-        return "\n".join(["### Reconciler apply", "", f"**{self.summary_line()}**", "", *table]) + "\n"
+        held = ["#### Held: a person must decide", "", *(f"- {_cell(c.message)}" for c in self.held), ""]
+        head = ["### Reconciler apply", "", *(held if self.held else []), f"**{self.summary_line()}**", ""]
+        return "\n".join([*head, *table]) + "\n"
 
     def lines(self) -> list[str]:
         """Failures and skips, one line each, then the summary (for text output)."""

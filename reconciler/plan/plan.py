@@ -17,8 +17,10 @@ FORMAT_VERSION = 2
 SECTIONS = ("adopt", "create", "update", "lifecycle", "destroy")
 _TOP_LEVEL = {
     "format_version", "api_version", "account", "prune", "targets", "summary", "warnings", "managed",
-    "invoice_totals", "objects", "actions", "notes",
+    "invoice_totals", "objects", "actions", "notes", "conflicts",
 }  # fmt: skip
+# Top-level fields older plan files lack (absent: none).
+_OPTIONAL = {"conflicts"}
 # Destroy limits (DESIGN.md, CLI contract): more than DESTROY_LIMIT objects in one
 # plan, or more than DESTROY_SHARE of the managed objects of a kind once the kind
 # has at least SHARE_FLOOR of them (below that one object is already a large
@@ -36,6 +38,20 @@ class InvoiceTotal:
     invoice: str
     amount: int
     currency: str
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """An object the plan holds: a person must decide (the lifecycle table's error
+    cells, evidence that an untagged object already exists). Nothing is planned for
+    it, nor for what depends on it; the rest of the plan goes on."""
+
+    object: str  # "invoice:acme-2026-11"
+    stripe_id: str | None  # the live object, when there is one
+    message: str  # what happened and what to write in the spec
+
+    def to_json(self) -> dict[str, Any]:
+        return {"object": self.object, "id": self.stripe_id, "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -70,6 +86,8 @@ class Plan:
     watched: tuple[Watched, ...] = ()  # the live objects the actions act on and depend on
     managed: dict[str, int] = field(default_factory=dict)  # managed objects per kind when planned
     notices: tuple[CustomerNotice, ...] = field(default=(), compare=False)  # display only; not in the file
+    # Objects held for a person to decide, first in every format; `plan` exits 3 when there are any.
+    conflicts: tuple[Conflict, ...] = ()
 
     def __post_init__(self) -> None:
         problem = dependency_problem(self.actions)
@@ -147,6 +165,7 @@ class Plan:
             },
             "actions": [action_to_json(a) for a in self.actions],
             "notes": list(self.notes),
+            "conflicts": [c.to_json() for c in self.conflicts],
         }
 
     @classmethod
@@ -160,7 +179,7 @@ class Plan:
         unknown = sorted(set(data) - _TOP_LEVEL)
         if unknown:
             raise PlanFileError(f"unknown top-level field {unknown[0]!r}")
-        missing = sorted(_TOP_LEVEL - set(data))
+        missing = sorted(_TOP_LEVEL - set(data) - _OPTIONAL)
         if missing:
             raise PlanFileError(f"missing top-level field {missing[0]!r}")
         if data["api_version"] != API_VERSION:
@@ -182,6 +201,7 @@ class Plan:
             watched=_watched(data["objects"]),
             managed=_managed(data["managed"]),
             notes=_notes(data["notes"]),
+            conflicts=_conflicts(data.get("conflicts", [])),
         )
         for name, derived in (("summary", plan.summary), ("warnings", plan.warnings())):
             if data[name] != derived:
@@ -251,6 +271,17 @@ def _notes(data: Any) -> tuple[str, ...]:
     if not isinstance(data, list) or not all(isinstance(note, str) for note in data):
         raise PlanFileError("notes: expected a list of strings")
     return tuple(data)
+
+
+def _conflicts(data: Any) -> tuple[Conflict, ...]:
+    ok = isinstance(data, list) and all(
+        isinstance(c, dict) and set(c) == {"object", "id", "message"} and isinstance(c["object"], str)
+        and (c["id"] is None or isinstance(c["id"], str)) and isinstance(c["message"], str)
+        for c in data
+    )
+    if not ok:
+        raise PlanFileError("conflicts: expected a list of {object, id, message}")
+    return tuple(Conflict(c["object"], c["id"], c["message"]) for c in data)
 
 
 def dependency_problem(actions: tuple[Action, ...]) -> str | None:

@@ -24,6 +24,7 @@ from reconciler.plan.plan import Plan
 from reconciler.plan.planner.adopt import plan_adoptions, wait_for_adoptions
 from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
 from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.hold import hold_back
 from reconciler.plan.planner.invoices import plan_invoices
 from reconciler.plan.planner.prune import plan_prune
 from reconciler.spec.models import Desired
@@ -53,8 +54,10 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         plan_prune(ctx)
     if ctx.problems:
         raise _error(ctx)
+    actions, conflicts = hold_back(wait_for_adoptions(ctx.actions, adoptions), ctx.held)
     return Plan(
-        actions=tuple(wait_for_adoptions(ctx.actions, adoptions)),
+        actions=tuple(actions),
+        conflicts=conflicts,
         fingerprint=live_fingerprint(live),
         invoice_totals=totals,
         prune=prune,
@@ -64,7 +67,8 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
 
 def _error(ctx: Context) -> PlanError:
     kinds = {kind for kind, _ in ctx.problems}
-    lines = [text for _, text in ctx.problems]
+    # What would be held is said too: every line a person must act on, at once.
+    lines = [text for _, text in ctx.problems] + [conflict.message for conflict in ctx.held]
     if "frozen" in kinds:
         return FrozenInvoiceChanges(lines)
     if "transition" in kinds:

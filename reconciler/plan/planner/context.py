@@ -9,6 +9,7 @@ from typing import Literal
 
 from reconciler.live.records import Live
 from reconciler.plan.actions import Action, AdoptCustomer, CreateCustomer, FieldChange, UpdateCustomer
+from reconciler.plan.plan import Conflict
 from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
 from reconciler.spec.models import Desired
 
@@ -26,6 +27,7 @@ class Context:
     ids: set[str] = field(default_factory=set)
     problems: list[tuple[ProblemKind, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    held: list[Conflict] = field(default_factory=list)
 
     @cached_property
     def customer_keys(self) -> dict[str, str]:
@@ -51,6 +53,11 @@ class Context:
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))
+
+    def hold(self, ref: str, stripe_id: str | None, text: str) -> None:
+        """A conflict a person must decide: `ref` ("invoice:acme-2026-11") is held
+        (see planner.hold); the rest of the plan goes on."""
+        self.held.append(Conflict(ref, stripe_id or None, text))
 
     def note(self, text: str) -> None:
         self.notes.append(text)

@@ -162,7 +162,8 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
     label, desired = step_in.label, step_in.desired
     if isinstance(answer, Refused):
         where = ":" if zero_draft else f" is {position_word(step_in.position)},"  # a zero-total draft may not exist yet
-        ctx.problem("transition", f"invoice {label}{where} the spec says {desired}: {answer.why}")
+        # A person must decide; this invoice is held, the rest of the plan goes on.
+        ctx.hold(f"invoice:{key}", step_in.stripe_id, f"invoice {label}{where} the spec says {desired}: {answer.why}")
         return []
     if isinstance(answer, tuple) and step_in.processing and set(answer) & {_P, _V, _M}:
         answer = _PROCESSING  # an uncollectible invoice being paid: the same wait

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.markdown import render_markdown
@@ -13,6 +13,14 @@ Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
 
 
+def _sorted(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
 def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     """The plan in the given format; colour (ANSI) only for text with color=True."""
     if fmt == "text":
@@ -20,5 +28,8 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     if fmt == "markdown":
         return render_markdown(plan)
     if fmt == "json":
-        return json.dumps(plan.to_json(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        document = plan.to_json()
+        # Held objects first, as in every format; the rest in key order, as in the plan file.
+        first = {"conflicts": document.pop("conflicts")}
+        return json.dumps({**first, **_sorted(document)}, indent=2, ensure_ascii=False) + "\n"
     raise ValueError(f"unknown plan format {fmt!r}")

@@ -8,6 +8,7 @@ from reconciler.plan.actions import Action, section_of
 from reconciler.plan.plan import CustomerNotice, Plan
 from reconciler.plan.render.describe import object_of
 from reconciler.plan.render.money import format_money
+from reconciler.text import plural
 
 
 @dataclass(frozen=True)
@@ -47,8 +48,30 @@ NO_CHANGES = "No changes. Live state matches the specs."
 NO_CHANGES_WITH_NOTES = "No changes to make; see the notes below."
 
 
+# An empty plan that holds objects: nothing else to do, and those need a person.
+NO_CHANGES_HELD = "No other changes to make; the objects above are held."
+HELD_HEADLINE = "a person must decide; nothing is done to it, nor to what depends on it; the rest of the plan goes on"
+
+
 def no_changes_line(plan: Plan) -> str:
+    if plan.conflicts:
+        return NO_CHANGES_HELD
     return NO_CHANGES_WITH_NOTES if plan.notes else NO_CHANGES
+
+
+def held_title(plan: Plan) -> str:
+    """'Held (1 object): …', the heading of the conflicts every format shows first."""
+    return f"Held ({plural(len(plan.conflicts), 'object')}): {HELD_HEADLINE}"
+
+
+def held_lines(plan: Plan) -> list[str]:
+    """The conflicts, before anything else: the first thing a reviewer reads."""
+    if not plan.conflicts:
+        return []
+    lines = [held_title(plan) + ":"]
+    for conflict in plan.conflicts:
+        lines.append(f"  ! {conflict.message}")
+    return [*lines, ""]
 
 
 def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:

@@ -31,7 +31,7 @@ _VERBS: dict[str, str] = {
 
 def cell(answer: Answer) -> str:
     if isinstance(answer, Refused):
-        return "**error**"
+        return "**held**"
     if isinstance(answer, Waits):
         return "nothing now (note: waits for the payment)"
     if isinstance(answer, Unproven):

@@ -13,6 +13,7 @@ from reconciler.plan.plan import Plan
 from reconciler.plan.render.layout import (
     Group,
     groups,
+    held_title,
     no_changes_line,
     notice_parts,
     summary_line,
@@ -49,6 +50,18 @@ def _cell(text: str) -> str:
     return html.escape(text).replace("|", "\\|")
 
 
+def _held(plan: Plan) -> str:
+    """The conflicts, a section of their own before everything else (a CI job
+    can find it by its heading)."""
+    if not plan.conflicts:
+        return ""
+    lines = ["> [!CAUTION]", f"> **{_cell(held_title(plan))}**", "", "#### Held: a person must decide", ""]
+    for conflict in plan.conflicts:
+        where = f" (`{conflict.stripe_id}`)" if conflict.stripe_id else ""
+        lines.append(f"- **{_cell(conflict.object.replace(':', ' ', 1))}**{where}: {_cell(conflict.message)}")
+    return "\n".join(lines) + "\n\n"
+
+
 def _reviewer_first(plan: Plan) -> list[str]:
     """Warnings and what customers will notice, before the summary and the details."""
     out: list[str] = []
@@ -75,7 +88,7 @@ def _summary_table(s: dict[str, int]) -> list[str]:
 
 def render_markdown(plan: Plan) -> str:
     if plan.is_empty:
-        return f"{MARKER}\n### Reconciler plan\n\n{no_changes_line(plan)}\n" + _notes(plan)
+        return f"{MARKER}\n### Reconciler plan\n\n{_held(plan)}{no_changes_line(plan)}\n" + _notes(plan)
     s = plan.summary
     parts = [
         MARKER,
@@ -87,6 +100,7 @@ def render_markdown(plan: Plan) -> str:
         *_summary_table(s),
         "",
     ]
+    parts[3:3] = [_held(plan).rstrip("\n"), ""] if plan.conflicts else []
     out = "\n".join(parts) + "\n" + (_notes(plan).lstrip("\n") + "\n" if plan.notes else "")
     budget = LIMIT - _NOTE_ROOM
     shown = 0

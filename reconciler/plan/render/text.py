@@ -7,6 +7,7 @@ from reconciler.plan.render.describe import describe
 from reconciler.plan.render.layout import (
     Group,
     groups,
+    held_lines,
     no_changes_line,
     notice_lines,
     summary_line,
@@ -35,9 +36,9 @@ def note_lines(plan: Plan) -> list[str]:
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     if plan.is_empty:
-        return "\n".join([no_changes_line(plan), *note_lines(plan)]) + "\n"
+        return "\n".join([*held_lines(plan), no_changes_line(plan), *note_lines(plan)]) + "\n"
     changes, destroys = groups(plan)
-    lines = [*notice_lines(plan), "Reconciler will perform the following actions:", ""]
+    lines = [*held_lines(plan), *notice_lines(plan), "Reconciler will perform the following actions:", ""]
     for group in changes:
         lines += group_lines(group, plan, color=color) + [""]
     if destroys:
