@@ -66,7 +66,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
                 getattr(builder, kind)(found.record.id, root=True)
     entries = builder.out
     files = render_files(entries.by_kind, entries.invoice_customer)
-    replaced = write_tree(request.out, files, force=request.force) if files else 0
+    replaced, kept = write_tree(request.out, files, force=request.force) if files else (0, ())
     list_requests = sum(n for endpoint, n in counts.items() if _is_list(endpoint))
     return ImportReport(
         out=str(request.out),
@@ -81,6 +81,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         list_bound=list_bound(inventory, customers=len(request.customers)),
         evidence_requests=sum(counts.values()) - list_requests,
         replaced=replaced,
+        kept=kept,
         with_metadata=entries.adopted_with_metadata,
         read={kind: len(getattr(inventory, KIND_INFOS[kind].section)) for kind in KINDS},
     )

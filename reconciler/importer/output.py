@@ -36,17 +36,32 @@ HEADER = (
     "# entry stands for: the next plan adopts those the tool does not manage yet, and creates none.\n"
 )
 
+_MARK = HEADER.splitlines()[0].encode()
+
 
 class ImportTargetError(ReconcilerError):
     """The folder to import into cannot take the import."""
 
 
+def _files(out: Path, found: list[Path]) -> str:
+    """'3 spec files (a.yaml, b.yaml, c.yaml …)'."""
+    shown = ", ".join(str(p.relative_to(out)) for p in found[:3]) + (" …" if len(found) > 3 else "")
+    return f"{plural(len(found), 'spec file')} ({shown})"
+
+
 class TargetHoldsSpecs(ImportTargetError):
     def __init__(self, out: Path, found: list[Path]) -> None:
-        shown = ", ".join(str(p.relative_to(out)) for p in found[:3]) + (" …" if len(found) > 3 else "")
         super().__init__(
-            f"{out} already holds {plural(len(found), 'spec file')} ({shown}): "
-            "import into a new or empty folder, or pass --force to replace them"
+            f"{out} already holds {_files(out, found)}: "
+            "import into a new or empty folder, or pass --force to replace the ones import wrote"
+        )
+
+
+class HandWrittenInTheWay(ImportTargetError):
+    def __init__(self, out: Path, found: list[Path]) -> None:
+        super().__init__(
+            f"{out}: import would replace {_files(out, found).replace(' (', ' it did not write (', 1)}; "
+            "--force replaces only files import wrote: move them away, or import into another folder"
         )
 
 
@@ -81,6 +96,15 @@ def spec_files_in(folder: Path) -> list[Path]:
         if path.suffix in SUFFIXES and not hidden and path.is_file():
             found.append(path)
     return sorted(found)
+
+
+def written_by_import(path: Path) -> bool:
+    """Whether `path` begins with the header every file import writes (else a person wrote it)."""
+    try:
+        with path.open("rb") as handle:
+            return handle.read(len(_MARK)) == _MARK
+    except OSError:
+        return False
 
 
 def check_target(out: Path, *, force: bool) -> None:
@@ -129,9 +153,14 @@ def _dump(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=10_000)
 
 
-def write_tree(out: Path, files: dict[str, str], *, force: bool) -> int:
-    """Write the tree at `out`, validated, whole; how many old spec files it replaced."""
+def write_tree(out: Path, files: dict[str, str], *, force: bool) -> tuple[int, tuple[str, ...]]:
+    """Write the tree at `out`, validated, whole: how many old spec files it replaced, and
+    the spec files it left because import did not write them (a person's; kept by --force)."""
     check_target(out, force=force)
+    in_the_way = [out / relative for relative in sorted(files) if (out / relative).exists()]
+    in_the_way = [path for path in in_the_way if not written_by_import(path)]
+    if in_the_way:
+        raise HandWrittenInTheWay(out, in_the_way)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.import-", dir=out.parent))
@@ -160,22 +189,25 @@ def _validate(staging: Path, files: dict[str, str]) -> None:
         raise ImportedSpecsInvalid(errors) from None
 
 
-def _move_into_place(staging: Path, out: Path, files: dict[str, str]) -> int:
+def _move_into_place(staging: Path, out: Path, files: dict[str, str]) -> tuple[int, tuple[str, ...]]:
     """One rename when the target is new (or empty); else file by file, and the
-    old spec files the import does not rewrite removed (there are some only with --force)."""
+    old spec files an earlier import wrote and this one does not rewrite removed
+    (there are some only with --force). A spec file a person wrote is never touched."""
     if not out.exists() or (out.is_dir() and not any(out.iterdir())):
         os.replace(staging, out)
-        return 0
+        return 0, ()
     old = spec_files_in(out)
+    ours = [path for path in old if written_by_import(path)]
+    kept = tuple(str(path.relative_to(out)) for path in old if path not in ours)
     for relative in sorted(files):
         target = out / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(staging / relative, target)
     written = {(out / relative).resolve() for relative in files}
-    for path in old:
+    for path in ours:
         if path.resolve() not in written:
             path.unlink()
-    return len(old)
+    return len(ours), kept
 
 
 @contextlib.contextmanager

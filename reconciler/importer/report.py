@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from reconciler.importer.build import KINDS, Note
 from reconciler.kinds import KINDS as KIND_INFOS
+from reconciler.text import plural
 
 
 def _count(n: int, kind: str) -> str:
@@ -25,7 +26,8 @@ class ImportReport:
     list_requests: int = 0  # list requests of the four kinds (and long invoices' lines)
     list_bound: int = 0  # ceil(N/100) per kind (per customer with --customer), plus the lines calls
     evidence_requests: int = 0  # Stripe's invoice.sent events and open payments
-    replaced: int = 0  # old spec files replaced (--force)
+    replaced: int = 0  # old spec files an earlier import wrote, replaced (--force)
+    kept: tuple[str, ...] = ()  # spec files in the folder a person wrote: left as they are (--force)
     with_metadata: int = 0  # adopted entries that name metadata keys
     read: dict[str, int] = field(default_factory=dict)  # kind -> objects read
 
@@ -38,8 +40,13 @@ class ImportReport:
         if not self.files:
             return [*lines, "Nothing to import: no files written.", *self._skipped()]
         written = ", ".join(_count(self.written.get(kind, 0), kind) for kind in KINDS)
-        replaced = f", replacing {self.replaced} spec files" if self.replaced else ""
+        replaced = f", replacing {plural(self.replaced, 'spec file')} an earlier import wrote" if self.replaced else ""
         lines.append(f"Wrote {written} to {self.out}/ in {len(self.files)} files{replaced}.")
+        if self.kept:
+            lines.append(
+                f"  Left as they are: {plural(len(self.kept), 'spec file')} import did not write "
+                f"({', '.join(self.kept)}); plan reads them with the imported ones."
+            )
         pulled = [_count(n, kind) for kind in KINDS if (n := self.pulled.get(kind, 0))]
         if pulled:
             lines.append(f"  Of these, {', '.join(pulled)} came along because the selection refers to them.")

@@ -13,6 +13,7 @@ import yaml
 from click.testing import CliRunner, Result
 
 from reconciler.cli import main
+from reconciler.importer.output import HEADER
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
@@ -204,13 +205,38 @@ def test_a_folder_with_specs_is_refused_unless_forced(sandbox: RunningSandbox, s
     assert refused.exit_code == 1
     assert refused.output == (
         f"error: {out} already holds 1 spec file (mine.yaml): import into a new or empty folder, "
-        "or pass --force to replace them\n"
+        "or pass --force to replace the ones import wrote\n"
     )
     assert sandbox.stats()["by_route"].get("GET /v1/customers") is None  # refused before any read
     forced = run(sandbox, "import", "--out", str(out), "--force")
     assert forced.exit_code == 0, forced.output
-    assert sorted(p.name for p in out.iterdir()) == ["README.md", "customers.yaml"]
-    assert "replacing 1 spec files" in forced.output
+    # The hand-written spec is never import's to replace: kept, and said so.
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "customers.yaml", "mine.yaml"]
+    assert (out / "mine.yaml").read_text() == "customers:\n  jenny:\n    name: Jenny\n"
+    assert "  Left as they are: 1 spec file import did not write (mine.yaml); plan reads them with the imported ones." in forced.output
+    # A file an earlier import wrote is replaced, or removed when this import does not write it.
+    (out / "products.yaml").write_text(HEADER + "products: {}\n")  # as an earlier import of no products
+    again = run(sandbox, "import", "--out", str(out), "--force")
+    assert again.exit_code == 0, again.output
+    assert sorted(p.name for p in out.iterdir()) == ["README.md", "customers.yaml", "mine.yaml"]
+    assert ", replacing 2 spec files an earlier import wrote." in again.output
+
+
+def test_force_refuses_to_overwrite_a_hand_written_spec_file(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    stripe_client.v1.customers.create(params={"name": "Jenny Rosen"})
+    out = tmp_path / "specs"
+    out.mkdir()
+    (out / "customers.yaml").write_text("customers:\n  jenny:\n    name: Jenny\n")
+    refused = run(sandbox, "import", "--out", str(out), "--force")
+    assert refused.exit_code == 1
+    assert refused.output == (
+        f"error: {out}: import would replace 1 spec file it did not write (customers.yaml); --force replaces only "
+        "files import wrote: move them away, or import into another folder\n"
+    )
+    assert (out / "customers.yaml").read_text() == "customers:\n  jenny:\n    name: Jenny\n"
+    assert sorted(p.name for p in out.iterdir()) == ["customers.yaml"]
 
 
 def test_a_failed_read_leaves_no_folder_behind(sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path) -> None:
