@@ -3,8 +3,8 @@
 A managed object keeps its `reconciler_id`. Any other object gets a key from
 what identifies it to a person: a product's name, a price's lookup key (else
 its product's key and currency), a customer's name (else email, else id), an
-invoice's number (a draft, which has none: its customer's key and creation
-date). Keys are slugged to the spec-key pattern. Objects whose keys would
+invoice its customer's key and the month it was created (`jenny-rosen-2026-11`;
+a second one that month: `jenny-rosen-2026-11-25`, its day). Keys are slugged to the spec-key pattern. Objects whose keys would
 clash are ordered (prices: active first; then oldest first, then by id): the
 first keeps the key, each other one gets a suffix (a price its amount when
 that tells it apart, else the end of its own Stripe id), so adding an object
@@ -67,16 +67,21 @@ def derive_keys(inventory: Inventory) -> Keys:
     keys.customers = _keyed(
         inventory.customers, lambda f: slug(f.record.name or "") or slug(f.record.email or ""), "customer"
     )
-    keys.invoices = _keyed(inventory.invoices, lambda f: _invoice_base(f, keys.customers), "invoice")
+    keys.invoices = _keyed(
+        inventory.invoices,
+        lambda f: _invoice_base(f, keys.customers),
+        "invoice",
+        # A customer's invoices of one month differ by day: say it before resorting to the id.
+        readable=lambda f: datetime.fromtimestamp(f.created, UTC).strftime("%d"),
+    )
     return keys
 
 
 def _invoice_base(found: Found[Any], customers: dict[str, str]) -> str:
-    invoice = found.record
-    if invoice.number:
-        return slug(invoice.number)
-    day = datetime.fromtimestamp(found.created, UTC).strftime("%Y-%m-%d")
-    return slug(f"{customers.get(invoice.customer_id, 'invoice')}", MAX_KEY - 17) + f"-draft-{day}"
+    """`<customer key>-<YYYY-MM>` of its creation: what a person calls it ("Jenny's November
+    invoice"); Stripe's number (`1E662914-0001`) says nothing, and a draft has none."""
+    month = datetime.fromtimestamp(found.created, UTC).strftime("%Y-%m")
+    return slug(customers.get(found.record.customer_id, "invoice"), MAX_KEY - 8) + f"-{month}"
 
 
 def _keyed(

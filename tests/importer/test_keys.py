@@ -68,17 +68,19 @@ def test_an_object_that_cannot_be_imported_takes_no_key() -> None:
     assert keys == {"price_o": "gold-usd"}
 
 
-def test_invoices_by_number_drafts_by_customer_and_day() -> None:
+def test_invoices_by_customer_and_month_then_day_never_by_stripe_number() -> None:
     jenny = customer("cus_1", "Jenny Rosen")
     day = 1_795_000_000  # 2026-11-18 UTC
     draft = LiveInvoice("in_d", "", "cus_1", "draft", "send_invoice", 30, "usd")
     invoices = (
-        Found(replace(draft, id="in_open", status="open", number="A461B904-0001"), day),
+        Found(replace(draft, id="in_open", status="open", number="A461B904-0001"), day - 40 * 86_400),
         Found(draft, day),
-        Found(replace(draft, id="in_d2ABCDEF"), day + 60),
+        Found(replace(draft, id="in_d2", status="paid", number="A461B904-0002"), day + 7 * 86_400),
+        Found(replace(draft, id="in_d3ABCDEF"), day + 60),
     )
     keys = derive_keys(Inventory(customers=(jenny,), invoices=invoices)).invoices
     assert keys == {
-        "in_open": "a461b904-0001", "in_d": "jenny-rosen-draft-2026-11-18", "in_d2ABCDEF": "jenny-rosen-draft-2026-11-18-abcdef",
+        "in_open": "jenny-rosen-2026-10", "in_d": "jenny-rosen-2026-11", "in_d2": "jenny-rosen-2026-11-25",
+        "in_d3ABCDEF": "jenny-rosen-2026-11-abcdef",
     }  # fmt: skip
     assert all(is_valid_key(k) for k in keys.values())
