@@ -432,11 +432,13 @@ def apply(paths: tuple[str, ...], plan_file: str | None, dry_run: bool, yes: boo
               help="Import only this customer and its invoices (repeatable).")
 @click.option("--created-after", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, metavar="YYYY-MM-DD",
               help="Import only objects created on that day (UTC) or later.")
-@click.option("--force", is_flag=True, help="Replace the spec files the folder already holds.")
+@click.option("--force", is_flag=True, help="Replace the spec files an earlier import wrote in the folder.")
+@click.option("--metadata", "claim_metadata", is_flag=True,
+              help="Also write the metadata of objects to adopt: adoption then claims those keys as the tool's.")
 @connection_options
 @handle_errors
 def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...], created_after: Any, force: bool,
-            api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
+            claim_metadata: bool, api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Write specs for the objects of an existing account (read-only: writes nothing to Stripe).
 
     Objects the tool does not manage yet get `adopt: <id>` in their specs: the
@@ -446,7 +448,7 @@ def import_(out_dir: str, kinds: tuple[str, ...], customer_ids: tuple[str, ...],
 
     request = ImportRequest(
         out=Path(out_dir), kinds=kinds or KINDS, customers=tuple(dict.fromkeys(customer_ids)),
-        created_after=created_after.date() if created_after else None, force=force,
+        created_after=created_after.date() if created_after else None, force=force, metadata=claim_metadata,
     )
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         report = run_import(request, gateway)

@@ -45,6 +45,7 @@ class ImportRequest:
     customers: tuple[str, ...] = ()  # only these customers (and their invoices)
     created_after: date | None = None  # only objects created on that day (UTC) or later
     force: bool = False  # replace the spec files `out` holds
+    metadata: bool = False  # write the metadata of objects to adopt into their specs (claim it)
 
 
 def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
@@ -57,7 +58,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
     missing = sorted(set(request.customers) - {f.record.id for f in inventory.customers})
     if missing:
         raise UnknownCustomer(missing)
-    builder = Builder(inventory, derive_keys(inventory))
+    builder = Builder(inventory, derive_keys(inventory), claim_metadata=request.metadata)
     for kind in KINDS:
         if kind not in request.kinds:
             continue
@@ -82,7 +83,8 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         evidence_requests=sum(counts.values()) - list_requests,
         replaced=replaced,
         kept=kept,
-        with_metadata=entries.adopted_with_metadata,
+        metadata_claimed=tuple(entries.metadata_claimed),
+        metadata_left=tuple(entries.metadata_left),
         read={kind: len(getattr(inventory, KIND_INFOS[kind].section)) for kind in KINDS},
     )
 

@@ -49,8 +49,11 @@ class Entries:
     by_kind: dict[str, dict[str, Entry]] = field(default_factory=lambda: {kind: {} for kind in KINDS})
     invoice_customer: dict[str, str] = field(default_factory=dict)  # invoice key -> customer key
     adopted: int = 0
-    adopted_with_metadata: int = 0  # their metadata keys become the tool's on adoption
     managed: int = 0
+    # Metadata of objects to adopt: written into the specs (claimed, `import --metadata`; on
+    # adoption the keys become the tool's) or left out (whose they are cannot be told).
+    metadata_claimed: list[Note] = field(default_factory=list)
+    metadata_left: list[Note] = field(default_factory=list)
     pulled: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # came along as references
     unexpressed: list[Note] = field(default_factory=list)
     skipped: list[Note] = field(default_factory=list)
@@ -65,8 +68,9 @@ class _Index(Generic[R]):
 class Builder:
     """Builds entries on demand, each object once, references first."""
 
-    def __init__(self, inventory: Inventory, keys: Keys) -> None:
+    def __init__(self, inventory: Inventory, keys: Keys, *, claim_metadata: bool = False) -> None:
         self.keys = keys
+        self.claim_metadata = claim_metadata
         self.since = inventory.events_complete_since
         self.out = Entries()
         self.products = _Index({f.record.id: f for f in inventory.products})
@@ -112,7 +116,7 @@ class Builder:
         if found is None:
             return None
         key: str | None = getattr(self.keys, f"{kind}s").get(object_id)
-        label = f"{kind} {key} ({object_id})"
+        label = _label(kind, str(key), found)
         why = self._why_not(kind, found)
         try:
             if why or key is None:
@@ -145,7 +149,6 @@ class Builder:
             self.out.managed += 1
         else:
             self.out.adopted += 1
-            self.out.adopted_with_metadata += 1 if "metadata" in entry else 0
         self.out.by_kind[kind][key] = entry
         if not root:
             self.out.pulled[kind] += 1
@@ -153,27 +156,41 @@ class Builder:
         if unexpressed:
             self.out.unexpressed.append(Note(kind, label, ", ".join(unexpressed)))
 
-    def _metadata(self, found: Found[Any], notes: list[str]) -> dict[str, str]:
+    def _metadata(self, found: Found[Any], notes: list[str], label: str) -> dict[str, str]:
         record = found.record
-        metadata, note = spec_metadata(record.metadata, record.owned_keys, managed=found.managed)
+        return self._claimed(record.metadata, record.owned_keys, found.managed, notes, label)
+
+    def _claimed(
+        self, metadata: dict[str, str], owned: frozenset[str] | None, managed: bool, notes: list[str], label: str
+    ) -> dict[str, str]:
+        """The metadata a spec entry names. A managed object's: the keys the tool recorded as its own.
+        An object to adopt: none unless `claim_metadata`, since nothing tells the tool's keys from
+        another integration's, and a key in a spec becomes the tool's (unset when removed later)."""
+        if not managed and metadata:
+            claimed = self.out.metadata_claimed if self.claim_metadata else self.out.metadata_left
+            claimed.append(Note("metadata", label, ", ".join(sorted(metadata))))
+            if not self.claim_metadata:
+                return {}
+        kept, note = spec_metadata(metadata, owned, managed=managed)
         if note:
             notes.append(note)
-        return metadata
+        return kept
 
     def _product_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
         notes: list[str] = []
-        return product_entry(found.record, self._metadata(found, notes)), notes
+        return product_entry(found.record, self._metadata(found, notes, _label("product", key, found))), notes
 
     def _price_entry(self, found: Found[LivePrice], key: str) -> tuple[Entry, list[str]]:
         product_key = self.product(found.record.product_id)
         if product_key is None:
             raise Unrepresentable(f"its product {found.record.product_id} is not imported")
         notes: list[str] = []
-        return price_entry(found.record, product_key, self._metadata(found, notes)), notes
+        metadata = self._metadata(found, notes, _label("price", key, found))
+        return price_entry(found.record, product_key, metadata), notes
 
     def _customer_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
         notes: list[str] = []
-        return customer_entry(found.record, self._metadata(found, notes)), notes
+        return customer_entry(found.record, self._metadata(found, notes, _label("customer", key, found))), notes
 
     def _invoice_entry(self, found: Found[LiveInvoice], key: str) -> tuple[Entry, list[str]]:
         invoice = found.record
@@ -181,13 +198,14 @@ class Builder:
         if customer_key is None:
             raise Unrepresentable(f"its customer {invoice.customer_id} is not imported (deleted, or skipped)")
         notes: list[str] = []
-        items = self._items(found, notes)
+        label = _label("invoice", key, found)
+        items = self._items(found, notes, label)
         status = invoice_status(invoice, self.since)
-        entry = invoice_entry(invoice, customer_key, status, items, self._metadata(found, notes))
+        entry = invoice_entry(invoice, customer_key, status, items, self._metadata(found, notes, label))
         self.out.invoice_customer[key] = customer_key
         return entry, notes
 
-    def _items(self, found: Found[LiveInvoice], notes: list[str]) -> list[Entry]:
+    def _items(self, found: Found[LiveInvoice], notes: list[str], label: str) -> list[Entry]:
         """The items a spec lists: all of them, except on a managed invoice the
         ones the tool did not add (the plan holds such an invoice; see the report)."""
         live_items = found.record.items
@@ -205,9 +223,9 @@ class Builder:
                 if price_key is None:
                     raise Unrepresentable(f"its item {item.id} bills price {item.price_id}, which is not imported")
             product = self._product_of(item.price_id)
-            metadata, note = spec_metadata(item.metadata, item.owned_keys, managed=bool(item.key))
-            if note:
-                notes.append(f"item {item.id} {note}")
+            item_notes: list[str] = []
+            metadata = self._claimed(item.metadata, item.owned_keys, bool(item.key), item_notes, f"{label} item {item.id}")
+            notes += [f"item {item.id} {note}" for note in item_notes]
             entry = item_entry(item, price_key, product, metadata)
             if found.managed and item.key:
                 entry = _with_item_key(entry, item.key)
@@ -230,6 +248,10 @@ class Builder:
         price = self.prices.by_id.get(price_id or "")
         product = self.products.by_id.get(price.record.product_id) if price is not None else None
         return product.record.name if product is not None else None
+
+
+def _label(kind: str, key: str, found: Found[Any]) -> str:
+    return f"{kind} {key} ({found.record.id})"
 
 
 def _tag_order(item: Any) -> tuple[str, int]:

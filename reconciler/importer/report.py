@@ -28,7 +28,8 @@ class ImportReport:
     evidence_requests: int = 0  # Stripe's invoice.sent events and open payments
     replaced: int = 0  # old spec files an earlier import wrote, replaced (--force)
     kept: tuple[str, ...] = ()  # spec files in the folder a person wrote: left as they are (--force)
-    with_metadata: int = 0  # adopted entries that name metadata keys
+    metadata_claimed: tuple[Note, ...] = ()  # objects to adopt whose metadata the specs name (--metadata)
+    metadata_left: tuple[Note, ...] = ()  # objects to adopt whose metadata was left out of the specs
     read: dict[str, int] = field(default_factory=dict)  # kind -> objects read
 
     def lines(self) -> list[str]:
@@ -53,12 +54,20 @@ class ImportReport:
         lines.append(
             f"  {self.adopted} to adopt (`adopt:` in their specs), {self.managed} already managed by reconciler."
         )
-        if self.with_metadata:
-            carry = "carries" if self.with_metadata == 1 else "carry"
-            lines.append(
-                f"  {self.with_metadata} {carry} metadata: once adopted, the keys named in the specs are the tool's; "
-                "delete from the specs the keys another integration maintains (Stripe keeps them)."
-            )
+        if self.metadata_left:
+            lines += [
+                "",
+                "Metadata left out of the specs (whose keys they are cannot be told; Stripe keeps them, the tool "
+                "never changes them; `import --metadata` writes them, and adoption claims them):",
+                *(f"  {note.label}: {note.text}" for note in self.metadata_left),
+            ]
+        if self.metadata_claimed:
+            lines += [
+                "",
+                "Metadata claimed (--metadata): once adopted these keys are the tool's, and one removed from a spec "
+                "is deleted in Stripe; delete from the specs the keys another integration maintains:",
+                *(f"  {note.label}: {note.text}" for note in self.metadata_claimed),
+            ]
         if self.unexpressed:
             lines += ["", "Not expressed in the specs (left in Stripe as they are, never changed by the tool):"]
             lines += [f"  {note.label}: {note.text}" for note in self.unexpressed]
