@@ -76,6 +76,11 @@ def test_an_unmanaged_account_plans_only_adoptions() -> None:
     assert plan.summary == {"adopt": 4, "create": 0, "update": 0, "lifecycle": 0, "destroy": 0}
     text = render(plan, "text")
     assert "~ adopt customer jenny-rosen (cus_jenny-rosen)  # " + REASON in text
+    claims = "claims metadata crm (the tool's from now on: removed from the spec, deleted in Stripe)"
+    assert f"~     {claims}" in text
+    assert text.count("claims metadata") == 1  # only the customer's adoption claims a key
+    assert f"~     {claims}" in render(plan, "markdown")
+    assert render(plan, "json").count('"reconciler_keys": "crm"') == 1
     assert f"~     tag item \"gold-special-usd\" ii_{INV}_gold-special-usd" in text
     assert "Plan: 4 to adopt, 0 to create, 0 to update, 0 lifecycle steps, 0 to destroy." in text
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.kinds import owner_kind
-from reconciler.ownership import ITEM_KEY, is_reserved
+from reconciler.ownership import ITEM_KEY, KEYS_KEY, KEYS_SEPARATOR, is_reserved
 from reconciler.plan.actions import (
     Action,
     AddInvoiceItem,
@@ -150,13 +150,26 @@ def _remove_item(a: RemoveInvoiceItem, plan: Plan) -> Described:
 
 def _adopt(a: Any, plan: Plan) -> Described:
     details = []
+    claimed = _claimed_keys(a.params)
+    if claimed:
+        # Said in every format, not only the JSON params: once claimed, a key removed from the spec is deleted.
+        details.append(f"claims metadata {claimed} (the tool's from now on: removed from the spec, deleted in Stripe)")
     if a.params.get("auto_advance") is False:
         details.append("auto_advance = false (so Stripe's timer does not finalize it)")
     for item_id, params in sorted(getattr(a, "item_params", {}).items()):
         metadata = params.get("metadata") if isinstance(params, dict) else None
         item_key = metadata.get(ITEM_KEY) if isinstance(metadata, dict) else None
-        details.append(f"tag item {value(item_key)} {item_id}")
+        item_claims = _claimed_keys(params)
+        claims = f" (claims metadata {item_claims})" if item_claims else ""
+        details.append(f"tag item {value(item_key)} {item_id}{claims}")
     return Described("~", f"adopt {a.kind} {a.key} ({a.stripe_id})", tuple(details))
+
+
+def _claimed_keys(params: Any) -> str:
+    """'crm_id, tier': the user metadata keys an adoption records as the tool's ("" for none)."""
+    metadata = params.get("metadata") if isinstance(params, dict) else None
+    record = metadata.get(KEYS_KEY) if isinstance(metadata, dict) else None
+    return ", ".join(key for key in str(record or "").split(KEYS_SEPARATOR) if key)
 
 
 def _step(a: Any, plan: Plan) -> Described:
