@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sqlite3
 from pathlib import Path
 
@@ -18,9 +19,12 @@ from reconciler.receiver.journal.records import (
 
 DEFAULT_JOURNAL = str(Path(".reconciler") / "journal.db")
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
+# Anything that looks like a URL: taken as a file path, `mysql://u:pw@h/db` would
+# become the folders ./mysql:/u:pw@h and a journal file named db.
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 __all__ = ["DEFAULT_JOURNAL", "Claim", "HookRun", "Journal", "JournaledEvent", "LastEvent", "RecordedInvoice",
-           "is_postgres", "open_journal"]  # fmt: skip
+           "check_target", "is_postgres", "open_journal"]  # fmt: skip
 
 
 def is_postgres(target: str) -> bool:
@@ -34,6 +38,7 @@ def open_journal(target: str, *, existing: bool = False) -> Journal:
     a SQLite file that is not there is an error (a mistyped --journal), not a
     new, empty journal.
     """
+    check_target(target)
     if is_postgres(target):
         from reconciler.receiver.journal.postgres import PostgresJournal
 
@@ -43,6 +48,21 @@ def open_journal(target: str, *, existing: bool = False) -> Journal:
     if existing:
         _refuse_unless_journal(target)
     return SQLiteJournal(target)
+
+
+def check_target(target: str) -> None:
+    """JournalError (the URL shown without its password) unless `target` is a
+    postgresql:// or postgres:// URL or a path."""
+    if _URL.match(target) and not is_postgres(target):
+        from reconciler.receiver.journal.postgres import redacted
+
+        scheme = target.split(":", 1)[0]
+        try:
+            shown = redacted(target)
+        except ValueError:  # not even a URL Python can take apart: show none of it past the scheme
+            shown = f"{scheme}://…"
+        raise JournalError(f"journal {shown}: {scheme}:// is not a journal; use a file path "
+                           "(SQLite) or a postgresql:// URL")  # fmt: skip
 
 
 def _refuse_unless_journal(target: str) -> None:
