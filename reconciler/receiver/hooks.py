@@ -7,6 +7,7 @@ hooks:
     run: ./scripts/confirm.sh        # a shell command line, run from the hooks file's folder
     timeout: 60                       # seconds, default 60
     attempts: 5                       # default 5; then the hook is dead for that event
+    pass_env: [DATABASE_URL]          # variables of the receiver's environment it gets (see environment.py)
 ```
 
 Errors are reported as FILE:LINE:COL: message, like spec errors.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,7 @@ class _HookModel(BaseModel):
     run: str = Field(min_length=1)
     timeout: int = Field(default=DEFAULT_TIMEOUT, ge=1, le=86_400)
     attempts: int = Field(default=DEFAULT_ATTEMPTS, ge=1, le=100)
+    pass_env: list[str] = Field(default_factory=list)
 
 
 class _HooksFileModel(BaseModel):
@@ -66,6 +69,7 @@ class Hook:
     timeout: int
     attempts: int
     folder: Path  # the hooks file's folder: the command's working directory
+    pass_env: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,8 @@ def load_hooks(path: str | Path) -> HookSet:
         raise SpecErrors(errors)
     folder = file.resolve().parent
     return HookSet(tuple(
-        Hook(h.name, tuple(dict.fromkeys(h.events)), h.run, h.timeout, h.attempts, folder) for h in model.hooks
+        Hook(h.name, tuple(dict.fromkeys(h.events)), h.run, h.timeout, h.attempts, folder, tuple(h.pass_env))
+        for h in model.hooks
     ))  # fmt: skip
 
 
@@ -137,3 +142,21 @@ def _check(model: _HooksFileModel, document: Document) -> Iterator[SpecError]:
                 hint = f" (did you mean '{close[0]}'?)" if close else " (an invoice.*, payment_intent.* or invoice_payment.* event)"
                 yield document.error(document.value_pos(("hooks", index, "events", position)),
                                      f"hook {hook.name}: unknown event type '{event}'{hint}")
+        for position, name in enumerate(hook.pass_env):
+            problem = _pass_env_problem(name)
+            if problem:
+                yield document.error(document.value_pos(("hooks", index, "pass_env", position)),
+                                     f"hook {hook.name}: pass_env {problem}")
+
+
+_VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+# Stripe's keys and secrets, and the receiver's own names: never a hook's to ask for.
+_RESERVED_PREFIXES = ("STRIPE_", "RECONCILER_")
+
+
+def _pass_env_problem(name: str) -> str | None:
+    if not _VARIABLE.match(name):
+        return f"{name!r} is not an environment variable name"
+    if name.upper().startswith(_RESERVED_PREFIXES):
+        return f"{name} is reserved: STRIPE_* and RECONCILER_* variables are never passed to hooks"
+    return None

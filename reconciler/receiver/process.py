@@ -22,8 +22,6 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 _TAIL = 500  # characters of the hook's stderr kept as its error
-# Never handed to hooks: the receiver's own secret.
-_WITHHELD = ("STRIPE_WEBHOOK_SECRET",)
 
 
 @dataclass(frozen=True)
@@ -49,12 +47,6 @@ def _die_with_parent() -> Callable[[], None] | None:
             os._exit(1)
 
     return in_child
-
-
-def hook_environment(extra: Mapping[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in _WITHHELD}
-    env.update(extra)
-    return env
 
 
 def run_command(command: str, folder: Path, env: Mapping[str, str], stdin: bytes, timeout: float) -> HookOutcome:

@@ -19,15 +19,11 @@ from typing import Protocol
 
 from reconciler.errors import ReconcilerError
 from reconciler.live.payments import InvoiceSnapshot
+from reconciler.receiver.environment import hook_environment
 from reconciler.receiver.hooks import Hook, HookSet
 from reconciler.receiver.journal import Claim, Journal, RecordedInvoice
 from reconciler.receiver.journal.records import HookState
-from reconciler.receiver.process import (
-    Execute,
-    HookOutcome,
-    hook_environment,
-    run_command,
-)
+from reconciler.receiver.process import Execute, HookOutcome, run_command
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +97,7 @@ class HookRunner:
         except ReconcilerError as exc:
             self._record(claim, hook, HookOutcome(False, f"cannot read the invoice from Stripe: {exc}"))
             return
-        env = hook_environment({
-            "RECONCILER_EVENT_ID": claim.event_id,
-            "RECONCILER_EVENT_TYPE": claim.event_type,
-            "RECONCILER_OBJECT_ID": claim.object_id or "",
-            "RECONCILER_INVOICE_ID": recorded.id if recorded else "",
-            "RECONCILER_INVOICE_KEY": (recorded.key or "") if recorded else "",
-            "RECONCILER_INVOICE_STATUS": recorded.status if recorded else "",
-            "RECONCILER_HOOK_NAME": hook.name,
-            "RECONCILER_HOOK_ATTEMPT": str(claim.attempt),
-        })  # fmt: skip
+        env = hook_environment(claim, hook, recorded)
         log.info("running hook %s for %s %s (attempt %s)", hook.name, claim.event_type, claim.event_id, claim.attempt)
         outcome = self.execute(hook.run, hook.folder, env, claim.payload.encode(), float(hook.timeout))
         self._record(claim, hook, outcome)

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,15 +37,16 @@ class ReceiverProcess:
 
 
 def start_receiver(folder: Path, *, name: str, api_base: str, journal: str, port: int = 0,
-                   secret_file: Path, hooks: Path) -> ReceiverProcess:  # fmt: skip
-    """Start a receiver and wait (bounded) for the line saying where it listens."""
+                   secret_file: Path, hooks: Path, env: Mapping[str, str] | None = None,
+                   options: tuple[str, ...] = ()) -> ReceiverProcess:  # fmt: skip
+    """Start a receiver (`env` added to a clean environment) and wait (bounded) for the line saying where it listens."""
     log = folder / f"{name}.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("STRIPE_")} | dict(env or {})
     process = subprocess.Popen(
         [sys.executable, "-m", "reconciler", "webhook", "serve", "--port", str(port), "--journal", journal,
          "--secret-file", str(secret_file), "--hooks", str(hooks), "--api-key", SANDBOX_API_KEY,
-         "--api-base", api_base],
-        stdout=subprocess.PIPE, stderr=open(log, "wb"), cwd=folder, env=env,
+         "--api-base", api_base, *options],
+        stdout=subprocess.PIPE, stderr=open(log, "wb"), cwd=folder, env=environment,
     )  # fmt: skip
     assert process.stdout is not None
     selector = selectors.DefaultSelector()
@@ -65,13 +67,15 @@ def start_receiver(folder: Path, *, name: str, api_base: str, journal: str, port
 
 
 def registered_receiver(folder: Path, sandbox: RunningSandbox, client: stripe.StripeClient, *, journal: str,
-                        name: str) -> ReceiverProcess:  # fmt: skip
+                        name: str, env: Mapping[str, str] | None = None,
+                        options: tuple[str, ...] = ()) -> ReceiverProcess:  # fmt: skip
     """Register the endpoint (its secret to folder/secret), start a receiver, point the endpoint at it."""
     registered = cli("webhook", "register", "--url", "http://127.0.0.1:9/placeholder", "--secret-file",
                      str(folder / "secret"), "--hooks", str(folder / "hooks.yaml"), *on(sandbox))  # fmt: skip
     assert registered.exit_code == 0, registered.output
     receiver = start_receiver(folder, name=name, api_base=sandbox.url, journal=journal,
-                              secret_file=folder / "secret", hooks=folder / "hooks.yaml")  # fmt: skip
+                              secret_file=folder / "secret", hooks=folder / "hooks.yaml", env=env,
+                              options=options)  # fmt: skip
     (endpoint,) = client.v1.webhook_endpoints.list().data
     client.v1.webhook_endpoints.update(endpoint.id, {"url": receiver.url + "/webhook"})
     return receiver

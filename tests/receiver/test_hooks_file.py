@@ -33,6 +33,8 @@ def test_the_documented_fulfilment_example_loads(tmp_path: Path) -> None:
         ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: x\n  - name: a\n    events: [invoice.paid]\n"
          "    run: y\n", "5:11: hook a is defined twice; also defined at line 2"),
         ("hooks:\n  - name: a\n    events: [invoice.paid]\n", "2:5: hooks file hooks[0]: missing required field 'run'"),
+        ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: x\n    pass_env: [SHOP_DB, STRIPE_API_KEY]\n",
+         "5:25: hook a: pass_env STRIPE_API_KEY is reserved: STRIPE_* and RECONCILER_* variables are never passed"),
         ("- a\n", "1:1: expected a mapping with 'hooks:', got a list"),
         ("# only a comment\n", "1:1: empty file: expected a mapping with 'hooks:' (a list of hooks)"),
     ],
