@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import stripe
+from cli_runner import invoke
+from click.testing import Result
+from sdk_client import sdk_client
 
-from reconciler.ownership import API_VERSION
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
+from reconciler.sandbox import RunningSandbox, start_sandbox
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +29,10 @@ def sandbox(sandbox_session: RunningSandbox) -> Iterator[RunningSandbox]:
 @pytest.fixture
 def stripe_client(sandbox: RunningSandbox) -> stripe.StripeClient:
     """The real SDK pointed at the sandbox over HTTP."""
-    return stripe.StripeClient(
-        SANDBOX_API_KEY,
-        base_addresses={"api": sandbox.url},
-        stripe_version=API_VERSION,
-        max_network_retries=0,
-    )
+    return sdk_client(sandbox.url)
+
+
+@pytest.fixture
+def cli() -> Callable[..., Result]:
+    """`reconciler ARGS` in-process, without the developer's RECONCILER_* and STRIPE_* variables."""
+    return invoke

@@ -20,6 +20,8 @@ from . import crash_child
 from .helpers import duplicates, gateway_for, object_counts, plan_and_apply, remaining_actions, sent_events, write_specs
 from .test_faults import EXPECTED_COUNTS, SPECS
 
+pytestmark = pytest.mark.slow  # apply child processes killed mid-run
+
 CHILD = Path(__file__).with_name("crash_child.py")
 
 

@@ -10,12 +10,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from reconciler.apply.result import ActionOutcome, ApplyResult
 from reconciler.gateway.read import read_live
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 from .helpers import duplicates, gateway_for, object_counts, plan_and_apply, remaining_actions, sent_events, write_specs
 from .test_faults import EXPECTED_COUNTS, SPECS
+
+pytestmark = pytest.mark.slow  # apply child processes interrupted by signals
 
 CHILD = Path(__file__).with_name("interrupt_child.py")
 SUMMARY = re.compile(

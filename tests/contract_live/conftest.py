@@ -6,9 +6,9 @@ import os
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.ownership import API_VERSION
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+from reconciler.sandbox import RunningSandbox
 
 LIVE_KEY_VAR = "STRIPE_TEST_API_KEY"
 
@@ -17,13 +17,10 @@ LIVE_KEY_VAR = "STRIPE_TEST_API_KEY"
 def backend(request: pytest.FixtureRequest) -> stripe.StripeClient:
     if request.param == "sandbox":
         sandbox: RunningSandbox = request.getfixturevalue("sandbox")
-        return stripe.StripeClient(
-            SANDBOX_API_KEY, base_addresses={"api": sandbox.url}, stripe_version=API_VERSION,
-            max_network_retries=0,
-        )
+        return sdk_client(sandbox.url)
     key = os.environ.get(LIVE_KEY_VAR, "")
     if not key:
         pytest.skip(f"{LIVE_KEY_VAR} is not set: no real Stripe test-mode run")
     if not key.startswith("sk_test_"):
         pytest.skip(f"{LIVE_KEY_VAR} must be a test-mode key (sk_test_…)")
-    return stripe.StripeClient(key, stripe_version=API_VERSION, max_network_retries=2)
+    return sdk_client(None, api_key=key, retries=2)

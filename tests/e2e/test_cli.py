@@ -13,21 +13,20 @@ from pathlib import Path
 
 import pytest
 import stripe
-from click.testing import CliRunner, Result
+from cli_runner import invoke
+from click.testing import Result
 
-from reconciler.cli import main
 from reconciler.ownership import OWNER_KEY
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
-CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
 # Retries and rate limit as the CLI does them, without waiting out backoffs and pacing.
 NO_WAIT = Runtime(sleep=lambda seconds: None)
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})}, catch_exceptions=False, obj=NO_WAIT)
+    return invoke(args, env=env, obj=NO_WAIT)
 
 
 def on(sandbox: RunningSandbox) -> list[str]:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_runner import invoke
+from click.testing import Result
 from loopback_servers import canned_server
 
 from reconciler import workflow
@@ -23,12 +24,11 @@ from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
-CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
 NO_WAIT = Runtime(sleep=lambda seconds: None)
 
 
 def run(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})}, obj=NO_WAIT)
+    return invoke(args, env=env, obj=NO_WAIT, catch_exceptions=True)
 
 
 def one_error(result: Result) -> str:

@@ -9,11 +9,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-from click.testing import CliRunner
+import pytest
+from cli_runner import invoke
 
-from reconciler.cli import main
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+
+pytestmark = pytest.mark.slow  # CLI child processes interrupted by signals
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
 
@@ -46,9 +48,9 @@ def test_sigint_during_apply_reports_and_exits_130(sandbox: RunningSandbox, tmp_
     # Resume in-process: the signal's part is over.
     args = [str(specs), "--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
     runtime = Runtime(sleep=lambda seconds: None)
-    rerun = CliRunner().invoke(main, ["apply", *args, "--yes"], obj=runtime)
+    rerun = invoke(["apply", *args, "--yes"], obj=runtime, catch_exceptions=True)
     assert rerun.exit_code == 0, rerun.output
-    again = CliRunner().invoke(main, ["plan", *args, "--detailed-exitcode"], obj=runtime)
+    again = invoke(["plan", *args, "--detailed-exitcode"], obj=runtime, catch_exceptions=True)
     assert again.exit_code == 0 and "No changes." in again.stdout
 
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from click.testing import CliRunner
+from cli_runner import invoke
 
-from reconciler.cli import main
 from reconciler.progress import ReadProgress
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
@@ -76,9 +75,8 @@ def test_plan_reports_progress_on_stderr_only(sandbox: RunningSandbox, tmp_path:
     shutil.copytree(EXAMPLE_SPECS, specs)
     runtime = Runtime(sleep=lambda seconds: None, clock=SteppingClock(10.0))
     args = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
-    env = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
-    assert CliRunner().invoke(main, ["apply", str(specs), *args, "--yes"], env=env, obj=runtime).exit_code == 0
-    result = CliRunner().invoke(main, ["plan", str(specs), *args], env=env, obj=runtime)
+    assert invoke(["apply", str(specs), *args, "--yes"], obj=runtime, catch_exceptions=True).exit_code == 0
+    result = invoke(["plan", str(specs), *args], obj=runtime, catch_exceptions=True)
     assert result.exit_code == 0, result.output
     assert result.stdout == "No changes. Live state matches the specs.\n"
     reports = result.stderr.splitlines()
@@ -103,8 +101,7 @@ def test_plan_whose_read_fails_reports_the_error_not_a_finished_read(sandbox: Ru
     sandbox.set_faults(fail_routes=[{"method": "GET", "path_prefix": "/v1/customers", "status": 400}])
     runtime = Runtime(sleep=lambda seconds: None, clock=SteppingClock(10.0))
     args = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
-    env = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
-    result = CliRunner().invoke(main, ["plan", str(EXAMPLE_SPECS), *args], env=env, obj=runtime)
+    result = invoke(["plan", str(EXAMPLE_SPECS), *args], obj=runtime, catch_exceptions=True)
     assert result.exit_code == 1
     reports = result.stderr.splitlines()
     assert not [line for line in reports if line.startswith("read live state:")], reports

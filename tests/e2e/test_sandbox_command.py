@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.ownership import API_VERSION
-from reconciler.sandbox import SANDBOX_API_KEY
+pytestmark = pytest.mark.slow  # sandbox server processes
 
 
 @contextmanager
@@ -35,8 +35,7 @@ def sandbox_process(*args: str) -> Iterator[str]:
 
 
 def client(url: str) -> stripe.StripeClient:
-    return stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": url}, stripe_version=API_VERSION,
-                               max_network_retries=0)
+    return sdk_client(url)
 
 
 def test_killed_sandbox_keeps_every_acknowledged_write(tmp_path: Path) -> None:

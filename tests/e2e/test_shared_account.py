@@ -10,19 +10,18 @@ from pathlib import Path
 
 import pytest
 import stripe
-from click.testing import CliRunner, Result
+from cli_runner import invoke
+from click.testing import Result
 
-from reconciler.cli import main
 from reconciler.ownership import KEYS_KEY, OWNER_KEY, SEND_DONE, SEND_KEY, SEND_REQUESTED
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
-CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
 DAY = 86_400
 
 
 def run(sandbox: RunningSandbox, *args: str) -> Result:
     conn = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
-    return CliRunner().invoke(main, [*args, *conn], env=CLEAN_ENV, catch_exceptions=False)
+    return invoke([*args, *conn])
 
 
 def write_spec(specs: Path, *, status: str, extra: str = "", customer_meta: str = "", invoice_meta: str = "") -> Path:

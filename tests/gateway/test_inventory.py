@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import stripe
 
 from reconciler.gateway.client import StripeGateway
@@ -49,6 +50,7 @@ def test_invoices_with_discounts_taxes_or_a_subscription() -> None:
     assert invoice_notes({**plain, "parent": {"quote_details": {"quote": "qt_1"}}})[1].startswith("an invoice made from a quote")
 
 
+@pytest.mark.slow
 def test_the_inventory_reads_every_object_in_list_pages_and_writes_nothing(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient, gateway: StripeGateway
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import stripe
 
 from reconciler.gateway.client import StripeGateway
@@ -98,6 +99,7 @@ def test_invoice_with_12_items_costs_exactly_one_lines_call(gateway: StripeGatew
     assert gateway.total_requests == 5
 
 
+@pytest.mark.slow
 def test_250_customers_cost_three_list_requests(gateway: StripeGateway, seed: Seed) -> None:
     for n in range(250):
         seed.customer(f"customer-{n:03d}")

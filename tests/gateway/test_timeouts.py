@@ -6,11 +6,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from click.testing import CliRunner
+from cli_runner import invoke
 from loopback_servers import dripping_server, silent_server
 
 from reconciler import cli
-from reconciler.cli import main
 from reconciler.gateway import client
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import RetriesExhausted
@@ -61,12 +60,8 @@ def test_defaults_fail_a_silent_server_within_a_minute() -> None:
 def test_plan_with_timeout_against_a_silent_server_is_one_line(tmp_path) -> None:  # type: ignore[no-untyped-def]
     (tmp_path / "c.yaml").write_text("customers:\n  c: {name: C}\n")
     with silent_server() as url:
-        result = CliRunner().invoke(
-            main,
-            ["plan", str(tmp_path), "--api-key", SANDBOX_API_KEY, "--api-base", url, "--timeout", "0.5"],
-            env={"STRIPE_API_KEY": None, "STRIPE_API_BASE": None},
-            obj=Runtime(retry=NO_WAIT),
-        )
+        result = invoke(["plan", str(tmp_path), "--api-key", SANDBOX_API_KEY, "--api-base", url, "--timeout", "0.5"],
+                        obj=Runtime(retry=NO_WAIT), catch_exceptions=True)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -77,7 +72,7 @@ def test_plan_with_timeout_against_a_silent_server_is_one_line(tmp_path) -> None
 
 @pytest.mark.parametrize("value", ["nan", "inf", "0", "-1"])
 def test_timeout_must_be_a_finite_positive_number(value: str) -> None:
-    result = CliRunner().invoke(main, ["plan", "--sandbox", "--timeout", value])
+    result = invoke(["plan", "--sandbox", "--timeout", value], catch_exceptions=True)
     assert result.exit_code == 1
     assert result.stderr.startswith("error: Invalid value for '--timeout'")
     assert len(result.stderr.splitlines()) == 1

@@ -7,9 +7,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import stripe
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sdk_client import sdk_client
 
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import NullReporter
@@ -17,10 +19,11 @@ from reconciler.apply.runner import apply_plan
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.read import read_live
 from reconciler.importer import ImportRequest, run_import
-from reconciler.ownership import API_VERSION
 from reconciler.plan.planner import make_plan
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 from reconciler.spec.loader import load_specs
+
+pytestmark = pytest.mark.slow  # property test over sandbox accounts
 
 NAMES = ["Dana Scully", "Fox Mulder", "Zoë", "Acme Corp."]
 STATES = ["draft", "open", "sent", "paid", "void", "uncollectible"]
@@ -89,9 +92,7 @@ def _advance(client: stripe.StripeClient, invoice_id: str, state: str, charged: 
 @given(account=accounts)
 def test_any_small_account_round_trips(sandbox_session: RunningSandbox, account: Any) -> None:
     sandbox_session.reset()
-    client = stripe.StripeClient(
-        SANDBOX_API_KEY, base_addresses={"api": sandbox_session.url}, stripe_version=API_VERSION, max_network_retries=0
-    )
+    client = sdk_client(sandbox_session.url)
     build(client, account)
     gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox_session.url)
     writes = sandbox_session.stats()["writes"]

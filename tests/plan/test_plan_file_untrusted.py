@@ -7,6 +7,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from test_plan_render import sample_plan
 
 from reconciler.plan.errors import PlanFileError
@@ -37,6 +38,7 @@ def _mutated(base: dict[str, Any], path: tuple[Any, ...], new: Any) -> dict[str,
     return data
 
 
+@pytest.mark.slow
 def test_every_accepted_mutation_of_action_parameters_renders() -> None:
     base = json.loads(json.dumps(sample_plan().to_json()))
     # parameters and changes are free-form: the places a shape can surprise a renderer

@@ -59,7 +59,7 @@ def postgres_url(postgres_server: str) -> str:
     return postgres_server.replace("/postgres?", f"/{name}?", 1)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
 def journal_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A journal location on each backend."""
     if request.param == "sqlite":

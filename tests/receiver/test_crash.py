@@ -7,15 +7,18 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import stripe
+import pytest
+from sdk_client import sdk_client
 
 from reconciler.receiver.journal import open_journal
-from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+from reconciler.sandbox import start_sandbox
 from reconciler.sandbox.delivery import http_post
 from tests.sandbox.helpers import make_open
 
 from .processes import registered_receiver, start_receiver
 from .world import wait_until
+
+pytestmark = pytest.mark.slow  # receiver processes killed and restarted
 
 INVOICES = 24
 KILL_AFTER = 10  # deliveries answered before the kill
@@ -50,7 +53,7 @@ def test_sigkill_mid_burst_then_restart_loses_nothing_and_reruns_nothing_finishe
     journal = str(tmp_path / "journal.db")
     clock = [time.time()]  # the sandbox's, moved forward to make Stripe's retries due
     with start_sandbox(clock=lambda: clock[0], deliver_webhooks=False) as sandbox:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": sandbox.url})
+        client = sdk_client(sandbox.url)
         first = registered_receiver(tmp_path, sandbox, client, journal=journal, name="first")
         for _ in range(INVOICES):
             sandbox.pay(make_open(client).id, "succeeded")

@@ -6,15 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import stripe
+import pytest
+from sdk_client import sdk_client
 
 from reconciler.receiver.journal import open_journal
-from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+from reconciler.sandbox import start_sandbox
 from reconciler.sandbox.delivery import http_post
 from tests.sandbox.helpers import make_open
 
 from .processes import registered_receiver, start_receiver
 from .world import wait_until
+
+pytestmark = pytest.mark.slow  # two receiver processes on PostgreSQL
 
 INVOICES = 30
 HOOKS = "hooks:\n" + "".join(
@@ -34,7 +37,7 @@ def _done(journal_url: str) -> int:
 def test_two_replicas_share_a_postgresql_journal_and_run_each_hook_once(tmp_path: Path, postgres_url: str) -> None:
     (tmp_path / "hooks.yaml").write_text(HOOKS)
     with start_sandbox(deliver_webhooks=False) as sandbox:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": sandbox.url})
+        client = sdk_client(sandbox.url)
         first = registered_receiver(tmp_path, sandbox, client, journal=postgres_url, name="first")
         second = start_receiver(tmp_path, name="second", api_base=sandbox.url, journal=postgres_url,
                                 secret_file=tmp_path / "secret", hooks=tmp_path / "hooks.yaml")  # fmt: skip

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.payments import GatewayInvoices
@@ -141,7 +142,7 @@ def test_events_out_of_order_in_one_second_never_move_the_recorded_state_back(
     tmp_path: Path, journal: Journal, hooks: HookSet
 ) -> None:
     with start_sandbox(clock=lambda: 1_800_000_000.0, deliver_webhooks=False) as frozen:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": frozen.url})
+        client = sdk_client(frozen.url)
         gateway = StripeGateway(SANDBOX_API_KEY, api_base=frozen.url)
         runner = HookRunner(journal, hooks, GatewayInvoices(gateway), clock=Clock(), concurrency=1)
         invoice = make_open(client)

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import stripe
-from click.testing import CliRunner, Result
+from cli_runner import invoke
+from click.testing import Result
 
-from reconciler.cli import main
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.payments import GatewayInvoices
 from reconciler.receiver.hooks import load_hooks
@@ -24,7 +24,6 @@ from reconciler.receiver.secrets import SecretSource
 from reconciler.receiver.server import ReceiverServer, bind, build_receiver
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
-CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "STRIPE_WEBHOOK_SECRET": None, "NO_COLOR": "1"}
 INVOICE_KEYS = ("ada-2026-11", "bob-2026-11", "cyd-2026-11")
 
 RECORD = ('printf "%s %s %s %s %s %s\\n" "$RECONCILER_HOOK_NAME" "$RECONCILER_EVENT_ID" "$RECONCILER_EVENT_TYPE"'
@@ -44,7 +43,7 @@ hooks:
 
 
 def cli(*args: str, env: dict[str, str | None] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env={**CLEAN_ENV, **(env or {})}, catch_exceptions=False)
+    return invoke(args, env=env)
 
 
 def on(sandbox: RunningSandbox) -> list[str]:

@@ -7,6 +7,17 @@ from typing import Any
 import stripe
 
 
+class StillClock:
+    """A sandbox base clock that moves only when a test sets `now`: windows are crossed exactly,
+    however slowly the machine runs the requests in between."""
+
+    def __init__(self, now: float = 1_700_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 def error_of(exc: stripe.StripeError) -> dict[str, Any]:
     """The `error` object of a Stripe error response."""
     assert exc.json_body is not None

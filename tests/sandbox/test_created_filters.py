@@ -9,32 +9,24 @@ from typing import Any
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.ownership import API_VERSION
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
+from reconciler.sandbox import RunningSandbox, start_sandbox
 
-
-class SetClock:
-    def __init__(self) -> None:
-        self.now = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
+from .helpers import StillClock
 
 
 @pytest.fixture(scope="module")
-def clocked() -> Iterator[tuple[RunningSandbox, SetClock]]:
-    clock = SetClock()
+def clocked() -> Iterator[tuple[RunningSandbox, StillClock]]:
+    clock = StillClock()
     with start_sandbox(clock=clock, deliver_webhooks=False) as running:
         yield running, clock
 
 
 @pytest.fixture
-def client(clocked: tuple[RunningSandbox, SetClock]) -> stripe.StripeClient:
+def client(clocked: tuple[RunningSandbox, StillClock]) -> stripe.StripeClient:
     clocked[0].reset()
-    return stripe.StripeClient(
-        SANDBOX_API_KEY, base_addresses={"api": clocked[0].url}, stripe_version=API_VERSION, max_network_retries=0
-    )
+    return sdk_client(clocked[0].url)
 
 
 Maker = Callable[[stripe.StripeClient], Any]
@@ -67,7 +59,7 @@ KINDS: dict[str, tuple[Maker, str]] = {
 BASE = 1_700_000_000
 
 
-def _made_at(client: stripe.StripeClient, clock: SetClock, make: Maker, offsets: list[int]) -> list[str]:
+def _made_at(client: stripe.StripeClient, clock: StillClock, make: Maker, offsets: list[int]) -> list[str]:
     ids = []
     for offset in offsets:
         clock.now = BASE + offset
@@ -82,7 +74,7 @@ def _list(client: stripe.StripeClient, path: str, **params: Any) -> list[str]:
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_created_ranges_are_half_open_and_listed_newest_first(
-    kind: str, client: stripe.StripeClient, clocked: tuple[RunningSandbox, SetClock]
+    kind: str, client: stripe.StripeClient, clocked: tuple[RunningSandbox, StillClock]
 ) -> None:
     make, path = KINDS[kind]
     a, b, c, d, e = _made_at(client, clocked[1], make, [0, 10, 10, 20, 30])
@@ -102,7 +94,7 @@ def test_created_ranges_are_half_open_and_listed_newest_first(
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_a_cursor_pages_within_a_created_range(
-    kind: str, client: stripe.StripeClient, clocked: tuple[RunningSandbox, SetClock]
+    kind: str, client: stripe.StripeClient, clocked: tuple[RunningSandbox, StillClock]
 ) -> None:
     make, path = KINDS[kind]
     ids = _made_at(client, clocked[1], make, [0, 10, 10, 20, 30])

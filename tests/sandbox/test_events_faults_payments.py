@@ -8,6 +8,7 @@ import urllib.request
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.sandbox import RunningSandbox
 from reconciler.sandbox.exceptions import InvalidRequest
@@ -103,7 +104,7 @@ def test_error_rate_is_seeded(stripe_client: stripe.StripeClient, sandbox: Runni
 
 def test_lost_response_commits_then_replay_by_key(sandbox: RunningSandbox) -> None:
     sandbox.set_faults(lose_response_rate=1.0)
-    client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": sandbox.url}, max_network_retries=0)
+    client = sdk_client(sandbox.url, api_key="sk_test_sandbox")
     with pytest.raises(stripe.APIConnectionError):
         client.v1.customers.create({"name": "Lost"}, {"idempotency_key": "lost-1"})
     sandbox.set_faults(lose_response_rate=0.0)

@@ -97,6 +97,7 @@ def test_lines_embed_ten_and_paginate(stripe_client: stripe.StripeClient) -> Non
     assert draft.total == 1200
 
 
+@pytest.mark.slow
 def test_more_than_250_items_refused(stripe_client: stripe.StripeClient, sandbox: RunningSandbox) -> None:
     draft = make_draft(stripe_client, items=0)
     from reconciler.sandbox.models import invoiceitems

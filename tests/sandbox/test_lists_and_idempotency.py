@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.sandbox import RunningSandbox
 
@@ -94,7 +95,7 @@ def test_concurrent_same_key_creates_one_object_and_refuses_the_overlap(sandbox:
     lock = threading.Lock()
 
     def create() -> None:
-        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": sandbox.url}, max_network_retries=0)
+        client = sdk_client(sandbox.url, api_key="sk_test_sandbox")
         try:
             answer = (200, client.v1.customers.create({"name": "Racer"}, {"idempotency_key": "same-key"}).id)
         except stripe.APIError as exc:

@@ -6,14 +6,15 @@ import threading
 from pathlib import Path
 
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+from reconciler.sandbox import start_sandbox
 
 from .helpers import make_open
 
 
 def _client(url: str) -> stripe.StripeClient:
-    return stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": url}, max_network_retries=0)
+    return sdk_client(url)
 
 
 def test_restart_keeps_state_and_idempotency(tmp_path: Path) -> None:

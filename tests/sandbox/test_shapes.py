@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.sandbox import RunningSandbox
 
@@ -73,9 +74,8 @@ def test_account_fields_exist_on_the_sdk_class(stripe_client: stripe.StripeClien
 
 
 def test_another_seed_is_another_account() -> None:
-    from reconciler.ownership import API_VERSION
-    from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+    from reconciler.sandbox import start_sandbox
 
     with start_sandbox(seed=7) as other:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": other.url}, stripe_version=API_VERSION)
+        client = sdk_client(other.url)
         assert client.v1.accounts.retrieve_current().id == "acct_sandbox_7"

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.sandbox import RunningSandbox
 
@@ -122,7 +123,7 @@ def test_admin_bad_json(sandbox: RunningSandbox) -> None:
 
 
 def test_restricted_test_key_accepted_and_a_missing_permission_is_403(sandbox: RunningSandbox) -> None:
-    client = stripe.StripeClient("rk_test_abcdefgh1234", base_addresses={"api": sandbox.url}, max_network_retries=0)
+    client = sdk_client(sandbox.url, api_key="rk_test_abcdefgh1234")
     client.v1.invoices.list()
     sandbox.set_faults(fail_routes=[{"path_prefix": "/v1/invoiceitems", "status": 403}])
     with pytest.raises(stripe.PermissionError) as caught:

@@ -8,8 +8,9 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
+from reconciler.sandbox import RunningSandbox, start_sandbox
 
 
 class Receiver:
@@ -80,7 +81,7 @@ def test_failed_delivery_retried_with_backoff() -> None:
     now = [1_800_000_000.0]
     flaky = Receiver([500, 503])
     with start_sandbox(clock=lambda: now[0], deliver_webhooks=False) as sandbox:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": sandbox.url})
+        client = sdk_client(sandbox.url)
         client.v1.webhook_endpoints.create({"url": flaky.url, "enabled_events": ["*"]})
         client.v1.customers.create({"name": "Retry"})
         assert sandbox.deliver_webhooks() == 1

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
+from cli_runner import invoke
+from click.testing import Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from reconciler.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_validate_example_specs(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_example_specs(monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Result]) -> None:
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, ["validate", "specs/"])
+    result = cli(["validate", "specs/"], catch_exceptions=True)
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
         "OK: 3 files, 1 product, 1 price, 2 customers, 2 invoices\n",
@@ -26,17 +26,17 @@ def test_validate_example_specs(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-def test_validate_defaults_to_specs_directory(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_validate_defaults_to_specs_directory(monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Result]) -> None:
     monkeypatch.chdir(ROOT)
-    result = CliRunner().invoke(main, ["validate"])
+    result = cli(["validate"], catch_exceptions=True)
     assert result.exit_code == 0
     assert result.stdout == "OK: 3 files, 1 product, 1 price, 2 customers, 2 invoices\n"
 
 
-def test_validate_reports_all_errors_sorted_and_exits_1(spec_dir: Path) -> None:
+def test_validate_reports_all_errors_sorted_and_exits_1(spec_dir: Path, cli: Callable[..., Result]) -> None:
     (spec_dir / "b.yaml").write_text("customers:\n  c:\n    emial: x\n")
     (spec_dir / "a.yaml").write_text("products:\n  gold:\n    name: 1\n")
-    result = CliRunner().invoke(main, ["validate", "b.yaml", "a.yaml", "missing.yaml"])
+    result = cli(["validate", "b.yaml", "a.yaml", "missing.yaml"], catch_exceptions=True)
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr.splitlines() == [
@@ -46,8 +46,8 @@ def test_validate_reports_all_errors_sorted_and_exits_1(spec_dir: Path) -> None:
     ]
 
 
-def test_schema_command_prints_the_committed_schema() -> None:
-    result = CliRunner().invoke(main, ["schema"])
+def test_schema_command_prints_the_committed_schema(cli: Callable[..., Result]) -> None:
+    result = cli(["schema"], catch_exceptions=True)
     assert result.exit_code == 0
     assert result.stdout == (ROOT / "schema" / "reconciler-spec.schema.json").read_text(encoding="utf-8")
 
@@ -55,7 +55,7 @@ def test_schema_command_prints_the_committed_schema() -> None:
 def run_validate(content: bytes) -> tuple[int, str]:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "a.yaml").write_bytes(content)
-        result = CliRunner().invoke(main, ["validate", tmp])
+        result = invoke(["validate", tmp], catch_exceptions=True)
     return result.exit_code, result.stdout + result.stderr
 
 
@@ -72,12 +72,14 @@ documents = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(document=documents)
 def test_validate_never_crashes_on_yaml_documents(document: object) -> None:
     assert_clean(*run_validate(yaml.safe_dump(document).encode()))
 
 
+@pytest.mark.slow
 @settings(max_examples=100, deadline=None)
 @given(content=st.binary(max_size=300))
 def test_validate_never_crashes_on_bytes(content: bytes) -> None:

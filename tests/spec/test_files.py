@@ -189,6 +189,7 @@ def test_recursive_alias(check: Check) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_alias_bomb(check: Check) -> None:
     lines = ["a: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     lines += [f"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]" for i in range(1, 9)]
@@ -208,6 +209,7 @@ def test_deep_nesting_through_aliases(check: Check) -> None:
     assert errors == ["a.yaml:1:32: nested too deeply (more than 50 levels)"]
 
 
+@pytest.mark.slow
 def test_very_deep_nesting_does_not_crash(check: Check) -> None:
     errors = check(a_yaml="products: " + "[" * 5000 + "]" * 5000 + "\n")
     assert errors == ["a.yaml:1:60: invalid YAML: nested too deeply (more than 50 levels)"]

@@ -140,12 +140,14 @@ def _documents(draw: st.DrawFn) -> str:
     return "\n".join(block(0, 0)) + draw(st.sampled_from(["\n", "", "\n\n", "\r\n"]))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=_documents())
 def test_generated_documents_read_the_same(tmp_path: Path, text: str) -> None:
     both(tmp_path, text)
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 4))
 def test_mutated_example_specs_read_the_same(tmp_path: Path, seed: int, edits: int) -> None:

@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import load_specs
 from reconciler.spec.models import Desired, InvoiceItemSpec, InvoiceSpec
+
+pytestmark = pytest.mark.slow  # property tests, hundreds of examples each
 
 FIELDS = [
     "products", "prices", "customers", "invoices", "name", "description", "active", "unit_label",

@@ -9,14 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from cli_runner import invoke
 
-from reconciler.cli import main
 from reconciler.connection import open_gateway
 from reconciler.gateway.read import read_live
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
 from .runner import CHECKOUT, SETUP_PYTHON, UPLOAD_ARTIFACT, JobRun, Runner, uses_of
+
+pytestmark = pytest.mark.slow  # each test runs a workflow's jobs as processes
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = "acme/billing"
@@ -123,8 +124,8 @@ def test_a_superseded_plan_is_not_posted(runner: Runner) -> None:
 
 def test_no_changes_is_said_plainly(runner: Runner) -> None:
     # The pull request's specs are already in the account.
-    applied = CliRunner().invoke(main, ["apply", str(runner.trees[""] / "specs"), "--yes",
-                                        "--api-key", SANDBOX_API_KEY, "--api-base", runner.base_env["STRIPE_API_BASE"]])
+    applied = invoke(["apply", str(runner.trees[""] / "specs"), "--yes",
+                                        "--api-key", SANDBOX_API_KEY, "--api-base", runner.base_env["STRIPE_API_BASE"]], catch_exceptions=True)
     assert applied.exit_code == 0, applied.output
     job = run_plan(runner, 102, "h2")
     assert job.ok and job.outputs["plan"]["outputs"]["status"] == "no-changes"
