@@ -27,7 +27,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.importer.fields import Entry
 from reconciler.kinds import KINDS
 from reconciler.spec.errors import SpecErrors
-from reconciler.spec.loader import SUFFIXES, load_specs
+from reconciler.spec.loader import is_spec_name, load_specs
 from reconciler.text import plural
 
 FILE_ENTRIES = 2_000
@@ -93,7 +93,7 @@ def spec_files_in(folder: Path) -> list[Path]:
     found = []
     for path in folder.rglob("*"):
         hidden = any(part.startswith(".") for part in path.relative_to(folder).parts[:-1])
-        if path.suffix in SUFFIXES and not hidden and path.is_file():
+        if is_spec_name(path.name) and not hidden and path.is_file():
             found.append(path)
     return sorted(found)
 

@@ -136,12 +136,19 @@ def _walk(root: Path, errors: list[SpecError]) -> list[Path]:
                                                              "above it; remove the link"))
                     continue
                 stack.append((path, (*ancestors, identity)))
-            elif path.suffix in SUFFIXES:
+            elif is_spec_name(entry.name):
                 if is_file:
                     files.append(path)
                 elif entry.is_symlink() and not path.exists():
                     errors.append(SpecError(str(path), 1, 1, "broken symlink: its target does not exist"))
     return files
+
+
+def is_spec_name(name: str) -> bool:
+    """Whether a file of a spec directory is a spec: `*.yaml`/`*.yml` in any case (`A.YAML`),
+    not hidden. Hidden covers editors' lock links (Emacs `.#a.yaml`, often a broken link)
+    and swap files; their backups (`a.yaml~`, `#a.yaml#`) do not end in a spec suffix."""
+    return not name.startswith(".") and Path(name).suffix.lower() in SUFFIXES
 
 
 def _identity(directory: Path) -> tuple[int, int]:

@@ -53,6 +53,21 @@ def test_directories_are_walked_recursively_sorted_skipping_hidden(spec_dir: Pat
     assert sorted(desired.customers) == ["jenny-rosen"]
 
 
+def test_upper_case_suffixes_are_read_and_editor_lock_and_backup_files_skipped(spec_dir: Path) -> None:
+    specs = spec_dir / "specs"
+    specs.mkdir()
+    (specs / "CATALOG.YAML").write_text("products:\n  gold:\n    name: Gold\n")
+    (specs / "People.Yml").write_text(CUSTOMER)
+    (specs / ".#People.Yml").symlink_to("jenny@laptop.4242:1700000000")  # Emacs's lock: a broken link
+    (specs / ".CATALOG.YAML.swp").write_text("\0binary swap")  # vim
+    (specs / ".hidden.yaml").write_text("- not a spec")
+    (specs / "People.Yml~").write_text("- a backup")
+    (specs / "#People.Yml#").write_text("- an autosave")
+    desired = load_specs(["specs"])
+    assert desired.files == ["specs/CATALOG.YAML", "specs/People.Yml"]
+    assert sorted(desired.products) == ["gold"] and sorted(desired.customers) == ["jenny-rosen"]
+
+
 def test_empty_file(check: Check) -> None:
     assert check(a_yaml="") == ["a.yaml:1:1: empty file: expected a mapping with products, prices, customers or invoices"]
 
