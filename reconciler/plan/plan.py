@@ -86,6 +86,9 @@ class Plan:
     watched: tuple[Watched, ...] = ()  # the live objects the actions act on and depend on
     managed: dict[str, int] = field(default_factory=dict)  # managed objects per kind when planned
     notices: tuple[CustomerNotice, ...] = field(default=(), compare=False)  # display only; not in the file
+    # price key -> (unit_amount, currency) of the spec's prices, so item lines show what one costs
+    # (`2 × $12.00 gold-special-usd`); display only, not in the file (a plan read back shows the key alone).
+    unit_prices: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
     # Objects held for a person to decide, first in every format; `plan` exits 3 when there are any.
     conflicts: tuple[Conflict, ...] = ()
 

@@ -99,6 +99,7 @@ def plan_for_review(
         watched=watched_objects(plan.actions, seen),
         managed=managed_counts(live),
         notices=customer_notices(plan.actions, desired, seen, plan.invoice_totals),
+        unit_prices={key: (price.unit_amount, price.currency) for key, price in desired.prices.items()},
     )
 
 

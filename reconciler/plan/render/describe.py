@@ -118,11 +118,18 @@ def _create_price(a: Any, plan: Plan) -> Described:
 
 
 def _update(a: Any, plan: Plan) -> Described:
-    return Described("~", f"update {a.kind} {a.stripe_id}", _change_lines(a.changes))
+    # Headed by the spec key, as adoptions are: `cus_…` alone says nothing to a reviewer.
+    return Described("~", f"update {a.kind} {a.key} ({a.stripe_id})", _change_lines(a.changes))
 
 
 def _destroy(a: Any, plan: Plan) -> Described:
     return Described("-", f"{a.verb} {a.kind} {a.stripe_id}")
+
+
+def _unit_price(price: Any, plan: Plan) -> str:
+    """`$12.00 gold-special-usd` for a spec price the plan knows; the reference as it is otherwise."""
+    unit = plan.unit_prices.get(price.key) if isinstance(price, Ref) and price.kind == "price" else None
+    return f"{format_money(unit[0], unit[1])} {price.key}" if unit and isinstance(price, Ref) else value(price)
 
 
 def _add_item(a: AddInvoiceItem, plan: Plan) -> Described:
@@ -130,7 +137,7 @@ def _add_item(a: AddInvoiceItem, plan: Plan) -> Described:
     if "pricing" in p:
         pricing = p["pricing"]
         price = pricing.get("price") if isinstance(pricing, dict) else pricing
-        what = f"{value(p.get('quantity', 1))} × {value(price)}"
+        what = f"{value(p.get('quantity', 1))} × {_unit_price(price, plan)}"
     else:
         what = _money(p.get("amount"), p.get("currency"))
     if "description" in p:
