@@ -260,7 +260,7 @@ def test_finalized_currency_and_item_changes_are_frozen() -> None:
         make_plan(d, live)
     assert err.value.lines() == [
         f"invoice {INV} (in_{INV}, number NUM-{INV}) is open: cannot change currency 'usd' → 'eur'; "
-        "item gold-special-usd price price:gold-special-usd → (unset); item gold-special-usd amount 2000 → 5000; "
+        "item gold-special-usd price price:gold-special-usd → (unset); item gold-special-usd amount $20.00 USD → €50.00 EUR; "
         "item gold-special-usd currency 'usd' → 'eur'; item gold-special-usd description 'Gold Special' → 'Setup fee'; "
         "void it (status: void) and issue a new invoice under a new key"
     ]

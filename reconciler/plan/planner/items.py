@@ -20,6 +20,7 @@ from reconciler.plan.actions import (
 from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
+from reconciler.plan.render.money import format_money
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
 
 
@@ -237,5 +238,17 @@ def finalized_item_changes(ctx: Context, prices: PriceChoice, live: LiveInvoice,
         # Values only: a finalized item cannot be written, so its record is left as it is.
         meta = owned_metadata_changes(cur.metadata, cur.owned_keys, item.metadata)
         diffs += [(c.field, c.old, c.new) for c in meta if c.field != METADATA_PREFIX + KEYS_KEY]
-        out += [f"item {item_key} {f} {show(o)} → {show(n)}" for f, o, n in diffs if o != n]
+        currency = cur.currency.lower()
+        out += [
+            f"item {item_key} {f} {_shown(f, o, currency)} → {_shown(f, n, item_currency(ctx, item))}"
+            for f, o, n in diffs
+            if o != n
+        ]
     return out
+
+
+def _shown(field: str, value: Any, currency: str) -> str:
+    """An amount as money (`$50.00 USD`, not `5000`): a refusal is read by people, not by Stripe."""
+    if field == "amount" and isinstance(value, int) and not isinstance(value, bool) and currency:
+        return format_money(value, currency)
+    return show(value)
