@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,10 +18,11 @@ FORMAT_VERSION = 2
 SECTIONS = ("adopt", "create", "update", "lifecycle", "destroy")
 _TOP_LEVEL = {
     "format_version", "api_version", "account", "prune", "targets", "summary", "warnings", "managed",
-    "invoice_totals", "objects", "actions", "notes", "conflicts",
+    "invoice_totals", "objects", "actions", "notes", "conflicts", "made_from",
 }  # fmt: skip
 # Top-level fields older plan files lack (absent: none).
-_OPTIONAL = {"conflicts"}
+_OPTIONAL = {"conflicts", "made_from"}
+_DIGEST = re.compile(r"[0-9a-f]{64}")
 # Destroy limits (DESIGN.md, CLI contract): more than DESTROY_LIMIT objects in one
 # plan, or more than DESTROY_SHARE of the managed objects of a kind once the kind
 # has at least SHARE_FLOOR of them (below that one object is already a large
@@ -68,6 +70,12 @@ class CustomerNotice:
 
 
 @dataclass(frozen=True)
+class MadeFrom:
+    specs: str  # sha256 of the specs the plan was made from (their content, not their paths)
+    live: str  # live_fingerprint() of the live state it read
+
+
+@dataclass(frozen=True)
 class Plan:
     actions: tuple[Action, ...]
     # live_fingerprint() of the whole Live the plan was computed from; in memory
@@ -91,6 +99,10 @@ class Plan:
     unit_prices: dict[str, tuple[int, str]] = field(default_factory=dict, compare=False)
     # Objects held for a person to decide, first in every format; `plan` exits 3 when there are any.
     conflicts: tuple[Conflict, ...] = ()
+    # What the plan was computed from: sha256 of the specs and of the live state it read.
+    # Only for saying why a saved plan is refused (specs changed, Stripe changed, or neither:
+    # the file was edited); never a reason to refuse (other specs may change meanwhile).
+    made_from: MadeFrom | None = None
 
     def __post_init__(self) -> None:
         problem = dependency_problem(self.actions)
@@ -169,6 +181,7 @@ class Plan:
             "actions": [action_to_json(a) for a in self.actions],
             "notes": list(self.notes),
             "conflicts": [c.to_json() for c in self.conflicts],
+            **({"made_from": {"specs": self.made_from.specs, "live": self.made_from.live}} if self.made_from else {}),
         }
 
     @classmethod
@@ -205,11 +218,21 @@ class Plan:
             managed=_managed(data["managed"]),
             notes=_notes(data["notes"]),
             conflicts=_conflicts(data.get("conflicts", [])),
+            made_from=_made_from(data.get("made_from")),
         )
         for name, derived in (("summary", plan.summary), ("warnings", plan.warnings())):
             if data[name] != derived:
                 raise PlanFileError(f"{name} {data[name]!r} does not match the actions ({derived!r})")
         return plan
+
+
+def _made_from(data: Any) -> MadeFrom | None:
+    if data is None:
+        return None
+    ok = isinstance(data, dict) and set(data) == {"specs", "live"}
+    if not ok or not all(isinstance(v, str) and _DIGEST.fullmatch(v) for v in data.values()):
+        raise PlanFileError("made_from: expected {specs, live}, each a sha256 in hex")
+    return MadeFrom(data["specs"], data["live"])
 
 
 def _account(data: Any) -> Account | None:

@@ -14,6 +14,8 @@ of the whole spec tree is kept.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import replace
 
 from reconciler.errors import ReconcilerError
@@ -22,7 +24,7 @@ from reconciler.live.account import Account
 from reconciler.live.records import Live
 from reconciler.plan.actions import Action
 from reconciler.plan.notices import customer_notices
-from reconciler.plan.plan import Plan
+from reconciler.plan.plan import MadeFrom, Plan
 from reconciler.plan.planner import make_plan
 from reconciler.plan.planner.adopt import adopted_view
 from reconciler.plan.target import Target, narrow
@@ -61,12 +63,24 @@ class StalePlan(SavedPlanRefused):
 
 
 class PlanDoesNotMatch(SavedPlanRefused):
-    def __init__(self, plan_file: str, differences: list[str]) -> None:
+    def __init__(self, plan_file: str, differences: list[str], cause: str) -> None:
         super().__init__(
-            f"{plan_file}: its actions differ from what these specs and live state give "
-            f"(edited plan file, or specs changed since review); {RUN_PLAN_AGAIN}",
+            f"{plan_file}: its actions differ from what these specs and live state give ({cause}); {RUN_PLAN_AGAIN}",
             differences,
         )
+
+
+def refusal_cause(saved: MadeFrom | None, fresh: MadeFrom | None) -> str:
+    """Why a saved plan's actions differ from the fresh ones, as far as its record tells."""
+    if saved is None or fresh is None:
+        return "edited plan file, or specs changed since review"  # a plan file written before made_from
+    causes = []
+    if saved.specs != fresh.specs:
+        causes.append("the specs changed since the plan was made")
+    if saved.live != fresh.live:
+        causes.append("Stripe changed since the plan was made (someone or something else wrote to it)")
+    # The planner is deterministic: same specs, same Stripe, other actions: the file was changed.
+    return " and ".join(causes) or "edited plan file: the specs and Stripe are as they were when it was made"
 
 
 class WatchListEdited(SavedPlanRefused):
@@ -85,6 +99,13 @@ def managed_counts(live: Live) -> dict[str, int]:
     return {**counts, "price": prices}
 
 
+def specs_digest(desired: Desired) -> str:
+    """sha256 of what the specs say (not where they live: a CI checkout's paths differ)."""
+    data = desired.model_dump(mode="json", include={"products", "prices", "customers", "invoices"})
+    text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # not the files' order
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def plan_for_review(
     desired: Desired, live: Live, *, account: Account | None, prune: bool = False, targets: tuple[Target, ...] = ()
 ) -> Plan:
@@ -99,6 +120,7 @@ def plan_for_review(
         watched=watched_objects(plan.actions, seen),
         managed=managed_counts(live),
         notices=customer_notices(plan.actions, desired, seen, plan.invoice_totals),
+        made_from=MadeFrom(specs_digest(narrowed_desired), plan.fingerprint),
         unit_prices={key: (price.unit_amount, price.currency) for key, price in desired.prices.items()},
     )
 
@@ -140,7 +162,7 @@ def check_actions(saved: Plan, fresh: Plan, plan_file: str) -> None:
     lines += [f"differs from the reviewed plan: {_describe(new[i])}" for i in old if i in new and old[i] != new[i]]
     if not lines:
         lines = ["the same actions in another order"]
-    raise PlanDoesNotMatch(plan_file, lines)
+    raise PlanDoesNotMatch(plan_file, lines, refusal_cause(saved.made_from, fresh.made_from))
 
 
 def check_watch_list(saved: Plan, fresh: Plan, plan_file: str) -> None:

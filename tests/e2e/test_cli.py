@@ -135,10 +135,29 @@ def test_saved_plan_the_specs_no_longer_give_is_refused(sandbox: RunningSandbox,
     lines = result.output.splitlines()
     assert lines[0] == (
         f"error: {plan_file}: its actions differ from what these specs and live state give "
-        "(edited plan file, or specs changed since review); run plan again and review the new plan"
+        "(the specs changed since the plan was made); run plan again and review the new plan"
     )
     assert "error: reviewed but no longer planned: send invoice jenny-rosen-2026-11 (email the invoice to the customer, once (spec status: sent))" in lines
     assert writes(sandbox) == 0
+
+
+def test_saved_plan_refused_by_a_change_in_stripe_says_so(
+    sandbox: RunningSandbox, specs: Path, tmp_path: Path, stripe_client: stripe.StripeClient
+) -> None:
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    plan_file = tmp_path / "plan.json"
+    assert run("plan", str(specs), *on(sandbox), "--out", str(plan_file)).exit_code == 0  # no changes: watches nothing
+    jenny = managed_customer(stripe_client, "jenny-rosen")
+    stripe_client.v1.customers.update(jenny.id, params={"email": "jenny@elsewhere.example.com"})  # the Dashboard
+    before = writes(sandbox)
+    result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        f"error: {plan_file}: its actions differ from what these specs and live state give (Stripe changed since "
+        "the plan was made (someone or something else wrote to it)); run plan again and review the new plan",
+        "error: not in the reviewed plan: update customer jenny-rosen (Stripe differs from the spec: email)",
+    ]
+    assert writes(sandbox) == before
 
 
 @pytest.mark.parametrize(
@@ -315,8 +334,8 @@ def test_edited_saved_plan_is_refused_without_writes(sandbox: RunningSandbox, sp
     result = run("apply", str(specs), *on(sandbox), "--plan", str(plan_file), "--yes")
     assert result.exit_code == 1
     assert result.output == (
-        f"error: {plan_file}: its actions differ from what these specs and live state give "
-        "(edited plan file, or specs changed since review); run plan again and review the new plan\n"
+        f"error: {plan_file}: its actions differ from what these specs and live state give (edited plan file: "
+        "the specs and Stripe are as they were when it was made); run plan again and review the new plan\n"
         "error: differs from the reviewed plan: create customer jenny-rosen (not in Stripe)\n"
     )
     assert writes(sandbox) == 0 and sandbox.stats()["total"] > before  # read, never wrote
