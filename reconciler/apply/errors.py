@@ -9,6 +9,7 @@ from reconciler.ownership import CLEAR_REQUESTED, INTERRUPTED_SEND
 __all__ = [
     "ApplyError",
     "ReplayedDeletedObjects",
+    "KeyAlreadySent",
     "SendNotProvable",
     "RetriesExhausted",
     "UnresolvedRef",
@@ -43,6 +44,16 @@ class ReplayedDeletedObjects(ApplyError):
         )
 
 
+
+
+class KeyAlreadySent(ApplyError):
+    """Stripe's events show another invoice of the same spec key was emailed."""
+
+    def __init__(self, what: str, invoice_id: str, key: str, sent: list[str]) -> None:
+        super().__init__(
+            f"{what}: not sent: {invoice_id}: Stripe's invoice.sent events show {', '.join(sent)}, which carried "
+            f"reconciler_id {key}, was already emailed; run plan again (it names that invoice and the way out)"
+        )
 
 
 class SendNotProvable(ApplyError):

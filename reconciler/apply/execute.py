@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from functools import partial
 from typing import Any, TypeVar
 
-from reconciler.apply.errors import ReplayedDeletedObjects, SendNotProvable
+from reconciler.apply.errors import KeyAlreadySent, ReplayedDeletedObjects, SendNotProvable
 from reconciler.apply.idempotency import idempotency_key, rekey
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import Reporter
@@ -184,6 +184,13 @@ class Execution:
             notes.append(f"created anew under a derived idempotency key: the original replayed {', '.join(dead)}")
         return result
 
+    def _refuse_if_key_sent(self, action: SendInvoice, invoice_id: str) -> None:
+        """Another invoice of this spec key was emailed (it lost its tag, so the plan
+        made a new one): the customer already has this invoice; never a second email."""
+        others = self.sent_ledger.others_sent_as(action.key, invoice_id)
+        if others:
+            raise KeyAlreadySent(describe(action), invoice_id, action.key, others)
+
     def _send_guarded(self, action: SendInvoice) -> str:
         """Email the customer at most once per invoice, whoever else may have
         sent it (see sendguard): marker, Stripe's `invoice.sent` events, and
@@ -193,6 +200,7 @@ class Execution:
         invoice = self._invoice_and_ledger(action, invoice_id)
         if invoice.send_marker == SEND_DONE:
             return "already sent"
+        self._refuse_if_key_sent(action, invoice_id)
         if self.sent_ledger.was_sent(invoice_id):
             self.run_step(action, mark_done)
             if invoice.send_marker == SEND_REQUESTED:
@@ -211,6 +219,7 @@ class Execution:
         if self.sent_ledger.was_sent(invoice_id):
             self.run_step(action, mark_done)
             return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
+        self._refuse_if_key_sent(action, invoice_id)
         self.run_step(action, send)
         self.run_step(action, mark_done)
         return ""

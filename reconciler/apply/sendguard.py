@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 
 from reconciler import ownership
 from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
-from reconciler.gateway.evidence import read_sent_events
+from reconciler.gateway.evidence import read_sent_events, sent_key
 from reconciler.gateway.pacing import Pacer
 from reconciler.live.records import Live, LiveInvoice
 
@@ -50,12 +50,15 @@ class SentLedger:
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         self._sent: set[str] = set()
+        # key -> ids of the invoices sent carrying it (their reconciler_id when emailed)
+        self._keys: dict[str, set[str]] = {}
         self._newest_event: str | None = None  # None: the whole window not read yet
         self._cursor_from = 0  # the fetch that set _newest_event
         self.server_time = 0
         if read is not None and read.events_complete_since is not None and read.newest_sent_event:
             invoices = [*read.invoices.values(), *(o for o in read.adoptable.values() if isinstance(o, LiveInvoice))]
             self._sent = {invoice.id for invoice in invoices if invoice.sent_event}
+            self._keys = {key: {invoice_id for invoice_id, _ in sent} for key, sent in read.sent_keys.items()}
             self._newest_event = read.newest_sent_event
             # What the window held when it was read: all within 1 of the 30 days trusted.
             self.server_time = read.events_complete_since + ownership.TRUSTED_EVENTS_WINDOW
@@ -108,6 +111,11 @@ class SentLedger:
         with self._lock:
             return invoice_id in self._sent
 
+    def others_sent_as(self, key: str, invoice_id: str) -> list[str]:
+        """Other invoices that were emailed carrying spec key `key` (sorted)."""
+        with self._lock:
+            return sorted(self._keys.get(key, set()) - {invoice_id})
+
     def _read_all(self, call: Callable[[Callable[[], Any]], Any], covers: int) -> None:
         def fetch(path: str, params: dict[str, Any]) -> Reply:
             reply: Reply = call(lambda: self._gateway.exchange("GET", path, params, retry=False))
@@ -115,6 +123,7 @@ class SentLedger:
 
         events = read_sent_events(self._gateway, pacer=self._pacer, fetch=fetch)
         self._note_ids(events.invoice_ids)
+        self._note_keys((key, invoice_id) for key, sent in events.keys.items() for invoice_id, _ in sent)
         self._advanced(events.newest_event or "", events.server_time, covers)
 
     def _read_newer(self, call: Callable[[Callable[[], Any]], Any], cursor: str, covers: int) -> None:
@@ -141,7 +150,15 @@ class SentLedger:
             self.server_time = max(self.server_time, server_time)
 
     def _note(self, events: list[dict[str, Any]]) -> None:
-        self._note_ids(str(obj["id"]) for obj in ((e.get("data") or {}).get("object") or {} for e in events) if obj.get("id"))
+        objects = [obj for obj in ((e.get("data") or {}).get("object") or {} for e in events) if obj.get("id")]
+        self._note_ids(str(obj["id"]) for obj in objects)
+        found = (sent_key(obj) for obj in objects)
+        self._note_keys((sent[0], sent[1][0]) for sent in found if sent is not None)
+
+    def _note_keys(self, pairs: Iterable[tuple[str, str]]) -> None:
+        with self._lock:
+            for key, invoice_id in pairs:
+                self._keys.setdefault(key, set()).add(invoice_id)
 
     def _note_ids(self, ids: Iterable[str]) -> None:
         with self._lock:

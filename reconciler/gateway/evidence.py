@@ -13,7 +13,9 @@ customer's payment of it is in flight. Two list reads do:
 Cost: ceil(E/100) + ceil(P/100) requests, E the sends of the last 30 days
 and P the open payments (read at once, E in created ranges when long:
 reconciler.gateway.pages); nothing when no managed invoice is finalized and
-still open (or uncollectible).
+still open (or uncollectible) and no invoice the tool made lost its tag (its
+items still carry the tool's item tags: the events say which key it was sent
+as, see planner.identity).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ import dataclasses
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from reconciler import ownership
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.mapping import id_of
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import Fetch, ListRead, Page, read_lists
 from reconciler.live.records import Live, LiveInvoice
@@ -39,6 +43,8 @@ class InvoiceEvidence:
     # Sends since this time are all in `sent_invoice_ids` (server clock).
     complete_since: int
     newest_sent_event: str | None = None
+    # key -> ((invoice id, customer id), ...): the reconciler_id each sent invoice carried then
+    sent_keys: dict[str, tuple[tuple[str, str], ...]] = dataclasses.field(default_factory=dict)
 
     def applied(self, invoice: LiveInvoice) -> LiveInvoice:
         """The invoice with its sent and processing facts."""
@@ -53,11 +59,16 @@ def needs_evidence(invoices: Iterable[LiveInvoice]) -> bool:
     return any(invoice.status in _STILL_OPEN for invoice in invoices)
 
 
+def _untagged_need_it(live: Live) -> bool:
+    """An invoice the tool made lost its tag: the events say which key it was sent as."""
+    return bool(live.untagged_invoices)
+
+
 def with_evidence(gateway: StripeGateway, live: Live, *, pacer: Pacer | None = None) -> Live:
     """`live` with each invoice's sent and processing facts (the adopted ones' too)
     and the events window filled in."""
     adoptable = [obj for obj in live.adoptable.values() if isinstance(obj, LiveInvoice)]
-    if not needs_evidence([*live.invoices.values(), *adoptable]):
+    if not needs_evidence([*live.invoices.values(), *adoptable]) and not _untagged_need_it(live):
         return live
     evidence = read_evidence(gateway, pacer=pacer)
     invoices = {key: evidence.applied(invoice) for key, invoice in live.invoices.items()}
@@ -68,6 +79,7 @@ def with_evidence(gateway: StripeGateway, live: Live, *, pacer: Pacer | None = N
         adoptable={**live.adoptable, **adopted},
         events_complete_since=evidence.complete_since,
         newest_sent_event=evidence.newest_sent_event,
+        sent_keys=evidence.sent_keys,
     )
 
 
@@ -83,6 +95,7 @@ def read_evidence(gateway: StripeGateway, *, pacer: Pacer | None = None) -> Invo
         frozenset(found.processing),
         sent.server_time - ownership.TRUSTED_EVENTS_WINDOW,
         sent.newest_event,
+        sent.keys,
     )
 
 
@@ -98,6 +111,8 @@ class SentEvents:
     newest_event: str | None  # the first event of the list, to read on from (ending_before)
     # The latest Date of its pages: sends since then minus the window are all in.
     server_time: int
+    # key -> ((invoice id, customer id), ...), from the reconciler_id each invoice carried when sent
+    keys: dict[str, tuple[tuple[str, str], ...]] = dataclasses.field(default_factory=dict)
 
 
 def read_sent_events(gateway: StripeGateway, *, pacer: Pacer, fetch: Fetch | None = None) -> SentEvents:
@@ -117,12 +132,16 @@ class _SentPages:
         self.ids: set[str] = set()
         self.newest: tuple[tuple[float, int], str] | None = None
         self.server_time: int | None = None
+        self.keys: dict[str, set[tuple[str, str]]] = {}
 
     def add(self, page: Page) -> None:
         for event in page.objects:
             obj = (event.get("data") or {}).get("object") or {}
             if obj.get("id"):
                 self.ids.add(str(obj["id"]))
+                sent_as = sent_key(obj)
+                if sent_as is not None:
+                    self.keys.setdefault(sent_as[0], set()).add(sent_as[1])
         if page.objects and (self.newest is None or page.position < self.newest[0]):
             self.newest = (page.position, str(page.objects[0]["id"]))
         if page.server_time is not None:
@@ -132,8 +151,20 @@ class _SentPages:
     def result(self) -> SentEvents:
         # Without a Date header (not Stripe's way), this machine's clock stands in.
         return SentEvents(
-            frozenset(self.ids), self.newest[1] if self.newest else None, self.server_time or int(time.time())
+            frozenset(self.ids),
+            self.newest[1] if self.newest else None,
+            self.server_time or int(time.time()),
+            {key: tuple(sorted(found)) for key, found in sorted(self.keys.items())},
         )
+
+
+def sent_key(obj: Mapping[str, Any]) -> tuple[str, tuple[str, str]] | None:
+    """(the key, (invoice id, customer id)) of an `invoice.sent` event's invoice
+    that carried the tool's tag when it was emailed; None for another's invoice."""
+    key = (obj.get("metadata") or {}).get(ownership.OWNER_KEY)
+    if not key:
+        return None
+    return str(key), (str(obj["id"]), str(id_of(obj.get("customer")) or ""))
 
 
 class _Found:

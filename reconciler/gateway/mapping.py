@@ -47,6 +47,12 @@ def _metadata(obj: Obj) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()}
 
 
+def has_item_tags(invoice: Obj) -> bool:
+    """Whether an invoice's embedded lines carry the tool's item tag (ownership.ITEM_KEY)."""
+    lines = (invoice.get("lines") or {}).get("data") or []
+    return any((line.get("metadata") or {}).get(ownership.ITEM_KEY) for line in lines)
+
+
 def id_of(value: Any) -> str | None:
     """An id, whether the field came expanded (an object) or not (a string)."""
     if isinstance(value, Mapping):

@@ -21,6 +21,7 @@ after, through the same pacer.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections import defaultdict
@@ -65,7 +66,7 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pa
     reads = [ListRead(f"/v1/{kind}", tag=kind) for kind in _KINDS]
     with collector_paused():
         read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
-        live = with_evidence(gateway, found.live(), pacer=pacer)
+        live = found.with_untagged_customers(with_evidence(gateway, found.live(), pacer=pacer))
     log.debug("read live state with %s requests", gateway.total_requests)
     if gateway.on_read_done is not None:
         gateway.on_read_done()
@@ -89,6 +90,9 @@ class _Found:
         self.product_records: list[Entry[LiveProduct]] = []
         self.customer_records: list[Entry[LiveCustomer]] = []
         self.seen: set[str] = set()
+        # Identity beyond metadata: untagged invoices with the tool's item tags, unmanaged customers' ids.
+        self.untagged: dict[str, LiveInvoice] = {}
+        self.unmanaged_customers: set[str] = set()
 
     def page(self, page: Page) -> list[ListRead]:
         kind = page.read.tag
@@ -126,8 +130,11 @@ class _Found:
             self._foreign_price(position, obj)
         elif kind == "invoices":
             self._foreign_invoice(position, obj)
+        elif kind == "customers":
+            self.unmanaged_customers.add(str(obj["id"]))
         if obj["id"] not in self.adopt:
-            return []
+            # An invoice whose (embedded) items carry the tool's item tag is one it made.
+            return self._invoice(position, obj, "") if kind == "invoices" and mapping.has_item_tags(obj) else []
         # Adopted objects are records with key "" (their spec key comes with the adoption).
         if kind == "invoices":
             return self._invoice(position, obj, "")
@@ -155,8 +162,10 @@ class _Found:
         record = mapping.invoice(obj, key, lines)
         if key:
             self.invoice_records.append(_entry(position, obj, record))
-        else:
+        elif obj["id"] in self.adopt:
             self.adoptable[str(obj["id"])] = record
+        else:
+            self.untagged[str(obj["id"])] = record
 
     def _foreign_price(self, position: Position, obj: Obj) -> None:
         # Archived prices keep their lookup key too, and Stripe refuses it to a new
@@ -193,7 +202,15 @@ class _Found:
             },
             unmanaged_active_prices={k: tuple(i for _, i in sorted(v)) for k, v in sorted(self.foreign_prices.items())},
             adoptable=dict(sorted(self.adoptable.items())),
+            untagged_invoices=dict(sorted(self.untagged.items())),
         )
+
+    def with_untagged_customers(self, live: Live) -> Live:
+        """`live` with the unmanaged customers an invoice the tool made bills (read after
+        the events: a sent invoice that lost its tag names its customer there)."""
+        billed = {invoice.customer_id for invoice in (*live.invoices.values(), *live.untagged_invoices.values())}
+        billed.update(customer for sent in live.sent_keys.values() for _, customer in sent)
+        return dataclasses.replace(live, untagged_customers=frozenset(billed & self.unmanaged_customers))
 
 
 def _entry(position: Position, obj: Obj, record: T) -> Entry[T]:

@@ -151,3 +151,14 @@ class Live:
     # Objects the tool does not manage that the specs adopt (`adopt: <id>`),
     # by Stripe id, with key "": the planner plans their adoption.
     adoptable: dict[str, LiveObject] = field(default_factory=dict)
+    # Identity beyond metadata (planner.identity): what shows that an object the
+    # specs name exists without its ownership tag (metadata wiped by someone).
+    # Stripe's `invoice.sent` events read (see events_complete_since), by the
+    # reconciler_id their invoice carried when it was emailed: key -> ((invoice id, customer id), ...).
+    sent_keys: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    # Invoices the tool does not manage whose items carry its item tag
+    # (ownership.ITEM_KEY): the tool made them, then their own tag went. Key "".
+    untagged_invoices: dict[str, LiveInvoice] = field(default_factory=dict)
+    # Existing customers the tool does not manage that an invoice the tool made
+    # bills (a managed one, an untagged one, one of `sent_keys`).
+    untagged_customers: frozenset[str] = frozenset()

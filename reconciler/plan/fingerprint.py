@@ -58,7 +58,9 @@ def live_fingerprint(live: Live) -> str:
 
     `events_complete_since` moves with the clock and is left out, as is
     `newest_sent_event` (it moves with any send in the account, and only
-    tells apply's send guard where to read on); the facts read with them
+    tells apply's send guard where to read on) and `sent_keys` (the same
+    events by key: what they show of untagged invoices holds keys, which no
+    write's parameters depend on); the facts read with them
     (each invoice's sent_event, payment_processing) are in.
     Lists whose order Stripe does not promise (items, archived and extra
     active prices, duplicate ids) are sorted, so a re-read of the same state gives the same
@@ -82,5 +84,9 @@ def live_fingerprint(live: Live) -> str:
         # An adoption is a metadata update: its key is salted with this digest
         # too, so the state of the objects adopted must be in it.
         data["adoptable"] = {k: _adoptable_row(v) for k, v in live.adoptable.items()}
+    if live.untagged_invoices or live.untagged_customers:
+        # What shows an untagged object exists (planner.identity); only when there is any, so
+        # every other account's digest (and the idempotency keys it salts) stays as it was.
+        data["untagged"] = [{k: _record_row(v) for k, v in live.untagged_invoices.items()}, sorted(live.untagged_customers)]
     return _digest(data)
 

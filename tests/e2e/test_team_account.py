@@ -94,3 +94,93 @@ def test_a_voided_invoice_holds_itself_and_next_months_billing_goes_on(
     (specs / "broken.yaml").write_text("customers:\n  acme:\n    name: Twice\n")
     invalid = ok(run(sandbox, "plan", str(specs)), 1)  # an invalid spec is still a hard error
     assert "broken.yaml:2:3: customer 'acme' is defined twice" in invalid.output, invalid.output
+
+
+# -- 1. identity beyond metadata -----------------------------------------------
+
+
+def test_a_metadata_wipe_creates_nothing_and_emails_nobody_twice(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = write_team(tmp_path / "specs")
+    ok(run(sandbox, "apply", str(specs), "--yes"))
+    invoice, customer = managed(stripe_client, "invoice", "acme-2026-11"), managed(stripe_client, "customer", "acme")
+    # Another integration clears both objects' metadata, as Stripe allows.
+    stripe_client.v1.invoices.update(invoice["id"], params={"metadata": ""})
+    stripe_client.v1.customers.update(customer["id"], params={"metadata": ""})
+    assert stripe_client.v1.invoices.retrieve(invoice["id"]).metadata.to_dict() == {}
+
+    planned = ok(run(sandbox, "plan", str(specs), "--detailed-exitcode"), 3)
+    assert "+ create" not in planned.output and "Customers will notice" not in planned.output, planned.output
+    assert f"invoice acme-2026-11: exists in Stripe without its tag: {invoice['id']}" in planned.output
+    assert f"adopt: {invoice['id']}" in planned.output and f"adopt: {customer['id']}" in planned.output
+    ok(run(sandbox, "apply", str(specs), "--yes"), 3)
+    assert len(stripe_client.v1.customers.list(params={"limit": 100}).data) == 1
+    assert len(stripe_client.v1.invoices.list(params={"limit": 100}).data) == 1
+    assert send_calls(sandbox) == 1 and sends(stripe_client) == [invoice["id"]]
+
+    # The way out: the spec adopts both; the adoption is reviewed and applied, nobody is emailed.
+    (specs / "acme.yaml").write_text(
+        (specs / "acme.yaml").read_text()
+        .replace("    name: Acme\n", f"    name: Acme\n    adopt: {customer['id']}\n")
+        .replace("    customer: acme\n", f"    customer: acme\n    adopt: {invoice['id']}\n")
+    )
+    adopted = ok(run(sandbox, "apply", str(specs), "--yes"))
+    assert "adopt" in adopted.output and "send" not in adopted.output.replace("sent", ""), adopted.output
+    ok(run(sandbox, "plan", str(specs), "--detailed-exitcode"))  # converged
+    assert send_calls(sandbox) == 1 and managed(stripe_client, "invoice", "acme-2026-11")["id"] == invoice["id"]
+
+
+def test_the_send_guard_never_sends_a_second_invoice_of_a_key_already_sent(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    """A plan made before the first invoice existed (a second CI run, an old
+    reviewed plan) creates another invoice of the key: its send is refused,
+    as Stripe's events show the key's invoice was emailed already."""
+    from reconciler.apply.options import ApplyOptions
+    from reconciler.apply.report import NullReporter
+    from reconciler.apply.runner import apply_plan
+    from reconciler.gateway.client import StripeGateway
+    from reconciler.gateway.read import read_live
+    from reconciler.plan.planner import make_plan
+    from reconciler.sandbox import SANDBOX_API_KEY
+    from reconciler.spec.loader import load_specs
+
+    gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
+    stale_live = read_live(gateway)  # an empty account
+    specs = write_team(tmp_path / "specs")
+    ok(run(sandbox, "apply", str(specs), "--yes"))
+    first = managed(stripe_client, "invoice", "acme-2026-11")
+    stripe_client.v1.invoices.update(first["id"], params={"metadata": ""})  # its tag is wiped, too
+    # The old plan's invoice differs a little (another footer): a new invoice, not a replayed create.
+    specs_b = write_team(tmp_path / "specs-b", extra="    footer: Thank you\n")
+    old_plan = make_plan(load_specs([specs_b]), stale_live)
+    result = apply_plan(old_plan, gateway, stale_live, options=ApplyOptions(max_rps=1000.0), reporter=NullReporter())
+    (failed,) = result.failed
+    assert failed.description == "send invoice acme-2026-11"
+    assert f"Stripe's invoice.sent events show {first['id']}, which carried reconciler_id acme-2026-11" in failed.message
+    assert send_calls(sandbox) == 1 and sends(stripe_client) == [first["id"]]
+
+
+def test_an_untagged_unsent_invoice_is_known_by_its_items_and_a_wiped_customer_by_its_invoice(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = write_team(tmp_path / "specs", status="open")  # finalized, never emailed: no invoice.sent event
+    ok(run(sandbox, "apply", str(specs), "--yes"))
+    invoice, customer = managed(stripe_client, "invoice", "acme-2026-11"), managed(stripe_client, "customer", "acme")
+    stripe_client.v1.customers.update(customer["id"], params={"metadata": ""})
+    customer_only = ok(run(sandbox, "plan", str(specs)), 3).output
+    assert f"customer acme: exists in Stripe without its tag: {customer['id']} (it is billed by {invoice['id']}" in (
+        customer_only
+    )
+    assert "deleted outside reconciler" not in customer_only and "+ create" not in customer_only
+
+    stripe_client.v1.invoices.update(invoice["id"], params={"metadata": ""})
+    both = ok(run(sandbox, "plan", str(specs)), 3).output
+    assert (
+        f"invoice acme-2026-11: exists in Stripe without its tag: {invoice['id']} (its items still carry the tool's "
+        "item tags (consulting) and it bills customer acme)"
+    ) in both
+    ok(run(sandbox, "apply", str(specs), "--yes"), 3)
+    assert len(stripe_client.v1.invoices.list(params={"limit": 100}).data) == 1
+    assert len(stripe_client.v1.customers.list(params={"limit": 100}).data) == 1

@@ -20,6 +20,7 @@ RECORDS = (LiveProduct, LivePrice, LiveCustomer, LiveInvoice, LiveItem)
 NOT_FINGERPRINTED = {
     "events_complete_since": "moves with the clock; the facts read with it (sent_event, payment_processing) count",
     "newest_sent_event": "moves with any send in the account; only the send guard's cursor",
+    "sent_keys": "moves with any send in the account; it holds keys (planner.identity), no write depends on it",
 }
 
 

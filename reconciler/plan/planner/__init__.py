@@ -25,6 +25,7 @@ from reconciler.plan.planner.adopt import plan_adoptions, wait_for_adoptions
 from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.hold import hold_back
+from reconciler.plan.planner.identity import hold_untagged
 from reconciler.plan.planner.invoices import plan_invoices
 from reconciler.plan.planner.prune import plan_prune
 from reconciler.spec.models import Desired
@@ -44,6 +45,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
             "remove metadata.reconciler_id from all but one",
         )
     adoptions = plan_adoptions(ctx)
+    hold_untagged(ctx)
     plan_products(ctx)
     prices = plan_prices(ctx)
     plan_customers(ctx)

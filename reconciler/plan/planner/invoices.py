@@ -163,7 +163,8 @@ def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice)
 def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
     label = _label(key, cur)
     customer_gone = _customer_deleted_outside(ctx, spec, cur)
-    if customer_gone and spec.customer not in ctx.live.customers:
+    # An untagged customer (its metadata wiped) is no deleted one: planner.identity holds it.
+    if customer_gone and spec.customer not in ctx.live.customers and cur.customer_id not in ctx.live.untagged_customers:
         ctx.note(
             f"invoice {label}: its customer {cur.customer_id} was deleted outside reconciler; the invoice stays "
             f"as Stripe keeps it, and customer {spec.customer} is created anew for what comes next"
