@@ -45,8 +45,18 @@ def apply_and_report(specs_dir: str, api_base: str, api_key: str, say: Callable[
 
 
 def apply_into_pipe(specs_dir: str, api_base: str, api_key: str, pipe: Connection) -> None:
-    """apply_and_report with every line sent through `pipe`, then None at the end."""
-    apply_and_report(specs_dir, api_base, api_key, pipe.send)
+    """apply_and_report with every line sent through `pipe`, then None at the end.
+
+    After each line the child waits for the parent's go-ahead, so a kill after
+    line k lands there, before the next action starts, however slowly the
+    parent reads: without it a loaded machine let the child run on past the
+    kill point, even to the end of the apply (exit 0 instead of killed)."""
+
+    def say(line: str) -> None:
+        pipe.send(line)
+        pipe.recv()
+
+    apply_and_report(specs_dir, api_base, api_key, say)
     pipe.send(None)
 
 

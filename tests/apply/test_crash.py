@@ -43,15 +43,17 @@ def forkserver() -> Iterator[multiprocessing.context.ForkServerContext]:
 def _start_child(
     context: multiprocessing.context.ForkServerContext, specs: Path, sandbox: RunningSandbox
 ) -> tuple[BaseProcess, Connection]:
-    receiving, sending = context.Pipe(duplex=False)
-    child = context.Process(target=crash_child.apply_into_pipe, args=(str(specs), sandbox.url, SANDBOX_API_KEY, sending))
+    ours, childs = context.Pipe()
+    child = context.Process(target=crash_child.apply_into_pipe, args=(str(specs), sandbox.url, SANDBOX_API_KEY, childs))
     child.start()
-    sending.close()
-    return child, receiving
+    childs.close()
+    return child, ours
 
 
 def _kill_after(child: BaseProcess, lines: Connection, done_lines: int) -> list[str]:
-    """Read the child's lines until `done_lines` actions finished, then SIGKILL it."""
+    """Read the child's lines until `done_lines` actions finished, then SIGKILL it.
+
+    The child waits for a go-ahead after each line: it is killed exactly there."""
     seen: list[str] = []
     while True:
         try:
@@ -64,6 +66,7 @@ def _kill_after(child: BaseProcess, lines: Connection, done_lines: int) -> list[
         finished = sum(1 for s in seen if s.startswith("["))
         if (line.startswith("plan:") and done_lines == 0) or finished >= done_lines > 0:
             break
+        lines.send(True)
     child.kill()
     child.join(timeout=30)
     return seen
