@@ -28,6 +28,7 @@ from reconciler.apply.execute import Execution
 from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import Reporter
 from reconciler.apply.result import ActionOutcome, ApplyResult, describe
+from reconciler.apply.schedule import remaining_chains
 from reconciler.apply.steps import steps_for
 from reconciler.errors import ReconcilerError
 from reconciler.gateway.client import StripeGateway
@@ -104,8 +105,11 @@ class _Run:
         graph = dependency_graph(self.actions)
         self.dependents = dependents_of(graph)
         self.waiting = {node: set(deps) for node, deps in graph.items()}
-        # A heap by plan position: one at a time, the run follows the plan's order.
-        self.ready = [(self.order[act.id], act.id) for act in self.actions if not self.waiting[act.id]]
+        # A heap: the longest chain still ahead first (reconciler.apply.schedule), then plan position.
+        chains = remaining_chains(self.actions, self.dependents)
+        self.priority = {act.id: (-chains[act.id], self.order[act.id]) for act in self.actions}
+        self.ready = [(self.priority[act.id], act.id) for act in self.actions if not self.waiting[act.id]]
+        heapq.heapify(self.ready)
         self.finished: set[str] = set()
         self.result = ApplyResult()
         self.stopped = False  # by fail_fast or Ctrl-C: start nothing more
@@ -113,7 +117,7 @@ class _Run:
     def execute(self) -> ApplyResult:
         started_at = self.options.clock()
         self.reporter.on_begin(len(self.actions))
-        pool: PacedPool[str | None] = PacedPool(self.execution.pacer, name="apply")
+        pool: PacedPool[str | None] = PacedPool(self.execution.pacer, name="apply", per_request=True)
         if any(isinstance(act, SendInvoice) for act in self.actions):
             pool.submit(None, self.execution.prefetch_sent_ledger)  # a run task, not an action
         try:
@@ -164,7 +168,7 @@ class _Run:
                 for child in self.dependents[node]:
                     self.waiting[child].discard(node)
                     if not self.waiting[child] and child not in self.finished:
-                        heapq.heappush(self.ready, (self.order[child], child))
+                        heapq.heappush(self.ready, (self.priority[child], child))
                 continue
             message = _message(error)
             log.debug("action %s failed: %s", node, message, exc_info=error)

@@ -22,15 +22,26 @@ transient error. The window shrinks with the rate. The 429s of requests sent
 before a cut took effect (within a round trip of it) answer the same excess:
 they cut once.
 
-Schedulers (the applier's runner, the live reader) start work only while
-fewer than `window` tasks run; `call_paced` sends one request through the
-pacer with the shared retry loop.
+The bucket fills at PACE of the rate: the server counts a request when it
+arrives, in its own one-second window, and the link blurs the bucket's even
+spacing, so a second of the server's can hold a request or two more than a
+second of ours; at the full rate a run at the account's limit was refused a
+dozen times.
+
+Schedulers start work only while the window has room. The live reader
+counts tasks (each is mostly one request); the applier counts requests
+(`busy`: sent or waiting for a token, and tasks started but not yet
+sending), so an action's time between its requests (the send guard waiting
+for its ledger, the client's own work) does not hold a place a request
+could use. `call_paced` sends one request through the pacer with the shared
+retry loop.
 """
 
 from __future__ import annotations
 
 import math
 import threading
+from collections import deque
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -42,6 +53,14 @@ T = TypeVar("T")
 # spends time between its requests (the client's CPU, the scheduler, the send
 # guard waiting for its ledger fetch), so the window holds half as many again.
 HEADROOM = 1.5
+# Counted in requests (sent or waiting for a token), the window needs less:
+# the round trips' spread, and a few waiting so the bucket is never idle; more
+# would only queue at the bucket and lengthen every chain.
+REQUEST_HEADROOM = 1.2
+REQUEST_SPARE = 2
+# The bucket's share of the rate (see above).
+PACE = 0.97
+WINDOW_SHARE = 0.99
 # Weight of the newest round trip in the running estimate.
 RTT_WEIGHT = 0.2
 # After a 429 the rate is multiplied by RATE_CUT; each answer then adds
@@ -126,13 +145,19 @@ class Pacer:
         self.ceiling = ceiling
         self._clock = clock
         self._sleep = sleep
-        self.bucket = TokenBucket(max_rps, clock=clock, sleep=sleep) if max_rps is not None else None
+        self.bucket = TokenBucket(max_rps * PACE, clock=clock, sleep=sleep) if max_rps is not None else None
         self._lock = threading.Lock()
+        self._busy = 0  # requests sent or waiting for a token, and reserved places (reserve)
+        self._reserved = threading.local()  # this thread's task holds a reserved place
+        self._sending = threading.Lock()
+        self._answers: deque[float] = deque()  # when requests were answered (recently)
+        self._flying = 0  # requests sent and not answered
         self._rtt: float | None = None
         self._rate = max_rps  # the rate in use: max_rps, or less after 429s
         self._cut_at: float | None = None
         self._learnt: float | None = None  # just below the last rate refused
         self._listeners: list[Callable[[], None]] = []
+        self._freed: list[Callable[[], None]] = []
 
     @property
     def rtt(self) -> float | None:
@@ -152,41 +177,143 @@ class Pacer:
         with self._lock:
             return self._window()
 
-    def _window(self) -> int:
+    def _window(self, headroom: float = HEADROOM, spare: int = 1) -> int:
+        """Little's law: rate x round trip, with headroom (lock held)."""
         if self._rtt is None:
             return 1
         if self._rate is None:
             return self.ceiling
-        return max(1, min(self.ceiling, math.ceil(self._rate * self._rtt * HEADROOM) + 1))
+        return max(1, min(self.ceiling, math.ceil(self._rate * self._rtt * headroom) + spare))
+
+    @property
+    def request_window(self) -> int:
+        """How many requests may be busy (sent or waiting for a token) now."""
+        with self._lock:
+            return self._request_window()
+
+    def _request_window(self) -> int:
+        return self._window(REQUEST_HEADROOM, REQUEST_SPARE)
+
+    @property
+    def busy(self) -> int:
+        """Requests sent or waiting for a token, and places reserved for tasks not sending yet."""
+        with self._lock:
+            return self._busy
+
+    def reserve(self) -> None:
+        """Count a task about to start as busy until its first request (or its
+        end), so a scheduler does not start more than the window meanwhile;
+        the task must run inside `holding_reserved`."""
+        with self._lock:
+            self._busy += 1
+
+    def holding_reserved(self, fn: Callable[[], T]) -> T:
+        """Run a task whose place `reserve` counted: its first request takes it over."""
+        self._reserved.held = True
+        try:
+            return fn()
+        finally:
+            if getattr(self._reserved, "held", False):
+                self._reserved.held = False
+                self._release()
+
+    def unreserve(self) -> None:
+        """Give back the place reserved for a task that never ran."""
+        self._release()
+
+    def _claim(self) -> None:
+        if getattr(self._reserved, "held", False):
+            self._reserved.held = False  # the place reserved for this task's start
+            return
+        with self._lock:
+            self._busy += 1
+
+    def _release(self) -> None:
+        with self._lock:
+            self._busy -= 1
+            listeners = list(self._freed) if self._busy < self._request_window() else []
+        for listener in listeners:
+            listener()
 
     def on_change(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener` (from any thread) whenever the window grew; returns its removal."""
+        return self._listen(self._listeners, listener)
+
+    def on_freed(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` (from any thread) whenever a busy request ended
+        and the request window has room; returns its removal."""
+        return self._listen(self._freed, listener)
+
+    def _listen(self, listeners: list[Callable[[], None]], listener: Callable[[], None]) -> Callable[[], None]:
         with self._lock:
-            self._listeners.append(listener)
+            listeners.append(listener)
 
         def remove() -> None:
             with self._lock:
-                self._listeners.remove(listener)
+                listeners.remove(listener)
 
         return remove
 
     def call(self, fn: Callable[[], T]) -> T:
         """One attempt of one request: take a token, send, learn from the answer."""
-        bucket = self.bucket
-        if bucket is not None:
-            bucket.acquire()
-        started = self._clock()
+        self._claim()
         try:
-            result = fn()
-        except Exception as exc:
-            status = getattr(exc, "http_status", None)
-            if status == 429:
-                self._throttled()
-            elif status is not None and status < 500:
-                self._answered(self._clock() - started)  # a refusal is a round trip all the same
-            raise
-        self._answered(self._clock() - started)
-        return result
+            bucket = self.bucket
+            if bucket is not None:
+                bucket.acquire()
+            self._within_second()
+            started = self._clock()
+            try:
+                result = fn()
+            except Exception as exc:
+                ended = self._landed()
+                status = getattr(exc, "http_status", None)
+                if status == 429:
+                    self._throttled()
+                elif status is not None and status < 500:
+                    self._answered(ended - started)  # a refusal is a round trip all the same
+                raise
+            self._answered(self._landed() - started)
+            return result
+        finally:
+            self._release()
+
+    def _within_second(self) -> None:
+        """Hold this request while the server's last second, as it will stand
+        when this request reaches it (a round trip from now), would hold
+        WINDOW_SHARE x rate requests: the requests answered since then (the
+        server counts a request just before it answers), and those still in
+        flight. A thread woken late by a busy machine, or a server that
+        stalled, sends or answers a burst of them at once, and the server
+        refuses what exceeds its second (the bucket alone cannot see it)."""
+        with self._sending:  # one at a time: each sees the ones before it
+            while True:
+                with self._lock:
+                    now = self._clock()
+                    cap = math.inf if self._rate is None else math.ceil(self._rate * WINDOW_SHARE)
+                    rtt = min(self._rtt or 0.0, 1.0)
+                    answers = self._answers
+                    while answers and answers[0] <= now + rtt - 1.0:
+                        answers.popleft()
+                    if len(answers) + self._flying < cap or not answers:
+                        self._flying += 1
+                        return
+                    wait = answers[0] - (now + rtt - 1.0)
+                self._sleep(max(wait, 0.001))
+                if self._clock() <= now:  # a clock that sleeping does not move (tests): no waiting on it
+                    with self._lock:
+                        self._flying += 1
+                    return
+
+    def _landed(self) -> float:
+        """A request came back (answered or not); returns the time."""
+        with self._lock:
+            self._flying -= 1
+            now = self._clock()
+            self._answers.append(now)
+            while self._answers[0] <= now - 1.0:
+                self._answers.popleft()
+            return now
 
     def _answered(self, seconds: float) -> None:
         with self._lock:
@@ -218,9 +345,9 @@ class Pacer:
             rate = min(rate, self.max_rps)
         self._rate = rate
         if self.bucket is None:
-            self.bucket = TokenBucket(rate, clock=self._clock, sleep=self._sleep)
+            self.bucket = TokenBucket(rate * PACE, clock=self._clock, sleep=self._sleep)
         else:
-            self.bucket.set_rate(rate)
+            self.bucket.set_rate(rate * PACE)
 
 
 def call_paced(

@@ -164,6 +164,23 @@ def test_every_post_carries_a_deterministic_key_and_reruns_reuse_it(
     assert [w["key"] for w in keyed_writes(sandbox)] == keys
 
 
+def test_the_ready_action_with_the_longest_chain_ahead_starts_first(sandbox: RunningSandbox) -> None:
+    # The product comes first in the plan but ends no chain: it waits until
+    # the invoice's chain (customer, invoice, item, finalize, send) is through.
+    actions = [CreateProduct(key="gold", reason="r", params={"name": "Gold"}), _customer("jenny"),
+               *_invoice_chain("inv", "jenny")]  # fmt: skip
+    out = io.StringIO()
+    assert _apply(sandbox, actions, reporter=LineReporter(out)).ok
+    assert out.getvalue().splitlines() == [
+        "[1/6] done: create customer jenny",
+        "[2/6] done: create invoice inv",
+        "[3/6] done: add item inv/fee",
+        "[4/6] done: finalize invoice inv",
+        "[5/6] done: send invoice inv",
+        "[6/6] done: create product gold",
+    ]
+
+
 def test_failure_skips_dependents_transitively_and_independent_work_continues(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient
 ) -> None:
@@ -199,7 +216,7 @@ def test_failure_skips_dependents_transitively_and_independent_work_continues(
     assert not result.ok
     assert result.summary_line() == "Apply complete: 7 done, 1 failed, 2 skipped."
     lines = out.getvalue().splitlines()
-    assert "[3/10] FAILED: add item inv1/fee: Stripe rejected the request (400, parameter_invalid): No such price: 'price_x'" in lines
+    assert "[4/10] FAILED: add item inv1/fee: Stripe rejected the request (400, parameter_invalid): No such price: 'price_x'" in lines
     assert lines[-1] == "[10/10] done: create product gold"
     # What the account holds: inv1 an empty draft, inv2 sent, the product made.
     inv1, inv2 = _invoice_of(stripe_client, "inv1"), _invoice_of(stripe_client, "inv2")

@@ -7,7 +7,17 @@ import threading
 import pytest
 
 from reconciler.gateway.errors import RateLimited
-from reconciler.gateway.pacing import HEADROOM, Pacer, TokenBucket, call_paced
+from reconciler.gateway.pacing import (
+    HEADROOM,
+    PACE,
+    REQUEST_HEADROOM,
+    REQUEST_SPARE,
+    WINDOW_SHARE,
+    Pacer,
+    TokenBucket,
+    call_paced,
+)
+from reconciler.gateway.pool import PacedPool
 from reconciler.gateway.retry import RetryPolicy
 from tests.apply.helpers import FakeClock
 
@@ -94,7 +104,7 @@ def test_a_429_slows_the_shared_bucket_for_all_workers() -> None:
     assert pacer.rate == pytest.approx(1000 * 5 / 6 + 0.25)
     assert pacer.bucket is not None
     pacer.bucket.acquire()
-    assert pacer.bucket.acquire() == pytest.approx(1 / pacer.rate)
+    assert pacer.bucket.acquire() == pytest.approx(1 / (pacer.rate * PACE))  # the bucket paces just below
 
 
 # -- the window of requests in flight -------------------------------------------
@@ -294,3 +304,69 @@ def test_the_429s_of_one_round_trip_cut_the_rate_once() -> None:
     with pytest.raises(RateLimited):
         pacer.call(refused)
     assert pacer.rate == pytest.approx(100 * (5 / 6) ** 2)
+
+
+# -- the applier's window: requests, not tasks -----------------------------------
+
+
+def test_the_request_window_is_rate_times_round_trip_with_a_little_headroom() -> None:
+    clock = Ticks(0.3)
+    pacer = Pacer(100.0, ceiling=96, clock=clock, sleep=clock.sleep)
+    assert pacer.request_window == 1  # nothing answered yet
+    _answered(pacer)
+    assert REQUEST_HEADROOM == 1.2 and REQUEST_SPARE == 2
+    assert pacer.request_window == math.ceil(100 * 0.3 * 1.2) + 2 == 38
+    assert pacer.busy == 0
+
+
+def _drained(pool: PacedPool[int]) -> list[int]:
+    finished: list[int] = []
+    while pool.running:
+        finished.extend(key for key, _ in pool.wait())
+    return finished
+
+
+def test_a_task_between_its_requests_holds_no_place_in_a_per_request_pool() -> None:
+    clock = Ticks(0.1)
+    pacer = Pacer(30.0, ceiling=8, clock=clock, sleep=clock.sleep)
+    _answered(pacer)
+    window = pacer.request_window
+    pool: PacedPool[int] = PacedPool(pacer, name="test", per_request=True)
+    asked, gate = threading.Event(), threading.Event()
+
+    def one_request_then_wait() -> None:
+        pacer.call(lambda: "ok")
+        asked.set()
+        gate.wait()  # as the send guard waits for its ledger: no request of its own
+
+    try:
+        pool.submit(1, gate.wait)
+        assert pacer.busy == 1 and pool.room() == window - 1  # started, not sending yet: its place is kept
+        gate.set()
+        assert _drained(pool) == [1]
+        assert pacer.busy == 0 and pool.room() == window  # it ended without a request: the place is free
+        gate.clear()
+        pool.submit(2, one_request_then_wait)
+        asked.wait(5)
+        assert pacer.busy == 0 and pool.room() == window  # running, between requests
+        gate.set()
+        assert _drained(pool) == [2]  # (woken as its request ended, too)
+    finally:
+        gate.set()
+        pool.shutdown(wait=True)
+
+
+def test_a_second_of_the_server_never_counts_more_than_the_rate() -> None:
+    # The round trip is 0 s here: a request counts when it is sent. Threads
+    # woken late by a busy machine send the tokens due meanwhile at once; a
+    # bucket letting everything through stands in for them.
+    clock = FakeClock()
+    pacer = Pacer(10.0, ceiling=8, clock=clock, sleep=clock.sleep)
+    assert pacer.bucket is not None
+    pacer.bucket.set_rate(1000.0)
+    sent: list[float] = []
+    for _ in range(30):
+        pacer.call(lambda: sent.append(clock.now))
+    assert WINDOW_SHARE == 0.99 and PACE == 0.97
+    assert max(sum(1 for t in sent if start <= t < start + 1.0) for start in sent) == 10
+    assert sent[10] == pytest.approx(sent[0] + 1.0)
