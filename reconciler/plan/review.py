@@ -110,7 +110,7 @@ def plan_for_review(
     desired: Desired, live: Live, *, account: Account | None, prune: bool = False, targets: tuple[Target, ...] = ()
 ) -> Plan:
     """The plan for `desired` against `live`, with everything a review and a later apply need."""
-    narrowed_desired, narrowed_live = narrow(desired, live, targets)
+    narrowed_desired, narrowed_live = narrow(desired, live, targets, prune=prune)
     plan = make_plan(narrowed_desired, narrowed_live, prune=prune)
     seen = adopted_view(desired, live)  # objects being adopted are watched and named like managed ones
     return replace(

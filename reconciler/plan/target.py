@@ -69,14 +69,40 @@ def closure(desired: Desired, targets: tuple[Target, ...]) -> dict[str, set[str]
     return keys
 
 
-def narrow(desired: Desired, live: Live, targets: tuple[Target, ...]) -> tuple[Desired, Live]:
-    """`desired` and `live` reduced to the targets' closure; BadTarget for a key found in neither."""
+# kind -> (the kind of the managed objects that belong to one, the field naming their owner's id)
+_OWNED = {"customer": ("invoice", "customer_id"), "product": ("price", "product_id")}
+
+
+def owned_by_pruned(desired: Desired, live: Live, targets: tuple[Target, ...]) -> dict[str, set[str]]:
+    """Keys per kind of the managed objects that belong to a target --prune removes (in Stripe, not
+    in the specs): a customer's invoices, a product's prices. A full prune plans them too (their
+    specs are gone with their owner's, or the specs would not validate); a targeted one must
+    not delete a customer and leave its open invoice open, unmentioned."""
+    keys: dict[str, set[str]] = {kind: set() for kind in TARGET_KINDS}
+    for target in targets:
+        owner = _table(live, target.kind).get(target.key)
+        if target.kind not in _OWNED or owner is None or target.key in _table(desired, target.kind):
+            continue
+        kind, field = _OWNED[target.kind]
+        owner_id = getattr(owner, "id", None)
+        keys[kind] |= {key for key, obj in _table(live, kind).items() if getattr(obj, field, None) == owner_id}
+    return keys
+
+
+def narrow(
+    desired: Desired, live: Live, targets: tuple[Target, ...], *, prune: bool = False
+) -> tuple[Desired, Live]:
+    """`desired` and `live` reduced to the targets' closure (with --prune, and what the targets
+    it removes own); BadTarget for a key found in neither."""
     if not targets:
         return desired, live
     for target in targets:
         if target.key not in _table(desired, target.kind) and target.key not in _table(live, target.kind):
             raise BadTarget(str(target), f"no {target.kind} {target.key!r} in the specs or in Stripe")
     keys = closure(desired, targets)
+    if prune:
+        for kind, owned in owned_by_pruned(desired, live, targets).items():
+            keys[kind] |= owned
 
     def only(table: dict[str, T], kind: str) -> dict[str, T]:
         return {k: v for k, v in table.items() if k in keys[kind]}

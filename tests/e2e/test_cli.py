@@ -242,6 +242,32 @@ def test_prune_destroys_managed_objects_missing_from_specs(sandbox: RunningSandb
     assert run("plan", str(specs), *on(sandbox), "--prune", "--detailed-exitcode").exit_code == 0
 
 
+def test_a_targeted_prune_of_a_customer_includes_its_open_invoice_and_says_so(
+    sandbox: RunningSandbox, specs: Path, stripe_client: stripe.StripeClient
+) -> None:
+    invoices = specs / "invoices.yaml"
+    invoices.write_text(invoices.read_text().replace("status: draft", "status: open"))
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    acme = managed_customer(stripe_client, "acme-corp")
+    (open_invoice,) = stripe_client.v1.invoices.list(params={"customer": acme.id}).data
+    assert open_invoice.status == "open"
+    # acme-corp leaves the specs with its invoice (a spec naming a missing customer would not validate).
+    invoices.write_text(invoices.read_text().split("  # A draft with a one-off amount")[0])
+    customers = specs / "customers.yaml"
+    customers.write_text(customers.read_text().split("  acme-corp:")[0])
+
+    planned = run("plan", str(specs), *on(sandbox), "--prune", "--target", "customer/acme-corp")
+    assert planned.exit_code == 0, planned.output
+    assert "  invoice acme-corp-onboarding voided — Acme Corp <billing@acme.example.com>" in planned.output
+    assert f"- void invoice {open_invoice.id}" in planned.output
+    assert f"- delete customer {acme.id}" in planned.output
+    assert "0 to create, 0 to update, 0 lifecycle steps, 2 to destroy." in planned.output
+
+    assert run("apply", str(specs), *on(sandbox), "--prune", "--target", "customer/acme-corp", "--yes").exit_code == 0
+    assert stripe_client.v1.invoices.retrieve(open_invoice.id).status == "void"
+    assert run("plan", str(specs), *on(sandbox), "--prune", "--detailed-exitcode").exit_code == 0
+
+
 def test_markdown_and_json_formats(sandbox: RunningSandbox, specs: Path) -> None:
     markdown = run("plan", str(specs), *on(sandbox), "--format", "markdown")
     assert markdown.exit_code == 0
