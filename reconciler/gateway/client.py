@@ -165,6 +165,8 @@ class StripeGateway:
         self.on_page: Callable[[str, int], None] | None = None
         # Told when read_live has read everything: the progress report ends there.
         self.on_read_done: Callable[[], None] | None = None
+        # Stripe's clock: the latest Date of its answers (None before any answer carried one).
+        self.server_time: int | None = None
         self._http = _CountingHTTPClient(attempt_timeout=min(attempt_timeout, timeout), watchdog=watchdog)
         self.client = stripe.StripeClient(
             api_key,
@@ -294,11 +296,11 @@ class StripeGateway:
         data = response.data
         if not isinstance(data, dict):
             raise ServerError(response.code, "the answer was not a JSON object")
-        return Reply(
-            data,
-            replayed=_header(response.headers, "idempotent-replayed") == "true",
-            server_time=_http_date(_header(response.headers, "date")),
-        )
+        server_time = _http_date(_header(response.headers, "date"))
+        if server_time is not None:
+            with self._http._lock:
+                self.server_time = max(self.server_time or server_time, server_time)
+        return Reply(data, replayed=_header(response.headers, "idempotent-replayed") == "true", server_time=server_time)
 
     def paginate(
         self, path: str, params: Mapping[str, Any] | None = None, *, retry: bool = True

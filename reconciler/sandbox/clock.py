@@ -26,6 +26,12 @@ class SandboxClock:
             offset = self._offset
         return self._base() + offset
 
+    def base(self) -> float:
+        """The base clock's time, without what `advance` added: the time Stripe signs
+        webhook deliveries with (the real time of sending), which a receiver checks
+        against its own clock."""
+        return self._base()
+
     def advance(self, seconds: float) -> float:
         """Move forward by `seconds` (≥ 0); the new time."""
         if not seconds >= 0:

@@ -16,6 +16,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from reconciler.sandbox.clock import SandboxClock
 from reconciler.sandbox.models import webhooks
 from reconciler.sandbox.store import Store
 
@@ -56,7 +57,10 @@ class WebhookDispatcher:
         backoff: tuple[float, ...] = BACKOFF,
     ) -> None:
         self.store = store
-        self.clock = clock
+        self.clock = clock  # the sandbox's (advanceable) clock: when deliveries are due
+        # Signatures carry the time of sending as a receiver sees it: the base clock, never
+        # the advanced one (a receiver's 300 s tolerance would refuse every delivery).
+        self.sign_clock: Callable[[], float] = clock.base if isinstance(clock, SandboxClock) else clock
         self.post = post
         self.backoff = backoff
         self._wake = threading.Condition()
@@ -124,7 +128,7 @@ class WebhookDispatcher:
                 headers = {
                     "Content-Type": "application/json; charset=utf-8",
                     "User-Agent": "Stripe/1.0 (+https://stripe.com/docs/webhooks)",
-                    "Stripe-Signature": sign(secret, payload, int(self.clock())),
+                    "Stripe-Signature": sign(secret, payload, int(self.sign_clock())),
                 }
                 status = self.post(url, payload, headers)
                 self._record(delivery_id, attempts + 1, status)

@@ -13,6 +13,7 @@ from reconciler.status.report import StatusReport, build_report
 
 def status_report(spec_paths: Sequence[str], gateway: StripeGateway, *, journal_target: str | None,
                   clock: Callable[[], float] = time.time) -> StatusReport:  # fmt: skip
+    """The report; `clock` only when Stripe's answers carry no Date header."""
     desired = load_specs(list(spec_paths))
     statuses = {key: spec.status for key, spec in desired.invoices.items()}
     last_events = {}
@@ -24,4 +25,8 @@ def status_report(spec_paths: Sequence[str], gateway: StripeGateway, *, journal_
             last_events = journal.last_payment_events()
         finally:
             journal.close()
-    return build_report(statuses, managed_invoices(gateway), now=clock(), last_events=last_events)
+    invoices = managed_invoices(gateway)
+    # Overdue by Stripe's clock (the Date of the answers just read), as the send rule judges
+    # by it: a local clock that is off must not call an invoice overdue that Stripe does not.
+    now = gateway.server_time if gateway.server_time is not None else clock()
+    return build_report(statuses, invoices, now=now, last_events=last_events)

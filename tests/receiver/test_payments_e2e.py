@@ -84,9 +84,26 @@ def test_status_reports_paid_outstanding_and_overdue_with_the_last_payment_event
     }  # fmt: skip
     assert rows["ada-2026-11"]["id"] == ada and rows["ada-2026-11"]["number"]
     assert document["totals"] == {"usd": {"outstanding": 2000, "overdue": 0, "paid": 1000}}
-    # A month on, the two unpaid ones are overdue.
-    gateway = StripeGateway(SANDBOX_API_KEY, api_base=world.sandbox.url)
-    later = status_report([str(world.folder / "specs.yaml")], gateway, journal_target=None,
-                          clock=lambda: time.time() + 31 * 86_400)  # fmt: skip
+    # Overdue is judged by Stripe's clock (the Date of its answers), not the local one:
+    # a local clock a month fast calls nothing overdue ...
+    specs = [str(world.folder / "specs.yaml")]
+    month = 31 * 86_400
+    fast = status_report(specs, StripeGateway(SANDBOX_API_KEY, api_base=world.sandbox.url), journal_target=None,
+                         clock=lambda: time.time() + month)  # fmt: skip
+    assert [row.key for row in fast.invoices if row.overdue] == []
+    # ... and once Stripe's clock is a month on, the two unpaid ones are, whatever the local clock says.
+    world.sandbox.advance_clock(month)
+    later = status_report(specs, StripeGateway(SANDBOX_API_KEY, api_base=world.sandbox.url), journal_target=None,
+                          clock=lambda: time.time() - month)  # fmt: skip
     assert [row.key for row in later.invoices if row.overdue] == ["bob-2026-11", "cyd-2026-11"]
     assert later.totals["usd"].overdue == 2000
+
+
+def test_deliveries_after_the_sandbox_clock_moved_on_still_pass_the_receivers_tolerance(world: World) -> None:
+    # Stripe signs a delivery with the time it sends it; the sandbox's advanced clock
+    # (40 days: past the events window) must not put every signature 40 days ahead.
+    world.sandbox.advance_clock(40 * 86_400)
+    world.sandbox.pay(world.invoices["ada-2026-11"], "succeeded")
+    wait_until(lambda: world.settled(1), what="the hook run of a payment made after the clock moved", timeout=10)
+    assert [run[2] for run in world.runs()] == ["invoice.paid"]
+    assert all(d["state"] == "delivered" for d in world.sandbox.app.dispatcher.deliveries())
