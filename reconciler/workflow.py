@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from reconciler.apply.result import ApplyResult
 
 MAX_PLAN_FILE_BYTES = 50 * 1024 * 1024
+ALREADY_APPLIED = "this plan was already applied: every reviewed action is done; nothing was written"
 
 
 class ApplyCancelled(ReconcilerError):
@@ -243,8 +244,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     if saved is not None:
         check_account(saved, account, str(request.plan_file))
     live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
-    if saved is not None:
-        check_objects(saved, live, desired)
+    progress = check_objects(saved, live, desired) if saved is not None else None
     with collector_paused():
         the_plan = plan_for_review(
             desired, live, account=account, prune=saved.prune if saved is not None else request.prune, targets=targets
@@ -252,10 +252,17 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     if saved is not None:
         # Only reviewed actions run: anything else means the file was edited or
         # the specs now ask for more (or less) than what was reviewed.
-        check_actions(saved, the_plan, str(request.plan_file))
-        check_watch_list(saved, the_plan, str(request.plan_file))
+        done = check_actions(saved, the_plan, str(request.plan_file), progress)
+        if not done:
+            # (Part-applied, the fresh plan watches less, and its objects moved on: the
+            # checks above compared each reviewed object and action instead.)
+            check_watch_list(saved, the_plan, str(request.plan_file))
+        elif not the_plan.is_empty:
+            echo(f"Resuming {request.plan_file}: {done} of {len(saved.actions)} reviewed actions are already done; "
+                 "applying the rest.")
     the_plan.raise_if_unsafe(allow_destroy=request.allow_destroy)
-    return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo, pacer=pacer)
+    already = saved is not None and bool(saved.actions) and the_plan.is_empty
+    return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo, pacer=pacer, already=already)
 
 
 def _options(request: ApplyRequest) -> ApplyOptions:
@@ -267,7 +274,7 @@ def _options(request: ApplyRequest) -> ApplyOptions:
 
 
 def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, confirm: Callable[[], bool],
-             echo: Callable[[str], None], pacer: Any) -> ApplyResult:
+             echo: Callable[[str], None], pacer: Any, already: bool = False) -> ApplyResult:
     from reconciler.apply.report import LineReporter, ProgressReporter
     from reconciler.apply.result import ApplyResult
     from reconciler.apply.runner import apply_plan
@@ -280,7 +287,10 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
     else:
         result_echo = echo
     shown = redact(the_plan) if request.redact else the_plan
-    echo(render(shown, "text", color=request.color).rstrip("\n"))
+    if already:  # a re-run (CI's "Re-run jobs"): not stale, nothing to do
+        echo(f"{request.plan_file}: {ALREADY_APPLIED}")
+    else:
+        echo(render(shown, "text", color=request.color).rstrip("\n"))
     planned: list[Any] = []
     if request.dry_run and not the_plan.is_empty:
         planned = _dry_run(request, the_plan, live, echo)
@@ -291,6 +301,7 @@ def _execute(request: ApplyRequest, the_plan: Any, gateway: Any, live: Any, *, c
         reporter = ProgressReporter() if request.tty and request.result_format == "text" else LineReporter(echo=echo)
         result = apply_plan(the_plan, gateway, live, options=_options(request), reporter=reporter, pacer=pacer)
     result.held = list(the_plan.conflicts)
+    result.already_applied = already
     if request.result_format == "text" and not request.dry_run and (result.done or result.failed or result.skipped or result.held):
         echo(result.summary_line())
     if request.result_format == "json":

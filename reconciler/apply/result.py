@@ -41,6 +41,8 @@ class ApplyResult:
     interrupted: bool = False
     # The plan's conflicts: objects held for a person, nothing done to them (exit 3 when all else went well).
     held: list[Conflict] = field(default_factory=list)
+    # apply --plan of a plan whose every action was done (by an earlier apply of it): nothing to do.
+    already_applied: bool = False
 
     @property
     def ok(self) -> bool:
@@ -67,6 +69,7 @@ class ApplyResult:
             "failed": [_entry(o) for o in self.failed],
             "skipped": [_entry(o) for o in self.skipped],
             "held": [c.to_json() for c in self.held],
+            "already_applied": self.already_applied,
         }
 
     def to_markdown(self, *, dry_run: bool = False) -> str:

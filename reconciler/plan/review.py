@@ -22,13 +22,13 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.live.account import Account
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action
 from reconciler.plan.notices import customer_notices
 from reconciler.plan.plan import MadeFrom, Plan
 from reconciler.plan.planner import make_plan
 from reconciler.plan.planner.adopt import adopted_view
+from reconciler.plan.resume import Progress, describe_action, progress, rest_of
 from reconciler.plan.target import Target, narrow
-from reconciler.plan.watch import changes_since, watched_objects
+from reconciler.plan.watch import watched_objects
 from reconciler.spec.models import Desired
 from reconciler.text import plural
 
@@ -137,29 +137,31 @@ def check_account(saved: Plan, account: Account, plan_file: str) -> None:
         raise PlanForOtherAccount(plan_file, saved.account, account)
 
 
-def check_objects(saved: Plan, live: Live, desired: Desired) -> None:
-    """StalePlan naming each watched object that changed (before re-planning: the
-    change may be why the fresh plan differs, or fails)."""
-    changes = changes_since(saved.watched, adopted_view(desired, live))
-    if changes:
-        raise StalePlan(changes)
+def check_objects(saved: Plan, live: Live, desired: Desired) -> Progress:
+    """StalePlan naming each watched object someone else changed (before re-planning:
+    the change may be why the fresh plan differs, or fails); what the plan's own
+    actions changed is how far an earlier apply of it got (plan.resume)."""
+    found = progress(saved, adopted_view(desired, live))
+    if found.stale:
+        raise StalePlan(list(found.stale))
+    return found
 
 
-def _describe(action: Action) -> str:
-    item = getattr(action, "item_key", "")
-    what = f"{action.verb} {action.key}/{item}" if item else f"{action.verb} {action.kind} {action.key}"
-    return f"{what} ({action.reason})"
-
-
-def check_actions(saved: Plan, fresh: Plan, plan_file: str) -> None:
-    """PlanDoesNotMatch unless the fresh actions are exactly the reviewed ones."""
+def check_actions(saved: Plan, fresh: Plan, plan_file: str, done: Progress | None = None) -> int:
+    """PlanDoesNotMatch unless the fresh actions are exactly the reviewed ones, or
+    (`done`: an earlier apply of this plan got part-way) the reviewed ones less
+    those done; how many reviewed actions are done."""
     if saved.actions == fresh.actions:
-        return
+        return 0
+    if done is not None and done.changed:
+        rest, count = rest_of(saved, fresh, done.changed)
+        if not rest:
+            return count
     old = {a.id: a for a in saved.actions}
     new = {a.id: a for a in fresh.actions}
-    lines = [f"not in the reviewed plan: {_describe(a)}" for i, a in new.items() if i not in old]
-    lines += [f"reviewed but no longer planned: {_describe(a)}" for i, a in old.items() if i not in new]
-    lines += [f"differs from the reviewed plan: {_describe(new[i])}" for i in old if i in new and old[i] != new[i]]
+    lines = [f"not in the reviewed plan: {describe_action(a)}" for i, a in new.items() if i not in old]
+    lines += [f"reviewed but no longer planned: {describe_action(a)}" for i, a in old.items() if i not in new]
+    lines += [f"differs from the reviewed plan: {describe_action(new[i])}" for i in old if i in new and old[i] != new[i]]
     if not lines:
         lines = ["the same actions in another order"]
     raise PlanDoesNotMatch(plan_file, lines, refusal_cause(saved.made_from, fresh.made_from))

@@ -227,3 +227,13 @@ def changes_since(saved: Iterable[Watched], live: Live, *, most: int = 3) -> lis
             shown = ", ".join(phrases[:most]) + (f" and {len(phrases) - most} more" if len(phrases) > most else "")
             lines.append(f"{watched.label}: {shown} since the plan was made")
     return lines
+
+
+def field_phrases(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """One phrase per changed field (as a stale plan names them)."""
+    return _field_changes(old, new)
+
+
+def watched_digest(stripe_id: str, value: Any) -> str:
+    """The digest a plan file keeps of a personal field's value."""
+    return _digest(stripe_id, value)

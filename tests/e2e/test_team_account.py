@@ -33,16 +33,20 @@ def ok(result: Result, code: int = 0) -> Result:
     return result
 
 
+def draft_then_new_email_and_sent(sandbox: RunningSandbox, tmp_path: Path) -> Path:
+    """A draft applied; then one spec change: the customer's email, and the invoice to be sent."""
+    specs = write_team(tmp_path / "specs", status="draft")
+    ok(run(sandbox, "apply", str(specs), "--yes"))
+    return write_team(specs, email="new@acme.example", status="sent")
+
+
 # -- 2. customer details reach the invoice ------------------------------------
 
 
 def test_a_failing_customer_update_holds_the_finalize_and_the_email(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
 ) -> None:
-    specs = write_team(tmp_path / "specs", status="draft")
-    ok(run(sandbox, "apply", str(specs), "--yes"))
-    # The spec changes the email and asks for the invoice to be sent, in one change.
-    write_team(specs, email="new@acme.example", status="sent")
+    specs = draft_then_new_email_and_sent(sandbox, tmp_path)
     sandbox.set_faults(fail_routes=[
         {"method": "POST", "path_prefix": "/v1/customers/{id}", "status": 400, "code": "email_invalid", "times": 1}
     ])
@@ -184,3 +188,49 @@ def test_an_untagged_unsent_invoice_is_known_by_its_items_and_a_wiped_customer_b
     ok(run(sandbox, "apply", str(specs), "--yes"), 3)
     assert len(stripe_client.v1.invoices.list(params={"limit": 100}).data) == 1
     assert len(stripe_client.v1.customers.list(params={"limit": 100}).data) == 1
+
+
+# -- 3. idempotent re-runs -----------------------------------------------------
+
+
+def test_a_ci_rerun_of_a_successful_apply_says_already_applied_and_writes_nothing(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = draft_then_new_email_and_sent(sandbox, tmp_path)  # the pull request
+    plan_file = tmp_path / "plan.json"
+    ok(run(sandbox, "plan", str(specs), "--out", str(plan_file)))
+    ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes"))  # the merge's apply job
+    writes = sandbox.stats()["writes"]
+    rerun = ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes"))  # "Re-run jobs"
+    assert "this plan was already applied" in rerun.output, rerun.output
+    assert "stale" not in rerun.output
+    assert sandbox.stats()["writes"] == writes and send_calls(sandbox) == 1
+    document = ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes", "--format", "json"))
+    assert '"already_applied": true' in document.output
+
+
+def test_a_partly_applied_plan_resumes_and_only_anothers_change_makes_it_stale(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = write_team(tmp_path / "specs", status="draft")
+    ok(run(sandbox, "apply", str(specs), "--yes"))
+    write_team(specs, email="new@acme.example", status="sent", extra=DECEMBER)
+    plan_file = tmp_path / "plan.json"
+    ok(run(sandbox, "plan", str(specs), "--out", str(plan_file)))
+    # The first run stops part-way: December's finalize fails, November's changes go through.
+    sandbox.set_faults(fail_routes=[{"method": "POST", "path_prefix": "/v1/invoices/{id}/finalize", "status": 400,
+                                     "code": "invoice_not_editable", "times": 1, "params": {}}])
+    first = ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes", "--parallelism", "1"), 1)
+    assert "failed" in first.output
+    resumed = ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes"))
+    assert "already done" in resumed.output, resumed.output
+    for key in ("acme-2026-11", "acme-2026-12"):
+        assert managed(stripe_client, "invoice", key)["status"] == "open"
+    assert send_calls(sandbox) == 2
+
+    # Someone else's change to an object the plan acts on still makes it stale.
+    write_team(specs, email="newer@acme.example", status="sent", extra=DECEMBER)
+    ok(run(sandbox, "plan", str(specs), "--out", str(plan_file)))
+    stripe_client.v1.customers.update(managed(stripe_client, "customer", "acme")["id"], params={"phone": "+1 555"})
+    stale = ok(run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes"), 1)
+    assert "stale plan" in stale.output and "customer acme: phone" in stale.output, stale.output
