@@ -536,13 +536,11 @@ def webhook() -> None:
 def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None, journal: str,
           api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Verify, journal and acknowledge Stripe's events; run the hooks after answering."""
-    import logging
-
     from reconciler.receiver.commands import ServeOptions, prepare_server
+    from reconciler.receiver.controls import configure_logging
     from reconciler.receiver.secrets import env_secret
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("stripe").setLevel(logging.WARNING)  # one line per request otherwise
+    configure_logging()
     options = ServeOptions(host=host, port=port, journal=journal, secret_file=secret_file,
                            env_secret=env_secret(), hooks_file=hooks_file)
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:

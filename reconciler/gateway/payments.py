@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway, list_data
@@ -42,7 +43,7 @@ def invoice_snapshot(obj: Mapping[str, Any]) -> InvoiceSnapshot:
 
 def retrieve_invoice(gateway: StripeGateway, invoice_id: str) -> InvoiceSnapshot:
     """The invoice's current state (a GET, retried on transient errors)."""
-    return invoice_snapshot(gateway.request("GET", f"/v1/invoices/{invoice_id}"))
+    return invoice_snapshot(gateway.request("GET", f"/v1/invoices/{quote(invoice_id, safe='')}"))
 
 
 def managed_invoices(gateway: StripeGateway) -> list[InvoiceSnapshot]:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from reconciler.receiver.controls import command_problem
 from reconciler.spec.errors import SpecError, SpecErrors
 from reconciler.spec.pydantic_errors import translate
 from reconciler.spec.yamltree import Document, describe, read_document
@@ -142,6 +143,9 @@ def _check(model: _HooksFileModel, document: Document) -> Iterator[SpecError]:
                 hint = f" (did you mean '{close[0]}'?)" if close else " (an invoice.*, payment_intent.* or invoice_payment.* event)"
                 yield document.error(document.value_pos(("hooks", index, "events", position)),
                                      f"hook {hook.name}: unknown event type '{event}'{hint}")
+        problem = command_problem(hook.run)
+        if problem:
+            yield document.error(document.value_pos(("hooks", index, "run")), f"hook {hook.name}: run {problem}")
         for position, name in enumerate(hook.pass_env):
             problem = _pass_env_problem(name)
             if problem:

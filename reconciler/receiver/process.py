@@ -19,6 +19,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from reconciler.receiver.controls import escape
+
 log = logging.getLogger(__name__)
 
 _TAIL = 500  # characters of the hook's stderr kept as its error
@@ -69,7 +71,8 @@ def run_command(command: str, folder: Path, env: Mapping[str, str], stdin: bytes
         _kill_group(child)
         child.wait()
         raise
-    tail = " ".join(err.decode("utf-8", "replace").split())[-_TAIL:]
+    # Kept as the run's error (journal, `webhook events`, the log): escaped, so it reads as it is.
+    tail = escape(" ".join(err.decode("utf-8", "replace").split())[-_TAIL:])
     if child.returncode == 0:
         return HookOutcome(True, "exit 0")
     if child.returncode < 0:

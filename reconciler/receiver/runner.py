@@ -97,6 +97,10 @@ class HookRunner:
         except ReconcilerError as exc:
             self._record(claim, hook, HookOutcome(False, f"cannot read the invoice from Stripe: {exc}"))
             return
+        except Exception as exc:  # noqa: BLE001 - an odd answer must fail the attempt, never leave it `running`
+            log.exception("hook %s for %s: reading the invoice failed", hook.name, claim.event_id)
+            self._record(claim, hook, HookOutcome(False, f"cannot read the invoice from Stripe ({type(exc).__name__})"))
+            return
         env = hook_environment(claim, hook, recorded)
         log.info("running hook %s for %s %s (attempt %s)", hook.name, claim.event_type, claim.event_id, claim.attempt)
         outcome = self.execute(hook.run, hook.folder, env, claim.payload.encode(), float(hook.timeout))

@@ -35,13 +35,21 @@ def test_the_documented_fulfilment_example_loads(tmp_path: Path) -> None:
         ("hooks:\n  - name: a\n    events: [invoice.paid]\n", "2:5: hooks file hooks[0]: missing required field 'run'"),
         ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: x\n    pass_env: [SHOP_DB, STRIPE_API_KEY]\n",
          "5:25: hook a: pass_env STRIPE_API_KEY is reserved: STRIPE_* and RECONCILER_* variables are never passed"),
+        ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: \"echo \\0 hi\"\n",
+         "4:10: hook a: run contains a control character (U+0000) at character 6; write the command without it"),
+        ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: \"rm -rf ./\\u202e/ fi.sh\"\n",
+         "4:10: hook a: run contains a bidirectional control character (U+202E) at character 10"),
+        ("hooks:\n  - name: a\n    events: [invoice.paid]\n    run: |\n      set -e\n      \techo ok\n", None),
         ("- a\n", "1:1: expected a mapping with 'hooks:', got a list"),
         ("# only a comment\n", "1:1: empty file: expected a mapping with 'hooks:' (a list of hooks)"),
     ],
 )
-def test_mistakes_are_located(tmp_path: Path, text: str, error: str) -> None:
+def test_mistakes_are_located(tmp_path: Path, text: str, error: str | None) -> None:
     path = tmp_path / "hooks.yaml"
     path.write_text(text)
+    if error is None:  # a multi-line script indented with a tab is a command line like any other
+        assert load_hooks(path).names == ["a"]
+        return
     with pytest.raises(SpecErrors) as caught:
         load_hooks(path)
     (line,) = caught.value.lines()
