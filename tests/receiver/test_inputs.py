@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from pathlib import Path
 
 import pytest
 
+from reconciler.receiver.controls import SafeFormatter
 from reconciler.receiver.journal import JournaledEvent, open_journal
 from reconciler.receiver.signature import sign
 from reconciler.sandbox import RunningSandbox
@@ -101,3 +103,11 @@ def _events(journal: str) -> list[JournaledEvent]:
         return opened.events()
     finally:
         opened.close()
+
+
+def test_log_lines_escape_control_and_bidi_characters() -> None:
+    record = logging.LogRecord("reconciler.receiver.runner", logging.WARNING, __file__, 1, "hook %s: %s",
+                               ("a", "exit 1: \x1b[2J\u202eevil\nforged line"), None)  # fmt: skip
+    assert SafeFormatter("%(levelname)s %(message)s").format(record) == (
+        "WARNING hook a: exit 1: \\x1b[2J\\u202eevil\\nforged line"
+    )
