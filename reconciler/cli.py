@@ -529,11 +529,13 @@ def webhook() -> None:
               help="Port to listen on (0: a free one).")
 @click.option("--secret-file", type=click.Path(dir_okay=False), default=None,
               help="Signing secrets, one per line [default: $STRIPE_WEBHOOK_SECRET].")
+@click.option("--grace", type=WholeNumber(0, 3600), default=25, show_default=True, metavar="SECONDS",
+              help="On SIGTERM or Ctrl-C, how long running hooks get to finish.")
 @hooks_option
 @journal_option
 @connection_options
 @handle_errors
-def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None, journal: str,
+def serve(host: str, port: int, secret_file: str | None, grace: int, hooks_file: str | None, journal: str,
           api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
     """Verify, journal and acknowledge Stripe's events; run the hooks after answering."""
     from reconciler.receiver.commands import ServeOptions, prepare_server
@@ -542,7 +544,7 @@ def serve(host: str, port: int, secret_file: str | None, hooks_file: str | None,
 
     configure_logging()
     options = ServeOptions(host=host, port=port, journal=journal, secret_file=secret_file,
-                           env_secret=env_secret(), hooks_file=hooks_file)
+                           env_secret=env_secret(), hooks_file=hooks_file, grace=grace)
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
         server, line = prepare_server(options, gateway)
         click.echo(line)

@@ -25,7 +25,7 @@ from reconciler.receiver.journal import Journal, JournaledEvent, open_journal
 from reconciler.receiver.journal.records import SOURCE_CATCH_UP, HookState
 from reconciler.receiver.runner import HookRunner
 from reconciler.receiver.secrets import SecretSource
-from reconciler.receiver.server import ReceiverServer, bind, build_receiver
+from reconciler.receiver.server import DEFAULT_GRACE, ReceiverServer, bind, build_receiver
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class ServeOptions:
     secret_file: str | None
     env_secret: str | None
     hooks_file: str | None
+    grace: float = DEFAULT_GRACE
 
 
 def prepare_server(options: ServeOptions, gateway: StripeGateway) -> tuple[ReceiverServer, str]:
@@ -67,7 +68,7 @@ def prepare_server(options: ServeOptions, gateway: StripeGateway) -> tuple[Recei
     except BaseException:
         sock.close()
         raise
-    server = ReceiverServer(receiver, sock)
+    server = ReceiverServer(receiver, sock, grace=options.grace)
     if not hooks.hooks:
         log.warning("no hooks: events are journaled and acknowledged, nothing runs")
     line = (f"listening on {server.url} (journal {receiver.journal_target}, {len(hooks.hooks)} hooks, "

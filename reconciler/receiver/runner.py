@@ -23,7 +23,7 @@ from reconciler.receiver.environment import hook_environment
 from reconciler.receiver.hooks import Hook, HookSet
 from reconciler.receiver.journal import Claim, Journal, RecordedInvoice
 from reconciler.receiver.journal.records import HookState
-from reconciler.receiver.process import Execute, HookOutcome, run_command
+from reconciler.receiver.process import Execute, HookOutcome, HookProcesses
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ LEASE_GRACE = 600.0
 # How long an idle runner waits before looking again: another replica may have
 # died holding runs, which no notification announces.
 IDLE_POLL = 2.0
+_HURRY_CHECK = 0.2  # seconds: how soon a second stop signal is noticed while hooks finish
 
 
 class InvoiceSource(Protocol):
@@ -51,7 +52,7 @@ class HookRunner:
         invoices: InvoiceSource,
         *,
         clock: Callable[[], float] = time.time,
-        execute: Execute = run_command,
+        execute: Execute | None = None,
         concurrency: int = 4,
         backoff: tuple[float, ...] = BACKOFF,
     ) -> None:
@@ -59,7 +60,8 @@ class HookRunner:
         self.hooks = hooks
         self.invoices = invoices
         self.clock = clock
-        self.execute = execute
+        self.processes = HookProcesses()
+        self.execute = execute or self.processes
         self.concurrency = concurrency
         self.backoff = backoff
         self.worker = journal.register_worker()
@@ -68,6 +70,9 @@ class HookRunner:
         self._poked = False
         self._stopping = False
         self._threads: list[threading.Thread] = []
+        self._active = 0  # worker threads not yet finished
+        self._changed = threading.Event()  # a worker finished
+        self._hurried = False
 
     # -- one run -------------------------------------------------------------
 
@@ -124,6 +129,8 @@ class HookRunner:
             state, next_at, error = "done", None, None
         elif force_dead or claim.attempt >= hook.attempts:
             state, next_at, error = "dead", None, outcome.detail
+        elif outcome.retry_now:
+            state, next_at, error = "failed", now, outcome.detail
         else:
             delay = self.backoff[min(claim.attempt, len(self.backoff)) - 1]
             state, next_at, error = "failed", now + delay, outcome.detail
@@ -139,6 +146,8 @@ class HookRunner:
     def start(self) -> None:
         for n in range(self.concurrency if self.hooks.hooks else 0):
             thread = threading.Thread(target=self._loop, name=f"hook-runner-{n}", daemon=True)
+            with self._wake:
+                self._active += 1
             thread.start()
             self._threads.append(thread)
 
@@ -148,16 +157,46 @@ class HookRunner:
             self._poked = True
             self._wake.notify_all()
 
-    def stop(self) -> None:
-        """Let running hooks finish, then stop."""
+    def stop(self, *, grace: float | None = None) -> None:
+        """Claim nothing more and let running hooks finish: within `grace` seconds if given, after which
+        the commands still running are killed and their runs are due again at once (for the next start)."""
         with self._wake:
             self._stopping = True
             self._wake.notify_all()
+        deadline = None if grace is None else time.monotonic() + grace
+        while not self._hurried:
+            self._changed.clear()  # before looking: a change from now on ends the wait below
+            with self._wake:
+                if not self._active:
+                    break
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                break
+            # In slices: hurry() runs in a signal handler and may not take the event's lock.
+            self._changed.wait(_HURRY_CHECK if remaining is None else min(remaining, _HURRY_CHECK))
+        with self._wake:
+            busy = self._active
+        if busy:
+            stopped = self.processes.stop_all()
+            log.warning("stopping now: killed %s running hook command(s); their runs are due again at the next start",
+                        stopped)  # fmt: skip
         for thread in self._threads:
             thread.join()
         self._threads.clear()
 
+    def hurry(self) -> None:
+        """Stop waiting for running hooks (a second SIGTERM or Ctrl-C during shutdown); signal-safe."""
+        self._hurried = True
+
     def _loop(self) -> None:
+        try:
+            self._claim_until_stopped()
+        finally:
+            with self._wake:
+                self._active -= 1
+            self._changed.set()
+
+    def _claim_until_stopped(self) -> None:
         while not self._stopping:
             try:
                 if self.run_once():

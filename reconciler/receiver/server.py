@@ -4,17 +4,27 @@ uvicorn is the HTTP server: a production ASGI server (HTTP/1.1 keep-alive,
 httptools parsing, uvloop, graceful shutdown on SIGTERM/SIGINT, proxy headers)
 that needs no framework under it. Startup order: journal connections, hook
 runner and journal writer, then the socket; shutdown in reverse, letting
-running hooks finish.
+running hooks finish within the grace period.
+
+SIGTERM (how systemd, Docker and Kubernetes stop a service) and SIGINT stop it
+the same way, and the process exits 0: a stop asked for is the normal end of a
+server. uvicorn would re-raise the signal once it has shut down, which for
+SIGTERM kills the process (exit 143) before the hooks have finished; so the
+signals are caught here for the whole shutdown, and a second one cuts the
+grace period short.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from types import FrameType
 
 import uvicorn
 
@@ -28,6 +38,10 @@ from reconciler.receiver.writer import JournalWriter
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8787
+# Seconds running hooks get to finish once a stop is asked for: below Kubernetes' default
+# 30 s between SIGTERM and SIGKILL (Docker's `stop` waits 10 s: pass `-t` or a smaller --grace).
+DEFAULT_GRACE = 25
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 @dataclass
@@ -43,9 +57,9 @@ class Receiver:
         self.runner.start()
         self.writer.start()
 
-    def stop(self) -> None:
+    def stop(self, *, grace: float | None = None) -> None:
         self.writer.stop()
-        self.runner.stop()
+        self.runner.stop(grace=grace)
         self.writer.journal.close()
         self.runner.journal.close()
 
@@ -78,30 +92,63 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Uvicorn(uvicorn.Server):
+    """uvicorn, with the stop signals left to ReceiverServer (no re-raise after the shutdown)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class ReceiverServer:
     """uvicorn serving a Receiver on a bound socket: in this thread (`serve`) or another (`start`)."""
 
-    def __init__(self, receiver: Receiver, sock: socket.socket, *, forwarded_allow_ips: str = "127.0.0.1") -> None:
+    def __init__(self, receiver: Receiver, sock: socket.socket, *, forwarded_allow_ips: str = "127.0.0.1",
+                 grace: float = DEFAULT_GRACE) -> None:  # fmt: skip
         self.receiver = receiver
         self.socket = sock
+        self.grace = grace
         host, port = sock.getsockname()[:2]
         self.url = f"http://{'[' + host + ']' if ':' in host else host}:{port}"
         config = uvicorn.Config(
             receiver.app, lifespan="off", access_log=False, log_config=None, server_header=False,
             proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips, timeout_keep_alive=75,
-            timeout_graceful_shutdown=30, backlog=2048,
+            timeout_graceful_shutdown=max(1, int(grace)), backlog=2048,
         )  # fmt: skip
-        self.server = uvicorn.Server(config)
+        self.server = _Uvicorn(config)
         self._thread: threading.Thread | None = None
 
     def serve(self) -> None:
-        """Serve until SIGTERM/SIGINT, then stop the background parts."""
-        self.receiver.start()
+        """Serve until SIGTERM/SIGINT (or stop()), let running hooks finish within the grace period, return."""
+        with self._stop_signals():
+            self.receiver.start()
+            try:
+                self.server.run(sockets=[self.socket])
+            finally:
+                self.socket.close()
+                self.receiver.stop(grace=self.grace)
+
+    @contextlib.contextmanager
+    def _stop_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield  # a server in a thread (tests) is stopped by stop()
+            return
+
+        def on_signal(number: int, frame: FrameType | None) -> None:
+            name = signal.Signals(number).name
+            if self.server.should_exit:
+                log.warning("%s again: not waiting any longer for running hooks", name)
+                self.receiver.runner.hurry()
+                return
+            log.warning("%s: no new connections; running hooks get up to %ss to finish", name, f"{self.grace:g}")
+            self.server.should_exit = True
+
+        previous = {number: signal.signal(number, on_signal) for number in _STOP_SIGNALS}
         try:
-            self.server.run(sockets=[self.socket])
+            yield
         finally:
-            self.receiver.stop()
-            self.socket.close()
+            for number, handler in previous.items():
+                signal.signal(number, handler)
 
     def start(self) -> ReceiverServer:
         """Serve from a background thread; returns once it accepts connections."""

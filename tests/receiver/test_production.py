@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import stripe
 
 from reconciler.receiver.journal import open_journal
 from reconciler.sandbox import RunningSandbox
+from reconciler.sandbox.delivery import http_post
 from tests.sandbox.helpers import make_open
 
-from .processes import registered_receiver
+from .processes import registered_receiver, start_receiver
 from .world import wait_until
 
 
@@ -54,3 +56,79 @@ def test_hooks_get_a_minimal_environment_without_the_receivers_secrets(
     text = (tmp_path / "env.txt").read_text()
     assert not any(value in text for value in secrets.values())
 
+
+
+# Logs its start, waits for the test's go-ahead (a file), then records its effect.
+BLOCKING_HOOK = ('echo "$RECONCILER_EVENT_ID" >> starts.log; while [ ! -e release ]; do sleep 0.05; done;'
+                 ' echo "$RECONCILER_EVENT_ID" >> effects.log')
+
+
+def _lines(path: Path) -> list[str]:
+    return path.read_text().splitlines() if path.exists() else []
+
+
+def _refused(url: str) -> bool:
+    return http_post(url + "/webhook", b"{}", {}) == 0  # 0: the connection was refused
+
+
+def test_sigterm_stops_accepting_lets_the_running_hook_finish_and_exits_0(
+    tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    (tmp_path / "hooks.yaml").write_text(f"hooks:\n  - name: ship\n    events: [invoice.paid]\n    run: '{BLOCKING_HOOK}'\n")
+    journal = str(tmp_path / "journal.db")
+    receiver = registered_receiver(tmp_path, sandbox, stripe_client, journal=journal, name="first")
+    try:
+        sandbox.pay(make_open(stripe_client).id, "succeeded")
+        wait_until(lambda: len(_lines(tmp_path / "starts.log")) == 1, what="the hook to start")
+        receiver.process.send_signal(signal.SIGTERM)
+        wait_until(lambda: _refused(receiver.url), what="the receiver to stop accepting")
+        assert receiver.process.poll() is None  # still there: the hook is running
+        (tmp_path / "release").touch()
+        assert receiver.process.wait(timeout=60) == 0
+    finally:
+        receiver.terminate()
+    (first_event,) = _lines(tmp_path / "starts.log")
+    assert _runs(journal) == [(first_event, "ship", "done", 1)]
+    assert _lines(tmp_path / "effects.log") == [first_event]
+    assert "SIGTERM: no new connections; running hooks get up to 25s to finish" in receiver.log.read_text()
+
+    port = int(receiver.url.rsplit(":", 1)[1])
+    again = start_receiver(tmp_path, name="second", api_base=sandbox.url, journal=journal, port=port,
+                           secret_file=tmp_path / "secret", hooks=tmp_path / "hooks.yaml")  # fmt: skip
+    try:
+        sandbox.pay(make_open(stripe_client).id, "succeeded")
+        wait_until(lambda: len(_lines(tmp_path / "effects.log")) == 2, what="the next event's hook")
+    finally:
+        again.terminate()
+    # The finished run did not run again after the restart; only the new event's did.
+    starts = _lines(tmp_path / "starts.log")
+    assert starts.count(first_event) == 1 and len(starts) == 2
+
+
+def test_a_hook_still_running_when_the_grace_period_ends_is_stopped_and_runs_at_the_next_start(
+    tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    (tmp_path / "hooks.yaml").write_text(f"hooks:\n  - name: ship\n    events: [invoice.paid]\n    run: '{BLOCKING_HOOK}'\n")
+    journal = str(tmp_path / "journal.db")
+    receiver = registered_receiver(tmp_path, sandbox, stripe_client, journal=journal, name="first",
+                                   options=("--grace", "1"))  # fmt: skip
+    try:
+        sandbox.pay(make_open(stripe_client).id, "succeeded")
+        wait_until(lambda: len(_lines(tmp_path / "starts.log")) == 1, what="the hook to start")
+        receiver.process.send_signal(signal.SIGINT)
+        assert receiver.process.wait(timeout=60) == 0
+    finally:
+        receiver.terminate()
+    (event_id,) = _lines(tmp_path / "starts.log")
+    assert _runs(journal) == [(event_id, "ship", "failed", 1)]
+    assert "stopping now: killed 1 running hook command(s)" in receiver.log.read_text()
+    assert _lines(tmp_path / "effects.log") == []
+
+    (tmp_path / "release").touch()
+    again = start_receiver(tmp_path, name="second", api_base=sandbox.url, journal=journal,
+                           secret_file=tmp_path / "secret", hooks=tmp_path / "hooks.yaml")  # fmt: skip
+    try:
+        wait_until(lambda: _runs(journal) == [(event_id, "ship", "done", 2)], what="the run, due again at once")
+    finally:
+        again.terminate()
+    assert _lines(tmp_path / "effects.log") == [event_id]
