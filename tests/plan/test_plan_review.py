@@ -95,6 +95,20 @@ def test_target_with_prune_removes_only_the_target() -> None:
         plan_for_review(desired(), live, account=ACCOUNT, targets=(Target("customer", "nobody"),))
 
 
+def test_a_targeted_prune_of_a_product_takes_its_prices_and_only_with_prune() -> None:
+    d = desired(
+        products={"gold-special": product(), "silver": product(name="Silver")},
+        prices={"gold-special-usd": price(), "silver-usd": price(product="silver")},
+    )
+    live = converged(d)
+    gone = d.model_copy(update={"products": {"gold-special": product()}, "prices": {"gold-special-usd": price()}})
+    pruned = plan_for_review(gone, live, account=ACCOUNT, prune=True, targets=(Target("product", "silver"),))
+    archive_price = f"ArchivePrice:silver-usd:{live.prices['silver-usd'].id}"
+    assert sorted(a.id for a in pruned.actions) == sorted(["ArchiveProduct:silver", archive_price])
+    unpruned = plan_for_review(gone, live, account=ACCOUNT, targets=(Target("product", "silver"),))
+    assert unpruned.actions == ()
+
+
 def _deletes(n: int) -> tuple[DeleteCustomer, ...]:
     return tuple(DeleteCustomer(key=f"c{i}", reason="r", stripe_id=f"cus_{i}") for i in range(n))
 
