@@ -23,11 +23,12 @@ from reconciler.apply.sendguard import SentLedger, provably_unsent
 from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.errors import CardFailed
 from reconciler.gateway.pacing import Pacer, call_paced
 from reconciler.gateway.retry import Deadline
 from reconciler.live.records import Live, LiveInvoice
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
-from reconciler.plan.actions import Action, Ref, SendInvoice, _Adopt, _Create
+from reconciler.plan.actions import Action, ChargeInvoice, Ref, SendInvoice, _Adopt, _Create
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -123,6 +124,8 @@ class Execution:
         """Run every step of `action`; returns a note for the reporter ("" if none)."""
         if isinstance(action, SendInvoice):
             return self._send_guarded(action)
+        if isinstance(action, ChargeInvoice):
+            return self._charge(action)
         notes: list[str] = []
         for step in steps_for(action):
             self.run_step(action, step, notes)
@@ -190,6 +193,20 @@ class Execution:
         others = self.sent_ledger.others_sent_as(action.key, invoice_id)
         if others:
             raise KeyAlreadySent(describe(action), invoice_id, action.key, others)
+
+    def _charge(self, action: ChargeInvoice) -> str:
+        """One attempt to charge the reviewed card; a charge waiting for the customer's 3-D Secure
+        is reported with the page where they complete it (one GET, only then)."""
+        (step,) = steps_for(action)
+        try:
+            self.run_step(action, step)
+        except CardFailed as exc:
+            if not exc.needs_customer:
+                raise
+            invoice_id = str(self.resolver.resolve(step.target))
+            invoice = self.call(action, lambda: write.get_invoice(self.gateway, invoice_id, retry=False))
+            raise exc.at(invoice.hosted_invoice_url) from None
+        return ""
 
     def _send_guarded(self, action: SendInvoice) -> str:
         """Email the customer at most once per invoice, whoever else may have

@@ -93,6 +93,13 @@ def _adopt(op: str) -> Callable[[Any], list[Step]]:
     return build
 
 
+def _charge(act: a.ChargeInvoice) -> list[Step]:
+    """One `pay` charging the reviewed card. The step's name carries the failed charge a new
+    attempt follows, so its idempotency key is new per reviewed attempt and the same on a re-run."""
+    name = f"charge-after-{act.after_charge}" if act.after_charge else "charge"
+    return [Step(name, "charge_invoice", _target(act, act.stripe_id), {"payment_method": act.payment_method})]
+
+
 def _add_item(act: a.AddInvoiceItem) -> list[Step]:
     return [Step("create", "create_item", None, dict(act.params))]
 
@@ -123,6 +130,7 @@ STEPS: dict[type[Action], Callable[[Any], list[Step]]] = {
     a.SendInvoice: send_steps,
     a.RecordSend: _record_send,
     a.PayInvoice: _lifecycle("pay", "pay_invoice", {}),
+    a.ChargeInvoice: _charge,
     a.VoidInvoice: _lifecycle("void", "void_invoice", {}),
     a.MarkUncollectible: _lifecycle("mark-uncollectible", "mark_uncollectible", {}),
 }

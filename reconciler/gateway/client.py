@@ -30,6 +30,7 @@ from reconciler import ownership
 from reconciler.gateway.deadline import Watchdog, watched_session
 from reconciler.gateway.errors import (
     AuthenticationFailed,
+    CardFailed,
     GatewayError,
     IdempotencyConflict,
     IdempotencyKeyInUse,
@@ -349,6 +350,8 @@ class StripeGateway:
             return IdempotencyKeyInUse(code=code, request_id=request_id)
         if isinstance(exc, stripe.IdempotencyError) or error.get("type") == "idempotency_error":
             return IdempotencyConflict(message, http_status=status, request_id=request_id)
+        if isinstance(exc, stripe.CardError) or error.get("type") == "card_error":
+            return CardFailed(message, code=code, decline_code=error.get("decline_code"), request_id=request_id)
         if status is not None and status < 500:
             # 409 is a lock or in-flight conflict: Stripe and its SDKs retry it.
             default = status == 409

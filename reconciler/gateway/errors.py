@@ -162,6 +162,33 @@ class InvalidRequest(GatewayError):
         self.stripe_message = message
 
 
+class CardFailed(GatewayError):
+    """402 card_error: a charge was attempted and did not go through (declined, or waiting for the
+    customer's 3-D Secure). Never retried: another attempt is the next plan's, seen by a reviewer."""
+
+    REQUIRES_ACTION = "invoice_payment_intent_requires_action"
+
+    def __init__(self, message: str, *, code: str | None, decline_code: str | None = None,
+                 request_id: str | None = None, hosted_invoice_url: str | None = None) -> None:
+        self.stripe_message, self.decline_code, self.hosted_invoice_url = message, decline_code, hosted_invoice_url
+        if code == self.REQUIRES_ACTION:
+            where = hosted_invoice_url or "the invoice's hosted page"
+            text = f"the charge needs the customer's authentication (3-D Secure): they complete it at {where}"
+        else:
+            reason = f"{code}/{decline_code}" if decline_code else (code or "card_error")
+            text = f"charge declined: {reason}: {message or 'no message'}"
+        super().__init__(text, http_status=402, code=code, retryable=False, request_id=request_id)
+
+    @property
+    def needs_customer(self) -> bool:
+        return self.code == self.REQUIRES_ACTION
+
+    def at(self, hosted_invoice_url: str | None) -> CardFailed:
+        """The same failure, naming the page where the customer pays."""
+        return CardFailed(self.stripe_message, code=self.code, decline_code=self.decline_code,
+                          request_id=self.request_id, hosted_invoice_url=hosted_invoice_url)
+
+
 class IdempotencyConflict(GatewayError):
     """The idempotency key was used before with other parameters."""
 

@@ -8,7 +8,9 @@ customer's payment of it is in flight. Two list reads do:
   server's clock, from which the window is known complete
   (ownership.TRUSTED_EVENTS_WINDOW).
 - `GET /v1/invoice_payments?status=open` with the payment intents expanded:
-  payments still in flight; a `processing` intent is a bank debit started.
+  payments still in flight; a `processing` intent is a bank debit started, a
+  `requires_payment_method` one with a `last_payment_error` a declined charge,
+  a `requires_action` one a charge waiting for the customer's 3-D Secure.
 
 Cost: ceil(E/100) + ceil(P/100) requests, E the sends of the last 30 days
 and P the open payments (read at once, E in created ranges when long:
@@ -31,7 +33,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.mapping import id_of
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import Fetch, ListRead, Page, read_lists
-from reconciler.live.records import Live, LiveInvoice
+from reconciler.live.records import Live, LiveInvoice, PaymentAttempt
 
 _STILL_OPEN = ("open", "uncollectible")
 
@@ -45,13 +47,16 @@ class InvoiceEvidence:
     newest_sent_event: str | None = None
     # key -> ((invoice id, customer id), ...): the reconciler_id each sent invoice carried then
     sent_keys: dict[str, tuple[tuple[str, str], ...]] = dataclasses.field(default_factory=dict)
+    # Each open invoice payment's intent after its last attempt, by invoice id.
+    attempts: Mapping[str, PaymentAttempt] = dataclasses.field(default_factory=dict)
 
     def applied(self, invoice: LiveInvoice) -> LiveInvoice:
-        """The invoice with its sent and processing facts."""
+        """The invoice with its sent and processing facts and its last payment attempt."""
         return dataclasses.replace(
             invoice,
             sent_event=invoice.id in self.sent_invoice_ids,
             payment_processing=invoice.id in self.processing_invoice_ids,
+            last_attempt=self.attempts.get(invoice.id),
         )
 
 
@@ -96,6 +101,7 @@ def read_evidence(gateway: StripeGateway, *, pacer: Pacer | None = None) -> Invo
         sent.server_time - ownership.TRUSTED_EVENTS_WINDOW,
         sent.newest_event,
         sent.keys,
+        dict(found.attempts),
     )
 
 
@@ -171,6 +177,7 @@ class _Found:
     def __init__(self) -> None:
         self.sent = _SentPages()
         self.processing: set[str] = set()
+        self.attempts: dict[str, PaymentAttempt] = {}
 
     def page(self, page: Page) -> list[ListRead]:
         if page.read.tag == "sent":
@@ -178,9 +185,35 @@ class _Found:
             return []
         for payment in page.objects:
             intent = (payment.get("payment") or {}).get("payment_intent")
-            if isinstance(intent, Mapping) and intent.get("status") == "processing" and payment.get("invoice"):
+            if not isinstance(intent, Mapping) or not payment.get("invoice"):
+                continue
+            if intent.get("status") == "processing":
                 self.processing.add(str(payment["invoice"]))
+            attempt = payment_attempt(intent)
+            if attempt is not None:
+                self.attempts[str(payment["invoice"])] = attempt
         return []
+
+
+def payment_attempt(intent: Mapping[str, object]) -> PaymentAttempt | None:
+    """What an invoice's PaymentIntent says of its last attempt: None before any."""
+    error = intent.get("last_payment_error")
+    status = str(intent.get("status") or "")
+    if not isinstance(error, Mapping) and status != "requires_action":
+        return None
+    error = error if isinstance(error, Mapping) else {}
+    charge = intent.get("latest_charge")
+    return PaymentAttempt(
+        status=status,
+        code=_text(error.get("code")),
+        decline_code=_text(error.get("decline_code")),
+        message=_text(error.get("message")),
+        latest_charge=str(charge.get("id") if isinstance(charge, Mapping) else charge) if charge else None,
+    )
+
+
+def _text(value: object) -> str | None:
+    return str(value) if value else None
 
 
 def _unlimited() -> Pacer:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 from reconciler import ownership
 from reconciler.gateway.errors import MalformedObject
-from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct, PaymentCard
 
 Obj = Mapping[str, Any]
 _DAY = 86_400
@@ -103,7 +103,19 @@ def customer(obj: Obj, key: str) -> LiveCustomer:
         phone=obj.get("phone"),
         metadata=ownership.user_metadata(_metadata(obj)),
         owned_keys=ownership.owned_keys(_metadata(obj)),
+        default_payment_method=payment_card((obj.get("invoice_settings") or {}).get("default_payment_method")),
     )
+
+
+def payment_card(value: Any) -> PaymentCard | None:
+    """A payment method field: brand and last 4 when it came expanded, the id alone otherwise."""
+    if not value:
+        return None
+    if not isinstance(value, Mapping):
+        return PaymentCard(id=str(value))
+    card = value.get("card") or {}
+    return PaymentCard(id=str(value["id"]), brand=str(card.get("brand") or value.get("type") or "card"),
+                       last4=str(card.get("last4") or ""))
 
 
 def item(line: Obj) -> LiveItem:
@@ -180,6 +192,9 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         created=int(obj.get("created") or 0),
         finalized_at=_finalized_at(obj),
         due_date=int(obj["due_date"]) if obj.get("due_date") else None,
+        default_payment_method=payment_card(obj.get("default_payment_method")),
+        attempt_count=int(obj.get("attempt_count") or 0),
+        hosted_invoice_url=obj.get("hosted_invoice_url"),
     )
 
 

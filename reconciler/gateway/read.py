@@ -47,6 +47,11 @@ Entry = tuple[Position, int, str, T]
 # Most pages in flight at once while reading, whatever rate x round trip allows.
 READ_CEILING = 16
 _KINDS = ("products", "prices", "customers", "invoices")
+# Payment methods ride on the lists that name them (brand and last 4 for the plan): no request per object.
+_EXPAND: dict[str, dict[str, Any]] = {
+    "customers": {"expand": ["data.invoice_settings.default_payment_method"]},
+    "invoices": {"expand": ["data.default_payment_method"]},
+}
 
 
 def read_pacer(max_rps: float | None, *, sleep: Callable[[float], None] = time.sleep) -> Pacer:
@@ -63,7 +68,7 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pa
     """
     pacer = pacer or read_pacer(None)
     found = _Found(adopt)
-    reads = [ListRead(f"/v1/{kind}", tag=kind) for kind in _KINDS]
+    reads = [ListRead(f"/v1/{kind}", tag=kind, params=_EXPAND.get(kind, {})) for kind in _KINDS]
     with collector_paused():
         read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
         live = found.with_untagged_customers(with_evidence(gateway, found.live(), pacer=pacer))

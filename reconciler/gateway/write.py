@@ -27,7 +27,7 @@ Write = Literal[
     "create_customer", "update_customer", "delete_customer",
     "create_invoice", "update_invoice", "delete_invoice",
     "create_item", "update_item", "delete_item",
-    "finalize_invoice", "send_invoice", "pay_invoice", "void_invoice", "mark_uncollectible",
+    "finalize_invoice", "send_invoice", "pay_invoice", "charge_invoice", "void_invoice", "mark_uncollectible",
 ]  # fmt: skip
 
 
@@ -57,6 +57,8 @@ ROUTES: dict[str, _Route] = {
     "finalize_invoice": _Route("POST", "/v1/invoices/{id}/finalize", {"auto_advance": False}),
     "send_invoice": _Route("POST", "/v1/invoices/{id}/send"),
     "pay_invoice": _Route("POST", "/v1/invoices/{id}/pay", {"paid_out_of_band": True}),
+    # A charge of the saved card, the customer not present (https://docs.stripe.com/api/invoices/pay).
+    "charge_invoice": _Route("POST", "/v1/invoices/{id}/pay", {"off_session": True}),
     "void_invoice": _Route("POST", "/v1/invoices/{id}/void"),
     "mark_uncollectible": _Route("POST", "/v1/invoices/{id}/mark_uncollectible"),
 }

@@ -15,6 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
+# Fields records gained after plan files and the live fingerprint were first written: left at their
+# defaults they are left out of both, so the plans and idempotency keys of a state without them stay.
+LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt"})
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,40 @@ class LivePrice:
 
 
 @dataclass(frozen=True)
+class PaymentCard:
+    """A saved payment method as a plan may name it: never card data beyond brand and last 4."""
+
+    id: str
+    brand: str = "card"
+    last4: str = ""
+
+    def label(self) -> str:
+        """E.g. "visa •••• 4242"."""
+        return f"{self.brand} •••• {self.last4}" if self.last4 else self.brand
+
+
+@dataclass(frozen=True)
+class PaymentAttempt:
+    """The state of an open invoice's PaymentIntent after its last attempt (Stripe's evidence)."""
+
+    status: str  # the intent's: requires_payment_method (declined), requires_action, processing, …
+    code: str | None = None  # last_payment_error.code, e.g. card_declined
+    decline_code: str | None = None  # e.g. insufficient_funds
+    message: str | None = None
+    # The latest charge (a failed one after a decline): a new attempt's idempotency key names it.
+    latest_charge: str | None = None
+
+    def failure(self) -> str | None:
+        """'card_declined/insufficient_funds: Your card has insufficient funds.', or None."""
+        if self.status == "requires_action":
+            return "needs the customer's authentication (3-D Secure)"
+        if not self.code:
+            return None
+        code = f"{self.code}/{self.decline_code}" if self.decline_code else self.code
+        return f"{code}: {self.message}" if self.message else code
+
+
+@dataclass(frozen=True)
 class LiveCustomer:
     id: str
     key: str
@@ -57,6 +94,8 @@ class LiveCustomer:
     metadata: dict[str, str] = field(default_factory=dict)
     # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
     owned_keys: frozenset[str] | None = None
+    # invoice_settings.default_payment_method (expanded on the list): set by a checkout, never by specs.
+    default_payment_method: PaymentCard | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +143,12 @@ class LiveInvoice:
     # cannot be paid out of band, voided or marked uncollectible until it settles.
     payment_processing: bool = False
     due_date: int | None = None  # unix time; set once a send_invoice invoice is finalized
+    # The invoice's own default payment method (before the customer's, as Stripe resolves it).
+    default_payment_method: PaymentCard | None = None
+    attempt_count: int = 0  # Stripe's: the first attempt counts, later manual ones do not
+    hosted_invoice_url: str | None = None
+    # Its PaymentIntent after the last attempt, while the invoice payment is open (evidence).
+    last_attempt: PaymentAttempt | None = None
 
 
 LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice

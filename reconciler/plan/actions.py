@@ -379,6 +379,22 @@ class PayInvoice(_OnExisting):
 
 
 @dataclass(frozen=True)
+class ChargeInvoice(_OnExisting):
+    """Charge the customer's saved payment method through `pay`: one attempt per apply."""
+
+    name: ClassVar[str] = "ChargeInvoice"
+    kind: ClassVar[Kind] = "invoice"
+    verb: ClassVar[str] = "charge"
+    section: ClassVar[Section] = "lifecycle"
+
+    payment_method: str = ""  # the pm_… Stripe resolves (invoice's default, else the customer's)
+    card: str = ""  # "visa •••• 4242": what the reviewer sees
+    # The charge of the last failed attempt ("" before any): part of the idempotency key, so a
+    # reviewed new attempt gets a new key while a re-run of the same attempt replays it.
+    after_charge: str = ""
+
+
+@dataclass(frozen=True)
 class VoidInvoice(_OnExisting):
     name: ClassVar[str] = "VoidInvoice"
     kind: ClassVar[Kind] = "invoice"
@@ -404,7 +420,7 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     CreateCustomer, UpdateCustomer, DeleteCustomer,
     CreateInvoice, UpdateInvoice, DeleteInvoice,
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
-    FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, VoidInvoice, MarkUncollectible,
+    FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, ChargeInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
 )  # fmt: skip
 

@@ -25,6 +25,9 @@ FIELD_SHAPES: dict[str, str] = {
     "transfer_lookup_key": "bool",
     "assume_unsent": "bool",
     "item_params": "params",
+    "payment_method": "str",
+    "card": "str",
+    "after_charge": "str",
 }
 
 

@@ -5,17 +5,32 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
-from dataclasses import fields
+from dataclasses import asdict, fields, is_dataclass
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from reconciler.kinds import KINDS
-from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
+from reconciler.live.records import LATER_FIELDS, Live, LiveInvoice, LiveItem, LiveObject
+
+# Fields added after format 1 (records.LATER_FIELDS): in a row only when set, as a trailing
+# {name: value}, so the digest of a state without them, and the keys it salts, stay what they were.
+_LATER = LATER_FIELDS
 
 
 def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
-    names = [f.name for f in fields(cls) if f.name != skip]
+    names = [f.name for f in fields(cls) if f.name != skip and f.name not in _LATER]
     return attrgetter(*names)  # >1 name: returns a tuple
+
+
+def _later(record: Any) -> dict[str, Any]:
+    """The record's later fields that differ from their defaults, as plain JSON."""
+    out: dict[str, Any] = {}
+    for f in fields(record):
+        if f.name in _LATER:
+            value = getattr(record, f.name)
+            if value != f.default:
+                out[f.name] = asdict(value) if is_dataclass(value) and not isinstance(value, type) else value
+    return out
 
 
 # Every registered record's fields but `items` (a record's sub-records, rowed apart).
@@ -37,10 +52,11 @@ def _digest(data: Any) -> str:
 
 def _record_row(record: LiveObject) -> list[Any]:
     row = _row(_GETTERS[type(record)](record))
+    later = _later(record)
     items = getattr(record, "items", None)
-    if items is None:
-        return row
-    return [*row, sorted((_row(_ITEM(i)) for i in items), key=itemgetter(0))]
+    if items is not None:
+        row = [*row, sorted((_row(_ITEM(i)) for i in items), key=itemgetter(0))]
+    return [*row, later] if later else row
 
 
 _KIND_OF = {info.live_record: info.name for info in KINDS.values()}

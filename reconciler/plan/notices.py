@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from reconciler.live.records import Live
 from reconciler.plan.actions import (
     Action,
+    ChargeInvoice,
     FinalizeInvoice,
     MarkUncollectible,
     PayInvoice,
@@ -24,6 +25,7 @@ EFFECTS: dict[type[Action], str] = {
     SendInvoice: "emailed",
     VoidInvoice: "voided",
     PayInvoice: "marked paid",
+    ChargeInvoice: "charged",
     MarkUncollectible: "marked uncollectible",
 }
 
@@ -63,5 +65,7 @@ def customer_notices(
             due = datetime.fromtimestamp(cur.due_date, tz=UTC).strftime("%Y-%m-%d")
         else:
             due = None
-        out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due))
+        card = action.card if isinstance(action, ChargeInvoice) else None
+        out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due,
+                                  card))
     return tuple(out)

@@ -61,12 +61,13 @@ class CustomerNotice:
     """Display-only: something a customer will notice (an email, a voided or settled invoice)."""
 
     invoice: str
-    effect: str  # "emailed" | "voided" | "marked paid" | "marked uncollectible"
+    effect: str  # "emailed" | "voided" | "marked paid" | "charged" | "marked uncollectible"
     customer: str  # spec key
     recipient: str | None  # "Name <email>" as Stripe will have it
     amount: int | None
     currency: str | None
     due: str | None  # "2026-12-01", "30 days after it is finalized", or None
+    card: str | None = None  # effect "charged": the card, "visa •••• 4242"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from reconciler.kinds import KINDS, owner_kind
-from reconciler.live.records import Live
+from reconciler.live.records import LATER_FIELDS, Live
 from reconciler.plan.actions import Action, Ref
 
 # Fields whose values a plan file keeps only as a digest (see the module doc).
@@ -69,7 +69,9 @@ def is_digest(value: Any) -> bool:
 def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     for f in fields(record):
         name, value = f.name, getattr(record, f.name)
-        if name == "key":
+        # The payment facts (the card on file, attempts) are not watched: a change to them changes the
+        # fresh plan's ChargeInvoice itself (its card, the charge it follows), which is compared whole.
+        if name == "key" or name in LATER_FIELDS:
             continue
         if isinstance(value, dict):
             # Only the metadata keys the tool owns: keys others set are never

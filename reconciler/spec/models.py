@@ -132,6 +132,10 @@ class InvoiceItemSpec(_Spec):
 class InvoiceSpec(_Spec):
     """A one-off Stripe invoice and the point of its lifecycle it should reach."""
 
+    def charges(self) -> bool:
+        """`status: paid` is reached by charging the customer's saved payment method."""
+        return self.status == "paid" and self.collection_method == "charge_automatically" and not self.paid_out_of_band
+
     customer: str = Field(description="Key of a customer in the specs.")
     collection_method: CollectionMethod = "send_invoice"
     days_until_due: int | None = Field(
@@ -142,6 +146,12 @@ class InvoiceSpec(_Spec):
         default=False,
         description="With status sent: send an invoice finalized before Stripe's events window, whose sending "
         "the tool cannot rule out. Never overrides proof that it was sent.",
+    )
+    paid_out_of_band: bool | None = Field(
+        default=None,
+        description="With status paid: true records a payment made outside Stripe (either collection method). "
+        "Left out: a charge_automatically invoice is charged to the customer's default payment method, a "
+        "send_invoice invoice is recorded as paid out of band (its meaning before this field existed).",
     )
     description: str | None = None
     footer: str | None = None

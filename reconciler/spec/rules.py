@@ -181,6 +181,24 @@ def _archived_price(entry: Entry, index: int, prices: Mapping[str, Entry]) -> It
         )
 
 
+def _paid_out_of_band(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
+    """`paid_out_of_band` says how `status: paid` is reached; with any other status it means nothing."""
+    if invoice.paid_out_of_band is None:
+        return
+    if invoice.status != "paid":
+        yield entry.at(
+            ("paid_out_of_band",),
+            f"{entry.where} paid_out_of_band: only meaningful with status paid, not {invoice.status}: remove it",
+        )
+    elif invoice.paid_out_of_band is False and invoice.collection_method == "send_invoice":
+        yield entry.at(
+            ("paid_out_of_band",),
+            f"{entry.where} paid_out_of_band: false needs collection_method charge_automatically (a send_invoice "
+            "invoice has no saved card to charge: status paid records a payment made outside Stripe); "
+            "write paid_out_of_band: true, or remove it",
+        )
+
+
 def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
     if invoice.status == "sent" and invoice.collection_method != "send_invoice":
         yield entry.at(
@@ -205,6 +223,7 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             f"{entry.where} assume_unsent: only meaningful with status sent (it allows a send), "
             f"not {invoice.status}: remove it",
         )
+    yield from _paid_out_of_band(entry, invoice)
     keys_seen: dict[str, int] = {}
     for index, item in enumerate(invoice.items):
         here = f"{entry.where} items[{index}]"

@@ -206,6 +206,19 @@ def test_every_action_type_executes_and_converges(
     seen.update(a.name for a in plan.actions)
     assert read_live(gateway).invoices["sent-1"].send_marker == SEND_DONE
     assert remaining_actions(gateway, specs, prune=True) == []
+    # A checkout saved Jenny's card: a charge_automatically invoice with status paid charges it.
+    jenny = read_live(gateway).customers["jenny"].id
+    card = stripe_client.v1.payment_methods.attach("pm_card_visa", {"customer": jenny})
+    stripe_client.v1.customers.update(jenny, {"invoice_settings": {"default_payment_method": card.id}})
+    charged = yaml.safe_load(with_adopted(V3, ids))
+    charged["invoices"]["charged-1"] = {"customer": "jenny", "collection_method": "charge_automatically",
+                                        "status": "paid", "items": [{"price": "gold-usd"}]}
+    specs = write_specs(tmp_path / "v4", yaml.safe_dump(charged, sort_keys=False))
+    plan, result = plan_and_apply(gateway, specs, prune=True)
+    assert result.ok, result.lines()
+    seen.update(a.name for a in plan.actions)
+    assert read_live(gateway).invoices["charged-1"].status == "paid"
+    assert remaining_actions(gateway, specs, prune=True) == []
     assert sorted({cls.name for cls in ALL_ACTIONS} - seen) == []
     assert duplicates(gateway) == []
     assert sum(sent_events(gateway).values()) == 1

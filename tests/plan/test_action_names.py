@@ -16,7 +16,7 @@ STABLE_NAMES = {
     "CreateCustomer", "UpdateCustomer", "DeleteCustomer",
     "CreateInvoice", "UpdateInvoice", "DeleteInvoice",
     "AddInvoiceItem", "UpdateInvoiceItem", "RemoveInvoiceItem",
-    "FinalizeInvoice", "SendInvoice", "RecordSend", "PayInvoice", "VoidInvoice", "MarkUncollectible",
+    "FinalizeInvoice", "SendInvoice", "RecordSend", "PayInvoice", "ChargeInvoice", "VoidInvoice", "MarkUncollectible",
     "AdoptProduct", "AdoptPrice", "AdoptCustomer", "AdoptInvoice",
 }  # fmt: skip
 

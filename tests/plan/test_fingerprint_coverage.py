@@ -80,23 +80,36 @@ def test_every_field_of_every_record_counts(cls: type) -> None:
 
 def test_the_records_are_all_known_here() -> None:
     found = {obj for obj in vars(records).values() if dataclasses.is_dataclass(obj) and obj is not Live}
-    assert found == set(RECORDS)
+    assert found == set(RECORDS) | {records.PaymentCard, records.PaymentAttempt}  # the last two: parts of records
 
 
-def _every_record_live() -> Live:
+# Fields records gained after the digest was first pinned; left at their defaults, they leave it as it was.
+LATER_FIELDS = ("default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt")
+
+
+def _without_later(record: Any) -> Any:
+    defaults = {f.name: f.default for f in dataclasses.fields(record) if f.name in LATER_FIELDS}
+    return dataclasses.replace(record, **defaults)
+
+
+def _every_record_live(*, later: bool = True) -> Live:
     """A Live with a record of every kind in every table, adoptable ones too."""
-    invoice = dataclasses.replace(_record(LiveInvoice), items=(_record(LiveItem),))
+    trim = (lambda r: r) if later else _without_later
+    invoice = dataclasses.replace(trim(_record(LiveInvoice)), items=(_record(LiveItem),))
     price = _record(LivePrice)
+    customer = trim(_record(LiveCustomer))
     return Live(
-        products={"p": _record(LiveProduct)}, prices={"pr": price}, customers={"c": _record(LiveCustomer)},
+        products={"p": _record(LiveProduct)}, prices={"pr": price}, customers={"c": customer},
         invoices={"i": invoice}, duplicates={"product/p": ("b", "a")}, archived_prices={"pr": (price,)},
         extra_active_prices={"pr": (price,)}, foreign_lookup_keys={"lk": "price_9"},
         unmanaged_invoices={"cus_1": (("in_2", "open"),)}, unmanaged_active_prices={"prod_1": ("price_3",)},
-        adoptable={"prod_a": _record(LiveProduct), "price_a": price, "cus_a": _record(LiveCustomer), "in_a": invoice},
+        adoptable={"prod_a": _record(LiveProduct), "price_a": price, "cus_a": customer, "in_a": invoice},
     )
 
 
 def test_the_digest_is_stable() -> None:
     # It salts the idempotency keys of field updates: a refactor must not move it,
     # or a run resumed by a newer version would send different keys.
-    assert live_fingerprint(_every_record_live()) == "d24c7707be54a745abbafd0ee3f33375fdfbe49c2411522c446c25ab8d601f47"
+    assert live_fingerprint(_every_record_live(later=False)) == (
+        "d24c7707be54a745abbafd0ee3f33375fdfbe49c2411522c446c25ab8d601f47")
+    assert live_fingerprint(_every_record_live()) == "8a65eb7acd70e8953b3683c0f39a2ca5e744f2484f1e7b1ad10174d7b9bc4072"

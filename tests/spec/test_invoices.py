@@ -290,3 +290,24 @@ def test_a_nul_character_in_any_string_is_an_error(check: Check) -> None:
         "b.yaml:5:18: invoice 'inv' description: contains a NUL character (\\0); remove it",
         "b.yaml:6:16: invoice 'inv' metadata: a key contains a NUL character (\\0); remove it",
     ]
+
+
+def test_paid_out_of_band_is_valid_with_status_paid_on_either_collection_method(check: Check) -> None:
+    sent = f"customer: jenny\ndays_until_due: 30\nstatus: paid\npaid_out_of_band: true\n{ITEM}"
+    charged = f"customer: jenny\ncollection_method: charge_automatically\nstatus: paid\npaid_out_of_band: false\n{ITEM}"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(sent)) == []
+    assert check(a_yaml=CATALOG, b_yaml=invoice(charged)) == []
+
+
+def test_paid_out_of_band_without_status_paid_is_an_error(check: Check) -> None:
+    body = f"customer: jenny\ndays_until_due: 30\nstatus: open\npaid_out_of_band: true\n{ITEM}"
+    assert check(a_yaml=CATALOG, b_yaml=invoice(body)) == [
+        "b.yaml:6:23: invoice 'inv' paid_out_of_band: only meaningful with status paid, not open: remove it"
+    ]
+
+
+def test_paid_out_of_band_false_on_send_invoice_is_an_error(check: Check) -> None:
+    body = f"customer: jenny\ndays_until_due: 30\nstatus: paid\npaid_out_of_band: false\n{ITEM}"
+    (line,) = check(a_yaml=CATALOG, b_yaml=invoice(body))
+    assert line.startswith("b.yaml:6:23: invoice 'inv' paid_out_of_band: false needs collection_method "
+                           "charge_automatically")

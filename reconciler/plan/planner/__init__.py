@@ -12,6 +12,7 @@ from __future__ import annotations
 from reconciler.live.records import Live
 from reconciler.plan.errors import (
     AdoptionRefused,
+    CannotCharge,
     DuplicateLiveObjects,
     FrozenInvoiceChanges,
     InvalidInvoiceTransition,
@@ -81,4 +82,6 @@ def _error(ctx: Context) -> PlanError:
         return MetadataLimit(lines)
     if "adopt" in kinds:
         return AdoptionRefused(lines)
+    if "payment" in kinds:
+        return CannotCharge(lines)
     return DuplicateLiveObjects(lines)

@@ -10,6 +10,7 @@ from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice
 from reconciler.plan.errors import FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.catalog import PriceChoice
+from reconciler.plan.planner.charge import charging
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.plan.planner.items import (
@@ -134,6 +135,7 @@ def _plan_draft(
             label=key,
             zero_total=total == 0,
             assume_unsent=spec.assume_unsent,
+            charge=charging(ctx, spec, cur),
         ),
     )
     return InvoiceTotal(key, total, currency) if item_ids or cur is None else None
@@ -209,6 +211,7 @@ def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSp
             assume_unsent=spec.assume_unsent,
             finalized_at=cur.finalized_at,
             processing=cur.payment_processing,
+            charge=charging(ctx, spec, cur),
         ),
     )
     if cur.send_marker == SEND_REQUESTED and cur.sent_event and cur.status in ("open", "uncollectible"):

@@ -27,6 +27,7 @@ from reconciler.plan.actions import (
     VoidInvoice,
     _OnExisting,
 )
+from reconciler.plan.planner.charge import NO_CARD, Charging, charge_action, waiting_note
 from reconciler.plan.planner.context import Context
 
 Step = type[_OnExisting]
@@ -152,6 +153,8 @@ class LifecycleInput:
     assume_unsent: bool = False
     finalized_at: int | None = None
     processing: bool = False
+    # Set when `status: paid` is reached by charging the saved card (charge_automatically).
+    charge: Charging | None = None
 
 
 def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]:
@@ -179,6 +182,13 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
             ctx.note(_unproven_note(label, step_in.finalized_at))
             return []
         answer = (_S,)
+    if _P in answer and step_in.charge is not None and not zero_draft:
+        if step_in.charge.awaits_customer:
+            ctx.note(waiting_note(label, step_in.charge))
+            return []
+        if step_in.charge.card is None:
+            ctx.problem("payment", f"invoice {label}: {NO_CARD}")
+            return []
     return _add_steps(ctx, key, answer, step_in, zero_draft)
 
 
@@ -193,8 +203,11 @@ def _add_steps(ctx: Context, key: str, steps: tuple[Step, ...], step_in: Lifecyc
             reason += "; `assume_unsent: true` in the spec: sent although Stripe's events cannot show it never was"
         elif step is SendInvoice and step_in.send_marker == SEND_REQUESTED:
             reason += "; an earlier send was interrupted: the applier checks before sending again"
-        if step is SendInvoice:
-            action: _OnExisting = SendInvoice(
+        if step is PayInvoice and step_in.charge is not None and not zero_draft:
+            action: _OnExisting = charge_action(key, step_in.charge, stripe_id=step_in.stripe_id, deps=deps,
+                                                desired=step_in.desired)
+        elif step is SendInvoice:
+            action = SendInvoice(
                 key=key, reason=reason, depends_on=deps, stripe_id=step_in.stripe_id,
                 assume_unsent=step_in.assume_unsent,
             )

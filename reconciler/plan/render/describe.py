@@ -22,6 +22,7 @@ from reconciler.plan.actions import (
     AdoptProduct,
     ArchivePrice,
     ArchiveProduct,
+    ChargeInvoice,
     CreateCustomer,
     CreateInvoice,
     CreatePrice,
@@ -184,6 +185,11 @@ def _step(a: Any, plan: Plan) -> Described:
     return Described(">", f"{a.verb}{target}")
 
 
+def _charge(a: ChargeInvoice, plan: Plan) -> Described:
+    target = f" {a.stripe_id}" if a.stripe_id else ""
+    return Described(">", f"charge{target} to {a.card} ({a.payment_method})")
+
+
 def _void(a: VoidInvoice, plan: Plan) -> Described:
     return _destroy(a, plan) if a.prune else _step(a, plan)
 
@@ -213,6 +219,7 @@ DESCRIBERS: dict[type[Action], Describer] = {
     SendInvoice: _step,
     RecordSend: _step,
     PayInvoice: _step,
+    ChargeInvoice: _charge,
     VoidInvoice: _void,
     MarkUncollectible: _step,
 }

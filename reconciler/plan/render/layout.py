@@ -78,6 +78,8 @@ def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:
     """(what happens, to whom, total, due) for one customer-visible effect."""
     who = notice.recipient or f"customer {notice.customer}"
     total = format_money(notice.amount, notice.currency) if notice.amount is not None and notice.currency else "?"
+    if notice.card:
+        return f"invoice {notice.invoice} charged {total} to {notice.card}", who, total, notice.due or "-"
     return f"invoice {notice.invoice} {notice.effect}", who, total, notice.due or "-"
 
 
@@ -88,5 +90,6 @@ def notice_lines(plan: Plan) -> list[str]:
         lines += ([""] if lines else []) + ["Customers will notice:"]
         for notice in plan.notices:
             what, who, total, due = notice_parts(notice)
-            lines.append(f"  {what} — {who}: {total}" + (f", due {due}" if notice.due else ""))
+            amount = "" if notice.card else f": {total}"  # a charge names its amount already
+            lines.append(f"  {what} — {who}{amount}" + (f", due {due}" if notice.due else ""))
     return lines + [""] if lines else []
