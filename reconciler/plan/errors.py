@@ -47,10 +47,6 @@ class AdoptionRefused(PlanError):
     """A spec adopts an object that does not exist, or that another key already manages."""
 
 
-class CannotCharge(PlanError):
-    """A spec asks to charge an invoice whose customer has no payment method on file."""
-
-
 class DuplicateLiveObjects(PlanError):
     """Several live objects claim one spec key; the planner will not guess."""
 

@@ -9,7 +9,6 @@ import pytest
 
 from reconciler.gateway.client import StripeGateway
 from reconciler.plan.actions import ChargeInvoice
-from reconciler.plan.errors import CannotCharge
 from reconciler.plan.render.layout import notice_lines
 from reconciler.plan.review import plan_for_review
 from reconciler.sandbox import RunningSandbox
@@ -115,12 +114,13 @@ def test_a_card_needing_authentication_is_reported_with_the_hosted_url_and_never
     assert url in note and "never retries" in note
 
 
-def test_no_payment_method_on_file_is_a_plan_error_naming_the_invoice(sandbox: RunningSandbox, tmp_path: Path) -> None:
+def test_no_payment_method_on_file_holds_the_invoice_naming_it(sandbox: RunningSandbox, tmp_path: Path) -> None:
     gateway = gateway_for(sandbox)
-    with pytest.raises(CannotCharge) as caught:
-        plan_for(gateway, specs_with(tmp_path))
-    (line,) = caught.value.lines()
-    assert line.startswith("invoice ada-1: no payment method on file: cannot charge")
+    plan, _ = plan_for(gateway, specs_with(tmp_path))
+    assert [a.name for a in plan.actions] == ["CreateCustomer"]  # the invoice is held, the rest goes on
+    (held,) = plan.conflicts
+    assert held.object == "invoice:ada-1" and held.message.startswith(
+        "invoice ada-1: no payment method on file: cannot charge")
 
 
 def test_paid_out_of_band_records_an_outside_payment(sandbox: RunningSandbox, tmp_path: Path) -> None:

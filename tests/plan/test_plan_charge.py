@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import pytest
 from plan_builders import converged, desired, invoice, with_invoice
 
 from reconciler.live.records import Live, PaymentAttempt, PaymentCard
 from reconciler.plan.actions import ChargeInvoice, FinalizeInvoice, PayInvoice
-from reconciler.plan.errors import CannotCharge
 from reconciler.plan.planner import make_plan
 
 INV = "jenny-rosen-2026-11"
@@ -61,14 +59,18 @@ def test_a_charge_waiting_for_3d_secure_is_never_retried_and_the_note_gives_the_
     assert url in note and "never retries" in note
 
 
-def test_no_card_on_file_is_a_plan_error_naming_the_invoice() -> None:
-    with pytest.raises(CannotCharge) as caught:
-        make_plan(_paid(), _live(card=None))
-    assert caught.value.lines() == [f"invoice {INV} (in_{INV}, number NUM-{INV}): no payment method on file: "
-                                    "cannot charge (the customer's "
-                                    "invoice_settings.default_payment_method is set by a checkout or setup flow, "
-                                    "never by specs); write paid_out_of_band: true for a payment made outside "
-                                    "Stripe, or status: open until the customer has a card on file"]
+def test_no_card_on_file_holds_that_invoice_only() -> None:
+    other = "acme-2026-11"
+    d = desired(invoices={INV: invoice(status="paid", **CHARGED), other: invoice(status="open")})
+    live = replace(_live(card=None), invoices={**_live().invoices})
+    plan = make_plan(d, live)
+    assert [a.key for a in plan.actions] == [other, other, other]  # the other invoice is created and finalized
+    (held,) = plan.conflicts
+    assert (held.object, held.stripe_id) == (f"invoice:{INV}", f"in_{INV}")
+    assert held.message == (f"invoice {INV} (in_{INV}, number NUM-{INV}): no payment method on file: cannot charge "
+                            "(the customer's invoice_settings.default_payment_method is set by a checkout or setup "
+                            "flow, never by specs); write paid_out_of_band: true for a payment made outside Stripe, "
+                            "or status: open until the customer has a card on file")
 
 
 def test_paid_out_of_band_marks_paid_whatever_the_collection_method() -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from reconciler.live.records import Live
 from reconciler.plan.errors import (
     AdoptionRefused,
-    CannotCharge,
     DuplicateLiveObjects,
     FrozenInvoiceChanges,
     InvalidInvoiceTransition,
@@ -82,6 +81,4 @@ def _error(ctx: Context) -> PlanError:
         return MetadataLimit(lines)
     if "adopt" in kinds:
         return AdoptionRefused(lines)
-    if "payment" in kinds:
-        return CannotCharge(lines)
     return DuplicateLiveObjects(lines)

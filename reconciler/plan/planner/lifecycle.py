@@ -187,7 +187,8 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
             ctx.note(waiting_note(label, step_in.charge))
             return []
         if step_in.charge.card is None:
-            ctx.problem("payment", f"invoice {label}: {NO_CARD}")
+            # Held: this invoice only; the rest of the plan goes on.
+            ctx.hold(f"invoice:{key}", step_in.stripe_id, f"invoice {label}: {NO_CARD}")
             return []
     return _add_steps(ctx, key, answer, step_in, zero_draft)
 
