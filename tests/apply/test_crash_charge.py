@@ -6,6 +6,7 @@ from __future__ import annotations
 import multiprocessing
 import signal
 import threading
+from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from .test_charge import carded, invoice, specs_with
 from .test_crash import _kill_after, _start_child, forkserver  # noqa: F401 - the fixture, used by name
 
 PAY = "/v1/invoices/*/pay"
+
+
+def _run_to_the_charge(lines: Connection) -> None:
+    """Let the child go on after its plan line and its finalize line (it waits for a go-ahead after each)."""
+    for expected in ("plan: 2 actions", "[1/2]"):
+        assert str(lines.recv()).startswith(expected)
+        lines.send(True)
 
 
 def _kill_while_held(child: BaseProcess) -> None:
@@ -58,6 +66,7 @@ def test_killed_charging_apply_then_rerun_charges_once(
         sandbox.hold(PAY, method="POST")
     child, lines = _start_child(forkserver, specs, sandbox)
     if kill_after == "charge in flight":
+        _run_to_the_charge(lines)
         sandbox.wait_held()
         _kill_while_held(child)
         result = _rerun_while_held(sandbox, specs)
@@ -80,7 +89,8 @@ def test_killed_with_a_declined_charge_in_flight_the_rerun_replays_the_decline(
     gateway = gateway_for(sandbox)
     specs = carded(gateway, tmp_path, "pm_card_chargeDeclined")
     sandbox.hold(PAY, method="POST")
-    child, _ = _start_child(forkserver, specs, sandbox)
+    child, lines = _start_child(forkserver, specs, sandbox)
+    _run_to_the_charge(lines)
     sandbox.wait_held()
     _kill_while_held(child)
     result = _rerun_while_held(sandbox, specs)
