@@ -76,6 +76,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         adopted=entries.adopted,
         managed=entries.managed,
         pulled=dict(entries.pulled),
+        pulled_names=tuple(entries.pulled_names),
         unexpressed=tuple(entries.unexpressed),
         skipped=tuple(entries.skipped),
         list_requests=list_requests,

@@ -55,6 +55,7 @@ class Entries:
     metadata_claimed: list[Note] = field(default_factory=list)
     metadata_left: list[Note] = field(default_factory=list)
     pulled: dict[str, int] = field(default_factory=lambda: defaultdict(int))  # came along as references
+    pulled_names: list[str] = field(default_factory=list)  # "customer fox-mulder", in the order built
     unexpressed: list[Note] = field(default_factory=list)
     skipped: list[Note] = field(default_factory=list)
 
@@ -152,6 +153,7 @@ class Builder:
         self.out.by_kind[kind][key] = entry
         if not root:
             self.out.pulled[kind] += 1
+            self.out.pulled_names.append(f"{kind} {key}")
         unexpressed = [*found.unexpressed, *notes]
         if unexpressed:
             self.out.unexpressed.append(Note(kind, label, ", ".join(unexpressed)))

@@ -13,6 +13,9 @@ def _count(n: int, kind: str) -> str:
     return f"{n} {kind if n == 1 else KIND_INFOS[kind].section if kind in KIND_INFOS else kind + 's'}"
 
 
+_NAMED = 20  # objects a report line names before "and N more"
+
+
 @dataclass(frozen=True)
 class ImportReport:
     out: str
@@ -21,6 +24,7 @@ class ImportReport:
     adopted: int  # entries with `adopt:` (not managed yet)
     managed: int  # entries of objects already managed
     pulled: dict[str, int]  # kind -> entries that came along as references of the selection
+    pulled_names: tuple[str, ...] = ()  # those entries, "customer fox-mulder"
     unexpressed: tuple[Note, ...] = ()
     skipped: tuple[Note, ...] = ()
     list_requests: int = 0  # list requests of the four kinds (and long invoices' lines)
@@ -50,7 +54,11 @@ class ImportReport:
             )
         pulled = [_count(n, kind) for kind in KINDS if (n := self.pulled.get(kind, 0))]
         if pulled:
-            lines.append(f"  Of these, {', '.join(pulled)} came along because the selection refers to them.")
+            names = sorted(self.pulled_names)
+            shown = ", ".join(names[:_NAMED]) + (f", and {len(names) - _NAMED} more" if len(names) > _NAMED else "")
+            lines.append(
+                f"  Of these, {', '.join(pulled)} came along because the selection refers to them: {shown}."
+            )
         lines.append(
             f"  {self.adopted} to adopt (`adopt:` in their specs), {self.managed} already managed by reconciler."
         )

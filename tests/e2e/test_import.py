@@ -277,7 +277,10 @@ def test_a_selection_brings_what_it_refers_to(sandbox: RunningSandbox, stripe_cl
     specs = load(out)
     assert sorted(specs["customers"]) == ["fox-mulder"] and len(specs["invoices"]) == 2
     assert sorted(specs["prices"]) == ["gold_std"] and sorted(specs["products"]) == ["gold-special"]
-    assert "Of these, 1 product, 1 price, 1 customer came along because the selection refers to them." in result.output
+    assert (
+        "  Of these, 1 product, 1 price, 1 customer came along because the selection refers to them: "
+        "customer fox-mulder, price gold_std, product gold-special.\n"
+    ) in result.output
     planned = run(sandbox, "plan", str(out))
     assert "Plan: 5 to adopt, 0 to create" in planned.output, planned.output
 
