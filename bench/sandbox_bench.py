@@ -33,11 +33,11 @@ from typing import Any
 
 import stripe
 
-from reconciler.ownership import API_VERSION
 from reconciler.sandbox import SANDBOX_API_KEY
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.models import customers, invoiceitems, invoices
 from reconciler.sandbox.server import serve_forever
+from reconciler.stripe_facts import API_VERSION
 
 TARGET = 500  # issue 3: sequential SDK requests/s on loopback, no faults
 

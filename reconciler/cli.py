@@ -20,7 +20,9 @@ from typing import Any, TypeVar, cast
 
 import click
 
+from reconciler.apply.options import MAX_PARALLELISM
 from reconciler.errors import Interrupted, ReconcilerError
+from reconciler.gateway.retry import DEFAULT_TIMEOUT
 from reconciler.runtime import Runtime
 from reconciler.text import plural
 
@@ -32,11 +34,6 @@ EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Objects held for a person (a conflict such as an invoice voided that the spec says
 # sent): everything else planned, or applied. CI tells it from 1 (error) and 2 (changes).
 EXIT_HELD = 3
-# Kept in step with reconciler.gateway.client.DEFAULT_TIMEOUT (a test checks);
-# not imported, so `--help` does not load the SDK.
-DEFAULT_TIMEOUT = 45.0
-# reconciler.apply.options.MAX_PARALLELISM (not imported: commands start light; a test keeps them equal).
-MAX_PARALLELISM = 96
 
 EXIT_CODES_HELP = (
     "\b\nExit codes: 0 success (plan: no changes), 1 error, 2 changes (plan --detailed-exitcode),"

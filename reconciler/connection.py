@@ -12,8 +12,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from reconciler.errors import ReconcilerError
-from reconciler.gateway.client import DEFAULT_TIMEOUT, StripeGateway
-from reconciler.gateway.retry import RetryPolicy
+from reconciler.gateway.client import StripeGateway
+from reconciler.gateway.retry import DEFAULT_TIMEOUT, RetryPolicy
 
 log = logging.getLogger(__name__)
 

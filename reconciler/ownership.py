@@ -29,13 +29,9 @@ KEYS_SEPARATOR = ","
 # room a spec's own metadata must leave under Stripe's 50 keys.
 MAX_RESERVED_KEYS = 3
 
-# Stripe keeps events for 30 days ("List events, going back up to 30 days").
-# The tool trusts only the last 29 of them to be complete, a day's margin for
-# clock skew and for however Stripe trims its history.
-EVENTS_WINDOW = 30 * 86_400
-TRUSTED_EVENTS_WINDOW = 29 * 86_400
-
-API_VERSION = "2026-10-28.endive"
+# Stripe's facts live in reconciler.stripe_facts; these names stay importable
+# from here for code written before they moved.
+from reconciler.stripe_facts import API_VERSION, EVENTS_WINDOW, TRUSTED_EVENTS_WINDOW  # noqa: E402, F401
 
 
 def is_reserved(metadata_key: str) -> bool:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import stripe
 
-from reconciler.ownership import API_VERSION
 from reconciler.sandbox import SANDBOX_API_KEY
+from reconciler.stripe_facts import API_VERSION
 
 
 def sdk_client(base: str | None, *, api_key: str = SANDBOX_API_KEY, retries: int = 0,

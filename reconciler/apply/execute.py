@@ -19,7 +19,7 @@ from reconciler.apply.options import ApplyOptions
 from reconciler.apply.report import Reporter
 from reconciler.apply.resolve import Resolver
 from reconciler.apply.result import describe
-from reconciler.apply.sendguard import SentLedger, provably_unsent
+from reconciler.apply.sendguard import SentLedger
 from reconciler.apply.steps import Step, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
@@ -27,6 +27,7 @@ from reconciler.gateway.errors import CardFailed
 from reconciler.gateway.pacing import Pacer, call_paced
 from reconciler.gateway.retry import Deadline
 from reconciler.live.records import Live, LiveInvoice
+from reconciler.live.sendproof import complete_since, provably_unsent
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
 from reconciler.plan.actions import Action, ChargeInvoice, Ref, SendInvoice, _Adopt, _Create
 
@@ -223,7 +224,8 @@ class Execution:
             if invoice.send_marker == SEND_REQUESTED:
                 return "already sent; marker completed"
             return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
-        if not provably_unsent(invoice.finalized_at, self.sent_ledger.server_time):
+        server_time = self.sent_ledger.server_time
+        if not provably_unsent(invoice.finalized_at, complete_since(server_time) if server_time else None):
             # A `requested` marker outside the window: a stopped run may have sent it; no spec field overrides that.
             interrupted = invoice.send_marker == SEND_REQUESTED
             if interrupted or not action.assume_unsent:

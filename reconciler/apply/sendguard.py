@@ -26,11 +26,12 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any, TypeVar
 
-from reconciler import ownership
-from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
+from reconciler import stripe_facts
+from reconciler.gateway.client import Reply, StripeGateway, list_data
 from reconciler.gateway.evidence import read_sent_events, sent_key
 from reconciler.gateway.pacing import Pacer
 from reconciler.live.records import Live, LiveInvoice
+from reconciler.stripe_facts import PAGE_SIZE
 
 T = TypeVar("T")
 # Ledger fetches in flight at once: a check then waits for one that began
@@ -61,7 +62,7 @@ class SentLedger:
             self._keys = {key: {invoice_id for invoice_id, _ in sent} for key, sent in read.sent_keys.items()}
             self._newest_event = read.newest_sent_event
             # What the window held when it was read: all within 1 of the 30 days trusted.
-            self.server_time = read.events_complete_since + ownership.TRUSTED_EVENTS_WINDOW
+            self.server_time = read.events_complete_since + stripe_facts.TRUSTED_EVENTS_WINDOW
         # Refreshes asked for; how many the finished fetches cover; those the
         # fetches in flight will (each covers the refreshes asked before it began).
         self._asked = 0
@@ -163,10 +164,3 @@ class SentLedger:
     def _note_ids(self, ids: Iterable[str]) -> None:
         with self._lock:
             self._sent.update(ids)
-
-
-def provably_unsent(finalized_at: int | None, server_time: int) -> bool:
-    """Whether Stripe's events would show every send of an invoice finalized then."""
-    if not server_time:
-        return False
-    return finalized_at is not None and finalized_at >= server_time - ownership.TRUSTED_EVENTS_WINDOW

@@ -4,11 +4,8 @@
 - errors: GatewayError and its subclasses
 - read: read_live(gateway) -> Live, through paginated list calls
 - write: every write the applier sends, and request_for() for dry runs
+
+Importing the package loads nothing: its SDK-free parts (retry, pacing,
+errors) serve commands that must start without loading `stripe` (`--help`,
+`validate`); import StripeGateway from reconciler.gateway.client.
 """
-
-from __future__ import annotations
-
-from reconciler.gateway.client import StripeGateway
-from reconciler.gateway.errors import GatewayError
-
-__all__ = ["GatewayError", "StripeGateway"]

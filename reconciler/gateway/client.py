@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 import stripe
 from stripe import RequestsClient
 
-from reconciler import ownership
+from reconciler import stripe_facts
 from reconciler.gateway.deadline import Watchdog, watched_session
 from reconciler.gateway.errors import (
     AuthenticationFailed,
@@ -43,16 +43,12 @@ from reconciler.gateway.errors import (
     scrub,
 )
 from reconciler.gateway.pacing import Pacer, call_paced
-from reconciler.gateway.retry import Deadline, RetryPolicy, call_with_retries
+from reconciler.gateway.retry import ATTEMPT_TIMEOUT, DEFAULT_TIMEOUT, Deadline, RetryPolicy, call_with_retries
+from reconciler.stripe_facts import PAGE_SIZE
 
 log = logging.getLogger(__name__)
 
 DEFAULT_API_BASE = "https://api.stripe.com"
-PAGE_SIZE = 100
-# Seconds one call may take, retries included (`--timeout`), and one attempt
-# of it: a server that never answers fails a command well within a minute.
-DEFAULT_TIMEOUT = 45.0
-ATTEMPT_TIMEOUT = 20.0
 _WATCHDOG = Watchdog()
 # Keys StripeClient.raw_request takes out of its params as request options.
 _RAW_REQUEST_OPTIONS = frozenset(
@@ -171,7 +167,7 @@ class StripeGateway:
         self._http = _CountingHTTPClient(attempt_timeout=min(attempt_timeout, timeout), watchdog=watchdog)
         self.client = stripe.StripeClient(
             api_key,
-            stripe_version=ownership.API_VERSION,
+            stripe_version=stripe_facts.API_VERSION,
             base_addresses={"api": self.api_base},
             max_network_retries=0,
             http_client=self._http,

@@ -6,7 +6,7 @@ customer's payment of it is in flight. Two list reads do:
 - `GET /v1/events?type=invoice.sent`: every send in Stripe's events window
   (30 days), whoever sent it. The `Date` of its pages (the latest) gives the
   server's clock, from which the window is known complete
-  (ownership.TRUSTED_EVENTS_WINDOW).
+  (stripe_facts.TRUSTED_EVENTS_WINDOW).
 - `GET /v1/invoice_payments?status=open` with the payment intents expanded:
   payments still in flight; a `processing` intent is a bank debit started, a
   `requires_payment_method` one with a `last_payment_error` a declined charge,
@@ -34,6 +34,7 @@ from reconciler.gateway.mapping import id_of
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import Fetch, ListRead, Page, read_lists
 from reconciler.live.records import Live, LiveInvoice, PaymentAttempt
+from reconciler.live.sendproof import complete_since
 
 _STILL_OPEN = ("open", "uncollectible")
 
@@ -98,7 +99,7 @@ def read_evidence(gateway: StripeGateway, *, pacer: Pacer | None = None) -> Invo
     return InvoiceEvidence(
         frozenset(sent.invoice_ids),
         frozenset(found.processing),
-        sent.server_time - ownership.TRUSTED_EVENTS_WINDOW,
+        complete_since(sent.server_time),
         sent.newest_event,
         sent.keys,
         dict(found.attempts),

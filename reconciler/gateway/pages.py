@@ -26,11 +26,12 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from reconciler.gateway.client import PAGE_SIZE, Reply, StripeGateway, list_data
+from reconciler.gateway.client import Reply, StripeGateway, list_data
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pool import PacedPool
 from reconciler.gateway.ranges import CreatedRanges, Range
 from reconciler.gateway.retry import RetryPolicy
+from reconciler.stripe_facts import PAGE_SIZE
 
 Obj = dict[str, Any]
 

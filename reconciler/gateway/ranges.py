@@ -36,12 +36,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler.stripe_facts import PAGE_SIZE
+
 MAX_RANGES = 12
 MIN_SPAN = 10  # seconds
 SPLIT_AFTER_PAGES = 3
 GALLOP = 3
 MIN_PAGES = 2.0  # a part worth cutting off holds at least this many pages
-PAGE_SIZE = 100
 
 
 @dataclass

@@ -16,6 +16,12 @@ from typing import TypeVar
 
 from reconciler.gateway.errors import RetriesExhausted
 
+# Seconds one call may take, retries included (`--timeout`), and one attempt
+# of it: a server that never answers fails a command well within a minute.
+# Here, not in client.py, so the CLI's --help reads them without loading the SDK.
+DEFAULT_TIMEOUT = 45.0
+ATTEMPT_TIMEOUT = 20.0
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.errors import ReconcilerError
-from reconciler.gateway.client import PAGE_SIZE, StripeGateway
+from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.inventory import read_inventory
 from reconciler.importer.build import KINDS, Builder
 from reconciler.importer.keys import derive_keys
@@ -27,6 +27,7 @@ from reconciler.importer.output import check_target, render_files, write_tree
 from reconciler.importer.report import ImportReport
 from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.live.inventory import Found, Inventory
+from reconciler.stripe_facts import PAGE_SIZE
 
 __all__ = ["KINDS", "ImportReport", "ImportRequest", "UnknownCustomer", "run_import"]
 

@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.live.sendproof import sent_state
 from reconciler.ownership import KEYS_SEPARATOR
-from reconciler.plan.planner.lifecycle import sent_state
 from reconciler.spec.currencies import ISO_4217
 from reconciler.spec.models import MAX_AMOUNT
-from reconciler.spec.rules import MAX_METADATA_KEYS, MAX_METADATA_VALUE_LENGTH, is_valid_email
+from reconciler.spec.rules import MAX_METADATA_KEYS, is_valid_email
+from reconciler.stripe_facts import MAX_METADATA_VALUE_LENGTH
 
 Entry = dict[str, Any]
 MAX_ITEMS = 250

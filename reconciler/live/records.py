@@ -180,7 +180,7 @@ class Live:
     # manage (the only unmanaged objects read): a spec must not take their keys.
     foreign_lookup_keys: dict[str, str] = field(default_factory=dict)
     # From when Stripe's `invoice.sent` events are known complete (server time
-    # minus ownership.TRUSTED_EVENTS_WINDOW); None when they were not read. An
+    # minus stripe_facts.TRUSTED_EVENTS_WINDOW); None when they were not read. An
     # invoice finalized before it, with no send marker, cannot be proven unsent.
     events_complete_since: int | None = None
     # The newest of those events when they were read (None: none, or not read):

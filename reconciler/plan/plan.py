@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reconciler.live.account import Account
-from reconciler.ownership import API_VERSION
 from reconciler.plan.actions import Action, section_of
 from reconciler.plan.codec import action_from_json, action_to_json
 from reconciler.plan.errors import PlanFileError, TooMuchDestroy
 from reconciler.plan.watch import Watched, fingerprint_of
+from reconciler.stripe_facts import API_VERSION
 
 FORMAT_VERSION = 2
 SECTIONS = ("adopt", "create", "update", "lifecycle", "destroy")

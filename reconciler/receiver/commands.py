@@ -26,12 +26,11 @@ from reconciler.receiver.journal.records import SOURCE_CATCH_UP, HookState
 from reconciler.receiver.runner import HookRunner
 from reconciler.receiver.secrets import SecretSource
 from reconciler.receiver.server import DEFAULT_GRACE, ReceiverServer, bind, build_receiver
+from reconciler.stripe_facts import EVENTS_WINDOW  # older events cannot be listed
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HOOKS_FILE = "hooks.yaml"
-# Stripe keeps events for 30 days; older ones cannot be listed.
-EVENTS_WINDOW = 30 * 86_400
 
 
 def hooks_from(path: str | None) -> HookSet:

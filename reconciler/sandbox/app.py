@@ -17,7 +17,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler.ownership import API_VERSION
 from reconciler.sandbox import admin, responses, urls
 from reconciler.sandbox.clock import IDEMPOTENCY_KEY_TTL, SandboxClock
 from reconciler.sandbox.delivery import WebhookDispatcher
@@ -38,6 +37,7 @@ from reconciler.sandbox.models.base import Context
 from reconciler.sandbox.stats import Stats
 from reconciler.sandbox.store import Store, Tx
 from reconciler.sandbox.validation import validate
+from reconciler.stripe_facts import API_VERSION
 
 MAX_IDEMPOTENCY_KEY = 255
 

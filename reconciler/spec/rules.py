@@ -7,17 +7,17 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from reconciler import stripe_facts
 from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
 from reconciler.spec.currencies import ISO_4217
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
+from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 
-# Stripe allows 50 keys; the tool keeps room for its own (ownership.MAX_RESERVED_KEYS) and one spare.
-MAX_METADATA_KEYS = 50 - MAX_RESERVED_KEYS - 1
-MAX_METADATA_KEY_LENGTH = 40
-MAX_METADATA_VALUE_LENGTH = 500
+# Stripe's 50 keys less room for the tool's own (ownership.MAX_RESERVED_KEYS) and one spare.
+MAX_METADATA_KEYS = stripe_facts.MAX_METADATA_KEYS - MAX_RESERVED_KEYS - 1
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _EMAIL = re.compile(
     rf"^{_ATOM}(?:\.{_ATOM})*@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?\.)+[A-Za-z]{{2,63}}$"

@@ -15,8 +15,8 @@ import stripe
 from reconciler.apply.sendguard import SentLedger
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.read import read_live
-from reconciler.ownership import TRUSTED_EVENTS_WINDOW
 from reconciler.sandbox import RunningSandbox
+from reconciler.stripe_facts import TRUSTED_EVENTS_WINDOW
 
 from .helpers import gateway_for, plan_and_apply, write_specs
 

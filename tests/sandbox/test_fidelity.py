@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 import stripe
 
-from reconciler.ownership import API_VERSION
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+from reconciler.stripe_facts import API_VERSION
 
 from .helpers import error_of, make_customer, make_draft, make_open
 

@@ -7,8 +7,7 @@ from typing import Any
 
 from reconciler.ownership import KEYS_KEY, MAX_RESERVED_KEYS, RESERVED_PREFIX, keys_record
 from reconciler.plan.actions import METADATA_PREFIX, FieldChange, Ref
-
-MAX_METADATA_KEYS = 50  # Stripe's limit per object
+from reconciler.stripe_facts import MAX_METADATA_KEYS  # Stripe's limit per object
 
 
 def norm(value: Any) -> Any:

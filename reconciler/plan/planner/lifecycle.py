@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from reconciler.live.records import LiveInvoice
-from reconciler.ownership import CLEAR_REQUESTED, INTERRUPTED_SEND, SEND_DONE, SEND_REQUESTED
+from reconciler.live.sendproof import sent_state
+from reconciler.ownership import CLEAR_REQUESTED, INTERRUPTED_SEND, SEND_REQUESTED
 from reconciler.plan.actions import (
     FinalizeInvoice,
     MarkUncollectible,
@@ -108,22 +109,6 @@ ZERO_TOTAL_DRAFT: dict[str, Answer] = {
     "void": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be voided: write `status: paid`"),
     "uncollectible": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be marked uncollectible: write `status: paid`"),
 }
-
-
-def sent_state(invoice: LiveInvoice, events_complete_since: int | None) -> str:
-    """"sent", "unsent" or "unproven": what the tool can establish about an open invoice's emails.
-
-    Sent: the tool's marker says done, or Stripe holds an `invoice.sent` event
-    for it. Unsent: no such event, and the invoice was finalized inside the
-    window of events Stripe still holds, so any send would show. Otherwise
-    (finalized before that window, or events not read) nobody can tell.
-    """
-    if invoice.send_marker == SEND_DONE or invoice.sent_event:
-        return "sent"
-    finalized = invoice.finalized_at
-    if events_complete_since is not None and finalized is not None and finalized >= events_complete_since:
-        return "unsent"
-    return "unproven"
 
 
 def live_position(invoice: LiveInvoice, events_complete_since: int | None) -> str:

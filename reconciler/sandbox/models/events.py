@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextvars
 from typing import Any
 
-from reconciler.ownership import API_VERSION
 from reconciler.sandbox.clock import EVENTS_WINDOW
 from reconciler.sandbox.exceptions import ResourceMissing
 from reconciler.sandbox.models.base import Context, Obj, Params, list_page, public, require
 from reconciler.sandbox.store import Tx
+from reconciler.stripe_facts import API_VERSION
 
 # The request being served (id and idempotency key), recorded on its events.
 current_request: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
