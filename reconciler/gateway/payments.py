@@ -14,7 +14,9 @@ from urllib.parse import quote
 
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway, list_data
+from reconciler.gateway.evidence import payment_attempt
 from reconciler.live.payments import CreatedEndpoint, InvoiceSnapshot
+from reconciler.live.records import PaymentAttempt
 
 
 def _id(value: Any) -> str | None:
@@ -38,6 +40,8 @@ def invoice_snapshot(obj: Mapping[str, Any]) -> InvoiceSnapshot:
         amount_remaining=int(obj.get("amount_remaining") or 0),
         due_date=int(due) if due is not None else None,
         created=int(obj.get("created") or 0),
+        hosted_invoice_url=obj.get("hosted_invoice_url") or None,
+        attempt_count=int(obj.get("attempt_count") or 0),
     )
 
 
@@ -49,6 +53,20 @@ def retrieve_invoice(gateway: StripeGateway, invoice_id: str) -> InvoiceSnapshot
 def managed_invoices(gateway: StripeGateway) -> list[InvoiceSnapshot]:
     """Every invoice carrying the ownership tag, newest first, 100 per request."""
     return [invoice_snapshot(obj) for obj in gateway.paginate("/v1/invoices") if mapping.owner_key(obj)]
+
+
+def open_payment_attempts(gateway: StripeGateway) -> dict[str, PaymentAttempt]:
+    """The last attempt of each invoice with an open payment (a declined charge, one waiting for 3-D Secure),
+    by invoice id: one list, ceil(P/100) requests for the P open payments, intents expanded."""
+    found: dict[str, PaymentAttempt] = {}
+    params = {"status": "open", "expand": ["data.payment.payment_intent"]}
+    for payment in gateway.paginate("/v1/invoice_payments", params):
+        intent = (payment.get("payment") or {}).get("payment_intent")
+        invoice_id = _id(payment.get("invoice"))
+        attempt = payment_attempt(intent) if isinstance(intent, Mapping) else None
+        if invoice_id and attempt is not None:
+            found[invoice_id] = attempt
+    return found
 
 
 def invoice_of_payment_intent(gateway: StripeGateway, payment_intent_id: str) -> str | None:

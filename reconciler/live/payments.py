@@ -26,6 +26,11 @@ class InvoiceSnapshot:
     amount_remaining: int
     due_date: int | None
     created: int
+    # Where the customer pays (set once finalized), and Stripe's attempt count.
+    hosted_invoice_url: str | None = None
+    attempt_count: int = 0
+    # The last charge's failure, from its PaymentIntent ("card_declined/insufficient_funds: …"); status only.
+    last_failure: str | None = None
 
     @property
     def rank(self) -> int:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from reconciler.live.payments import InvoiceSnapshot
 from reconciler.receiver.hooks import Hook
 from reconciler.receiver.journal import Claim, RecordedInvoice
 
@@ -20,7 +21,8 @@ SYSTEM_VARIABLES = ("PATH", "HOME", "USER", "LOGNAME", "LANG", "LC_ALL", "LC_CTY
 
 
 def hook_environment(claim: Claim, hook: Hook, invoice: RecordedInvoice | None,
-                     inherited: Mapping[str, str] = os.environ) -> dict[str, str]:  # fmt: skip
+                     inherited: Mapping[str, str] = os.environ, *,
+                     read: InvoiceSnapshot | None = None) -> dict[str, str]:  # fmt: skip
     """The whole environment of one run of `hook` for the claimed event: one entry per documented variable."""
     env = {name: inherited[name] for name in (*SYSTEM_VARIABLES, *hook.pass_env) if name in inherited}
     env.setdefault("PATH", os.defpath)
@@ -33,5 +35,8 @@ def hook_environment(claim: Claim, hook: Hook, invoice: RecordedInvoice | None,
         "RECONCILER_INVOICE_STATUS": invoice.status if invoice else "",
         "RECONCILER_HOOK_NAME": hook.name,
         "RECONCILER_HOOK_ATTEMPT": str(claim.attempt),
+        # From the invoice as read for this run: where the customer pays, how often Stripe tried to charge.
+        "RECONCILER_HOSTED_INVOICE_URL": (read.hosted_invoice_url or "") if read else "",
+        "RECONCILER_ATTEMPT_COUNT": str(read.attempt_count) if read else "",
     })  # fmt: skip
     return env

@@ -98,7 +98,7 @@ class HookRunner:
             self._record(claim, hook, HookOutcome(False, "interrupted"), force_dead=True)
             return
         try:
-            recorded = self._refresh_invoice(claim)
+            recorded, read = self._refresh_invoice(claim)
         except ReconcilerError as exc:
             self._record(claim, hook, HookOutcome(False, f"cannot read the invoice from Stripe: {exc}"))
             return
@@ -106,21 +106,22 @@ class HookRunner:
             log.exception("hook %s for %s: reading the invoice failed", hook.name, claim.event_id)
             self._record(claim, hook, HookOutcome(False, f"cannot read the invoice from Stripe ({type(exc).__name__})"))
             return
-        env = hook_environment(claim, hook, recorded)
+        env = hook_environment(claim, hook, recorded, read=read)
         log.info("running hook %s for %s %s (attempt %s)", hook.name, claim.event_type, claim.event_id, claim.attempt)
         outcome = self.execute(hook.run, hook.folder, env, claim.payload.encode(), float(hook.timeout))
         self._record(claim, hook, outcome)
 
-    def _refresh_invoice(self, claim: Claim) -> RecordedInvoice | None:
+    def _refresh_invoice(self, claim: Claim) -> tuple[RecordedInvoice | None, InvoiceSnapshot | None]:
+        """The invoice's recorded state after this read, and the read itself (None, None: no invoice)."""
         invoice_id = claim.invoice_id
         if invoice_id is None and claim.event_type.startswith("payment_intent.") and claim.object_id:
             invoice_id = self.invoices.invoice_of_payment_intent(claim.object_id)
             if invoice_id is not None:
                 self.journal.set_invoice_id(claim.event_id, invoice_id)
         if invoice_id is None:
-            return None
+            return None, None
         snapshot = self.invoices.invoice(invoice_id)
-        return self.journal.observe_invoice(snapshot, event_id=claim.event_id, now=self.clock())
+        return self.journal.observe_invoice(snapshot, event_id=claim.event_id, now=self.clock()), snapshot
 
     def _record(self, claim: Claim, hook: Hook, outcome: HookOutcome, *, force_dead: bool = False) -> None:
         now = self.clock()

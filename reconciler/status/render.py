@@ -8,6 +8,7 @@ from typing import Any
 
 from reconciler.plan.render.money import format_money
 from reconciler.status.report import InvoiceRow, StatusReport
+from reconciler.text import plural
 
 _COLUMNS = ("invoice", "number", "desired", "live", "total", "paid", "remaining", "due", "overdue", "last event")
 
@@ -43,13 +44,26 @@ def _total_lines(report: StatusReport) -> list[str]:
             for currency, t in report.totals.items()]  # fmt: skip
 
 
+def _pay_lines(report: StatusReport) -> list[str]:
+    """Each owed invoice's payment page, its attempts and last failure: what to send a customer."""
+    lines = []
+    for row in report.invoices:
+        if row.hosted_invoice_url:
+            tries = f"{plural(row.attempt_count, 'attempt')}" + (
+                f", last failed: {row.last_failure}" if row.last_failure else "")
+            lines.append(f"{row.key}: {row.hosted_invoice_url} ({tries})")
+    return lines
+
+
 def render_text(report: StatusReport) -> str:
     if not report.invoices:
         return "No managed invoices.\n"
     table = [list(_COLUMNS), *(_cells(row) for row in report.invoices)]
     widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in table]
-    return "\n".join([*lines, "", *(f"Totals {line}" for line in _total_lines(report))]) + "\n"
+    pay = _pay_lines(report)
+    pay_block = ["", "Customers pay open invoices at:", *(f"  {line}" for line in pay)] if pay else []
+    return "\n".join([*lines, *pay_block, "", *(f"Totals {line}" for line in _total_lines(report))]) + "\n"
 
 
 def render_markdown(report: StatusReport) -> str:
@@ -58,7 +72,9 @@ def render_markdown(report: StatusReport) -> str:
     lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
     for row in report.invoices:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in _cells(row)) + " |")
-    return "\n".join([*lines, "", *(f"- {line}" for line in _total_lines(report))]) + "\n"
+    pay = _pay_lines(report)
+    pay_block = ["", "Customers pay open invoices at:", "", *(f"- {line}" for line in pay)] if pay else []
+    return "\n".join([*lines, *pay_block, "", *(f"- {line}" for line in _total_lines(report))]) + "\n"
 
 
 def report_json(report: StatusReport) -> dict[str, Any]:
@@ -70,6 +86,8 @@ def report_json(report: StatusReport) -> dict[str, Any]:
             "due_date": _iso(row.due_date), "overdue": row.overdue,
             "last_event": {"id": row.last_event.id, "type": row.last_event.type,
                            "created": _iso(row.last_event.created)} if row.last_event else None,
+            "hosted_invoice_url": row.hosted_invoice_url, "attempt_count": row.attempt_count,
+            "last_failure": row.last_failure,
         } for row in report.invoices],
         "totals": {currency: {"outstanding": t.outstanding, "overdue": t.overdue, "paid": t.paid}
                    for currency, t in report.totals.items()},

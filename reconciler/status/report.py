@@ -28,6 +28,10 @@ class InvoiceRow:
     due_date: int | None
     overdue: bool
     last_event: LastEvent | None
+    # Owed invoices only: where the customer pays, Stripe's attempt count, the last charge's failure.
+    hosted_invoice_url: str | None = None
+    attempt_count: int = 0
+    last_failure: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,11 +66,14 @@ def build_report(
 
 
 def _row(snapshot: InvoiceSnapshot, desired: str | None, now: float, last: LastEvent | None) -> InvoiceRow:
+    owed = snapshot.status in OWED_STATUSES
     return InvoiceRow(
         key=snapshot.key or "", id=snapshot.id, number=snapshot.number, customer=snapshot.customer_id or None,
         desired_status=desired, live_status=snapshot.status, currency=snapshot.currency, total=snapshot.total,
         amount_paid=snapshot.amount_paid, amount_remaining=snapshot.amount_remaining, due_date=snapshot.due_date,
         overdue=snapshot.overdue(now), last_event=last,
+        hosted_invoice_url=snapshot.hosted_invoice_url if owed else None,
+        attempt_count=snapshot.attempt_count if owed else 0, last_failure=snapshot.last_failure if owed else None,
     )  # fmt: skip
 
 

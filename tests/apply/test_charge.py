@@ -13,6 +13,7 @@ from reconciler.plan.render.layout import notice_lines
 from reconciler.plan.review import plan_for_review
 from reconciler.sandbox import RunningSandbox
 from reconciler.spec.loader import load_specs
+from reconciler.status.command import status_report
 
 from .helpers import gateway_for, plan_and_apply, plan_for, write_specs
 
@@ -97,6 +98,9 @@ def test_a_decline_is_one_line_the_invoice_stays_open_and_the_next_plan_shows_it
     assert isinstance(charge, ChargeInvoice)
     assert charge.reason == f"charge {charge.card} again (spec status: paid): 1 attempt so far, last failed: {failure}"
     assert charge.after_charge.startswith("ch_")
+    (row,) = status_report([str(specs)], gateway, journal_target=None).invoices
+    assert (row.hosted_invoice_url, row.attempt_count, row.last_failure) == (
+        after["hosted_invoice_url"], 1, failure)
 
 
 def test_a_card_needing_authentication_is_reported_with_the_hosted_url_and_never_retried(

@@ -28,6 +28,8 @@ INVOICE_KEYS = ("ada-2026-11", "bob-2026-11", "cyd-2026-11")
 
 RECORD = ('printf "%s %s %s %s %s %s\\n" "$RECONCILER_HOOK_NAME" "$RECONCILER_EVENT_ID" "$RECONCILER_EVENT_TYPE"'
           ' "$RECONCILER_INVOICE_ID" "$RECONCILER_INVOICE_KEY" "$RECONCILER_INVOICE_STATUS" >> runs.log')
+# What a retry offer emails: the link where the customer pays, and how often Stripe tried.
+OFFER = 'printf "%s %s\\n" "$RECONCILER_HOSTED_INVOICE_URL" "$RECONCILER_ATTEMPT_COUNT" > "offer-$RECONCILER_INVOICE_ID"'
 HOOKS_YAML = f"""\
 hooks:
   - name: confirm-order
@@ -38,7 +40,7 @@ hooks:
     run: '{RECORD}'
   - name: retry-offer
     events: [invoice.payment_failed]
-    run: '{RECORD}'
+    run: '{RECORD} && {OFFER}'
 """
 
 
@@ -141,6 +143,12 @@ def make_world(folder: Path, sandbox: RunningSandbox, client: stripe.StripeClien
     for invoice in client.v1.invoices.list({"limit": 100}).data:
         world.invoices[(invoice.metadata or {})["reconciler_id"]] = invoice.id
     return world
+
+
+def offer_of(world: World, invoice_id: str) -> tuple[str, str]:
+    """(hosted invoice URL, attempt count) the retry-offer hook got for the invoice."""
+    url, count = (world.folder / f"offer-{invoice_id}").read_text().split()
+    return url, count
 
 
 def stdin_of(world: World, event_id: str) -> dict[str, object]:

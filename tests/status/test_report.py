@@ -86,6 +86,25 @@ def test_json_shape() -> None:
         "desired_status": "sent", "live_status": "paid", "currency": "usd", "total": 1000, "amount_paid": 1000,
         "amount_remaining": 0, "due_date": "2027-01-16T08:00:00Z", "overdue": False,
         "last_event": {"id": "evt_9", "type": "invoice.paid", "created": "2027-01-15T07:59:00Z"},
+        "hosted_invoice_url": None, "attempt_count": 0, "last_failure": None,
     }  # fmt: skip
     assert document["totals"] == {"eur": {"outstanding": 500, "overdue": 500, "paid": 0},
                                   "usd": {"outstanding": 2000, "overdue": 1000, "paid": 1000}}  # fmt: skip
+
+
+def test_owed_invoices_show_where_the_customer_pays_their_attempts_and_last_failure() -> None:
+    url = "https://invoice.stripe.com/i/acct_1/test_a"
+    report = build_report({}, [
+        snapshot("declined", hosted_invoice_url=url, attempt_count=1,
+                 last_failure="card_declined/insufficient_funds: Your card has insufficient funds."),
+        snapshot("settled", status="paid", amount_remaining=0, hosted_invoice_url=url + "b", attempt_count=1),
+    ], now=NOW)  # fmt: skip
+    assert [(r.key, r.hosted_invoice_url, r.attempt_count) for r in report.invoices] == [
+        ("declined", url, 1), ("settled", None, 0)]
+    text = render(report, "text").splitlines()
+    assert text[4:6] == ["Customers pay open invoices at:", f"  declined: {url} (1 attempt, last failed: "
+                         "card_declined/insufficient_funds: Your card has insufficient funds.)"]
+    assert f"- declined: {url} (1 attempt" in render(report, "markdown")
+    row = json.loads(render(report, "json"))["invoices"][0]
+    assert (row["hosted_invoice_url"], row["attempt_count"], row["last_failure"]) == (
+        url, 1, "card_declined/insufficient_funds: Your card has insufficient funds.")
