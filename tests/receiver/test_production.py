@@ -50,7 +50,7 @@ def test_hooks_get_a_minimal_environment_without_the_receivers_secrets(
     assert set(env) - {"PWD", "SHLVL", "_"} == system | {
         "LANG", "PATH", "SHOP_DB", "RECONCILER_EVENT_ID", "RECONCILER_EVENT_TYPE", "RECONCILER_OBJECT_ID",
         "RECONCILER_INVOICE_ID", "RECONCILER_INVOICE_KEY", "RECONCILER_INVOICE_STATUS", "RECONCILER_HOOK_NAME",
-        "RECONCILER_HOOK_ATTEMPT"}  # fmt: skip
+        "RECONCILER_HOOK_ATTEMPT", "RECONCILER_HOSTED_INVOICE_URL", "RECONCILER_ATTEMPT_COUNT"}  # fmt: skip
     assert (env["RECONCILER_EVENT_ID"], env["RECONCILER_INVOICE_ID"], env["SHOP_DB"]) == (
         event_id, invoice.id, "postgresql:///shop")  # fmt: skip
     text = (tmp_path / "env.txt").read_text()
