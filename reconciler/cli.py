@@ -319,7 +319,8 @@ def schema() -> None:
               help="Also write the plan as JSON to this file (for apply --plan); not inside the spec paths.")
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "json"]), default="text", show_default=True,
               help="How to print the plan on stdout.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when the plan has changes, 0 when empty.")
+@click.option("--detailed-exitcode", is_flag=True,
+              help="Exit 2 when the plan has changes, 0 when empty (3 when objects are held, with or without it).")
 @click.option("--prune", is_flag=True, help="Also plan the removal of managed objects missing from the specs.")
 @target_option
 @redact_option

@@ -159,9 +159,9 @@ def merged(runner: Runner, merge_sha: str) -> None:
     runner.update_gh(lambda s: s["pulls"]["7"].update(merged_at="2026-11-20T10:00:00Z", merge_commit_sha=merge_sha))
 
 
-def run_apply(runner: Runner, sha: str, *, inputs: dict[str, str] | None = None) -> JobRun:
+def run_apply(runner: Runner, sha: str, *, inputs: dict[str, str] | None = None, run_id: int = 900) -> JobRun:
     return runner.run_job("apply.yml", "apply", event_name="push" if inputs is None else "workflow_dispatch",
-                          event={}, run_id=900, sha=sha, secrets={"STRIPE_API_KEY": SANDBOX_API_KEY},
+                          event={}, run_id=run_id, sha=sha, secrets={"STRIPE_API_KEY": SANDBOX_API_KEY},
                           inputs=inputs)  # fmt: skip
 
 
@@ -201,3 +201,35 @@ def test_dispatch_applies_an_explicit_plan_run(runner: Runner) -> None:
     job = run_apply(runner, "d1", inputs={"plan_run_id": "101", "allow_destroy": "0"})
     assert job.ok, job.output
     assert "Apply complete: 12 done" in job.summary
+
+
+def test_rerunning_a_successful_apply_job_passes_saying_already_applied(runner: Runner, sandbox: RunningSandbox) -> None:
+    """GitHub's "Re-run jobs" on the merge's apply: the same reviewed plan, already applied."""
+    assert run_plan(runner, 101, "h1").ok
+    merged(runner, "m1")
+    assert run_apply(runner, "m1").ok
+    writes = sandbox.stats()["writes"]
+    rerun = run_apply(runner, "m1", run_id=901)  # (a re-run's own workspace here)
+    assert rerun.ok, rerun.output
+    assert "this plan was already applied" in rerun.output
+    assert sandbox.stats()["writes"] == writes
+
+
+def test_a_held_object_is_a_warning_and_the_rest_is_applied_on_merge(runner: Runner, sandbox: RunningSandbox) -> None:
+    conn = ["--api-key", SANDBOX_API_KEY, "--api-base", runner.base_env["STRIPE_API_BASE"]]
+    applied = invoke(["apply", str(runner.trees["b0"] / "specs"), "--yes", *conn], catch_exceptions=True)
+    assert applied.exit_code == 0, applied.output
+    with open_gateway(api_key=SANDBOX_API_KEY, api_base=sandbox.url, sandbox=None) as gateway:
+        sent = read_live(gateway).invoices["jenny-rosen-2026-11"]
+        gateway.exchange("POST", f"/v1/invoices/{sent.id}/void", {})  # a colleague voids it
+    job = run_plan(runner, 101, "h1")
+    assert job.ok and job.outputs["plan"]["outputs"]["status"] == "held", job.output
+    assert "objects held for a person to decide" in job.output
+    assert run_comment(runner, 101, "h1").ok
+    assert "#### Held: a person must decide" in comments(runner)[0]["body"]
+    merged(runner, "m1")
+    applied_job = run_apply(runner, "m1")
+    assert applied_job.ok, applied_job.output
+    assert "#### Held: a person must decide" in applied_job.summary
+    with open_gateway(api_key=SANDBOX_API_KEY, api_base=sandbox.url, sandbox=None) as gateway:
+        assert "globex" in read_live(gateway).customers  # the rest of the reviewed plan
