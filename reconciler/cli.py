@@ -558,15 +558,15 @@ def serve(host: str, port: int, secret_file: str | None, grace: int, hooks_file:
 @handle_errors
 def register(url: str, secret_file: str, hooks_file: str | None,
              api_key: str | None, api_base: str | None, sandbox_db: str | None, timeout: float) -> None:
-    """Create the webhook endpoint for exactly the events the hooks need."""
+    """Create or update the webhook endpoint of --url for exactly the events the hooks need."""
     from reconciler.receiver.commands import hooks_from
     from reconciler.receiver.commands import register as register_endpoint
+    from reconciler.receiver.listing import registration_text
 
     hooks = hooks_from(hooks_file)
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
-        endpoint = register_endpoint(gateway, url=url, secret_file=secret_file, hooks=hooks)
-    click.echo(f"created webhook endpoint {endpoint.id} for {endpoint.url}: {', '.join(endpoint.enabled_events)}")
-    click.echo(f"signing secret written to {secret_file} (mode 0600)")
+        registration = register_endpoint(gateway, url=url, secret_file=secret_file, hooks=hooks)
+    click.echo(registration_text(registration, secret_file), nl=False)
 
 
 @webhook.command()

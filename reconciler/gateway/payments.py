@@ -3,7 +3,7 @@
 Invoices (one by id, or every managed one through list calls), the invoice
 a PaymentIntent pays (PaymentIntents of this API version carry no `invoice`:
 Stripe links them through invoice payments), events for catching up, and
-webhook endpoint creation.
+webhook endpoints (created, listed, updated).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import quote
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway, list_data
 from reconciler.gateway.evidence import payment_attempt
-from reconciler.live.payments import CreatedEndpoint, InvoiceSnapshot
+from reconciler.live.payments import CreatedEndpoint, InvoiceSnapshot, WebhookEndpoint
 from reconciler.live.records import PaymentAttempt
 
 
@@ -106,6 +106,25 @@ def create_webhook_endpoint(
         enabled_events=tuple(created.get("enabled_events") or enabled_events),
         secret=str(created.get("secret") or ""),
     )
+
+
+def _endpoint(obj: Mapping[str, Any]) -> WebhookEndpoint:
+    return WebhookEndpoint(id=str(obj["id"]), url=str(obj.get("url") or ""),
+                           enabled_events=tuple(obj.get("enabled_events") or ()), status=str(obj.get("status") or ""))  # fmt: skip
+
+
+def webhook_endpoints(gateway: StripeGateway) -> list[WebhookEndpoint]:
+    """Every webhook endpoint of the account (https://docs.stripe.com/api/webhook_endpoints/list)."""
+    return [_endpoint(obj) for obj in gateway.paginate("/v1/webhook_endpoints")]
+
+
+def update_webhook_endpoint(gateway: StripeGateway, endpoint_id: str, *, enabled_events: Sequence[str],
+                            enable: bool) -> WebhookEndpoint:  # fmt: skip
+    """Set the endpoint's events (and enable it); the same request twice has the same effect."""
+    params: dict[str, Any] = {"enabled_events": list(enabled_events)}
+    if enable:
+        params["disabled"] = False
+    return _endpoint(gateway.request("POST", f"/v1/webhook_endpoints/{quote(endpoint_id, safe='')}", params))
 
 
 class GatewayInvoices:

@@ -57,3 +57,13 @@ class CreatedEndpoint:
 
     def __repr__(self) -> str:  # never show the secret
         return f"CreatedEndpoint(id={self.id!r}, url={self.url!r})"
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """A webhook endpoint as listed (Stripe never shows its secret again)."""
+
+    id: str
+    url: str
+    enabled_events: tuple[str, ...]
+    status: str  # enabled | disabled

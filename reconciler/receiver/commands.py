@@ -16,6 +16,8 @@ from reconciler.gateway.payments import (
     GatewayInvoices,
     create_webhook_endpoint,
     events_since,
+    update_webhook_endpoint,
+    webhook_endpoints,
 )
 from reconciler.live.payments import CreatedEndpoint
 from reconciler.receiver.errors import ReceiverError
@@ -26,6 +28,7 @@ from reconciler.receiver.journal.records import SOURCE_CATCH_UP, HookState
 from reconciler.receiver.runner import HookRunner
 from reconciler.receiver.secrets import SecretSource
 from reconciler.receiver.server import DEFAULT_GRACE, ReceiverServer, bind, build_receiver
+from reconciler.receiver.urls import has_credentials, shown
 from reconciler.stripe_facts import EVENTS_WINDOW  # older events cannot be listed
 
 log = logging.getLogger(__name__)
@@ -75,13 +78,54 @@ def prepare_server(options: ServeOptions, gateway: StripeGateway) -> tuple[Recei
     return server, line
 
 
-def register(gateway: StripeGateway, *, url: str, secret_file: str, hooks: HookSet) -> CreatedEndpoint:
-    """Create the endpoint for exactly the hooks' event types; its secret goes to a new 0600 file."""
-    if not url.startswith(("https://", "http://")):
-        raise ReceiverError(f"--url {url!r} is not an http(s) URL")
+@dataclass(frozen=True)
+class Registration:
+    """What `webhook register` did to the endpoint of its URL."""
+
+    endpoint_id: str
+    url: str
+    events: tuple[str, ...]
+    created: bool  # False: the URL's endpoint existed (its secret file is left alone)
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    enabled: bool = False  # it was disabled and is enabled again
+
+
+def register(gateway: StripeGateway, *, url: str, secret_file: str, hooks: HookSet) -> Registration:
+    """The endpoint for `url` receives exactly the hooks' event types: created (its secret to a new 0600
+    file) when the account has none for that URL, else updated in place. Running it twice changes nothing."""
+    _check_endpoint_url(url)
     events = hooks.event_types
     if not events:
         raise ReceiverError("the hooks name no events: nothing to register (see --hooks)")
+    found = [endpoint for endpoint in webhook_endpoints(gateway) if endpoint.url == url]
+    if len(found) > 1:
+        # Each one gets every event: the receiver would see each twice, one copy under the other's secret.
+        raise ReceiverError(f"{len(found)} webhook endpoints have the URL {url} ({', '.join(sorted(e.id for e in found))}): "
+                            "delete all but one (Dashboard > Developers > Webhooks), then register again")  # fmt: skip
+    if not found:
+        created = _create_endpoint(gateway, url=url, secret_file=secret_file, events=events)
+        return Registration(created.id, created.url, created.enabled_events, created=True)
+    (endpoint,) = found
+    current, wanted = set(endpoint.enabled_events), set(events)
+    disabled = endpoint.status == "disabled"
+    if current != wanted or disabled:
+        update_webhook_endpoint(gateway, endpoint.id, enabled_events=events, enable=disabled)
+    return Registration(endpoint.id, url, tuple(events), created=False, added=tuple(sorted(wanted - current)),
+                        removed=tuple(sorted(current - wanted)), enabled=disabled)  # fmt: skip
+
+
+def _check_endpoint_url(url: str) -> None:
+    if not url.startswith(("https://", "http://")):
+        raise ReceiverError(f"--url {shown(url)!r} is not an http(s) URL")
+    if has_credentials(url):
+        # Stripe would keep the password in the endpoint and show it in the Dashboard; the
+        # signature already proves a delivery is Stripe's.
+        raise ReceiverError(f"--url {shown(url)}: a URL with a user name or password is refused (the signature "
+                            "authenticates Stripe's deliveries; put any other check in the proxy)")  # fmt: skip
+
+
+def _create_endpoint(gateway: StripeGateway, *, url: str, secret_file: str, events: list[str]) -> CreatedEndpoint:
     path = Path(secret_file)
     try:
         # Created (empty, private) before asking Stripe, so the secret always has a place to go.

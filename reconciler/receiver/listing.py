@@ -1,13 +1,18 @@
-"""`reconciler webhook events`: journaled events and their hook runs, as text or JSON."""
+"""What the `reconciler webhook` commands print: journaled events and their hook runs (text or JSON),
+what `register` did."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from reconciler.receiver.journal import JournaledEvent
 from reconciler.text import plural
+
+if TYPE_CHECKING:  # commands imports the server and uvicorn: `webhook events` needs neither
+    from reconciler.receiver.commands import Registration
 
 
 def _iso(timestamp: float) -> str:
@@ -44,3 +49,17 @@ def events_text(events: Sequence[JournaledEvent]) -> str:
             error = f": {run.last_error}" if run.last_error and run.state in ("failed", "dead") else ""
             lines.append(f"    {run.name}: {detail}{error}")
     return "\n".join(lines) + "\n"
+
+
+def registration_text(done: Registration, secret_file: str) -> str:
+    events = ", ".join(done.events)
+    if done.created:
+        return (f"created webhook endpoint {done.endpoint_id} for {done.url}: {events}\n"
+                f"signing secret written to {secret_file} (mode 0600)\n")  # fmt: skip
+    changes = [*(f"+ {name}" for name in done.added), *(f"- {name}" for name in done.removed)]
+    if done.enabled:
+        changes.append("enabled again (it was disabled)")
+    head = (f"updated webhook endpoint {done.endpoint_id} for {done.url} ({', '.join(changes)}): {events}"
+            if changes else f"webhook endpoint {done.endpoint_id} for {done.url} already receives exactly: {events}")  # fmt: skip
+    # Stripe shows an endpoint's secret only when it is created.
+    return f"{head}\nsigning secret unchanged ({secret_file} not written)\n"

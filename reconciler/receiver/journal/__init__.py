@@ -16,6 +16,7 @@ from reconciler.receiver.journal.records import (
     LastEvent,
     RecordedInvoice,
 )
+from reconciler.receiver.urls import shown
 
 DEFAULT_JOURNAL = str(Path(".reconciler") / "journal.db")
 _POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -54,14 +55,8 @@ def check_target(target: str) -> None:
     """JournalError (the URL shown without its password) unless `target` is a
     postgresql:// or postgres:// URL or a path."""
     if _URL.match(target) and not is_postgres(target):
-        from reconciler.receiver.journal.postgres import redacted
-
         scheme = target.split(":", 1)[0]
-        try:
-            shown = redacted(target)
-        except ValueError:  # not even a URL Python can take apart: show none of it past the scheme
-            shown = f"{scheme}://…"
-        raise JournalError(f"journal {shown}: {scheme}:// is not a journal; use a file path "
+        raise JournalError(f"journal {shown(target)}: {scheme}:// is not a journal; use a file path "
                            "(SQLite) or a postgresql:// URL")  # fmt: skip
 
 

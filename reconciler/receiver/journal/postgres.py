@@ -12,41 +12,23 @@ import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from reconciler.receiver.errors import JournalError
 from reconciler.receiver.journal.base import Cursor, Journal
 from reconciler.receiver.journal.schema import SCHEMA_VERSION, statements
+from reconciler.receiver.urls import SECRET_PARAMS, redacted
 
 # Serialises schema creation when several receivers start at once.
 _SCHEMA_LOCK = 0x7265636F6E63  # "reconc"
 _KEY_MASK = 0x7FFF_FFFF_FFFF_FFFF
 
 
-# Connection parameters that are secrets when given in the URL's query (libpq's names).
-_SECRET_PARAMS = frozenset({"password", "sslpassword"})
-
-
 def _secrets(url: str) -> list[str]:
     parts = urlsplit(url)
     found = [parts.password] if parts.password else []
-    found += [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if name in _SECRET_PARAMS and value]
+    found += [value for name, value in parse_qsl(parts.query, keep_blank_values=True) if name in SECRET_PARAMS and value]
     return found
-
-
-def redacted(url: str) -> str:
-    """The URL without its password (in the user part or the query), for messages."""
-    base, mark, rest = url.partition("?")
-    parts = urlsplit(base)
-    if parts.password is not None:
-        netloc = parts.netloc.rsplit("@", 1)[1]
-        base = urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{netloc}"))
-    query, hash_mark, fragment = rest.partition("#")
-    if query:
-        pairs = [(name, "***" if name in _SECRET_PARAMS else value)
-                 for name, value in parse_qsl(query, keep_blank_values=True)]  # fmt: skip
-        query = urlencode(pairs, safe="*/:")
-    return f"{base}{mark}{query}{hash_mark}{fragment}"
 
 
 def _checked(url: str) -> str:
