@@ -599,28 +599,14 @@ def replay(event_id: str, journal: str, hooks_file: str | None,
 
     hooks = hooks_from(hooks_file)
     with _gateway(api_key, api_base, sandbox_db, timeout) as gateway:
-        names = replay_event(gateway, event_id, journal_target=journal, hooks=hooks)
-    failed = _echo_runs(journal, event_id, names)
+        runs = replay_event(gateway, event_id, journal_target=journal, hooks=hooks)
+    for run in runs:
+        click.echo(f"{event_id} {run.name}: {run.state}{': ' + run.last_error if run.last_error else ''}")
+    failed = [run.name for run in runs if run.state != "done"]
     if failed:
         from reconciler.receiver.errors import ReceiverError
 
-        raise ReceiverError(f"{len(failed)} of {len(names)} hooks did not succeed: {', '.join(failed)}")
-
-
-def _echo_runs(journal: str, event_id: str, names: list[str]) -> list[str]:
-    """Print each replayed hook's state; the names of those that did not end done."""
-    from reconciler.receiver.commands import journal_events
-
-    failed: list[str] = []
-    for event in journal_events(journal, None):
-        if event.id == event_id:
-            for run in event.hooks:
-                if run.name in names:
-                    error = f": {run.last_error}" if run.last_error else ""
-                    click.echo(f"{event_id} {run.name}: {run.state}{error}")
-                    if run.state != "done":
-                        failed.append(run.name)
-    return failed
+        raise ReceiverError(f"{len(failed)} of {len(runs)} hooks did not succeed: {', '.join(failed)}")
 
 
 @webhook.command(name="catch-up")

@@ -23,7 +23,7 @@ from reconciler.live.payments import CreatedEndpoint
 from reconciler.receiver.errors import ReceiverError
 from reconciler.receiver.event import MalformedEvent, event_from
 from reconciler.receiver.hooks import HookSet, load_hooks
-from reconciler.receiver.journal import Journal, JournaledEvent, open_journal
+from reconciler.receiver.journal import HookRun, Journal, JournaledEvent, open_journal
 from reconciler.receiver.journal.records import SOURCE_CATCH_UP, HookState
 from reconciler.receiver.runner import HookRunner
 from reconciler.receiver.secrets import SecretSource
@@ -34,6 +34,9 @@ from reconciler.stripe_facts import EVENTS_WINDOW  # older events cannot be list
 log = logging.getLogger(__name__)
 
 DEFAULT_HOOKS_FILE = "hooks.yaml"
+# How often `replay` looks at a run another receiver is running, and how long past the hook's timeout it waits.
+_REPLAY_POLL = 0.2
+_REPLAY_MARGIN = 30.0
 
 
 def hooks_from(path: str | None) -> HookSet:
@@ -184,18 +187,35 @@ def catch_up(gateway: StripeGateway, *, journal_target: str, hooks: HookSet, sin
 
 
 def replay(gateway: StripeGateway, event_id: str, *, journal_target: str, hooks: HookSet,
-           clock: Callable[[], float] = time.time) -> list[str]:  # fmt: skip
-    """Run the event's hooks again now (each from attempt 1); the hooks run."""
+           clock: Callable[[], float] = time.time) -> list[HookRun]:  # fmt: skip
+    """Run the event's hooks again now (each from attempt 1); each replayed run's outcome."""
     journal = open_journal(journal_target, existing=True)
     try:
-        names = hooks.for_event(journal.event_type(event_id))
-        if not names:
-            raise ReceiverError(f"no hook runs for {journal.event_type(event_id)} events (see --hooks)")
-        journal.replay(event_id, names, now=clock())
-        _runner(journal, hooks, gateway, clock).run_due(event_id=event_id)
+        return replay_in(journal, gateway, event_id, hooks=hooks, clock=clock)
     finally:
         journal.close()
-    return names
+
+
+def replay_in(journal: Journal, gateway: StripeGateway, event_id: str, *, hooks: HookSet,
+              clock: Callable[[], float] = time.time) -> list[HookRun]:  # fmt: skip
+    """`replay` on an open journal. A running receiver may claim a replayed run before this
+    command does: its outcome is waited for (up to the hook's timeout) and reported all the same."""
+    names = hooks.for_event(journal.event_type(event_id))
+    if not names:
+        raise ReceiverError(f"no hook runs for {journal.event_type(event_id)} events (see --hooks)")
+    journal.replay(event_id, names, now=clock())
+    runner = _runner(journal, hooks, gateway, clock)
+    deadline = time.monotonic() + max(hook.timeout for hook in hooks.hooks if hook.name in names) + _REPLAY_MARGIN
+    while True:
+        runner.run_due(event_id=event_id)
+        runs = _runs_of(journal, event_id, names)
+        if not any(run.state in ("pending", "running") for run in runs) or time.monotonic() > deadline:
+            return runs
+        time.sleep(_REPLAY_POLL)  # another worker holds a run: poll the journal for its outcome
+
+
+def _runs_of(journal: Journal, event_id: str, names: list[str]) -> list[HookRun]:
+    return [run for run in journal.event_runs(event_id) if run.name in names]
 
 
 def journal_events(journal_target: str, state: HookState | None) -> list[JournaledEvent]:

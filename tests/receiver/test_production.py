@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 
 import stripe
 
+from reconciler.gateway.client import StripeGateway
+from reconciler.receiver.commands import replay_in
+from reconciler.receiver.hooks import load_hooks
 from reconciler.receiver.journal import open_journal
-from reconciler.sandbox import RunningSandbox
+from reconciler.receiver.journal.sqlite import SQLiteJournal
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 from reconciler.sandbox.delivery import http_post
 from tests.sandbox.helpers import make_open
 
@@ -132,3 +137,39 @@ def test_a_hook_still_running_when_the_grace_period_ends_is_stopped_and_runs_at_
     finally:
         again.terminate()
     assert _lines(tmp_path / "effects.log") == [event_id]
+
+
+class _ReceiverTakesTheReplay(SQLiteJournal):
+    """The journal `replay` uses, as it is when a running receiver claims the replayed run first:
+    once the run is pending again, the receiver (a real process) starts it, then the hook may finish."""
+
+    def replay(self, event_id: str, hooks: Sequence[str], *, now: float) -> list[str]:
+        names = super().replay(event_id, hooks, now=now)
+        wait_until(lambda: [run.state for run in self.event_runs(event_id)] == ["running"],
+                   what="the receiver to claim the replayed run")  # fmt: skip
+        (self.path.parent / "release").touch()
+        return names
+
+
+def test_replay_reports_the_outcome_of_a_run_the_running_receiver_completed(
+    tmp_path: Path, sandbox: RunningSandbox, stripe_client: stripe.StripeClient
+) -> None:
+    (tmp_path / "hooks.yaml").write_text(f"hooks:\n  - name: ship\n    events: [invoice.paid]\n    run: '{BLOCKING_HOOK}'\n")
+    (tmp_path / "release").touch()
+    journal = str(tmp_path / "journal.db")
+    receiver = registered_receiver(tmp_path, sandbox, stripe_client, journal=journal, name="receiver")
+    opened = _ReceiverTakesTheReplay(journal)
+    try:
+        sandbox.pay(make_open(stripe_client).id, "succeeded")
+        wait_until(lambda: len(_lines(tmp_path / "effects.log")) == 1, what="the first run")
+        (event_id,) = _lines(tmp_path / "effects.log")
+        (tmp_path / "release").unlink()
+        gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
+        runs = replay_in(opened, gateway, event_id, hooks=load_hooks(tmp_path / "hooks.yaml"))
+    finally:
+        opened.close()
+        receiver.terminate()
+    assert [(run.name, run.state, run.attempts) for run in runs] == [("ship", "done", 1)]
+    # Run twice in all: once for the event, once replayed (by the receiver, not by the command).
+    assert _lines(tmp_path / "starts.log") == [event_id, event_id]
+    assert _lines(tmp_path / "effects.log") == [event_id, event_id]

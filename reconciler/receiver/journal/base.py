@@ -131,6 +131,16 @@ class Journal(abc.ABC):
             listed = [e for e in listed if any(run.state == state for run in e.hooks)]
         return listed
 
+    def event_runs(self, event_id: str) -> list[HookRun]:
+        """The hook runs of one event, by hook name."""
+        with self._lock, self._transaction() as cur:
+            rows = self._run(cur,
+                "SELECT hook, state, attempts, next_attempt_at, last_error FROM reconciler_hook_runs"
+                " WHERE event_id = ? ORDER BY hook", (event_id,),
+            ).fetchall()  # fmt: skip
+        return [HookRun(hook, state, int(attempts), float(next_at) if state in ("pending", "failed") else None, error)
+                for hook, state, attempts, next_at, error in rows]  # fmt: skip
+
     def last_payment_events(self) -> dict[str, LastEvent]:
         """Per invoice id, the newest payment event journaled for it. Events of the same second
         are ordered by how far along they say the payment is (a failure, then a success)."""
