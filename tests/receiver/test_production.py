@@ -161,7 +161,7 @@ def test_replay_reports_the_outcome_of_a_run_the_running_receiver_completed(
     opened = _ReceiverTakesTheReplay(journal)
     try:
         sandbox.pay(make_open(stripe_client).id, "succeeded")
-        wait_until(lambda: len(_lines(tmp_path / "effects.log")) == 1, what="the first run")
+        wait_until(lambda: [run[2] for run in _runs(journal)] == ["done"], what="the first run")
         (event_id,) = _lines(tmp_path / "effects.log")
         (tmp_path / "release").unlink()
         gateway = StripeGateway(SANDBOX_API_KEY, api_base=sandbox.url)
