@@ -122,6 +122,7 @@ class RunningSandbox:
         """Move the sandbox's clock forward (keys expire after 24 h, events after
         30 days); the new time. `reset()` puts it back."""
         self.app.clock.advance(seconds)
+        self.app.run_timers()  # e.g. an auto-advancing draft whose grace period passed
         self.app.dispatcher.notify()
         return self.app.clock()
 

@@ -100,6 +100,7 @@ def advance_clock(app: SandboxApp, seconds: Any) -> None:
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 <= seconds < 10 * 365 * 86_400:
         raise InvalidRequest("advance must be a number of seconds, 0 or more (under ten years)", param="advance")
     app.clock.advance(float(seconds))
+    app.run_timers()  # Stripe's timers act at their time, whether or not a request comes
     app.dispatcher.notify()
 
 

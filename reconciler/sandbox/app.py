@@ -22,6 +22,7 @@ from reconciler.sandbox.clock import IDEMPOTENCY_KEY_TTL, SandboxClock
 from reconciler.sandbox.delivery import WebhookDispatcher
 from reconciler.sandbox.exceptions import (
     AuthenticationError,
+    IdempotencyEndpointError,
     IdempotencyError,
     IdempotencyKeyInUse,
     InvalidRequest,
@@ -32,7 +33,7 @@ from reconciler.sandbox.exceptions import (
 from reconciler.sandbox.faults import FaultConfig, FaultInjector
 from reconciler.sandbox.formparse import parse_form
 from reconciler.sandbox.inflight import InFlightKeys
-from reconciler.sandbox.models import events, webhooks
+from reconciler.sandbox.models import events, lifecycle, webhooks
 from reconciler.sandbox.models.base import Context
 from reconciler.sandbox.stats import Stats
 from reconciler.sandbox.store import Store, Tx
@@ -71,7 +72,10 @@ class SandboxApp:
         self.clock = clock if isinstance(clock, SandboxClock) else SandboxClock(clock)
         clock = self.clock
         self.ctx = Context(store=self.store, clock=clock, seed=seed)
-        self.faults = FaultInjector(faults)
+        # What a reset returns to: the faults the sandbox was started with (e.g. the
+        # test-mode rate limit of `reconciler sandbox`), not none at all.
+        self.default_faults = faults or FaultConfig()
+        self.faults = FaultInjector(self.default_faults)
         self.stats = Stats()
         self.in_flight = InFlightKeys()
         self.dispatcher = WebhookDispatcher(self.store, clock=clock)
@@ -85,10 +89,10 @@ class SandboxApp:
     # -- state ---------------------------------------------------------------
 
     def reset(self) -> None:
-        """Empty every object, counter, idempotency record, fault and statistic."""
+        """Empty every object, counter, idempotency record and statistic; faults back to the start's."""
         self.store.wipe()
         self.clock.rewind()  # the state is gone, so nothing can see time run back
-        self.faults.configure(FaultConfig())
+        self.faults.configure(self.default_faults)
         self.faults.use_clock()
         self.faults.release()
         self.stats.reset()
@@ -106,6 +110,23 @@ class SandboxApp:
         if queued:
             self._deliveries_queued = True
         return queued
+
+    def run_timers(self) -> int:
+        """Fire Stripe's timers that the clock has passed (auto-advancing drafts); how many.
+
+        Called before every API request and whenever the clock is moved, so a client
+        never reads a draft whose finalization time has passed."""
+        due_at = self.ctx.timers_due_at
+        if due_at is None or due_at > self.ctx.now():
+            return 0
+        try:
+            with self.store.transaction() as tx:
+                fired = lifecycle.advance_due(self.ctx, tx)
+        except BaseException:
+            self.ctx.timers_due_at = 0  # rolled back: look again next time
+            raise
+        self._wake_dispatcher()
+        return fired
 
     def _wake_dispatcher(self) -> None:
         """After a commit: wake the delivery thread if some transaction queued deliveries.
@@ -160,6 +181,7 @@ class SandboxApp:
                 raw.update(parse_form(query))
             params = validate(route.params, raw)
             responses.check_supported(route, params)
+            self.run_timers()
             reply = self._execute(route, ids, params, sent_key, request_id)
         except UnicodeDecodeError:
             reply = _error(InvalidRequest("Invalid request body: it is not valid UTF-8."))
@@ -196,9 +218,11 @@ class SandboxApp:
                     f"Idempotency keys can be at most {MAX_IDEMPOTENCY_KEY} characters long.",
                     param="Idempotency-Key",
                 )
-            fingerprint = hashlib.sha256(
+            digest = hashlib.sha256(
                 json.dumps([route.label, ids, params], sort_keys=True, default=str).encode()
             ).hexdigest()
+            # The endpoint rides along, for the error naming both when a key is reused on another.
+            fingerprint = f"{_endpoint(route, ids)} {digest}"
             return self._execute_once(route, ids, params, key, fingerprint)
         finally:
             events.current_request.reset(token)
@@ -261,8 +285,19 @@ def _replay(tx: Tx, key: str, fingerprint: str, now: int) -> Reply | None:
         tx.conn.execute("DELETE FROM idempotency WHERE key = ?", (key,))
         return None
     if row[0] != fingerprint:
+        first, now_used = str(row[0]).rpartition(" ")[0], fingerprint.rpartition(" ")[0]
+        if first and first != now_used:
+            raise IdempotencyEndpointError(key, first, now_used)
         raise IdempotencyError(key)
     return Reply(int(row[1]), json.loads(row[2]), {"Idempotent-Replayed": "true"}, payload=row[2].encode())
+
+
+def _endpoint(route: urls.Route, ids: list[str]) -> str:
+    """The request's path, as Stripe names an endpoint in its idempotency errors."""
+    path = route.label.split(" ", 1)[1]
+    for object_id in ids:
+        path = re.sub(r"\{[a-z_]+\}", object_id, path, count=1)
+    return path
 
 
 def _remember(tx: Tx, key: str, fingerprint: str, status: int, body: dict[str, Any], now: int) -> str:

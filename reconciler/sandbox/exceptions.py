@@ -68,6 +68,14 @@ class ParameterInvalidEmpty(InvalidRequest):
         )
 
 
+class InvalidCurrency(InvalidRequest):
+    def __init__(self, value: str, supported: tuple[str, ...], *, param: str) -> None:
+        super().__init__(
+            f"Invalid currency: {value}. Stripe currently supports these currencies: {', '.join(supported)}",
+            param=param,
+        )
+
+
 class ResourceMissing(InvalidRequest):
     """404 for the object a URL names; 400 for one a parameter names, as Stripe answers."""
 
@@ -146,6 +154,18 @@ class IdempotencyError(StripeApiError):
             "Keys for idempotent requests can only be used with the same parameters they "
             f"were first used with. Try using a key other than '{key}' if you meant to "
             "execute a different request."
+        )
+
+
+class IdempotencyEndpointError(IdempotencyError):
+    """A key reused on another endpoint: Stripe's wording, as quoted in stripe/stripe-ruby#598."""
+
+    def __init__(self, key: str, first: str, now_used: str) -> None:
+        StripeApiError.__init__(
+            self,
+            "Keys for idempotent requests can only be used for the same endpoint they were first used "
+            f"for ('{now_used}' vs '{first}'). Try using a key other than '{key}' if you meant to "
+            "execute a different request.",
         )
 
 

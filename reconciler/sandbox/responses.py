@@ -17,6 +17,7 @@ from reconciler.sandbox.models import (
     invoiceitems,
     invoices,
     lifecycle,
+    lines,
     payment_methods,
     webhooks,
 )
@@ -128,7 +129,7 @@ def list_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
 
 _INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
                    "default_payment_method", "description", "due_date", "footer", "metadata",
-                   "statement_descriptor", "rendering", "number")
+                   "statement_descriptor", "rendering", "number", "automatically_finalizes_at")
 
 
 @_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior", "payment_settings")
@@ -183,11 +184,11 @@ def pay_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
 
 @_supports("limit", "starting_after", "ending_before")
 def list_invoice_lines(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
-    return invoices.list_lines(ctx, tx, ids[0], params)
+    return lines.list_lines(ctx, tx, ids[0], params)
 
 
 _ITEM_FIELDS = ("amount", "description", "discountable", "metadata", "period", "pricing", "quantity",
-                "price_data")
+                "price_data", "quantity_decimal", "unit_amount_decimal")
 
 
 @_supports(*_ITEM_FIELDS, "customer", "currency", "invoice")

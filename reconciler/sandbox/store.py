@@ -385,6 +385,21 @@ def _loads(text: str) -> Any:
 _CREATED_OPS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+class _NotNull:
+    """A filter value matching any set column (`column IS NOT NULL`)."""
+
+
+NOT_NULL: Any = _NotNull()
+
+
+class Glob:
+    """A filter value with `*` matching any run of characters (SQLite GLOB, case-sensitive)."""
+
+    def __init__(self, pattern: str) -> None:
+        # Only `*` is a wildcard: GLOB's `?` and `[` are escaped as one-character classes.
+        self.pattern = pattern.replace("[", "[[]").replace("?", "[?]")
+
+
 def _column(value: Any) -> Any:
     if isinstance(value, bool):
         return "1" if value else "0"
@@ -399,6 +414,11 @@ def _where(kind: str, filters: dict[str, Any]) -> tuple[str, list[Any]]:
             raise ValueError(f"not an indexed column: {column}")
         if value is None:
             clauses.append(f"{column} IS NULL")
+        elif value is NOT_NULL:
+            clauses.append(f"{column} IS NOT NULL")
+        elif isinstance(value, Glob):
+            clauses.append(f"{column} GLOB ?")
+            args.append(value.pattern)
         elif isinstance(value, (list, tuple)):
             clauses.append(f"{column} IN ({', '.join('?' * len(value))})")
             args.extend(_column(v) for v in value)

@@ -59,7 +59,7 @@ def build(client: stripe.StripeClient, account: Any) -> None:
     for who, currency, lines, state, charged in invoice_specs:
         customer = people[who % len(people)]
         terms = {"collection_method": "charge_automatically"} if charged else {"collection_method": "send_invoice", "days_until_due": 30}
-        invoice = client.v1.invoices.create(params={"customer": customer, **terms})
+        invoice = client.v1.invoices.create(params={"customer": customer, "currency": currency, **terms})
         usable = [price_id for price_id, c in one_off if c == currency]
         for line in lines:
             if isinstance(line, int) and line < 10 and usable:

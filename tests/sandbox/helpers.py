@@ -51,3 +51,18 @@ def make_draft(
 def make_open(client: stripe.StripeClient, **kwargs: Any) -> stripe.Invoice:
     draft = make_draft(client, **kwargs)
     return client.v1.invoices.finalize_invoice(draft.id)
+
+
+def make_in_status(client: stripe.StripeClient, status: str, **kwargs: Any) -> stripe.Invoice:
+    """A send_invoice invoice brought to `status` (draft, open, paid, uncollectible, void)."""
+    invoice = make_draft(client, **kwargs)
+    invoices = client.v1.invoices
+    if status != "draft":
+        invoices.finalize_invoice(invoice.id)
+    if status == "paid":
+        invoices.pay(invoice.id, {"paid_out_of_band": True})
+    if status == "void":
+        invoices.void_invoice(invoice.id)
+    if status == "uncollectible":
+        invoices.mark_uncollectible(invoice.id)
+    return invoices.retrieve(invoice.id)

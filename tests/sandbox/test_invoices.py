@@ -13,7 +13,7 @@ import stripe
 from reconciler.sandbox import RunningSandbox
 from reconciler.sandbox.models.invoiceitems import unit_amount_decimal
 
-from .helpers import error_of, make_customer, make_draft, make_open, make_price
+from .helpers import error_of, make_customer, make_draft, make_in_status, make_open, make_price
 
 
 def test_send_invoice_requires_days_until_due(stripe_client: stripe.StripeClient) -> None:
@@ -73,14 +73,15 @@ def testunit_amount_decimal_divides_exactly_to_twelve_places() -> None:
     ]
 
 
-def test_currency_comes_from_first_item_and_must_match(stripe_client: stripe.StripeClient) -> None:
+def test_currency_is_fixed_at_creation_and_items_must_match(stripe_client: stripe.StripeClient) -> None:
+    # Was: the first item set the currency (issue 23: Stripe fixes it at creation).
     customer = make_customer(stripe_client)
     invoice = stripe_client.v1.invoices.create({"customer": customer.id})
-    stripe_client.v1.invoice_items.create({"invoice": invoice.id, "amount": 100, "currency": "eur"})
-    assert stripe_client.v1.invoices.retrieve(invoice.id).currency == "eur"
+    assert invoice.currency == "usd"
     with pytest.raises(stripe.InvalidRequestError) as caught:
-        stripe_client.v1.invoice_items.create({"invoice": invoice.id, "amount": 100, "currency": "usd"})
+        stripe_client.v1.invoice_items.create({"invoice": invoice.id, "amount": 100, "currency": "eur"})
     assert error_of(caught.value)["param"] == "currency"
+    assert stripe_client.v1.invoices.retrieve(invoice.id).currency == "usd"
 
 
 def test_lines_embed_ten_and_paginate(stripe_client: stripe.StripeClient) -> None:
@@ -134,7 +135,8 @@ def test_zero_amount_invoice_is_paid_at_finalization(stripe_client: stripe.Strip
     ("status_path", "action", "message"),
     [
         ("open", "finalize_invoice", "already finalized"),
-        ("draft", "send_invoice", "You can only send open invoices"),
+        # Was a draft refused (issue 23: Stripe finalizes a draft before sending it).
+        ("void", "send_invoice", "You can only send open or paid invoices"),
         ("draft", "void_invoice", "You can only void open or uncollectible invoices"),
         ("draft", "mark_uncollectible", "You can only mark as uncollectible open invoices"),
         ("paid", "void_invoice", "This invoice"),
@@ -146,15 +148,7 @@ def test_invalid_transitions_refused(
     stripe_client: stripe.StripeClient, status_path: str, action: str, message: str
 ) -> None:
     invoices = stripe_client.v1.invoices
-    invoice = make_draft(stripe_client)
-    if status_path != "draft":
-        invoices.finalize_invoice(invoice.id)
-    if status_path == "paid":
-        invoices.pay(invoice.id, {"paid_out_of_band": True})
-    if status_path == "void":
-        invoices.void_invoice(invoice.id)
-    if status_path == "uncollectible":
-        invoices.mark_uncollectible(invoice.id)
+    invoice = make_in_status(stripe_client, status_path)
     call = getattr(invoices, action)
     with pytest.raises(stripe.InvalidRequestError) as caught:
         call(invoice.id, {"paid_out_of_band": True}) if action == "pay" else call(invoice.id)
@@ -213,8 +207,12 @@ def test_delete_only_drafts(stripe_client: stripe.StripeClient) -> None:
 
 def test_finalized_invoice_edits(stripe_client: stripe.StripeClient) -> None:
     invoice = make_open(stripe_client)
-    ok = stripe_client.v1.invoices.update(invoice.id, {"description": "Thanks", "metadata": {"a": "b"}})
-    assert (ok.description, ok.metadata.to_dict()) == ("Thanks", {"a": "b"})
+    # Was `description` (issue 23: "For most invoices, this also includes description").
+    ok = stripe_client.v1.invoices.update(invoice.id, {"footer": "Thanks", "metadata": {"a": "b"}})
+    assert (ok.footer, ok.metadata.to_dict()) == ("Thanks", {"a": "b"})
+    with pytest.raises(stripe.InvalidRequestError) as described:
+        stripe_client.v1.invoices.update(invoice.id, {"description": "Thanks"})
+    assert error_of(described.value)["code"] == "invoice_not_editable"
     with pytest.raises(stripe.InvalidRequestError) as caught:
         stripe_client.v1.invoices.update(invoice.id, {"collection_method": "charge_automatically"})
     assert error_of(caught.value)["code"] == "invoice_not_editable"

@@ -16,6 +16,8 @@ from reconciler.sandbox.models.base import Context, Obj
 from reconciler.sandbox.store import Tx
 
 KIND = "account_settings"
+# The account's default currency (GET /v1/account's default_currency).
+DEFAULT_CURRENCY = "usd"
 ACCOUNT_ID = "acct_sandbox"  # the settings row's id (one account per store)
 
 
@@ -34,7 +36,7 @@ def retrieve(ctx: Context) -> Obj:
         "payouts_enabled": True,
         "details_submitted": True,
         "country": "US",
-        "default_currency": "usd",
+        "default_currency": DEFAULT_CURRENCY,
         "email": None,
         "type": "standard",
         "created": 0,

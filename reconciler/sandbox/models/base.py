@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, ResourceMissing
@@ -28,6 +29,9 @@ class Context:
     # Called with each new event inside its transaction (webhook fan-out); a
     # listener returns how many deliveries it queued.
     event_listeners: list[Callable[[Tx, Obj], int]] = field(default_factory=list)
+    # When the next auto-advance timer fires (models/timers.py): None, none is set;
+    # 0 (the start), not known yet, so the first request looks.
+    timers_due_at: int | None = 0
 
     def now(self) -> int:
         return int(self.clock())
@@ -169,3 +173,9 @@ def _cursor(tx: Tx, kind: str, object_id: str | None, param: str) -> int | None:
 def public(obj: Obj) -> Obj:
     """The object without the sandbox's private bookkeeping keys (`_…`)."""
     return {k: v for k, v in obj.items() if not k.startswith("_")}
+
+
+def decimal_text(value: Decimal) -> str:
+    """A decimal as Stripe writes one: no exponent, no trailing zeros."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "0") else text

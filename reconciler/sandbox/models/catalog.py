@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, ResourceAlreadyExists
-from reconciler.sandbox.models import events
+from reconciler.sandbox.models import currencies, events
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
     Params,
     apply_metadata,
+    decimal_text,
     list_page,
     new_metadata,
     require,
@@ -116,21 +117,11 @@ def create_price(ctx: Context, tx: Tx, params: Params) -> Obj:
             code="parameter_missing",
             param="product",
         )
-    unit_amount = params.get("unit_amount")
-    if unit_amount is None and "unit_amount_decimal" in params:
-        unit_amount = int(params["unit_amount_decimal"])
-    if unit_amount is None:
-        raise InvalidRequest(
-            "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount"
-        )
-    if unit_amount < 0:
-        raise InvalidRequest(
-            "Invalid integer: unit_amount must be greater than or equal to 0",
-            code="parameter_invalid_integer",
-            param="unit_amount",
-        )
+    currency = currencies.checked(params["currency"])
+    unit_amount, unit_decimal = _unit_amount(params)
     price_id = ctx.new_id(tx, "price")
     lookup_key = params.get("lookup_key") or None
+    _check_lookup_key(lookup_key)
     if lookup_key is not None:
         _claim_lookup_key(ctx, tx, lookup_key, price_id, bool(params.get("transfer_lookup_key")))
     price: Obj = {
@@ -139,7 +130,7 @@ def create_price(ctx: Context, tx: Tx, params: Params) -> Obj:
         "active": params.get("active", True),
         "billing_scheme": "per_unit",
         "created": ctx.now(),
-        "currency": params["currency"].lower(),
+        "currency": currency,
         "custom_unit_amount": None,
         "livemode": False,
         "lookup_key": lookup_key,
@@ -152,11 +143,54 @@ def create_price(ctx: Context, tx: Tx, params: Params) -> Obj:
         "transform_quantity": None,
         "type": "recurring" if recurring else "one_time",
         "unit_amount": unit_amount,
-        "unit_amount_decimal": str(unit_amount),
+        "unit_amount_decimal": unit_decimal,
     }
     tx.insert("price", price, product=price["product"], active=price["active"], lookup_key=lookup_key)
     events.record(ctx, tx, "price.created", price)
     return price
+
+
+def _unit_amount(params: Params) -> tuple[int | None, str]:
+    """(unit_amount, unit_amount_decimal): "Only one of `unit_amount` and
+    `unit_amount_decimal` can be set"; a fractional decimal leaves unit_amount null."""
+    if "unit_amount" in params and "unit_amount_decimal" in params:
+        raise InvalidRequest(
+            "You may only specify one of these parameters: unit_amount, unit_amount_decimal.",
+            param="unit_amount",
+        )
+    if "unit_amount_decimal" in params:
+        value = params["unit_amount_decimal"]
+        exponent = value.as_tuple().exponent
+        if value < 0 or (isinstance(exponent, int) and exponent < -12):
+            raise InvalidRequest(
+                "Invalid unit_amount_decimal: must be a non-negative decimal with at most 12 decimal places.",
+                param="unit_amount_decimal",
+            )
+        text = decimal_text(value)
+        return (int(value) if value == value.to_integral_value() else None), text
+    unit_amount = params.get("unit_amount")
+    if unit_amount is None:
+        raise InvalidRequest(
+            "Missing required param: unit_amount.", code="parameter_missing", param="unit_amount"
+        )
+    if unit_amount < 0:
+        raise InvalidRequest(
+            "Invalid integer: unit_amount must be greater than or equal to 0",
+            code="parameter_invalid_integer",
+            param="unit_amount",
+        )
+    return unit_amount, str(unit_amount)
+
+
+# "A lookup key used to retrieve prices dynamically from a static string. This may be up to 200 characters."
+MAX_LOOKUP_KEY = 200
+
+
+def _check_lookup_key(lookup_key: str | None) -> None:
+    if lookup_key is not None and len(lookup_key) > MAX_LOOKUP_KEY:
+        raise InvalidRequest(
+            f"Invalid lookup_key: must be at most {MAX_LOOKUP_KEY} characters.", param="lookup_key"
+        )
 
 
 def _recurring(value: Any) -> Obj | None:
@@ -203,6 +237,7 @@ def update_price(ctx: Context, tx: Tx, price_id: str, params: Params) -> Obj:
             price[name] = None if params[name] == "" else params[name]
     if "lookup_key" in params:
         lookup_key = params["lookup_key"] or None
+        _check_lookup_key(lookup_key)
         if lookup_key is not None:
             _claim_lookup_key(ctx, tx, lookup_key, price_id, bool(params.get("transfer_lookup_key")))
         price["lookup_key"] = lookup_key

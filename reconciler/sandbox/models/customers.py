@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import events, payment_methods
+from reconciler.sandbox.models import events, invoices, payment_methods
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -22,6 +23,25 @@ from reconciler.sandbox.store import Tx
 FIELDS = ("name", "email", "description", "phone", "preferred_locales", "tax_exempt")
 _DEFAULT_PM = "invoice_settings[default_payment_method]"
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
+# "Must be 1–12 uppercase letters or numbers."
+_INVOICE_PREFIX = re.compile(r"^[A-Z0-9]{1,12}$")
+# "This may be up to *512 characters*." Stripe does not publish its address check;
+# the sandbox asks for one @ between non-empty parts, no spaces, and a dot in the domain.
+MAX_EMAIL = 512
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _check(params: Params) -> None:
+    """Stripe's checks of a customer's email and invoice prefix."""
+    email = params.get("email")
+    if email not in (None, "") and (len(email) > MAX_EMAIL or not _EMAIL.match(email)):
+        raise InvalidRequest(f"Invalid email address: {email}", code="email_invalid", param="email")
+    prefix = params.get("invoice_prefix")
+    if prefix is not None and not _INVOICE_PREFIX.match(prefix):
+        raise InvalidRequest(
+            f"Invalid invoice_prefix: {prefix!r} must be 1-12 uppercase letters or numbers.",
+            param="invoice_prefix",
+        )
 
 
 def _address(before: Obj | None, value: Any) -> Obj | None:
@@ -53,6 +73,7 @@ def _shipping(before: Obj | None, value: Any) -> Obj | None:
 
 
 def create(ctx: Context, tx: Tx, params: Params) -> Obj:
+    _check(params)
     customer_id = ctx.new_id(tx, "cus")
     prefix = params.get("invoice_prefix") or _prefix(customer_id)
     settings = params.get("invoice_settings") or {}
@@ -107,6 +128,7 @@ def retrieve(ctx: Context, tx: Tx, customer_id: str) -> Obj:
 
 def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
     before = require(tx, "customer", customer_id)
+    _check(params)
     customer = dict(before)
     for name in FIELDS:
         if name in params:
@@ -134,6 +156,7 @@ def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
     previous = events.changed(before, customer)
     if previous:
         tx.update(customer, email=customer["email"])
+        invoices.follow_customer(tx, customer)
         events.record(ctx, tx, "customer.updated", customer, previous=previous)
     return customer
 

@@ -6,10 +6,13 @@ import contextvars
 from typing import Any
 
 from reconciler.sandbox.clock import EVENTS_WINDOW
-from reconciler.sandbox.exceptions import ResourceMissing
+from reconciler.sandbox.exceptions import InvalidRequest, ResourceMissing
 from reconciler.sandbox.models.base import Context, Obj, Params, list_page, public, require
-from reconciler.sandbox.store import Tx
+from reconciler.sandbox.store import Glob, Tx
 from reconciler.stripe_facts import API_VERSION
+
+# "An array of up to 20 strings containing specific event names."
+MAX_TYPES = 20
 
 # The request being served (id and idempotency key), recorded on its events.
 current_request: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
@@ -62,9 +65,18 @@ def _window_start(ctx: Context) -> int:
 
 def list_events(ctx: Context, tx: Tx, params: Params) -> Obj:
     filters: dict[str, Any] = {}
+    if "type" in params and "types" in params:
+        # "You may pass either `type` or `types`, but not both."
+        raise InvalidRequest("You may only specify one of these parameters: type, types.", param="type")
     if "type" in params:
-        filters["type"] = params["type"]
+        # "A string containing a specific event name, or group of events using * as a wildcard."
+        kind = params["type"]
+        filters["type"] = Glob(kind) if "*" in kind else kind
     elif "types" in params:
+        if len(params["types"]) > MAX_TYPES:
+            raise InvalidRequest(
+                f"Invalid types: must contain at most {MAX_TYPES} event types.", param="types"
+            )
         filters["type"] = list(params["types"])
     created = params.get("created")
     bounds = {"gte": created, "lte": created} if isinstance(created, int) else dict(created or {})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
-from reconciler.sandbox.models import account, events, payment_methods
+from reconciler.sandbox.models import account, currencies, events, lines, payment_methods, timers
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -20,14 +20,20 @@ from reconciler.sandbox.models.base import (
 from reconciler.sandbox.store import Tx
 
 DAY = 86_400
-EMBEDDED_LINES = 10
+# "Creating an invoice adds up to 250 pending invoice items with the remainder to be
+# added on the next invoice" (docs.stripe.com/invoicing/multiple-currencies).
+MAX_PULLED = 250
+# Customer fields a draft mirrors (its `customer_<name>`).
+CUSTOMER_COPIES = ("address", "email", "name", "phone", "shipping", "tax_exempt")
 # What a finalized (open/uncollectible) invoice still accepts; paid/void only metadata.
+# Not `description`: "For most invoices, this also includes description" (the update
+# endpoint's reference), and an invoice the tool makes is one of "most invoices".
 FINALIZED_EDITABLE = frozenset(
-    {"auto_advance", "custom_fields", "default_payment_method", "default_source", "description",
+    {"auto_advance", "custom_fields", "default_payment_method", "default_source",
      "footer", "metadata", "payment_settings", "rendering", "statement_descriptor", "expand"}
 )
 TERMINAL_EDITABLE = frozenset({"metadata", "expand"})
-DRAFT_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
+DRAFT_FIELDS = ("collection_method", "custom_fields", "days_until_due",
                 "default_payment_method", "description", "due_date", "footer", "statement_descriptor",
                 "number")
 
@@ -52,7 +58,13 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
             "collection_method=send_invoice.", param="days_until_due",
         )
     now = ctx.now()
+    _check_due_date(params.get("due_date"), now)
     defaults = account.settings(tx)
+    # Fixed at creation: "Defaults to that of `customer` if not specified", and a
+    # customer without one is billed in the account's default currency.
+    currency = currencies.checked(params["currency"]) if "currency" in params else (
+        customer["currency"] or account.DEFAULT_CURRENCY
+    )
     invoice: Obj = {
         "id": ctx.new_id(tx, "in"),
         "object": "invoice",
@@ -75,7 +87,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "collection_method": method,
         "confirmation_secret": None,
         "created": now,
-        "currency": (params.get("currency") or "usd").lower(),
+        "currency": currency,
         "custom_fields": params.get("custom_fields") or None,
         "customer": customer["id"],
         "customer_account": None,
@@ -138,8 +150,8 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "total_pretax_credit_amounts": [],
         "total_taxes": [],
         "webhooks_delivered_at": None,
-        "_currency_explicit": "currency" in params,
     }
+    timers.schedule(ctx, tx, invoice, params)
     _save_new(tx, invoice)
     if params.get("pending_invoice_items_behavior") == "include":
         _pull_pending(ctx, tx, invoice)
@@ -191,107 +203,77 @@ def _columns(invoice: Obj) -> dict[str, Any]:
 
 
 def _pull_pending(ctx: Context, tx: Tx, invoice: Obj) -> None:
-    for item in tx.all("invoiceitem", customer=invoice["customer"], invoice=None):
-        adopt_currency(tx, invoice, item["currency"])
+    """Pending items of the invoice's currency ("The currency parameter dictates which
+    invoice items get pulled into the invoice"), at most MAX_PULLED of them."""
+    pending = [i for i in tx.all("invoiceitem", customer=invoice["customer"], invoice=None)
+               if i["currency"] == invoice["currency"]]
+    pulled = pending[:MAX_PULLED]
+    for item in pulled:
         item["invoice"] = invoice["id"]
         tx.update(item, invoice=invoice["id"])
-    recompute(ctx, tx, invoice["id"])
+    if pulled:
+        # Lines list pulled items first, newest first (see _ordered_items).
+        invoice["_pulled"] = [item["id"] for item in reversed(pulled)]
+        _save(tx, invoice)
+    recompute(ctx, tx, invoice["id"], announce=False)
     invoice.update(require(tx, "invoice", invoice["id"]))
 
 
-def adopt_currency(tx: Tx, invoice: Obj, currency: str, *, replacing: str | None = None) -> None:
-    """An item must match the invoice's currency; the first item of an
-    invoice created without `currency` sets it."""
-    if currency == invoice["currency"]:
-        return
-    others = [i for i in tx.all("invoiceitem", invoice=invoice["id"]) if i["id"] != replacing]
-    if others or invoice.get("_currency_explicit"):
+def check_currency(invoice: Obj, currency: str) -> None:
+    """An item must be in the invoice's currency, which its creation fixed."""
+    if currency != invoice["currency"]:
         raise InvalidRequest(
             f"The currency of this invoice item ({currency}) does not match the currency of "
             f"the invoice ({invoice['currency']}).", param="currency",
         )
-    invoice["currency"] = currency
-    stored = require(tx, "invoice", invoice["id"])
-    stored["currency"] = currency
-    _save(tx, stored)
 
 
-def recompute(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
-    """Totals from the invoice's items (no tax, no discounts in the sandbox)."""
+def _check_due_date(value: Any, now: int) -> None:
+    if value is not None and value != "" and int(value) <= now:
+        raise InvalidRequest(
+            f"Invalid due_date: {value} is in the past; it must be a time in the future.",
+            param="due_date",
+        )
+
+
+def follow_customer(tx: Tx, customer: Obj) -> None:
+    """Drafts copy their customer's details until finalized ("Until the invoice is
+    finalized, this field will equal `customer.email`", and so on)."""
+    for invoice in tx.all("invoice", customer=customer["id"], status="draft"):
+        copied = {f"customer_{name}": customer[name] for name in CUSTOMER_COPIES}
+        if any(invoice.get(k) != v for k, v in copied.items()):
+            invoice.update(copied)
+            _save(tx, invoice)
+
+
+def recompute(ctx: Context, tx: Tx, invoice_id: str, *, announce: bool = True) -> Obj:
+    """Totals from the invoice's items (no tax, no discounts in the sandbox); a change
+    of them is an `invoice.updated` event, as on Stripe, unless the invoice is being created."""
     invoice = require(tx, "invoice", invoice_id)
+    before = public(invoice)
     subtotal = sum(i["amount"] for i in tx.all("invoiceitem", invoice=invoice_id))
     invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal,
                    total_excluding_tax=subtotal, amount_due=max(subtotal, 0))
     invoice["amount_remaining"] = invoice["amount_due"] - invoice["amount_paid"]
-    _save(tx, invoice)
+    previous = events.changed(before, public(invoice))
+    if previous:
+        _save(tx, invoice)
+        if announce:
+            events.record(ctx, tx, "invoice.updated", render(tx, invoice), previous=previous)
     return invoice
-
-
-def line_of(item: Obj) -> Obj:
-    """The invoice line item standing for one invoice item."""
-    return {
-        "id": item["_line_id"],
-        "object": "line_item",
-        "amount": item["amount"],
-        "currency": item["currency"],
-        "description": item["description"],
-        "discount_amounts": [],
-        "discountable": item["discountable"],
-        "discounts": [],
-        "invoice": item["invoice"],
-        "livemode": False,
-        "metadata": item["metadata"],
-        "parent": {
-            "invoice_item_details": {"invoice_item": item["id"], "proration": False,
-                                     "proration_details": {"credited_items": None}, "subscription": None},
-            "subscription_item_details": None,
-            "type": "invoice_item_details",
-        },
-        "period": item["period"],
-        "pretax_credit_amounts": [],
-        "pricing": item["pricing"],
-        "quantity": item["quantity"],
-        "quantity_decimal": item["quantity_decimal"],
-        "subscription": None,
-        "subtotal": item["amount"],
-        "taxes": [],
-    }
 
 
 def render(tx: Tx, invoice: Obj) -> Obj:
     """The invoice as the API returns it, with its first lines embedded."""
-    url = f"/v1/invoices/{invoice['id']}/lines"
-    items, has_more = tx.page("invoiceitem", filters={"invoice": invoice["id"]},
-                              limit=EMBEDDED_LINES, newest_first=False)
     out = public(invoice)
     out.pop("days_until_due", None)
     out.pop("threshold_reason", None)  # stored as null by sandboxes before schema 1
-    # An invoice's embedded lines are a list without total_count (Stripe's ApiList).
-    out["lines"] = {"object": "list", "data": [line_of(i) for i in items], "has_more": has_more, "url": url}
+    out["lines"] = lines.embedded(tx, invoice)
     return out
 
 
 def retrieve(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
     return render(tx, require(tx, "invoice", invoice_id))
-
-
-def list_lines(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
-    require(tx, "invoice", invoice_id)
-    # Cursors name line ids; map them to their invoice items.
-    mapped = dict(params)
-    for cursor in ("starting_after", "ending_before"):
-        if cursor in params:
-            mapped[cursor] = _item_for_line(tx, invoice_id, params[cursor], cursor)
-    page = list_page(tx, "invoiceitem", f"/v1/invoices/{invoice_id}/lines", mapped,
-                     filters={"invoice": invoice_id}, newest_first=False, render=line_of)
-    return page
-
-
-def _item_for_line(tx: Tx, invoice_id: str, line_id: str, param: str) -> str:
-    for item in tx.all("invoiceitem", invoice=invoice_id):
-        if item["_line_id"] == line_id or item["id"] == line_id:
-            return str(item["id"])
-    raise InvalidRequest(f"No such line item: '{line_id}'", code="resource_missing", param=param)
 
 
 def list_invoices(ctx: Context, tx: Tx, params: Params) -> Obj:
@@ -312,6 +294,7 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
                 f"cannot be changed on a {status} invoice.", param=frozen[0],
             )
     refuse_absent_references(params)
+    _check_due_date(params.get("due_date"), ctx.now())
     invoice = dict(before)
     for name in DRAFT_FIELDS:
         if name in params:
@@ -338,6 +321,8 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             code="parameter_missing", param="days_until_due",
         )
     invoice["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
+    if "auto_advance" in params or "automatically_finalizes_at" in params:
+        timers.reschedule(ctx, tx, invoice, params)
     previous = events.changed(public(before), public(invoice))
     previous.pop("days_until_due", None)
     if invoice != before:
@@ -358,6 +343,7 @@ def delete(ctx: Context, tx: Tx, invoice_id: str) -> Obj:
     rendered = render(tx, invoice)
     for item in tx.all("invoiceitem", invoice=invoice_id):
         tx.delete(item["id"])
+    timers.cancel(tx, invoice_id)
     tx.delete(invoice_id)
     events.record(ctx, tx, "invoice.deleted", rendered)
     return {"id": invoice_id, "object": "invoice", "deleted": True}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.sandbox.exceptions import CardError, InvalidRequest
-from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods
+from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods, timers
 from reconciler.sandbox.models.base import Context, Obj, Params, public, require
 from reconciler.sandbox.models.invoices import _save, render
 from reconciler.sandbox.store import Tx
@@ -26,10 +26,18 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             "This invoice is already finalized, you can't re-finalize a non-draft invoice.",
             param="invoice",
         )
-    now = ctx.now()
-    _copy_customer_details(tx, invoice)
     if "auto_advance" in params:
         invoice["auto_advance"] = params["auto_advance"]
+    _finalize_draft(ctx, tx, invoice)
+    return render(tx, invoice)
+
+
+def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
+    """Draft to open (or paid, when nothing is due); `invoice` is updated in place."""
+    now = ctx.now()
+    _copy_customer_details(tx, invoice)
+    timers.cancel(tx, invoice["id"])
+    invoice["automatically_finalizes_at"] = None
     if invoice["number"] is None:
         prefix, sequence = customers.bump_sequence(tx, invoice["customer"])
         invoice["number"] = f"{prefix}-{sequence:04d}"
@@ -43,12 +51,10 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice["status"] = "open"
     invoice["status_transitions"] = dict(invoice["status_transitions"], finalized_at=now)
     _save(tx, invoice)
-    rendered = render(tx, invoice)
-    events.record(ctx, tx, "invoice.finalized", rendered)
+    events.record(ctx, tx, "invoice.finalized", render(tx, invoice))
     if invoice["amount_due"] == 0:
         # Stripe marks a zero-amount invoice paid as soon as it is finalized.
-        return _mark_paid(ctx, tx, invoice, off_stripe=False)
-    return rendered
+        _mark_paid(ctx, tx, invoice, off_stripe=False)
 
 
 def _copy_customer_details(tx: Tx, invoice: Obj) -> None:
@@ -69,11 +75,40 @@ def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             "You can only manually send an invoice if its collection method is 'send_invoice'.",
             param="invoice",
         )
-    _require_status(invoice, ("open",), "send")
+    if invoice["status"] == "draft":
+        # "Stripe automatically finalizes drafts before sending and attempting payment on invoices."
+        _finalize_draft(ctx, tx, invoice)
+    if invoice["status"] not in ("open", "paid"):
+        # Stripe documents sending open invoices, and paid ones ("there will be no reference to
+        # the payment in the email"); not documented: a void or uncollectible one is refused.
+        raise InvalidRequest(
+            f"You can only send open or paid invoices (a draft is finalized first). This invoice "
+            f"({invoice['id']}) is {invoice['status']}.", param="invoice",
+        )
+    return _record_sent(ctx, tx, invoice)
+
+
+def _record_sent(ctx: Context, tx: Tx, invoice: Obj) -> Obj:
     # Each call emails the customer again: every one records its own event.
     rendered = render(tx, invoice)
     events.record(ctx, tx, "invoice.sent", rendered)
     return rendered
+
+
+def advance_due(ctx: Context, tx: Tx) -> int:
+    """Stripe's timer: finalize each auto-advancing draft whose time has come, and
+    email the ones sent by email (Stripe "attempt[s] to finalize and send the
+    invoice"); how many advanced. Their events carry no request, as Stripe's own do."""
+    fired = timers.due(ctx, tx)
+    for invoice_id in fired:
+        found = tx.get("invoice", invoice_id)
+        if found is None or found[1] or found[0]["status"] != "draft" or not found[0]["auto_advance"]:
+            continue
+        invoice = found[0]
+        _finalize_draft(ctx, tx, invoice)
+        if invoice["collection_method"] == "send_invoice" and invoice["status"] == "open":
+            _record_sent(ctx, tx, invoice)
+    return len(fired)
 
 
 def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
@@ -81,6 +116,7 @@ def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     _require_status(invoice, ("open", "uncollectible"), "void")
     before = public(invoice)
     invoice["status"] = "void"
+    invoice["auto_advance"] = False  # "For these invoices, auto_advance is always set to false"
     invoice["status_transitions"] = dict(invoice["status_transitions"], voided_at=ctx.now())
     _save(tx, invoice)
     rendered = render(tx, invoice)
@@ -93,6 +129,7 @@ def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) ->
     _require_status(invoice, ("open",), "mark as uncollectible")
     before = public(invoice)
     invoice["status"] = "uncollectible"
+    invoice["auto_advance"] = False
     invoice["status_transitions"] = dict(invoice["status_transitions"], marked_uncollectible_at=ctx.now())
     _save(tx, invoice)
     rendered = render(tx, invoice)
@@ -102,6 +139,14 @@ def mark_uncollectible(ctx: Context, tx: Tx, invoice_id: str, params: Params) ->
 
 def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice = require(tx, "invoice", invoice_id)
+    if invoice["status"] == "draft":
+        # Finalized before the payment attempt, as `send` does; a request that could not pay
+        # at all (no payment method) is refused first, so it leaves the draft as it was.
+        if not params.get("paid_out_of_band"):
+            _method_id(tx, invoice, params)
+        _finalize_draft(ctx, tx, invoice)
+        if invoice["status"] == "paid":  # nothing was due
+            return render(tx, invoice)
     _require_status(invoice, ("open", "uncollectible"), "pay")
     if invoice.get("_payment") == "processing":
         # Settling the customer's payment later would pay the invoice a second time.
@@ -114,8 +159,8 @@ def pay(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     return _charge(ctx, tx, invoice, params)
 
 
-def _charge(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> Obj:
-    """Charge the payment method Stripe resolves: the `payment_method` parameter, else the invoice's
+def _method_id(tx: Tx, invoice: Obj, params: Params) -> str:
+    """The payment method Stripe resolves: the `payment_method` parameter, else the invoice's
     default, else the customer's invoice_settings default (https://docs.stripe.com/api/invoices/pay)."""
     customer = require(tx, "customer", invoice["customer"])
     method_id = (
@@ -129,7 +174,12 @@ def _charge(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> Obj:
             "Pass paid_out_of_band=true to record a payment made outside Stripe.",
             param="paid_out_of_band",
         )
-    method = payment_methods.card_of(tx, method_id)
+    return str(method_id)
+
+
+def _charge(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> Obj:
+    """Charge the resolved payment method."""
+    method = payment_methods.card_of(tx, _method_id(tx, invoice, params))
     attempt = charges.attempt(ctx, tx, invoice, method)
     invoice_payments.record(ctx, tx, invoice, attempt.intent)
     if attempt.decline is None and not attempt.requires_action:
@@ -157,6 +207,7 @@ def _mark_paid(ctx: Context, tx: Tx, invoice: Obj, *, off_stripe: bool) -> Obj:
     """Move to paid, the whole amount due collected (outside Stripe or not); the invoice as rendered."""
     before = public(invoice)
     invoice["status"] = "paid"
+    invoice["auto_advance"] = False
     invoice["amount_paid"] = invoice["amount_due"]
     if off_stripe:
         invoice["amount_paid_off_stripe"] = invoice["amount_due"]
