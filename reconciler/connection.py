@@ -169,15 +169,18 @@ def _before_query(text: str) -> tuple[str, str]:
 def _sandbox_gateway(db_path: Path, *, timeout: float, retry: RetryPolicy | None) -> Iterator[StripeGateway]:
     # Imported here: the sandbox (an HTTP server and its models) is only loaded
     # when asked for.
-    from reconciler.sandbox import SANDBOX_API_KEY, start_sandbox
+    from reconciler.sandbox import SANDBOX_API_KEY, FaultConfig, start_sandbox
     from reconciler.sandbox.dbfile import SandboxFileError
+    from reconciler.sandbox.faults import TEST_MODE_RATE_LIMIT
 
     try:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SandboxUnavailable(db_path, exc.strerror or str(exc)) from None
     try:
-        running = start_sandbox(str(db_path), holder=f"a `--sandbox` run (pid {os.getpid()})")
+        # Test mode's rate limit, as the account a `--sandbox` run stands for has it.
+        running = start_sandbox(str(db_path), holder=f"a `--sandbox` run (pid {os.getpid()})",
+                                faults=FaultConfig(rate_limit_rps=TEST_MODE_RATE_LIMIT))
     except SandboxFileError as exc:
         raise SandboxUnavailable(db_path, exc.detail) from None
     except (OSError, sqlite3.Error) as exc:

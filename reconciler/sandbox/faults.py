@@ -154,6 +154,12 @@ def _rule(item: object, where: str) -> FailRule:
     )  # fmt: skip
 
 
+# Stripe's basic rate limit in test mode: "Test mode: 25 read operations and 25 write
+# operations" a second (docs.stripe.com/rate-limits). The sandbox people run (`reconciler
+# sandbox`, `--sandbox`) enforces it by default; the Python API leaves it to the caller.
+TEST_MODE_RATE_LIMIT = 25
+
+
 @dataclass
 class FaultConfig:
     """What to inject into /v1 requests; all off by default. Seeded: repeatable."""
