@@ -96,9 +96,8 @@ def _record_sent(ctx: Context, tx: Tx, invoice: Obj) -> Obj:
 
 
 def advance_due(ctx: Context, tx: Tx) -> int:
-    """Stripe's timer: finalize each auto-advancing draft whose time has come, and
-    email the ones sent by email (Stripe "attempt[s] to finalize and send the
-    invoice"); how many advanced. Their events carry no request, as Stripe's own do."""
+    """Stripe's timer: finalize each auto-advancing draft whose time has come, then email
+    it (Stripe "attempt[s] to finalize and send the invoice") or charge it; how many advanced. Their events carry no request, as Stripe's own do."""
     fired = timers.due(ctx, tx)
     for invoice_id in fired:
         found = tx.get("invoice", invoice_id)
@@ -106,9 +105,27 @@ def advance_due(ctx: Context, tx: Tx) -> int:
             continue
         invoice = found[0]
         _finalize_draft(ctx, tx, invoice)
-        if invoice["collection_method"] == "send_invoice" and invoice["status"] == "open":
+        if invoice["status"] != "open":
+            continue  # nothing was due: paid at finalization
+        if invoice["collection_method"] == "send_invoice":
             _record_sent(ctx, tx, invoice)
+        else:
+            _attempt_payment(ctx, tx, invoice)
     return len(fired)
+
+
+def _attempt_payment(ctx: Context, tx: Tx, invoice: Obj) -> None:
+    """"Stripe automatically finalizes your invoice and attempts payment" on a
+    charge_automatically invoice; without a payment method to charge the sandbox attempts
+    nothing (not documented by Stripe), and a decline leaves the invoice open."""
+    try:
+        _method_id(tx, invoice, {})
+    except InvalidRequest:
+        return
+    try:
+        _charge(ctx, tx, invoice, {})
+    except CardError:
+        pass  # invoice.payment_failed (or payment_action_required) is recorded: it stays open
 
 
 def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:

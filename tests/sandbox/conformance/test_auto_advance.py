@@ -105,10 +105,24 @@ def test_settled_invoices_never_auto_advance(stripe_client: stripe.StripeClient)
         assert getattr(invoices, end)(draft.id, *args).auto_advance is False
 
 
-@sandbox_choice("the timer finalizes a charge_automatically draft and leaves it open: the sandbox attempts no "
-                "payment on it (Stripe would charge the customer's default payment method)")
-def test_the_timer_charges_nothing(stripe_client: stripe.StripeClient, sandbox: RunningSandbox) -> None:
+@sandbox_choice("the timer finalizes a charge_automatically draft whose customer has no payment method and "
+                "leaves it open, attempting nothing (Stripe would try, and fail, to charge)")
+def test_the_timer_charges_nothing_without_a_card(stripe_client: stripe.StripeClient, sandbox: RunningSandbox) -> None:
     draft = _draft(stripe_client, "charge_automatically", auto_advance=True)
     sandbox.advance_clock(HOUR)
     assert stripe_client.v1.invoices.retrieve(draft.id).status == "open"
-    assert stripe_client.v1.events.list({"type": "invoice.sent"}).data == []
+    assert stripe_client.v1.events.list({"type": "invoice.payment_*"}).data == []
+
+
+@stripe_rule(INVOICE_OBJECT, "If your invoice is configured to be billed through automatic charges, Stripe "
+             "automatically finalizes your invoice and attempts payment.")
+@pytest.mark.parametrize(("card", "status"), [("pm_card_visa", "paid"), ("pm_card_chargeDeclined", "open")])
+def test_the_timer_charges_the_default_card(
+    stripe_client: stripe.StripeClient, sandbox: RunningSandbox, card: str, status: str
+) -> None:
+    draft = _draft(stripe_client, "charge_automatically", auto_advance=True)
+    method = stripe_client.v1.payment_methods.attach(card, {"customer": str(draft.customer)})
+    stripe_client.v1.customers.update(str(draft.customer), {"invoice_settings": {"default_payment_method": method.id}})
+    sandbox.advance_clock(HOUR)
+    after = stripe_client.v1.invoices.retrieve(draft.id)
+    assert (after.status, after.attempted) == (status, True)
