@@ -230,10 +230,8 @@ def check_currency(invoice: Obj, currency: str) -> None:
 
 def _check_due_date(value: Any, now: int) -> None:
     if value is not None and value != "" and int(value) <= now:
-        raise InvalidRequest(
-            f"Invalid due_date: {value} is in the past; it must be a time in the future.",
-            param="due_date",
-        )
+        # Stripe's answer, as quoted in stripe/stripe-python#925.
+        raise InvalidRequest("Invalid timestamp: must be an integer Unix timestamp in the future.", param="due_date")
 
 
 def follow_customer(tx: Tx, customer: Obj) -> None:
