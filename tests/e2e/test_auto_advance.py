@@ -7,18 +7,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import stripe
-from click.testing import CliRunner, Result
+from cli_runner import invoke
+from click.testing import Result
 
-from reconciler.cli import main
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 
-CLEAN_ENV = {"STRIPE_API_KEY": None, "STRIPE_API_BASE": None, "NO_COLOR": "1"}
 HOUR = 3600
 
 
 def run(sandbox: RunningSandbox, *args: str) -> Result:
-    conn = ["--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url]
-    return CliRunner().invoke(main, [*args, *conn], env=CLEAN_ENV, catch_exceptions=False)
+    return invoke([*args, "--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url])
 
 
 def colleague_draft(client: stripe.StripeClient) -> stripe.Invoice:

@@ -6,6 +6,7 @@ import uuid
 
 import pytest
 import stripe
+from sdk_client import sdk_client
 
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
 from tests.sandbox.conformance.rules import (
@@ -109,7 +110,7 @@ def test_key_reused_on_another_endpoint(stripe_client: stripe.StripeClient) -> N
 @sandbox_choice("idempotency keys belong to the account, not to one API key: every sk_test_/rk_test_ key is the "
                 "same sandbox account, so a retry sent with another of its keys replays instead of writing twice")
 def test_keys_are_shared_by_the_account_keys(stripe_client: stripe.StripeClient, sandbox: RunningSandbox) -> None:
-    other = stripe.StripeClient("rk_test_other", base_addresses={"api": sandbox.url}, max_network_retries=0)
+    other = sdk_client(sandbox.url, api_key="rk_test_other")
     key = str(uuid.uuid4())
     first = stripe_client.v1.customers.create({"name": "A"}, {"idempotency_key": key})
     again = other.v1.customers.create({"name": "A"}, {"idempotency_key": key})

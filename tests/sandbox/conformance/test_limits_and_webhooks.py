@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import stripe
+from sdk_client import sdk_client
 
-from reconciler.sandbox import SANDBOX_API_KEY, FaultConfig, start_sandbox
+from reconciler.sandbox import FaultConfig, start_sandbox
 from reconciler.sandbox.faults import TEST_MODE_RATE_LIMIT
 from tests.loopback_servers import canned_server
 from tests.sandbox.conformance.rules import RATE_LIMITS, WEBHOOKS, stripe_rule
@@ -18,7 +19,7 @@ def test_a_failing_endpoint_is_retried_three_times_over_a_few_hours() -> None:
     with canned_server({"error": "down"}, status=500) as (url, seen), start_sandbox(
         clock=lambda: now[0], deliver_webhooks=False
     ) as sandbox:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": sandbox.url})
+        client = sdk_client(sandbox.url)
         client.v1.webhook_endpoints.create({"url": url, "enabled_events": ["customer.created"]})
         client.v1.customers.create({"name": "Retry"})
         attempts = sandbox.deliver_webhooks()
@@ -36,7 +37,7 @@ def test_a_failing_endpoint_is_retried_three_times_over_a_few_hours() -> None:
 def test_test_mode_rate_limit() -> None:
     assert TEST_MODE_RATE_LIMIT == 25
     with start_sandbox(faults=FaultConfig(rate_limit_rps=TEST_MODE_RATE_LIMIT)) as sandbox:
-        client = stripe.StripeClient(SANDBOX_API_KEY, base_addresses={"api": sandbox.url}, max_network_retries=0)
+        client = sdk_client(sandbox.url)
         answers = []
         for _ in range(40):
             try:
