@@ -61,7 +61,7 @@ def params_digest(params: dict[str, Any], target: str | None = None, salt: str =
 def key_prefix(action: Action, step: str) -> str:
     """'reconciler-{action name}-{spec key}[-{item key}]-{step}'."""
     parts = ["reconciler", action.name, action.key]
-    item_key = getattr(action, "item_key", "")
+    item_key = action.item
     if item_key:
         parts.append(item_key)
     parts.append(step)

@@ -15,7 +15,7 @@ Outcome = Literal["done", "failed", "skipped"]
 def describe(action: Action) -> str:
     """One line naming the action, e.g. 'create customer jenny-rosen',
     'add item invoice-1/setup-fee', 'send invoice invoice-1'."""
-    item_key = getattr(action, "item_key", "")
+    item_key = action.item
     if item_key:
         return f"{action.verb} {action.key}/{item_key}"
     return f"{action.verb} {action.kind} {action.key}"

@@ -79,7 +79,12 @@ def changes_to_params(changes: tuple[FieldChange, ...]) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Action:
-    """Base: one step of a plan."""
+    """Base: one step of a plan.
+
+    A class states its stable names once, as class keywords that the bases it
+    derives from complete: `class CreateCoupon(_Create, name="CreateCoupon",
+    kind="coupon")` (verb and section come from _Create).
+    """
 
     # The action's stable name: the plan file's "type", the first part of its
     # id and of its idempotency keys. Persisted and sent to Stripe, so it never
@@ -95,6 +100,20 @@ class Action:
     reason: str
     depends_on: tuple[str, ...] = ()  # ids of actions that must succeed first
 
+    def __init_subclass__(
+        cls, *, name: str | None = None, kind: Kind | None = None, verb: str | None = None,
+        section: Section | None = None, **kwargs: Any,
+    ) -> None:
+        super().__init_subclass__(**kwargs)
+        if name is not None:
+            cls.name = name
+        if kind is not None:
+            cls.kind = kind
+        if verb is not None:
+            cls.verb = verb
+        if section is not None:
+            cls.section = section
+
     @property
     def id(self) -> str:
         """Stable identity within a plan, e.g. 'CreatePrice:gold-special-usd'."""
@@ -109,16 +128,49 @@ class Action:
             raise TypeError(f"{cls.name} ids take {', '.join(cls.identity)}; got {len(parts)} part(s)")
         return ":".join([cls.name, *parts])
 
+    # Typed views of what only some actions carry, so callers need no getattr.
+    @property
+    def existing_id(self) -> str:
+        """The Stripe id written to; "" for a create, or an object created earlier in the plan."""
+        return ""
+
+    @property
+    def item(self) -> str:
+        """The invoice item's key for an item action, else ""."""
+        return ""
+
+    def given_params(self) -> dict[str, Any]:
+        """The parameters the planner wrote whole (create, adopt, add item); values may be Ref."""
+        return {}
+
+    def field_changes(self) -> tuple[FieldChange, ...]:
+        """The field changes of an update."""
+        return ()
+
+    def named_refs(self) -> list[Ref]:
+        """Every other object the action names, in its parameters and field changes."""
+        return refs_in(self.given_params()) + refs_in([[c.old, c.new] for c in self.field_changes()])
+
 
 @dataclass(frozen=True)
-class _Create(Action):
+class _Create(Action, verb="create", section="create"):
     params: dict[str, Any] = field(default_factory=dict)  # Stripe create params; values may be Ref
 
+    def given_params(self) -> dict[str, Any]:
+        return self.params
+
 
 @dataclass(frozen=True)
-class _Update(Action):
+class _Update(Action, verb="update", section="update"):
     stripe_id: str = ""
     changes: tuple[FieldChange, ...] = ()
+
+    @property
+    def existing_id(self) -> str:
+        return self.stripe_id
+
+    def field_changes(self) -> tuple[FieldChange, ...]:
+        return self.changes
 
     def stripe_params(self) -> dict[str, Any]:
         """The update request's parameters (values may be Ref)."""
@@ -129,92 +181,101 @@ class _Update(Action):
 class _OnExisting(Action):
     stripe_id: str = ""  # "" when the object is created earlier in the same plan
 
+    @property
+    def existing_id(self) -> str:
+        return self.stripe_id
+
+
+@dataclass(frozen=True)
+class _Archive(_OnExisting, verb="archive", section="destroy"):
+    """Set active=false (Stripe keeps the object; it can no longer be used)."""
+
+
+@dataclass(frozen=True)
+class _Delete(_OnExisting, verb="delete", section="destroy"):
+    """Delete the object."""
+
+
+@dataclass(frozen=True)
+class _Lifecycle(_OnExisting, kind="invoice", section="lifecycle"):
+    """One step of an invoice's lifecycle (finalize, send, pay, ...)."""
+
 
 # adoption: an existing object the tool does not manage yet (the spec's `adopt:`)
 @dataclass(frozen=True)
-class _Adopt(Action):
+class _Adopt(Action, verb="adopt", section="adopt"):
     """Tag an existing object as managed under the spec key: one metadata update
     (ownership.OWNER_KEY, and KEYS_KEY for the spec's own metadata keys). Nothing
     else about the object changes; other differences are separate actions."""
 
-    verb: ClassVar[str] = "adopt"
-    section: ClassVar[Section] = "adopt"
     stripe_id: str = ""
     params: dict[str, Any] = field(default_factory=dict)  # the update's parameters
 
+    @property
+    def existing_id(self) -> str:
+        return self.stripe_id
 
-@dataclass(frozen=True)
-class AdoptProduct(_Adopt):
-    name: ClassVar[str] = "AdoptProduct"
-    kind: ClassVar[Kind] = "product"
+    def given_params(self) -> dict[str, Any]:
+        return self.params
 
-
-@dataclass(frozen=True)
-class AdoptPrice(_Adopt):
-    name: ClassVar[str] = "AdoptPrice"
-    kind: ClassVar[Kind] = "price"
-
-
-@dataclass(frozen=True)
-class AdoptCustomer(_Adopt):
-    name: ClassVar[str] = "AdoptCustomer"
-    kind: ClassVar[Kind] = "customer"
+    def item_tags(self) -> dict[str, Any]:
+        """Invoice item id -> the item update's parameters, tagged before the object itself."""
+        return {}
 
 
 @dataclass(frozen=True)
-class AdoptInvoice(_Adopt):
+class AdoptProduct(_Adopt, name="AdoptProduct", kind="product"):
+    pass
+
+
+@dataclass(frozen=True)
+class AdoptPrice(_Adopt, name="AdoptPrice", kind="price"):
+    pass
+
+
+@dataclass(frozen=True)
+class AdoptCustomer(_Adopt, name="AdoptCustomer", kind="customer"):
+    pass
+
+
+@dataclass(frozen=True)
+class AdoptInvoice(_Adopt, name="AdoptInvoice", kind="invoice"):
     """A draft's items are tagged too (ownership.ITEM_KEY), before the invoice
     itself, so the invoice's tag is the last write: an interrupted adoption is
     planned again. A finalized invoice's items cannot be written at all; the
     planner tells them apart by content (see planner.adopt)."""
 
-    name: ClassVar[str] = "AdoptInvoice"
-    kind: ClassVar[Kind] = "invoice"
     # invoice item id -> the item update's parameters (drafts only)
     item_params: dict[str, Any] = field(default_factory=dict)
+
+    def item_tags(self) -> dict[str, Any]:
+        return self.item_params
 
 
 # products
 @dataclass(frozen=True)
-class CreateProduct(_Create):
-    name: ClassVar[str] = "CreateProduct"
-    kind: ClassVar[Kind] = "product"
-    verb: ClassVar[str] = "create"
-    section: ClassVar[Section] = "create"
+class CreateProduct(_Create, name="CreateProduct", kind="product"):
+    pass
 
 
 @dataclass(frozen=True)
-class UpdateProduct(_Update):
-    name: ClassVar[str] = "UpdateProduct"
-    kind: ClassVar[Kind] = "product"
-    verb: ClassVar[str] = "update"
-    section: ClassVar[Section] = "update"
+class UpdateProduct(_Update, name="UpdateProduct", kind="product"):
+    pass
 
 
 @dataclass(frozen=True)
-class ArchiveProduct(_OnExisting):
-    name: ClassVar[str] = "ArchiveProduct"
-    kind: ClassVar[Kind] = "product"
-    verb: ClassVar[str] = "archive"
-    section: ClassVar[Section] = "destroy"
+class ArchiveProduct(_Archive, name="ArchiveProduct", kind="product"):
+    pass
 
 
 # prices
 @dataclass(frozen=True)
-class CreatePrice(_Create):
-    name: ClassVar[str] = "CreatePrice"
-    kind: ClassVar[Kind] = "price"
-    verb: ClassVar[str] = "create"
-    section: ClassVar[Section] = "create"
+class CreatePrice(_Create, name="CreatePrice", kind="price"):
+    pass
 
 
 @dataclass(frozen=True)
-class UpdatePrice(_Update):
-    name: ClassVar[str] = "UpdatePrice"
-    kind: ClassVar[Kind] = "price"
-    verb: ClassVar[str] = "update"
-    section: ClassVar[Section] = "update"
-
+class UpdatePrice(_Update, name="UpdatePrice", kind="price"):
     # True when the new lookup_key is held by another managed price (the one
     # this price replaced, or another key's): then it moves instead of failing.
     # Never set for a key held by a price the tool does not manage.
@@ -228,93 +289,74 @@ class UpdatePrice(_Update):
 
 
 @dataclass(frozen=True)
-class ArchivePrice(_OnExisting):
+class ArchivePrice(_Archive, name="ArchivePrice", kind="price"):
     """Set active=false. Used for prune and for the old price of a replacement."""
 
-    name: ClassVar[str] = "ArchivePrice"
-    kind: ClassVar[Kind] = "price"
-    verb: ClassVar[str] = "archive"
-    section: ClassVar[Section] = "destroy"
     identity: ClassVar[tuple[str, ...]] = ("key", "stripe_id")
 
 
 # customers
 @dataclass(frozen=True)
-class CreateCustomer(_Create):
-    name: ClassVar[str] = "CreateCustomer"
-    kind: ClassVar[Kind] = "customer"
-    verb: ClassVar[str] = "create"
-    section: ClassVar[Section] = "create"
+class CreateCustomer(_Create, name="CreateCustomer", kind="customer"):
+    pass
 
 
 @dataclass(frozen=True)
-class UpdateCustomer(_Update):
-    name: ClassVar[str] = "UpdateCustomer"
-    kind: ClassVar[Kind] = "customer"
-    verb: ClassVar[str] = "update"
-    section: ClassVar[Section] = "update"
+class UpdateCustomer(_Update, name="UpdateCustomer", kind="customer"):
+    pass
 
 
 @dataclass(frozen=True)
-class DeleteCustomer(_OnExisting):
-    name: ClassVar[str] = "DeleteCustomer"
-    kind: ClassVar[Kind] = "customer"
-    verb: ClassVar[str] = "delete"
-    section: ClassVar[Section] = "destroy"
+class DeleteCustomer(_Delete, name="DeleteCustomer", kind="customer"):
+    pass
 
 
 # invoices
 @dataclass(frozen=True)
-class CreateInvoice(_Create):
+class CreateInvoice(_Create, name="CreateInvoice", kind="invoice"):
     """Always a draft with auto_advance=false and ownership metadata."""
 
-    name: ClassVar[str] = "CreateInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "create"
-    section: ClassVar[Section] = "create"
+
+@dataclass(frozen=True)
+class UpdateInvoice(_Update, name="UpdateInvoice", kind="invoice"):
+    pass
 
 
 @dataclass(frozen=True)
-class UpdateInvoice(_Update):
-    name: ClassVar[str] = "UpdateInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "update"
-    section: ClassVar[Section] = "update"
-
-
-@dataclass(frozen=True)
-class DeleteInvoice(_OnExisting):
+class DeleteInvoice(_Delete, name="DeleteInvoice", kind="invoice"):
     """Delete a draft (prune only)."""
-
-    name: ClassVar[str] = "DeleteInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "delete"
-    section: ClassVar[Section] = "destroy"
 
 
 # invoice items (key = invoice key, item_key = identity within it)
 @dataclass(frozen=True)
-class _ItemAction(Action):
-    kind: ClassVar[Kind] = "item"
+class _ItemAction(Action, kind="item"):
     identity: ClassVar[tuple[str, ...]] = ("key", "item_key")
     item_key: str = ""
 
+    @property
+    def item(self) -> str:
+        return self.item_key
+
 
 @dataclass(frozen=True)
-class AddInvoiceItem(_ItemAction):
-    name: ClassVar[str] = "AddInvoiceItem"
-    verb: ClassVar[str] = "add item"
-    section: ClassVar[Section] = "create"
+class AddInvoiceItem(_ItemAction, name="AddInvoiceItem", verb="add item", section="create"):
     params: dict[str, Any] = field(default_factory=dict)
 
+    def given_params(self) -> dict[str, Any]:
+        return self.params
+
 
 @dataclass(frozen=True)
-class UpdateInvoiceItem(_ItemAction):
-    name: ClassVar[str] = "UpdateInvoiceItem"
-    verb: ClassVar[str] = "update item"
-    section: ClassVar[Section] = "update"
+class UpdateInvoiceItem(_ItemAction, name="UpdateInvoiceItem", verb="update item", section="update"):
     stripe_id: str = ""
     changes: tuple[FieldChange, ...] = ()
+
+    @property
+    def existing_id(self) -> str:
+        return self.stripe_id
+
+    def field_changes(self) -> tuple[FieldChange, ...]:
+        return self.changes
 
     def stripe_params(self) -> dict[str, Any]:
         """The update request's parameters (values may be Ref)."""
@@ -322,33 +364,26 @@ class UpdateInvoiceItem(_ItemAction):
 
 
 @dataclass(frozen=True)
-class RemoveInvoiceItem(_ItemAction):
-    name: ClassVar[str] = "RemoveInvoiceItem"
-    verb: ClassVar[str] = "remove item"
-    section: ClassVar[Section] = "update"
+class RemoveInvoiceItem(_ItemAction, name="RemoveInvoiceItem", verb="remove item", section="update"):
     stripe_id: str = ""
     # True for an item the tool did not add, removed by --prune: then it
     # belongs to the plan's "destroy" section, see section_of().
     prune: bool = False
 
+    @property
+    def existing_id(self) -> str:
+        return self.stripe_id
+
 
 # invoice lifecycle (stripe_id "" when the invoice is created in this plan)
 @dataclass(frozen=True)
-class FinalizeInvoice(_OnExisting):
-    name: ClassVar[str] = "FinalizeInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "finalize"
-    section: ClassVar[Section] = "lifecycle"
+class FinalizeInvoice(_Lifecycle, name="FinalizeInvoice", verb="finalize"):
+    pass
 
 
 @dataclass(frozen=True)
-class SendInvoice(_OnExisting):
+class SendInvoice(_Lifecycle, name="SendInvoice", verb="send"):
     """Emails the customer: guarded so it happens at most once per invoice."""
-
-    name: ClassVar[str] = "SendInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "send"
-    section: ClassVar[Section] = "lifecycle"
 
     # The spec's `assume_unsent: true`: send although the invoice was finalized
     # before the events window, where no proof it was never sent exists. A
@@ -357,35 +392,20 @@ class SendInvoice(_OnExisting):
 
 
 @dataclass(frozen=True)
-class RecordSend(_OnExisting):
+class RecordSend(_Lifecycle, name="RecordSend", verb="record send"):
     """Completes the send marker of a send a stopped run made (Stripe holds its
     `invoice.sent` event): writes `done`, emails nobody. Without it the
     `requested` marker would outlive the event, and the proof with it."""
 
-    name: ClassVar[str] = "RecordSend"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "record send"
-    section: ClassVar[Section] = "lifecycle"
-
 
 @dataclass(frozen=True)
-class PayInvoice(_OnExisting):
+class PayInvoice(_Lifecycle, name="PayInvoice", verb="pay"):
     """Mark paid out of band (paid_out_of_band=true)."""
 
-    name: ClassVar[str] = "PayInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "pay"
-    section: ClassVar[Section] = "lifecycle"
-
 
 @dataclass(frozen=True)
-class ChargeInvoice(_OnExisting):
+class ChargeInvoice(_Lifecycle, name="ChargeInvoice", verb="charge"):
     """Charge the customer's saved payment method through `pay`: one attempt per apply."""
-
-    name: ClassVar[str] = "ChargeInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "charge"
-    section: ClassVar[Section] = "lifecycle"
 
     payment_method: str = ""  # the pm_… Stripe resolves (invoice's default, else the customer's)
     card: str = ""  # "visa •••• 4242": what the reviewer sees
@@ -395,23 +415,15 @@ class ChargeInvoice(_OnExisting):
 
 
 @dataclass(frozen=True)
-class VoidInvoice(_OnExisting):
-    name: ClassVar[str] = "VoidInvoice"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "void"
-    section: ClassVar[Section] = "lifecycle"
-
+class VoidInvoice(_Lifecycle, name="VoidInvoice", verb="void"):
     # True when voided by --prune (the invoice is no longer in the specs):
     # then it belongs to the plan's "destroy" section, see section_of().
     prune: bool = False
 
 
 @dataclass(frozen=True)
-class MarkUncollectible(_OnExisting):
-    name: ClassVar[str] = "MarkUncollectible"
-    kind: ClassVar[Kind] = "invoice"
-    verb: ClassVar[str] = "mark uncollectible"
-    section: ClassVar[Section] = "lifecycle"
+class MarkUncollectible(_Lifecycle, name="MarkUncollectible", verb="mark uncollectible"):
+    pass
 
 
 ALL_ACTIONS: tuple[type[Action], ...] = (

@@ -212,6 +212,6 @@ def _same(reviewed: Action, fresh: Action, fresh_ids: set[str]) -> bool:
 
 
 def describe_action(action: Action) -> str:
-    item = getattr(action, "item_key", "")
+    item = action.item
     what = f"{action.verb} {action.key}/{item}" if item else f"{action.verb} {action.kind} {action.key}"
     return f"{what} ({action.reason})"

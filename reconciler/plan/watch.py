@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler.kinds import KINDS, owner_kind
 from reconciler.live.records import LATER_FIELDS, Live
-from reconciler.plan.actions import Action, Ref
+from reconciler.plan.actions import Action
 
 # Fields whose values a plan file keeps only as a digest (see the module doc).
 PERSONAL_FIELDS: dict[str, frozenset[str]] = {info.name: info.personal_fields for info in KINDS.values()}
@@ -122,30 +122,17 @@ class LiveIndex:
 
     def own_ref(self, action: Action) -> str:
         info = KINDS[owner_kind(action.kind)]
-        stripe_id = getattr(action, "stripe_id", "")
+        stripe_id = action.existing_id
         current = getattr(self.live, info.section).get(action.key)
         if info.history and stripe_id and (current is None or current.id != stripe_id):
             return f"{info.name}:{action.key}@{stripe_id}"
         return f"{info.name}:{action.key}"
 
 
-def _refs(value: Any) -> Iterator[Ref]:
-    if isinstance(value, Ref):
-        yield value
-    elif isinstance(value, dict):
-        for v in value.values():
-            yield from _refs(v)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            yield from _refs(v)
-
-
 def _direct_refs(action: Action, index: LiveIndex) -> set[str]:
     own = index.own_ref(action)
     found = {own}
-    found.update(f"{r.kind}:{r.key}" for r in _refs(getattr(action, "params", {})))
-    for change in getattr(action, "changes", ()):
-        found.update(f"{r.kind}:{r.key}" for r in _refs([change.old, change.new]))
+    found.update(f"{r.kind}:{r.key}" for r in action.named_refs())
     if own.startswith("invoice:"):
         # Who is billed and emailed: a Dashboard edit of the customer changes what was reviewed.
         invoice = index.live.invoices.get(action.key)

@@ -26,7 +26,7 @@ from typing import Any
 from reconciler.kinds import KINDS, owner_kind
 from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY, keys_record
-from reconciler.plan.actions import ALL_ACTIONS, Action, AdoptInvoice, _Adopt, refs_in
+from reconciler.plan.actions import ALL_ACTIONS, Action, AdoptInvoice, _Adopt
 from reconciler.plan.planner.context import Context
 from reconciler.spec.models import CustomerSpec, Desired, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
 
@@ -236,8 +236,7 @@ def wait_for_adoptions(actions: Iterable[Action], adoptions: Mapping[tuple[str, 
             out.append(action)
             continue
         named: list[tuple[str, str]] = [(owner_kind(action.kind), action.key)]
-        named += [(r.kind, r.key) for r in refs_in(getattr(action, "params", {}))]
-        named += [(r.kind, r.key) for c in getattr(action, "changes", ()) for r in refs_in([c.old, c.new])]
+        named += [(r.kind, r.key) for r in action.named_refs()]
         waits = [adoptions[n] for n in dict.fromkeys(named) if n in adoptions]
         missing = tuple(w for w in waits if w not in action.depends_on)
         out.append(dataclasses.replace(action, depends_on=missing + action.depends_on) if missing else action)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from reconciler.kinds import owner_kind
-from reconciler.plan.actions import Action, refs_in
+from reconciler.plan.actions import Action
 from reconciler.plan.plan import Conflict
 
 Obj = tuple[str, str]  # (kind, key)
@@ -24,9 +24,7 @@ def _owner(action: Action) -> Obj:
 
 
 def _named(action: Action) -> list[Obj]:
-    refs = refs_in(getattr(action, "params", {}))
-    refs += refs_in([[c.old, c.new] for c in getattr(action, "changes", ())])
-    return [(r.kind, r.key) for r in refs]
+    return [(r.kind, r.key) for r in action.named_refs()]
 
 
 def hold_back(actions: Sequence[Action], roots: Iterable[Conflict]) -> tuple[list[Action], tuple[Conflict, ...]]:
@@ -53,7 +51,7 @@ def hold_back(actions: Sequence[Action], roots: Iterable[Conflict]) -> tuple[lis
             if cause is None:
                 continue
             dropped.add(action.id)
-            stripe_id = getattr(action, "stripe_id", "") or None
+            stripe_id = action.existing_id or None
             held[owner] = Conflict(
                 f"{owner[0]}:{owner[1]}",
                 stripe_id,

@@ -14,36 +14,24 @@ from typing import Any
 from reconciler.kinds import owner_kind
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, KEYS_SEPARATOR, is_reserved
 from reconciler.plan.actions import (
+    ALL_ACTIONS,
     Action,
     AddInvoiceItem,
-    AdoptCustomer,
-    AdoptInvoice,
-    AdoptPrice,
-    AdoptProduct,
-    ArchivePrice,
-    ArchiveProduct,
     ChargeInvoice,
-    CreateCustomer,
-    CreateInvoice,
     CreatePrice,
-    CreateProduct,
-    DeleteCustomer,
-    DeleteInvoice,
     FieldChange,
-    FinalizeInvoice,
-    MarkUncollectible,
-    PayInvoice,
-    RecordSend,
     Ref,
     RemoveInvoiceItem,
-    SendInvoice,
-    UpdateCustomer,
-    UpdateInvoice,
     UpdateInvoiceItem,
-    UpdatePrice,
-    UpdateProduct,
     VoidInvoice,
+    _Adopt,
+    _Archive,
+    _Create,
+    _Delete,
+    _Lifecycle,
+    _Update,
 )
+from reconciler.plan.dispatch import ByActionType
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.money import format_money
 
@@ -156,7 +144,7 @@ def _remove_item(a: RemoveInvoiceItem, plan: Plan) -> Described:
     return Described("-", f"remove item {a.item_key} {a.stripe_id}")
 
 
-def _adopt(a: Any, plan: Plan) -> Described:
+def _adopt(a: _Adopt, plan: Plan) -> Described:
     details = []
     claimed = _claimed_keys(a.params)
     if claimed:
@@ -164,7 +152,7 @@ def _adopt(a: Any, plan: Plan) -> Described:
         details.append(f"claims metadata {claimed} (the tool's from now on: removed from the spec, deleted in Stripe)")
     if a.params.get("auto_advance") is False:
         details.append("auto_advance = false (so Stripe's timer does not finalize it)")
-    for item_id, params in sorted(getattr(a, "item_params", {}).items()):
+    for item_id, params in sorted(a.item_tags().items()):
         metadata = params.get("metadata") if isinstance(params, dict) else None
         item_key = metadata.get(ITEM_KEY) if isinstance(metadata, dict) else None
         item_claims = _claimed_keys(params)
@@ -195,38 +183,28 @@ def _void(a: VoidInvoice, plan: Plan) -> Described:
 
 
 Describer = Callable[[Any, Plan], Described]
-DESCRIBERS: dict[type[Action], Describer] = {
-    AdoptProduct: _adopt,
-    AdoptPrice: _adopt,
-    AdoptCustomer: _adopt,
-    AdoptInvoice: _adopt,
-    CreateProduct: _create,
-    UpdateProduct: _update,
-    ArchiveProduct: _destroy,
+_DESCRIBERS: ByActionType[Describer] = ByActionType({
+    _Adopt: _adopt,
+    _Create: _create,
     CreatePrice: _create_price,
-    UpdatePrice: _update,
-    ArchivePrice: _destroy,
-    CreateCustomer: _create,
-    UpdateCustomer: _update,
-    DeleteCustomer: _destroy,
-    CreateInvoice: _create,
-    UpdateInvoice: _update,
-    DeleteInvoice: _destroy,
+    _Update: _update,
+    _Archive: _destroy,
+    _Delete: _destroy,
     AddInvoiceItem: _add_item,
     UpdateInvoiceItem: _update_item,
     RemoveInvoiceItem: _remove_item,
-    FinalizeInvoice: _step,
-    SendInvoice: _step,
-    RecordSend: _step,
-    PayInvoice: _step,
+    _Lifecycle: _step,
     ChargeInvoice: _charge,
     VoidInvoice: _void,
-    MarkUncollectible: _step,
-}
+})
+# Every action class with the describer it gets (the coverage test reads this).
+DESCRIBERS = _DESCRIBERS.resolved(ALL_ACTIONS)
 
 
 def describe(action: Action, plan: Plan) -> Described:
-    return DESCRIBERS[type(action)](action, plan)
+    describer = _DESCRIBERS.get(type(action))
+    assert describer is not None, type(action).__name__  # the coverage test holds for ALL_ACTIONS
+    return describer(action, plan)
 
 
 def object_of(action: Action) -> tuple[str, str]:
