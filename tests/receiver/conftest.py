@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import shutil
 import tempfile
+import time
 import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -65,6 +66,30 @@ def journal_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "journal.db")
     return str(request.getfixturevalue("postgres_url"))
+
+
+def wait_for_worker_locks(target: str, *, count: int, within: float = 30.0) -> None:
+    """Wait until exactly `count` workers hold their liveness lock (a no-op on SQLite).
+
+    A closed PostgreSQL connection's backend exits, and drops its session
+    advisory locks, a moment after the client has gone: on a loaded machine the
+    survivor's next claim could still see the dead worker as alive.
+    """
+    if not target.startswith(("postgresql://", "postgres://")):
+        return
+    import psycopg
+
+    deadline = time.monotonic() + within
+    with psycopg.connect(target, autocommit=True) as conn:
+        while True:
+            row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                               " AND objsubid = 1 AND database = (SELECT oid FROM pg_database"
+                               " WHERE datname = current_database())").fetchone()
+            if row is not None and row[0] == count:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{row[0] if row else '?'} worker locks held after {within} s, expected {count}")
+            time.sleep(0.01)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from reconciler.receiver.errors import HookRunning, UnknownEvent
 from reconciler.receiver.journal import Journal
 
 from .builders import received
+from .conftest import wait_for_worker_locks
 
 LEASES = {"confirm": 90.0, "notify": 90.0}
 
@@ -69,7 +70,7 @@ def test_a_finished_run_is_never_claimed_again_and_a_failed_one_when_due(journal
     assert [(h.name, h.state, h.attempts) for h in event.hooks] == [("confirm", "done", 1), ("notify", "running", 2)]
 
 
-def test_runs_of_a_dead_worker_are_taken_over_at_once(journals: Callable[[], Journal]) -> None:
+def test_runs_of_a_dead_worker_are_taken_over_at_once(journals: Callable[[], Journal], journal_target: str) -> None:
     crashed, survivor = journals(), journals()
     crashed.record([received("evt_1")], _hooks, now=0.0, source="webhook")
     gone = crashed.register_worker()
@@ -77,6 +78,7 @@ def test_runs_of_a_dead_worker_are_taken_over_at_once(journals: Callable[[], Jou
     alive = survivor.register_worker()
     assert survivor.claim(alive, now=2.0, leases=LEASES) == []  # the owner is alive: hands off
     crashed.close()  # its liveness lock goes, as when the process is killed
+    wait_for_worker_locks(journal_target, count=1)  # PostgreSQL ends the closed session's backend on its own time
     taken = survivor.claim(alive, now=3.0, leases=LEASES, limit=2)
     assert [(c.hook, c.attempt, c.worker) for c in taken] == [("confirm", 2, alive), ("notify", 2, alive)]
     # The dead worker's late report does not overwrite the new owner's run.
