@@ -9,6 +9,7 @@ from plan_builders import converged, desired, invoice, with_invoice
 from reconciler.live.records import Live, PaymentAttempt, PaymentCard
 from reconciler.plan.actions import ChargeInvoice, FinalizeInvoice, PayInvoice
 from reconciler.plan.planner import make_plan
+from reconciler.spec.models import Desired
 
 INV = "jenny-rosen-2026-11"
 VISA = PaymentCard("pm_visa", "visa", "4242")
@@ -23,7 +24,7 @@ def _live(status: str = "open", card: PaymentCard | None = VISA, **invoice_over:
     return with_invoice(live, INV, **invoice_over)
 
 
-def _paid(**over: object) -> object:
+def _paid(**over: object) -> Desired:
     return desired(invoices={INV: invoice(status="paid", **CHARGED, **over)})
 
 
@@ -84,3 +85,13 @@ def test_paid_out_of_band_marks_paid_whatever_the_collection_method() -> None:
 def test_a_processing_payment_still_waits() -> None:
     plan = make_plan(_paid(), _live(payment_processing=True))
     assert plan.actions == () and "processing" in plan.notes[0]
+
+
+def test_no_plan_ever_writes_a_payment_method() -> None:
+    """Cards are a checkout's: a plan that changes the customer and charges never sets or unsets one."""
+    d = _paid()
+    jenny = d.customers["jenny-rosen"].model_copy(update={"name": "Jenny R.", "email": "jr@example.com"})
+    plan = make_plan(d.model_copy(update={"customers": {"jenny-rosen": jenny}}), _live())
+    assert [a.name for a in plan.actions] == ["UpdateCustomer", "ChargeInvoice"]
+    writes = repr([(getattr(a, "params", None), getattr(a, "changes", None)) for a in plan.actions])
+    assert "default_payment_method" not in writes and "invoice_settings" not in writes
