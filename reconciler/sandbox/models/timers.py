@@ -36,6 +36,12 @@ def schedule(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> None:
 
 def reschedule(ctx: Context, tx: Tx, invoice: Obj, params: Params) -> None:
     """On update: turning auto_advance off cancels the timer, on starts it."""
+    if "auto_advance" in params and invoice["status"] not in ("draft", "open"):
+        # "An invoice must be in a `draft` or `open` state to update automatic advancement."
+        raise InvalidRequest(
+            f"You can only update auto_advance on draft or open invoices. This invoice ({invoice['id']}) is "
+            f"{invoice['status']}.", param="auto_advance",
+        )
     if "auto_advance" in params:
         invoice["auto_advance"] = bool(params["auto_advance"])
     if invoice["status"] != "draft":

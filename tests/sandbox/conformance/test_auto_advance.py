@@ -126,3 +126,16 @@ def test_the_timer_charges_the_default_card(
     sandbox.advance_clock(HOUR)
     after = stripe_client.v1.invoices.retrieve(draft.id)
     assert (after.status, after.attempted) == (status, True)
+
+
+@stripe_rule(AUTO_ADVANCE, "An invoice must be in a `draft` or `open` state to update automatic advancement.")
+def test_auto_advance_changes_only_on_drafts_and_open_invoices(stripe_client: stripe.StripeClient) -> None:
+    invoices = stripe_client.v1.invoices
+    draft = _draft(stripe_client)
+    invoices.finalize_invoice(draft.id)
+    assert invoices.update(draft.id, {"auto_advance": True}).auto_advance is True
+    invoices.mark_uncollectible(draft.id)
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        invoices.update(draft.id, {"auto_advance": True})
+    assert error_of(caught.value)["param"] == "auto_advance"
+    assert invoices.retrieve(draft.id).auto_advance is False
