@@ -31,10 +31,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from load_bench import PRICES, PRODUCTS, write_specs  # noqa: E402
 from support import ChildSandbox, best_of, row  # noqa: E402
 
+from reconciler.apply.workflow import run_plan  # noqa: E402
 from reconciler.gateway.client import StripeGateway  # noqa: E402
 from reconciler.gateway.ranges import MAX_RANGES  # noqa: E402
 from reconciler.sandbox import SANDBOX_API_KEY  # noqa: E402
-from reconciler.workflow import run_plan  # noqa: E402
 
 TARGET_RATIO = 1.3
 RUNS = 3  # best of: the cost is the difference of two wall times on a shared machine

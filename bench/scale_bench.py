@@ -65,7 +65,7 @@ def measure(url: str, specs: str, max_rps: float) -> dict[str, object]:
     live = read_live(gateway, pacer=pacer)
     times["read"] = time.perf_counter() - started
     started = time.perf_counter()
-    with collector_paused():  # as reconciler.workflow.run_plan plans
+    with collector_paused():  # as reconciler.apply.workflow.run_plan plans
         plan = plan_for_review(desired, live, account=account, prune=False, targets=())
     times["plan"] = time.perf_counter() - started
     applied = apply_drift(gateway, desired, live, account, pacer, max_rps, times)

@@ -379,7 +379,7 @@ def test_send_guard_requested_without_event_sends(sandbox: RunningSandbox, strip
 
 
 def test_the_cli_ceiling_of_parallelism_is_the_appliers() -> None:
-    # cli.py keeps its own copy (commands start without importing the applier).
+    # The CLI imports it from apply.options, which loads no SDK.
     from reconciler import cli
     from reconciler.apply.options import MAX_PARALLELISM
 

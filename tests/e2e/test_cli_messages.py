@@ -18,8 +18,8 @@ from cli_runner import invoke
 from click.testing import Result
 from loopback_servers import canned_server
 
-from reconciler import workflow
 from reconciler.cli import main
+from reconciler.plan import files as plan_files
 from reconciler.runtime import Runtime
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox, start_sandbox
 
@@ -277,7 +277,7 @@ def test_a_plan_file_that_is_a_device_or_fifo_is_refused_unread(specs: Path, tmp
 
 
 def test_a_plan_file_over_the_cap_is_refused(specs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workflow, "MAX_PLAN_FILE_BYTES", 2 * 2**20)
+    monkeypatch.setattr(plan_files, "MAX_PLAN_FILE_BYTES", 2 * 2**20)
     big = tmp_path / "plan.json"
     big.write_text(json.dumps({"pad": "x" * (2 * 2**20)}))
     message = one_error(run("apply", str(specs), "--sandbox", str(tmp_path / "s.db"), "--plan", str(big), "--yes"))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from reconciler.apply.workflow import ApplyCancelled, ApplyRequest, run_apply
 from reconciler.connection import open_gateway
 from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
-from reconciler.workflow import ApplyCancelled, ApplyRequest, run_apply
 
 EXAMPLE_SPECS = Path(__file__).resolve().parents[2] / "specs"
 
