@@ -19,6 +19,7 @@ from reconciler.sandbox.models import (
     lifecycle,
     lines,
     payment_methods,
+    revisions,
     webhooks,
 )
 from reconciler.sandbox.models.base import Context, Obj, Params, public
@@ -132,8 +133,11 @@ _INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_u
                    "statement_descriptor", "rendering", "number", "automatically_finalizes_at")
 
 
-@_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior", "payment_settings")
+@_supports(*_INVOICE_FIELDS, "customer", "currency", "pending_invoice_items_behavior", "payment_settings",
+           "from_invoice")
 def create_invoice(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    if "from_invoice" in params:
+        return revisions.create(ctx, tx, params)
     return invoices.create(ctx, tx, params)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reconciler.sandbox.exceptions import CardError, InvalidRequest
-from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods, timers
+from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods, revisions, timers
 from reconciler.sandbox.models.base import Context, Obj, Params, public, require
 from reconciler.sandbox.models.invoices import _save, render
 from reconciler.sandbox.store import Tx
@@ -35,9 +35,12 @@ def finalize(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
 def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     """Draft to open (or paid, when nothing is due); `invoice` is updated in place."""
     now = ctx.now()
+    original = revisions.check_finalizable(tx, invoice)
     _copy_customer_details(tx, invoice)
     timers.cancel(tx, invoice["id"])
     invoice["automatically_finalizes_at"] = None
+    if invoice["number"] is None and original is not None:
+        invoice["number"] = revisions.number(tx, invoice)
     if invoice["number"] is None:
         prefix, sequence = customers.bump_sequence(tx, invoice["customer"])
         invoice["number"] = f"{prefix}-{sequence:04d}"
@@ -52,6 +55,8 @@ def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     invoice["status_transitions"] = dict(invoice["status_transitions"], finalized_at=now)
     _save(tx, invoice)
     events.record(ctx, tx, "invoice.finalized", render(tx, invoice))
+    if original is not None:
+        revisions.replace_original(ctx, tx, invoice, original)
     if invoice["amount_due"] == 0:
         # Stripe marks a zero-amount invoice paid as soon as it is finalized.
         _mark_paid(ctx, tx, invoice, off_stripe=False)

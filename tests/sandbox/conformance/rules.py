@@ -51,3 +51,4 @@ def sandbox_choice(choice: str) -> Callable[[F], F]:
         return fn
 
     return mark
+INVOICE_EDITS = DOCS + "invoicing/invoice-edits"
