@@ -11,6 +11,7 @@ from reconciler.sandbox.models import (
     account,
     catalog,
     charges,
+    credit_notes,
     customers,
     events,
     invoice_payments,
@@ -265,6 +266,50 @@ def retrieve_refund(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj
     return charges.retrieve_refund(ctx, tx, ids[0])
 
 
+_CREDIT_NOTE = ("invoice", "amount", "lines", "reason", "memo", "metadata", "refund_amount", "credit_amount",
+                "out_of_band_amount", "email_type", "effective_at")
+
+
+@_supports(*_CREDIT_NOTE)
+def create_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.create(ctx, tx, params)
+
+
+@_supports(*_CREDIT_NOTE)
+def preview_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.preview(ctx, tx, params)
+
+
+@_supports(*_CREDIT_NOTE, "limit", "starting_after", "ending_before")
+def preview_credit_note_lines(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.preview_lines(ctx, tx, params)
+
+
+@_supports()
+def retrieve_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.retrieve(ctx, tx, ids[0])
+
+
+@_supports("memo", "metadata")
+def update_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.update(ctx, tx, ids[0], params)
+
+
+@_supports(*_LIST, "invoice", "customer")
+def list_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.list_notes(ctx, tx, params)
+
+
+@_supports()
+def void_credit_note(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.void(ctx, tx, ids[0], params)
+
+
+@_supports("limit", "starting_after", "ending_before")
+def list_credit_note_lines(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return credit_notes.list_lines(ctx, tx, ids[0], params)
+
+
 @_supports()
 def retrieve_account(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return account.retrieve(ctx)
@@ -344,7 +389,8 @@ def dispatch(ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: Pa
 _KIND_BY_PREFIX = {
     "prod": "product", "price": "price", "cus": "customer", "in": "invoice",
     "ii": "invoiceitem", "pi": "payment_intent", "inpay": "invoice_payment",
-    "pm": "payment_method", "ch": "charge", "re": "refund",
+    "pm": "payment_method", "ch": "charge", "re": "refund", "cn": "credit_note",
+    "cbtxn": "customer_balance_transaction",
 }  # fmt: skip
 
 
@@ -358,6 +404,8 @@ def _lookup(tx: Tx, object_id: str) -> Obj | None:
     body, deleted = found
     if deleted:
         return {"id": object_id, "object": kind, "deleted": True}
+    if kind == "credit_note":
+        return credit_notes.render(body)
     return invoices.render(tx, body) if kind == "invoice" else public(body)
 
 

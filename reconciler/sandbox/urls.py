@@ -56,6 +56,12 @@ ROUTES: list[Route] = [
     Route("GET", "/v1/charges/{id}", "retrieve_charge", "ChargeRetrieveParams"),
     Route("POST", "/v1/refunds", "create_refund", "RefundCreateParams"),
     Route("GET", "/v1/refunds/{id}", "retrieve_refund", "RefundRetrieveParams"),
+    # The preview paths before `{id}`: the first template that matches a path wins.
+    Route("GET", "/v1/credit_notes/preview", "preview_credit_note", "CreditNotePreviewParams"),
+    Route("GET", "/v1/credit_notes/preview/lines", "preview_credit_note_lines", "CreditNotePreviewLinesListParams"),
+    *_crud("/v1/credit_notes", "credit_note", "CreditNote", delete=False),
+    Route("POST", "/v1/credit_notes/{id}/void", "void_credit_note", "CreditNoteVoidCreditNoteParams"),
+    Route("GET", "/v1/credit_notes/{id}/lines", "list_credit_note_lines", "CreditNoteLineItemListParams"),
     Route("GET", "/v1/account", "retrieve_account", "AccountRetrieveCurrentParams"),
     Route("GET", "/v1/events", "list_event", "EventListParams"),
     Route("GET", "/v1/invoice_payments", "list_invoice_payment", "InvoicePaymentListParams"),
