@@ -1,24 +1,26 @@
-"""The object kinds the tool manages: one registration each, the rest derives from here.
+"""The object kinds the tool manages, as data: one registration each, the rest derives from here.
 
-Spec sections, `Desired` and `Live` attributes, the live fingerprint, what a
-saved plan watches, `--target`, the applier's resolver, the plan codec's
-references, the sandbox's id lookup and the importer iterate `KINDS`; a test
-(tests/test_kinds.py) fails when one of them misses a kind. Registration order
-is dependency order: a kind's spec refers only to kinds registered before it.
+This module is the bottom layer: it imports nothing of the tool, so the spec
+models, the live records, the gateway, the planner, the importer and the CLI
+can all read it (and `--help` loads nothing else through it).
 
-Every name here is persisted or sent somewhere (plan files, spec sections,
-Stripe paths): renaming one is a format change, not a refactor.
+A kind with a field table (`fields`) is a *simple* kind: its live record, its
+Stripe mapping, its create/update/archive actions and their writes, its plan
+phase, its import entry and its fingerprint row are generic over the table
+(product and customer today). Prices (replacement) and invoices (items,
+lifecycle) keep hand-written code and an empty table.
+
+Registration order is dependency order: a kind's spec refers only to kinds
+registered before it. Every name here is persisted or sent somewhere (plan
+files, spec sections, Stripe paths and parameters): renaming one is a format
+change, not a refactor. A test (tests/test_kinds.py) fails when a place
+misses a kind.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel
-
-from reconciler.live import records
-from reconciler.spec import models
+from typing import Any, Literal
 
 # The kinds of a plan action and of a reference (`Ref`); "item" is an invoice's
 # line, a sub-kind of "invoice" (see SUB_KINDS). mypy needs the literal spelt out;
@@ -27,45 +29,98 @@ Kind = Literal["product", "price", "customer", "invoice", "item"]
 
 
 @dataclass(frozen=True)
-class KindInfo:
-    """One object kind: its stable names, where Stripe keeps it, and its classes."""
+class Field:
+    """One field of a simple kind: the same name in the spec and on the live record."""
 
-    name: str  # "price": targets (price/KEY), references (price:KEY), watch refs, messages
+    name: str
+    # Stripe's parameter and response name, when it is not `name`.
+    stripe: str = ""
+    # Stripe's value when the field is not sent: a create leaves it out, the live record defaults to it.
+    default: Any = None
+    # Planned back to the spec when Stripe differs (False: written at creation only, never compared).
+    compared: bool = True
+    # Sent in an update. A compared field that is not updatable is immutable: a change replaces the object.
+    updatable: bool = True
+    # Customer data: a saved plan keeps only a digest of it (plan/watch.py).
+    personal: bool = False
+    # Added after plan files and the live fingerprint were first written: left out of both while it
+    # holds its default, so the plans and idempotency keys of a state without it stay as they were.
+    later: bool = False
+
+    @property
+    def param(self) -> str:
+        """The name Stripe uses for it, in requests and in answers."""
+        return self.stripe or self.name
+
+    @property
+    def immutable(self) -> bool:
+        return self.compared and not self.updatable
+
+
+@dataclass(frozen=True)
+class KindInfo:
+    """One object kind: its stable names, where Stripe keeps it, and (simple kinds) its fields."""
+
+    name: str  # "price": targets (price/KEY), references (price:KEY), watch refs, action kinds
     section: str  # "prices": spec section and the attribute of Desired and of Live
-    list_path: str  # Stripe's list endpoint, read 100 per page
-    id_prefix: str  # Stripe's id prefix ("price_"): adopt ids, the sandbox's lookup by id
-    spec_model: type[BaseModel]  # one spec entry
-    live_record: type  # one live object as the planner compares it
-    # Fields a plan file keeps only as a digest (plan/watch.py): customer data.
-    personal_fields: frozenset[str] = frozenset()
+    list_path: str  # Stripe's list endpoint, read 100 per page; create is POST here, update POST {list_path}/{id}
+    # Stripe's id prefix ("price_"): the pattern of `adopt:` ids. None where Stripe lets the user choose
+    # the id (coupons): then any id may be adopted.
+    id_prefix: str | None
+    # The simple kinds' field table, in the live record's order (which the live fingerprint's rows keep).
+    fields: tuple[Field, ...] = ()
+    # How --prune removes an object no longer in the specs: "archive" (active=false), "delete", or "" (never).
+    destroy: Literal["archive", "delete", ""] = ""
     # Live attributes holding further records of one key besides `Live.<section>[key]`
     # (a price's replaced and interrupted-replacement versions): watched and targeted too.
     history: tuple[str, ...] = ()
+    # The fields an imported object's key is made of, the first one set (a customer: name, else email).
+    key_from: tuple[str, ...] = ()
+
+    @property
+    def simple(self) -> bool:
+        """Served by the generic code (a field table), not by a hand-written phase."""
+        return bool(self.fields)
+
+    @property
+    def personal_fields(self) -> frozenset[str]:
+        """Fields a plan file keeps only as a digest (plan/watch.py): customer data."""
+        return frozenset(f.name for f in self.fields if f.personal)
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
 
 
 _REGISTERED = (
     KindInfo(
         name="product", section="products", list_path="/v1/products", id_prefix="prod_",
-        spec_model=models.ProductSpec, live_record=records.LiveProduct,
+        fields=(
+            Field("name", default=""),
+            Field("description"),
+            Field("active", default=True),
+            Field("unit_label"),
+        ),
+        destroy="archive", key_from=("name",),
     ),
-    KindInfo(
-        name="price", section="prices", list_path="/v1/prices", id_prefix="price_",
-        spec_model=models.PriceSpec, live_record=records.LivePrice,
-        history=("extra_active_prices", "archived_prices"),
-    ),
+    KindInfo(name="price", section="prices", list_path="/v1/prices", id_prefix="price_",
+             history=("extra_active_prices", "archived_prices")),
     KindInfo(
         name="customer", section="customers", list_path="/v1/customers", id_prefix="cus_",
-        spec_model=models.CustomerSpec, live_record=records.LiveCustomer,
-        personal_fields=frozenset({"name", "email", "phone", "description"}),
+        # Stripe stores email exactly as sent, so it is compared exactly.
+        fields=(
+            Field("name", personal=True),
+            Field("email", personal=True),
+            Field("description", personal=True),
+            Field("phone", personal=True),
+        ),
+        destroy="delete", key_from=("name", "email"),
     ),
-    KindInfo(
-        name="invoice", section="invoices", list_path="/v1/invoices", id_prefix="in_",
-        spec_model=models.InvoiceSpec, live_record=records.LiveInvoice,
-    ),
+    KindInfo(name="invoice", section="invoices", list_path="/v1/invoices", id_prefix="in_"),
 )  # fmt: skip
 
 KINDS: dict[str, KindInfo] = {info.name: info for info in _REGISTERED}
 BY_SECTION: dict[str, KindInfo] = {info.section: info for info in _REGISTERED}
+SIMPLE_KINDS: tuple[KindInfo, ...] = tuple(info for info in _REGISTERED if info.simple)
 # Sub-kind -> the kind it belongs to: an invoice item lives in its invoice.
 SUB_KINDS: dict[Kind, Kind] = {"item": "invoice"}
 

@@ -3,6 +3,7 @@ checked against it here: a kind registered and forgotten somewhere fails a test.
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import typing
 from pathlib import Path
@@ -17,10 +18,10 @@ from reconciler.cli import main
 from reconciler.gateway.read import read_live
 from reconciler.importer import _LIST_ENDPOINTS
 from reconciler.importer import KINDS as IMPORT_KINDS
-from reconciler.kinds import KINDS, SUB_KINDS, KindInfo
+from reconciler.kinds import KINDS, SIMPLE_KINDS, SUB_KINDS, KindInfo
 from reconciler.live import inventory, records
 from reconciler.live.inventory import Found, Inventory
-from reconciler.live.records import Live, LiveObject
+from reconciler.live.records import RECORDS, Live, LiveObject, TableRecord
 from reconciler.plan.actions import ALL_ACTIONS, Ref
 from reconciler.plan.codec import decode_value
 from reconciler.plan.planner.adopt import ADOPT_ACTIONS
@@ -30,7 +31,7 @@ from reconciler.sandbox.responses import _KIND_BY_PREFIX
 from reconciler.spec.entries import KINDS as SPEC_SECTIONS
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import load_specs
-from reconciler.spec.models import Desired
+from reconciler.spec.models import SPEC_MODELS, Desired
 from reconciler.spec.schema import SpecFile, spec_json_schema
 from tests.apply.helpers import gateway_for, plan_and_apply, write_specs
 
@@ -61,14 +62,18 @@ invoices:
 
 def _record(info: KindInfo, key: str = "k") -> Any:
     """A minimal live record of the kind: required fields get plain values."""
-    hints = typing.get_type_hints(info.live_record, vars(records))
+    record = RECORDS[info.name]
+    stripe_id = f"{info.id_prefix or ''}1"
+    if issubclass(record, TableRecord):
+        return record(stripe_id, key)  # every table field has a default
+    hints = typing.get_type_hints(record, vars(records))
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(info.live_record):
+    for f in dataclasses.fields(record):
         if f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING:
             continue
         tp = hints[f.name]
-        values[f.name] = 0 if tp is int else f"{info.id_prefix}1" if f.name == "id" else key if f.name == "key" else "x"
-    return info.live_record(**values)
+        values[f.name] = 0 if tp is int else stripe_id if f.name == "id" else key if f.name == "key" else "x"
+    return record(**values)
 
 
 def _live_of_each() -> Live:
@@ -76,8 +81,10 @@ def _live_of_each() -> Live:
 
 
 def test_names_and_sections_are_unique_and_lowercase() -> None:
-    assert len({i.name for i in INFOS}) == len({i.section for i in INFOS}) == len({i.id_prefix for i in INFOS}) == len(INFOS)
-    assert all(i.name.isidentifier() and i.name.islower() and i.id_prefix.endswith("_") for i in INFOS)
+    prefixes = [i.id_prefix for i in INFOS if i.id_prefix is not None]
+    assert len({i.name for i in INFOS}) == len({i.section for i in INFOS}) == len(INFOS)
+    assert len(set(prefixes)) == len(prefixes) and all(prefix.endswith("_") for prefix in prefixes)
+    assert all(i.name.isidentifier() and i.name.islower() for i in INFOS)
     assert all(i.list_path == f"/v1/{i.section}" for i in INFOS)
 
 
@@ -99,8 +106,8 @@ def test_the_kind_literal_is_the_registry_and_its_sub_kinds() -> None:
 @pytest.mark.parametrize("info", INFOS, ids=ids)
 def test_desired_has_a_section_of_the_spec_model(info: KindInfo) -> None:
     field = Desired.model_fields[info.section]
-    assert field.annotation == dict[str, info.spec_model]  # type: ignore[name-defined]
-    assert SPEC_SECTIONS[info.section] == (info.name, info.spec_model)
+    assert field.annotation == dict[str, SPEC_MODELS[info.name]]  # type: ignore[misc]
+    assert SPEC_SECTIONS[info.section] == (info.name, SPEC_MODELS[info.name])
 
 
 def test_desired_and_spec_file_hold_exactly_the_registered_sections() -> None:
@@ -113,25 +120,26 @@ def test_desired_and_spec_file_hold_exactly_the_registered_sections() -> None:
 @pytest.mark.parametrize("info", INFOS, ids=ids)
 def test_live_has_a_table_of_the_live_record(info: KindInfo) -> None:
     hints = typing.get_type_hints(Live, vars(records))
-    assert hints[info.section] == dict[str, info.live_record]  # type: ignore[name-defined]
+    assert hints[info.section] == dict[str, RECORDS[info.name]]  # type: ignore[misc]
     for history in info.history:
-        assert hints[history] == dict[str, tuple[info.live_record, ...]]  # type: ignore[name-defined]
+        assert hints[history] == dict[str, tuple[RECORDS[info.name], ...]]  # type: ignore[misc]
 
 
 @pytest.mark.parametrize("info", INFOS, ids=ids)
 def test_the_import_inventory_has_a_table_of_the_live_record(info: KindInfo) -> None:
     hints = typing.get_type_hints(Inventory, vars(inventory))
-    assert hints[info.section] == tuple[Found[info.live_record], ...]  # type: ignore[name-defined]
+    assert hints[info.section] == tuple[Found[RECORDS[info.name]], ...]  # type: ignore[misc]
 
 
 def test_live_object_is_the_union_of_the_registered_records() -> None:
-    assert set(get_args(LiveObject)) == {info.live_record for info in INFOS}
+    assert set(get_args(LiveObject)) == set(RECORDS.values())
+    assert list(RECORDS) == list(SPEC_MODELS) == list(KINDS)
 
 
 @pytest.mark.parametrize("info", INFOS, ids=ids)
 def test_adopt_ids_carry_the_kinds_prefix(info: KindInfo) -> None:
-    pattern = info.spec_model.model_json_schema()["properties"]["adopt"]["anyOf"][0]["pattern"]
-    assert pattern.startswith(f"^{info.id_prefix}")
+    pattern = SPEC_MODELS[info.name].model_json_schema()["properties"]["adopt"]["anyOf"][0]["pattern"]
+    assert pattern == f"^{info.id_prefix or ''}[A-Za-z0-9_-]+$"
     assert ADOPT_ACTIONS[info.name].kind == info.name
 
 
@@ -158,7 +166,8 @@ def test_every_kind_is_resolved_watched_targeted_and_decoded(info: KindInfo) -> 
 
 def test_the_sandbox_looks_up_every_kind_by_its_prefix() -> None:
     for info in INFOS:
-        assert _KIND_BY_PREFIX[info.id_prefix.rstrip("_")] == info.name
+        if info.id_prefix is not None:  # a kind whose ids the user chooses has none
+            assert _KIND_BY_PREFIX[info.id_prefix.rstrip("_")] == info.name
 
 
 def test_the_importer_and_its_cli_option_know_every_kind() -> None:
@@ -186,4 +195,30 @@ def test_one_of_each_kind_goes_to_stripe_and_is_read_back(sandbox: Any, tmp_path
         keys = list(getattr(desired, info.section))
         read = getattr(live, info.section)
         assert list(read) == keys
-        assert all(record.id.startswith(info.id_prefix) for record in read.values())
+        assert all(record.id.startswith(info.id_prefix or "") for record in read.values())
+
+
+def test_the_registry_is_data_at_the_bottom_layer() -> None:
+    """kinds.py imports nothing of the tool: everything else may read it (the CLI's --help too)."""
+    tree = ast.parse(Path(kinds.__file__).read_text())
+    imported = [n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [name for name in imported if name.startswith("reconciler")]
+
+
+@pytest.mark.parametrize("info", SIMPLE_KINDS, ids=[i.name for i in SIMPLE_KINDS])
+def test_a_simple_kinds_spec_model_holds_its_table_and_nothing_else(info: KindInfo) -> None:
+    """Its spec model, live record and field table name the same fields: one cannot forget one."""
+    table = [f.name for f in info.fields]
+    assert [name for name in SPEC_MODELS[info.name].model_fields if name not in ("metadata", "adopt")] == table
+    assert list(RECORDS[info.name]("x", "k").values) == table
+    assert len(set(table)) == len(table) and all(not (f.personal and f.immutable) or f.compared for f in info.fields)
+    assert info.destroy in ("archive", "delete", "")
+    assert all(field in table for field in info.key_from) and info.key_from
+
+
+@pytest.mark.parametrize("info", SIMPLE_KINDS, ids=[i.name for i in SIMPLE_KINDS])
+def test_a_simple_kind_has_its_generic_actions(info: KindInfo) -> None:
+    verbs = {cls.verb for cls in ALL_ACTIONS if cls.kind == info.name}
+    assert {"create", "update", "adopt"} <= verbs
+    assert (info.destroy in verbs) if info.destroy else not verbs & {"archive", "delete"}

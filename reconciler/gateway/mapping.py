@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reconciler import ownership
 from reconciler.gateway.errors import MalformedObject
-from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct, PaymentCard
+from reconciler.kinds import KINDS
+from reconciler.live.records import (
+    TABLE_RECORDS,
+    LiveCustomer,
+    LiveInvoice,
+    LiveItem,
+    LivePrice,
+    LiveProduct,
+    PaymentCard,
+    TableRecord,
+)
 
 Obj = Mapping[str, Any]
 _DAY = 86_400
@@ -61,18 +71,28 @@ def id_of(value: Any) -> str | None:
     return str(value) if value else None
 
 
-@_record_of("product")
+def table_values(kind: str, obj: Obj) -> dict[str, Any]:
+    """A simple kind's fields (its table in reconciler.kinds) from Stripe's names; unset: the table's default."""
+    values = {}
+    for spec in KINDS[kind].fields:
+        found = obj.get(spec.param)
+        values[spec.name] = spec.default if found is None else found
+    return values
+
+
+def table_record(kind: str, obj: Obj, key: str, **extra: Any) -> TableRecord:
+    """A simple kind's live record (its fields, the user part of metadata, the keys the tool set)."""
+    try:
+        return TABLE_RECORDS[kind](
+            obj["id"], key, values=table_values(kind, obj), metadata=ownership.user_metadata(_metadata(obj)),
+            owned_keys=ownership.owned_keys(_metadata(obj)), **extra,
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedObject(kind, str(obj.get("id")), f"{type(exc).__name__}: {exc}") from None
+
+
 def product(obj: Obj, key: str) -> LiveProduct:
-    return LiveProduct(
-        id=obj["id"],
-        key=key,
-        name=obj.get("name") or "",
-        description=obj.get("description"),
-        active=bool(obj.get("active", True)),
-        unit_label=obj.get("unit_label"),
-        metadata=ownership.user_metadata(_metadata(obj)),
-        owned_keys=ownership.owned_keys(_metadata(obj)),
-    )
+    return cast(LiveProduct, table_record("product", obj, key))
 
 
 @_record_of("price")
@@ -94,17 +114,8 @@ def price(obj: Obj, key: str) -> LivePrice:
 
 @_record_of("customer")
 def customer(obj: Obj, key: str) -> LiveCustomer:
-    return LiveCustomer(
-        id=obj["id"],
-        key=key,
-        name=obj.get("name"),
-        email=obj.get("email"),
-        description=obj.get("description"),
-        phone=obj.get("phone"),
-        metadata=ownership.user_metadata(_metadata(obj)),
-        owned_keys=ownership.owned_keys(_metadata(obj)),
-        default_payment_method=payment_card((obj.get("invoice_settings") or {}).get("default_payment_method")),
-    )
+    card = payment_card((obj.get("invoice_settings") or {}).get("default_payment_method"))
+    return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card))
 
 
 def payment_card(value: Any) -> PaymentCard | None:

@@ -17,6 +17,7 @@ from reconciler import ownership
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import InvalidRequest
+from reconciler.kinds import SIMPLE_KINDS
 from reconciler.live.records import LiveInvoice
 
 log = logging.getLogger(__name__)
@@ -40,14 +41,21 @@ class _Route:
     fixed: dict[str, Any] = field(default_factory=dict)
 
 
+def _simple_routes() -> dict[str, _Route]:
+    """A simple kind's writes, from the registry: create, update (archive is an update), delete."""
+    routes: dict[str, _Route] = {}
+    for info in SIMPLE_KINDS:
+        routes[f"create_{info.name}"] = _Route("POST", info.list_path)
+        routes[f"update_{info.name}"] = _Route("POST", f"{info.list_path}/{{id}}")
+        if info.destroy == "delete":
+            routes[f"delete_{info.name}"] = _Route("DELETE", f"{info.list_path}/{{id}}")
+    return routes
+
+
 ROUTES: dict[str, _Route] = {
-    "create_product": _Route("POST", "/v1/products"),
-    "update_product": _Route("POST", "/v1/products/{id}"),
+    **_simple_routes(),
     "create_price": _Route("POST", "/v1/prices"),
     "update_price": _Route("POST", "/v1/prices/{id}"),
-    "create_customer": _Route("POST", "/v1/customers"),
-    "update_customer": _Route("POST", "/v1/customers/{id}"),
-    "delete_customer": _Route("DELETE", "/v1/customers/{id}"),
     "create_invoice": _Route("POST", "/v1/invoices", {"auto_advance": False}),
     "update_invoice": _Route("POST", "/v1/invoices/{id}"),
     "delete_invoice": _Route("DELETE", "/v1/invoices/{id}"),

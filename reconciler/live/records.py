@@ -12,7 +12,11 @@ from the ownership tag.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from reconciler.kinds import KINDS
 
 LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 # Fields records gained after plan files and the live fingerprint were first written: left at their
@@ -20,17 +24,59 @@ LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt"})
 
 
-@dataclass(frozen=True)
-class LiveProduct:
+@dataclass(frozen=True, init=False)
+class TableRecord:
+    """A live object of a simple kind: its field table's values (reconciler.kinds), by name.
+
+    Built as `LiveProduct(id, key, name=..., unit_label=...)`, positional in the
+    table's order too; a field left out holds the table's default (Stripe's
+    value when unset). Fields read as attributes (`product.unit_label`).
+    """
+
+    kind: ClassVar[str]
     id: str
     key: str
-    name: str
-    description: str | None = None
-    active: bool = True
-    unit_label: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
+    values: dict[str, Any]  # every field of the kind's table, in the table's order
+    metadata: dict[str, str]
     # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
-    owned_keys: frozenset[str] | None = None
+    owned_keys: frozenset[str] | None
+
+    def __init_subclass__(cls, *, kind: str = "", **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if kind:
+            cls.kind = kind
+
+    def __init__(self, id: str, key: str, *args: Any, **kwargs: Any) -> None:
+        table = KINDS[self.kind].fields
+        extras = [f.name for f in dataclasses.fields(self)][3:]  # metadata, owned_keys, a subclass's own
+        given = dict(zip([f.name for f in table] + extras, args, strict=False))
+        if len(args) > len(given) or set(given) & set(kwargs):
+            raise TypeError(f"{type(self).__name__}: too many or repeated arguments")
+        given.update(kwargs)
+        stored = dict(given.pop("values", None) or {})
+        values = {f.name: given.pop(f.name, stored.get(f.name, f.default)) for f in table}
+        unknown = set(given) - set(extras)
+        if unknown:
+            raise TypeError(f"{type(self).__name__} has no field {', '.join(sorted(unknown))}")
+        object.__setattr__(self, "id", id)
+        object.__setattr__(self, "key", key)
+        object.__setattr__(self, "values", values)
+        object.__setattr__(self, "metadata", dict(given.pop("metadata", None) or {}))
+        object.__setattr__(self, "owned_keys", given.pop("owned_keys", None))
+        for f in dataclasses.fields(self)[5:]:
+            object.__setattr__(self, f.name, given.pop(f.name, f.default))
+
+    def __getattr__(self, name: str) -> Any:
+        # Only for names that are not attributes: the table's fields.
+        values = self.__dict__.get("values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(f"{type(self).__name__} has no field {name!r}")
+
+
+@dataclass(frozen=True, init=False)
+class LiveProduct(TableRecord, kind="product"):
+    pass
 
 
 @dataclass(frozen=True)
@@ -83,17 +129,8 @@ class PaymentAttempt:
         return f"{code}: {self.message}" if self.message else code
 
 
-@dataclass(frozen=True)
-class LiveCustomer:
-    id: str
-    key: str
-    name: str | None = None
-    email: str | None = None
-    description: str | None = None
-    phone: str | None = None
-    metadata: dict[str, str] = field(default_factory=dict)
-    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
-    owned_keys: frozenset[str] | None = None
+@dataclass(frozen=True, init=False)
+class LiveCustomer(TableRecord, kind="customer"):
     # invoice_settings.default_payment_method (expanded on the list): set by a checkout, never by specs.
     default_payment_method: PaymentCard | None = None
 
@@ -152,6 +189,12 @@ class LiveInvoice:
 
 
 LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice
+# Kind name -> its live record (tests/test_kinds.py checks it covers the registry).
+RECORDS: dict[str, type[LiveObject]] = {
+    "product": LiveProduct, "price": LivePrice, "customer": LiveCustomer, "invoice": LiveInvoice,
+}  # fmt: skip
+# The simple kinds' records (generic over their field tables).
+TABLE_RECORDS: dict[str, type[TableRecord]] = {kind: cls for kind, cls in RECORDS.items() if issubclass(cls, TableRecord)}
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-from reconciler.kinds import Kind
+from reconciler.kinds import SIMPLE_KINDS, Kind
 
 Section = Literal["adopt", "create", "update", "lifecycle", "destroy"]
 
@@ -426,7 +426,7 @@ class MarkUncollectible(_Lifecycle, name="MarkUncollectible", verb="mark uncolle
     pass
 
 
-ALL_ACTIONS: tuple[type[Action], ...] = (
+_DECLARED: tuple[type[Action], ...] = (
     CreateProduct, UpdateProduct, ArchiveProduct,
     CreatePrice, UpdatePrice, ArchivePrice,
     CreateCustomer, UpdateCustomer, DeleteCustomer,
@@ -435,6 +435,36 @@ ALL_ACTIONS: tuple[type[Action], ...] = (
     FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, ChargeInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
 )  # fmt: skip
+_DESTROY_BASE: dict[str, type[Action]] = {"archive": _Archive, "delete": _Delete}
+
+
+def _generic_actions() -> tuple[type[Action], ...]:
+    """Create, Update, Adopt and (if --prune may remove it) Archive or Delete of every simple kind
+    that declares none above: `CreateTaxRate` (name "CreateTaxRate", kind "tax_rate"), and so on."""
+    made: list[type[Action]] = []
+    declared = {(cls.kind, cls.verb) for cls in _DECLARED}
+    for info in SIMPLE_KINDS:
+        camel = "".join(part.title() for part in info.name.split("_"))
+        bases: list[tuple[str, type[Action]]] = [("Create", _Create), ("Update", _Update), ("Adopt", _Adopt)]
+        if info.destroy:
+            bases.append((info.destroy.title(), _DESTROY_BASE[info.destroy]))
+        for word, base in bases:
+            if (info.name, base.verb) not in declared:
+                name = f"{word}{camel}"
+                cls = type(name, (base,), {"__module__": __name__, "__qualname__": name}, name=name, kind=info.name)
+                made.append(dataclass(frozen=True)(cls))
+    return tuple(made)
+
+
+ALL_ACTIONS: tuple[type[Action], ...] = _DECLARED + _generic_actions()
+# Kind -> its action of each verb: how generic code (the simple kinds' phase, prune, adopt) names one.
+CREATE_OF: dict[str, type[_Create]] = {cls.kind: cls for cls in ALL_ACTIONS if issubclass(cls, _Create)}
+UPDATE_OF: dict[str, type[_Update]] = {cls.kind: cls for cls in ALL_ACTIONS if issubclass(cls, _Update)}
+ADOPT_OF: dict[str, type[_Adopt]] = {cls.kind: cls for cls in ALL_ACTIONS if issubclass(cls, _Adopt)}
+# (kind, "archive" | "delete") -> the action --prune (or a replacement) destroys an object with.
+DESTROY_OF: dict[tuple[str, str], type[_OnExisting]] = {
+    (cls.kind, cls.verb): cls for cls in ALL_ACTIONS if issubclass(cls, (_Archive, _Delete))
+}
 
 
 def section_of(action: Action) -> Section:

@@ -10,14 +10,19 @@ from operator import attrgetter, itemgetter
 from typing import Any
 
 from reconciler.kinds import KINDS
-from reconciler.live.records import LATER_FIELDS, Live, LiveInvoice, LiveItem, LiveObject
+from reconciler.live.records import LATER_FIELDS, RECORDS, Live, LiveInvoice, LiveItem, LiveObject, TableRecord
 
 # Fields added after format 1 (records.LATER_FIELDS): in a row only when set, as a trailing
 # {name: value}, so the digest of a state without them, and the keys it salts, stay what they were.
 _LATER = LATER_FIELDS
 
 
-def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
+def _getter(cls: Any, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
+    if issubclass(cls, TableRecord):
+        # A simple kind's row is its record's fields in order, the table's values in place of `values`.
+        table = [f.name for f in KINDS[cls.kind].fields if not f.later]
+        rest = attrgetter(*[f.name for f in fields(cls)[3:] if f.name not in _LATER])
+        return lambda record: (record.id, record.key, *(record.values[name] for name in table), *rest(record))
     names = [f.name for f in fields(cls) if f.name != skip and f.name not in _LATER]
     return attrgetter(*names)  # >1 name: returns a tuple
 
@@ -25,6 +30,9 @@ def _getter(cls: type, *, skip: str = "") -> Callable[[Any], tuple[Any, ...]]:
 def _later(record: Any) -> dict[str, Any]:
     """The record's later fields that differ from their defaults, as plain JSON."""
     out: dict[str, Any] = {}
+    if isinstance(record, TableRecord):
+        out.update({f.name: record.values[f.name] for f in KINDS[record.kind].fields
+                    if f.later and record.values[f.name] != f.default})
     for f in fields(record):
         if f.name in _LATER:
             value = getattr(record, f.name)
@@ -34,7 +42,7 @@ def _later(record: Any) -> dict[str, Any]:
 
 
 # Every registered record's fields but `items` (a record's sub-records, rowed apart).
-_GETTERS = {info.live_record: _getter(info.live_record, skip="items") for info in KINDS.values()}
+_GETTERS = {cls: _getter(cls, skip="items") for cls in RECORDS.values()}
 _ITEM = _getter(LiveItem)
 
 
@@ -59,7 +67,7 @@ def _record_row(record: LiveObject) -> list[Any]:
     return [*row, later] if later else row
 
 
-_KIND_OF = {info.live_record: info.name for info in KINDS.values()}
+_KIND_OF = {cls: kind for kind, cls in RECORDS.items()}
 
 
 def _adoptable_row(record: LiveObject) -> list[Any]:

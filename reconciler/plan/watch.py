@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from reconciler.kinds import KINDS, owner_kind
-from reconciler.live.records import LATER_FIELDS, Live
+from reconciler.live.records import LATER_FIELDS, Live, TableRecord
 from reconciler.plan.actions import Action
 
 # Fields whose values a plan file keeps only as a digest (see the module doc).
@@ -66,9 +66,18 @@ def is_digest(value: Any) -> bool:
     return isinstance(value, str) and value.startswith(_DIGEST_PREFIX)
 
 
-def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+def _fields(record: Any) -> Iterator[tuple[str, Any]]:
+    """A record's fields by name; a simple kind's table fields in place of `values` (a later one only once set)."""
     for f in fields(record):
-        name, value = f.name, getattr(record, f.name)
+        if isinstance(record, TableRecord) and f.name == "values":
+            yield from ((t.name, record.values[t.name]) for t in KINDS[record.kind].fields
+                        if not t.later or record.values[t.name] != t.default)
+        else:
+            yield f.name, getattr(record, f.name)
+
+
+def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for name, value in _fields(record):
         # The payment facts (the card on file, attempts) are not watched: a change to them changes the
         # fresh plan's ChargeInvoice itself (its card, the charge it follows), which is compared whole.
         if name == "key" or name in LATER_FIELDS:

@@ -50,8 +50,7 @@ def _supports(*names: str, expand: bool = True) -> Callable[[Handler], Handler]:
 _LIST = ("limit", "starting_after", "ending_before", "created")
 
 
-@_supports("id", "name", "description", "active", "metadata", "statement_descriptor", "unit_label",
-           "url", "shippable", "images", "tax_code")
+@_supports("id", "metadata", *catalog.PRODUCT_FIELDS)
 def create_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return catalog.create_product(ctx, tx, params)
 
@@ -61,8 +60,7 @@ def retrieve_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Ob
     return catalog.retrieve_product(ctx, tx, ids[0])
 
 
-@_supports("name", "description", "active", "metadata", "statement_descriptor", "unit_label",
-           "url", "shippable", "images", "tax_code", "default_price")
+@_supports("metadata", *catalog.PRODUCT_FIELDS, "default_price")
 def update_product(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return catalog.update_product(ctx, tx, ids[0], params)
 

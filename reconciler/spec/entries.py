@@ -8,10 +8,11 @@ from pydantic import BaseModel
 
 from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.spec.errors import SpecError
+from reconciler.spec.models import SPEC_MODELS
 from reconciler.spec.yamltree import Document, YamlPath
 
 # Top-level key -> (singular for messages, model), from the registry; its order is the report order.
-KINDS: dict[str, tuple[str, type[BaseModel]]] = {info.section: (info.name, info.spec_model) for info in KIND_INFOS.values()}
+KINDS: dict[str, tuple[str, type[BaseModel]]] = {info.section: (info.name, SPEC_MODELS[info.name]) for info in KIND_INFOS.values()}
 
 
 @dataclass

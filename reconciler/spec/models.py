@@ -11,6 +11,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from reconciler.kinds import KINDS
+
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 KEY_RULE = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 # Stripe's ceiling for an amount in minor units: "up to eight digits"
@@ -59,14 +61,14 @@ _ADOPT_HELP = (
 )
 
 
-def _adopt(id_prefix: str, what: str) -> Any:
-    # The prefix is the kind's KindInfo.id_prefix (reconciler.kinds imports
-    # these models, so it cannot be read from there); tests/test_kinds.py checks it.
+def _adopt(kind: str) -> Any:
+    """The `adopt:` field of a kind: an id with the kind's Stripe prefix, any id where Stripe has none."""
+    prefix = KINDS[kind].id_prefix or ""
     return Field(
         default=None,
-        pattern=rf"^{id_prefix}[A-Za-z0-9_-]+$",
+        pattern=rf"^{prefix}[A-Za-z0-9_-]+$",
         max_length=255,
-        description=_ADOPT_HELP.format(what=what),
+        description=_ADOPT_HELP.format(what=kind.replace("_", " ")),
     )
 
 
@@ -78,7 +80,7 @@ class ProductSpec(_Spec):
     active: bool = True
     unit_label: str | None = Field(default=None, description="Label for units on invoices, e.g. 'seat'.")
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("prod_", "product")
+    adopt: str | None = _adopt("product")
 
 
 class PriceSpec(_Spec):
@@ -91,7 +93,7 @@ class PriceSpec(_Spec):
     lookup_key: str | None = None
     active: bool = True
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("price_", "price")
+    adopt: str | None = _adopt("price")
 
     def references(self) -> tuple[tuple[str, str], ...]:
         return (("product", self.product),)
@@ -105,7 +107,7 @@ class CustomerSpec(_Spec):
     description: str | None = None
     phone: str | None = None
     metadata: Metadata = Field(default_factory=dict)
-    adopt: str | None = _adopt("cus_", "customer")
+    adopt: str | None = _adopt("customer")
 
 
 class InvoiceItemSpec(_Spec):
@@ -157,7 +159,7 @@ class InvoiceSpec(_Spec):
     footer: str | None = None
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
-    adopt: str | None = _adopt("in_", "invoice")
+    adopt: str | None = _adopt("invoice")
 
     def references(self) -> tuple[tuple[str, str], ...]:
         return (("customer", self.customer), *(("price", item.price) for item in self.items if item.price))
@@ -190,6 +192,12 @@ def numbered(bases: list[str]) -> list[str]:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
+
+
+# Kind name -> its spec model (tests/test_kinds.py checks it covers the registry).
+SPEC_MODELS: dict[str, type[_Spec]] = {
+    "product": ProductSpec, "price": PriceSpec, "customer": CustomerSpec, "invoice": InvoiceSpec,
+}  # fmt: skip
 
 
 class Location(BaseModel):

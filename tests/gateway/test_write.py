@@ -12,13 +12,17 @@ from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import IdempotencyConflict, InvalidRequest
 from reconciler.gateway.read import read_live
+from reconciler.kinds import SIMPLE_KINDS
 from reconciler.ownership import ITEM_KEY, OWNER_KEY
 
 from .seeding import Seed
 
 
 def test_request_for_covers_every_write() -> None:
-    assert set(typing.get_args(write.Write)) == set(write.ROUTES)
+    # The simple kinds' writes come from the registry; a kind added later need not be in the literal.
+    simple = {f"{verb}_{info.name}" for info in SIMPLE_KINDS for verb in ("create", "update", "delete")}
+    assert set(typing.get_args(write.Write)) <= set(write.ROUTES)
+    assert set(write.ROUTES) - set(typing.get_args(write.Write)) <= simple
 
 
 def test_request_for_is_the_request_that_is_sent() -> None:

@@ -1,14 +1,16 @@
 """The planner: desired + live -> an ordered Plan (pure: no I/O, no stripe).
 
 Actions are emitted in phases that already respect every dependency:
-adoptions (existing objects the specs adopt, see planner.adopt), products,
-prices, customers, invoices (each: create/update, items, lifecycle), the
+adoptions (existing objects the specs adopt, see planner.adopt), then each
+kind in registration order (the simple kinds, products and customers, through
+planner.simple; prices through their own phase), invoices (each: create/update, items, lifecycle), the
 archives of replaced prices, then --prune destroys. Inside a phase,
 objects come in spec-key order, so the same inputs give the same plan.
 """
 
 from __future__ import annotations
 
+from reconciler.kinds import KINDS
 from reconciler.live.records import Live
 from reconciler.plan.errors import (
     AdoptionRefused,
@@ -22,12 +24,13 @@ from reconciler.plan.errors import (
 from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.plan.plan import Plan
 from reconciler.plan.planner.adopt import plan_adoptions, wait_for_adoptions
-from reconciler.plan.planner.catalog import plan_customers, plan_prices, plan_products
+from reconciler.plan.planner.catalog import PriceChoice, plan_prices
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.hold import hold_back
 from reconciler.plan.planner.identity import hold_untagged
 from reconciler.plan.planner.invoices import plan_invoices
 from reconciler.plan.planner.prune import plan_prune
+from reconciler.plan.planner.simple import plan_simple
 from reconciler.spec.models import Desired
 
 __all__ = ["make_plan"]
@@ -46,9 +49,13 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         )
     adoptions = plan_adoptions(ctx)
     hold_untagged(ctx)
-    plan_products(ctx)
-    prices = plan_prices(ctx)
-    plan_customers(ctx)
+    # The kinds in registration (dependency) order; prices and invoices by their own phases.
+    prices = PriceChoice()
+    for info in KINDS.values():
+        if info.simple:
+            plan_simple(ctx, info)
+        elif info.name == "price":
+            prices = plan_prices(ctx)
     totals = plan_invoices(ctx, prices)
     for action in prices.archives:
         ctx.add(action)

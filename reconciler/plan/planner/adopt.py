@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from reconciler.kinds import KINDS, owner_kind
-from reconciler.live.records import Live, LiveInvoice, LiveItem, LiveObject
+from reconciler.live.records import RECORDS, Live, LiveInvoice, LiveItem, LiveObject
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY, keys_record
 from reconciler.plan.actions import ALL_ACTIONS, Action, AdoptInvoice, _Adopt
 from reconciler.plan.planner.context import Context
@@ -109,7 +109,7 @@ def _adoptable(ctx: Context, kind: str, key: str, target: str, owners: dict[str,
             f"remove `adopt: {target}`, or give the spec of {target} another key",
         )
         return None
-    if not isinstance(found, KINDS[kind].live_record):
+    if not isinstance(found, RECORDS[kind]):
         ctx.problem(
             "adopt",
             f"{label}: cannot adopt {target}: no such {kind} in Stripe (deleted, or in another account); "

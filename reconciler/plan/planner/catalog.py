@@ -1,4 +1,4 @@
-"""Products, prices and customers: create, update, replace a price."""
+"""Prices: create, update, replace (a Stripe price cannot change its amount, currency or product)."""
 
 from __future__ import annotations
 
@@ -6,46 +6,10 @@ from dataclasses import dataclass, field
 
 from reconciler.live.records import LivePrice
 from reconciler.ownership import OWNER_KEY
-from reconciler.plan.actions import (
-    Action,
-    ArchivePrice,
-    CreateCustomer,
-    CreatePrice,
-    CreateProduct,
-    Ref,
-    UpdateCustomer,
-    UpdatePrice,
-    UpdateProduct,
-)
+from reconciler.plan.actions import Action, ArchivePrice, CreatePrice, CreateProduct, Ref, UpdatePrice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.spec.models import PriceSpec
-
-
-def plan_products(ctx: Context) -> None:
-    for key in sorted(ctx.desired.products):
-        spec = ctx.desired.products[key]
-        cur = ctx.live.products.get(key)
-        if cur is None:
-            params = {
-                "name": spec.name,
-                "description": spec.description,
-                "unit_label": spec.unit_label,
-                "active": None if spec.active else False,
-                "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
-            }
-            ctx.add(CreateProduct(key=key, reason="not in Stripe", params=drop_none(params)))
-            continue
-        changes = field_changes(
-            [
-                ("name", cur.name, spec.name),
-                ("description", cur.description, spec.description),
-                ("unit_label", cur.unit_label, spec.unit_label),
-                ("active", cur.active, spec.active),
-            ]
-        ) + ctx.metadata_changes(f"product {key}", cur.metadata, cur.owned_keys, spec.metadata)
-        if changes:
-            ctx.add(UpdateProduct(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))
 
 
 @dataclass(frozen=True)
@@ -217,30 +181,3 @@ def _reusable_archived(
     """
     matches = [p for p in ctx.live.archived_prices.get(key, ()) if _terms(p) == (unit_amount, currency, product_id)]
     return max(matches, key=lambda p: (p.created, p.id), default=None)
-
-
-def plan_customers(ctx: Context) -> None:
-    for key in sorted(ctx.desired.customers):
-        spec = ctx.desired.customers[key]
-        cur = ctx.live.customers.get(key)
-        if cur is None:
-            params = {
-                "name": spec.name,
-                "email": spec.email,
-                "description": spec.description,
-                "phone": spec.phone,
-                "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
-            }
-            ctx.add(CreateCustomer(key=key, reason="not in Stripe", params=drop_none(params)))
-            continue
-        # Stripe stores email exactly as sent, so it is compared exactly.
-        changes = field_changes(
-            [
-                ("name", cur.name, spec.name),
-                ("email", cur.email, spec.email),
-                ("description", cur.description, spec.description),
-                ("phone", cur.phone, spec.phone),
-            ]
-        ) + ctx.metadata_changes(f"customer {key}", cur.metadata, cur.owned_keys, spec.metadata)
-        if changes:
-            ctx.add(UpdateCustomer(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes)))

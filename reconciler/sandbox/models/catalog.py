@@ -18,6 +18,7 @@ from reconciler.sandbox.models.base import (
 )
 from reconciler.sandbox.store import Tx
 
+# The fields a product's create and update take (the handlers support exactly these, with metadata).
 PRODUCT_FIELDS = ("name", "description", "active", "statement_descriptor", "unit_label", "url", "shippable", "images", "tax_code")
 
 
