@@ -99,13 +99,25 @@ class PriceSpec(_Spec):
         return (("product", self.product),)
 
 
+# Text limits: the maxLength of Stripe's OpenAPI spec (github.com/stripe/openapi) for the create
+# parameters (docs.stripe.com/api/customers/create, /api/invoices/create); docs/spec-format.md cites each.
+MAX_CUSTOMER_NAME = 256
+MAX_PHONE = 20
+# Stripe's changelog (API 2018-10-31): "The description field on customer endpoints has a maximum
+# character length limit of 350 now"; stricter than the spec's 5000, so validate never lets through
+# what Stripe refuses.
+MAX_CUSTOMER_DESCRIPTION = 350
+MAX_INVOICE_DESCRIPTION = 1500
+MAX_FOOTER = 5000
+
+
 class CustomerSpec(_Spec):
     """A Stripe customer."""
 
-    name: str | None = None
+    name: str | None = Field(default=None, max_length=MAX_CUSTOMER_NAME)
     email: str | None = Field(default=None, max_length=512, json_schema_extra={"format": "email"})
-    description: str | None = None
-    phone: str | None = None
+    description: str | None = Field(default=None, max_length=MAX_CUSTOMER_DESCRIPTION)
+    phone: str | None = Field(default=None, max_length=MAX_PHONE)
     metadata: Metadata = Field(default_factory=dict)
     adopt: str | None = _adopt("customer")
 
@@ -155,8 +167,8 @@ class InvoiceSpec(_Spec):
         "Left out: a charge_automatically invoice is charged to the customer's default payment method, a "
         "send_invoice invoice is recorded as paid out of band (its meaning before this field existed).",
     )
-    description: str | None = None
-    footer: str | None = None
+    description: str | None = Field(default=None, max_length=MAX_INVOICE_DESCRIPTION)
+    footer: str | None = Field(default=None, max_length=MAX_FOOTER)
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
     adopt: str | None = _adopt("invoice")

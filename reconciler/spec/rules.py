@@ -9,9 +9,10 @@ from typing import Any
 
 from reconciler import stripe_facts
 from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
-from reconciler.spec.currencies import ISO_4217
+from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
+from reconciler.spec.limits import divisible, email_to_send, raw_get, totals
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
@@ -34,6 +35,7 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
     model = entry.model
     if isinstance(model, PriceSpec):
         yield from _currency(entry, ("currency",), model.currency)
+        yield from divisible(entry, ("unit_amount",), model.unit_amount, model.currency)
     elif isinstance(model, CustomerSpec) and model.email is not None:
         if not is_valid_email(model.email):
             yield entry.at(("email",), f"{entry.where} email: {model.email!r} is not a valid email address")
@@ -44,10 +46,10 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
 def check_raw(entry: Entry) -> Iterator[SpecError]:
     """Metadata limits and NUL characters, checked on the raw values so they show up beside type errors."""
     yield from _nul_characters(entry, (), entry.raw)
-    yield from _metadata(entry, (), _get(entry.raw, "metadata"))
-    items = _get(entry.raw, "items") if entry.kind == "invoices" else None
+    yield from _metadata(entry, (), raw_get(entry.raw, "metadata"))
+    items = raw_get(entry.raw, "items") if entry.kind == "invoices" else None
     for index, item in enumerate(items if isinstance(items, list) else []):
-        yield from _metadata(entry, ("items", index), _get(item, "metadata"))
+        yield from _metadata(entry, ("items", index), raw_get(item, "metadata"))
         if isinstance(item, dict) and "quantity" in item and "amount" in item and "price" not in item:
             yield entry.at(
                 ("items", index, "quantity"),
@@ -71,13 +73,14 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
         yield from _unique_lookup_key(entry, lookup_keys)
     for entry in entries["invoices"].values():
         yield from _reference(entry, ("customer",), "customer", entries["customers"])
-        items = _get(entry.raw, "items")
+        items = raw_get(entry.raw, "items")
         for index in range(len(items) if isinstance(items, list) else 0):
             yield from _reference(entry, ("items", index, "price"), "price", entries["prices"])
             yield from _archived_price(entry, index, entries["prices"])
         if isinstance(entry.model, InvoiceSpec):
             yield from _mixed_currencies(entry, entry.model, entries["prices"])
-            yield from _zero_total_status(entry, entry.model, entries["prices"])
+            yield from totals(entry, entry.model, entries["prices"])
+            yield from email_to_send(entry, entry.model, entries["customers"])
 
 
 def _nul_characters(entry: Entry, sub: YamlPath, value: Any) -> Iterator[SpecError]:
@@ -97,40 +100,8 @@ def _nul_characters(entry: Entry, sub: YamlPath, value: Any) -> Iterator[SpecErr
             yield from _nul_characters(entry, (*sub, index), inner)
 
 
-def _zero_total_status(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
-    """Stripe marks a zero-total invoice paid when it is finalized: it can never be void or uncollectible."""
-    if invoice.status not in ("void", "uncollectible"):
-        return
-    total = 0
-    for item in invoice.items:
-        if item.price is not None:
-            price = prices.get(item.price)
-            if price is None or not isinstance(price.model, PriceSpec):
-                return  # reported as a dangling or invalid price
-            total += price.model.unit_amount * item.quantity
-        else:
-            total += item.amount or 0
-    if total == 0:
-        yield entry.at(
-            ("status",),
-            f"{entry.where} status: {invoice.status} is out of reach: the total is 0 and Stripe marks a zero-total "
-            "invoice paid when it is finalized; write status: paid (or draft), or give an item an amount",
-        )
-
-
-def _get(raw: Any, *path: str | int) -> Any:
-    for part in path:
-        if isinstance(raw, dict) and isinstance(part, str):
-            raw = raw.get(part)
-        elif isinstance(raw, list) and isinstance(part, int) and part < len(raw):
-            raw = raw[part]
-        else:
-            return None
-    return raw
-
-
 def _reference(entry: Entry, sub: YamlPath, kind: str, defined: Mapping[str, Entry]) -> Iterator[SpecError]:
-    target = _get(entry.raw, *sub)
+    target = raw_get(entry.raw, *sub)
     if not isinstance(target, str) or target in defined:
         return
     field = dotted(sub)
@@ -144,7 +115,7 @@ def _reference(entry: Entry, sub: YamlPath, kind: str, defined: Mapping[str, Ent
 
 def _unique_lookup_key(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError]:
     """Stripe gives a lookup key to one price at a time: two specs would take it from each other forever."""
-    lookup_key = _get(entry.raw, "lookup_key")
+    lookup_key = raw_get(entry.raw, "lookup_key")
     if not isinstance(lookup_key, str) or not lookup_key:
         return
     if lookup_key in seen:
@@ -158,7 +129,7 @@ def _unique_lookup_key(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError
 
 def _unique_adopt(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError]:
     """One Stripe object can be adopted under one key only: two would take its tag from each other."""
-    target = _get(entry.raw, "adopt")
+    target = raw_get(entry.raw, "adopt")
     if not isinstance(target, str) or not target:
         return
     if target in seen:
@@ -169,11 +140,11 @@ def _unique_adopt(entry: Entry, seen: dict[str, str]) -> Iterator[SpecError]:
 
 
 def _archived_price(entry: Entry, index: int, prices: Mapping[str, Entry]) -> Iterator[SpecError]:
-    if _get(entry.raw, "adopt"):
+    if raw_get(entry.raw, "adopt"):
         return  # an invoice that exists in Stripe already holds its items: none is added
-    target = _get(entry.raw, "items", index, "price")
+    target = raw_get(entry.raw, "items", index, "price")
     price = prices.get(target) if isinstance(target, str) else None
-    if price is not None and _get(price.raw, "active") is False:
+    if price is not None and raw_get(price.raw, "active") is False:
         yield entry.at(
             ("items", index, "price"),
             f"{entry.where} items[{index}].price: price '{target}' is archived (active: false); "
@@ -238,6 +209,8 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             yield entry.at((*sub, "currency"), f"{here}: currency needs an amount")
         if item.currency is not None:
             yield from _currency(entry, (*sub, "currency"), item.currency)
+            if item.amount is not None:
+                yield from divisible(entry, (*sub, "amount"), item.amount, item.currency)
         if item.key is not None:
             if item.key in keys_seen:
                 yield entry.at(
@@ -268,9 +241,16 @@ def _mixed_currencies(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, E
 
 
 def _currency(entry: Entry, sub: YamlPath, code: str) -> Iterator[SpecError]:
-    if code in ISO_4217:
+    if code in STRIPE_SUPPORTED:
         return
-    close = difflib.get_close_matches(code, sorted(ISO_4217), n=1, cutoff=0.6)
+    if code in ISO_4217:
+        yield entry.at(
+            sub,
+            f"{entry.where} {dotted(sub)}: Stripe does not support the currency '{code}' "
+            "(docs.stripe.com/currencies lists those it does)",
+        )
+        return
+    close = difflib.get_close_matches(code, sorted(STRIPE_SUPPORTED), n=1, cutoff=0.6)
     hint = f" (did you mean '{close[0]}'?)" if close else ""
     yield entry.at(sub, f"{entry.where} {dotted(sub)}: '{code}' is not an ISO 4217 currency code{hint}")
 

@@ -26,6 +26,7 @@ prices:
 customers:
   jenny:
     name: Jenny Rosen
+    email: jenny@example.com
 """
 
 

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-# Stripe's zero- and three-decimal currencies; every other one has two decimals.
-ZERO_DECIMAL = frozenset(
-    "bif clp djf gnf jpy kmf krw mga pyg rwf ugx vnd vuv xaf xof xpf".split()
-)
-THREE_DECIMAL = frozenset("bhd jod kwd omr tnd".split())
+from reconciler.spec.currencies import decimals as currency_decimals
+
 SYMBOLS = {"usd": "$", "eur": "€", "gbp": "£", "jpy": "¥", "inr": "₹", "krw": "₩"}
 
 
 def format_money(amount: int, currency: str) -> str:
     code = currency.lower()
-    decimals = 0 if code in ZERO_DECIMAL else 3 if code in THREE_DECIMAL else 2
+    decimals = currency_decimals(code)
     sign = "-" if amount < 0 else ""
     whole, frac = divmod(abs(amount), 10**decimals)
     number = f"{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")

@@ -1,0 +1,133 @@
+"""Stripe's limits on what an invoice says and adds up to (issue 18): text lengths, the maximum
+amount per line and per invoice, supported currencies, divisible amounts, an email to send to."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+Check = Callable[..., list[str]]
+
+CATALOG = """\
+products:
+  gold:
+    name: Gold
+prices:
+  gold-usd:
+    product: gold
+    unit_amount: 1000
+    currency: usd
+customers:
+  jenny:
+    name: Jenny Rosen
+    email: jenny@example.com
+"""
+
+
+def invoice(*lines: str, customer: str = "jenny") -> str:
+    """An invoices file with one invoice 'inv'; `lines` follow `days_until_due` (line 5 on)."""
+    body = f"invoices:\n  inv:\n    customer: {customer}\n    days_until_due: 30\n"
+    return body + "".join(f"    {line}\n" for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("field", "limit"), [("name", 256), ("phone", 20), ("description", 350)]
+)
+def test_customer_text_lengths(check: Check, field: str, limit: int) -> None:
+    text = f"customers:\n  c:\n    {field}: {'x' * (limit + 1)}\n"
+    assert check(a_yaml=text) == [
+        f"a.yaml:3:{7 + len(field)}: customer 'c' {field}: must be at most {limit} characters, got {limit + 1}"
+    ]
+    assert check(a_yaml=f"customers:\n  c:\n    {field}: {'x' * limit}\n") == []
+
+
+@pytest.mark.parametrize(("field", "limit"), [("description", 1500), ("footer", 5000)])
+def test_invoice_text_lengths(check: Check, field: str, limit: int) -> None:
+    text = invoice(f"{field}: {'x' * (limit + 1)}", "items:", "  - price: gold-usd")
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        f"b.yaml:5:{7 + len(field)}: invoice 'inv' {field}: must be at most {limit} characters, got {limit + 1}"
+    ]
+
+
+def test_a_line_total_above_stripes_maximum_is_an_error(check: Check) -> None:
+    text = invoice("items:", "  - price: gold-usd", "    quantity: 1000000000000")
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        "b.yaml:7:19: invoice 'inv' items[0]: the line total is 1000000000000000 usd; Stripe's maximum amount is "
+        "99999999 usd (8 digits): lower the quantity or split the invoice"
+    ]
+
+
+def test_a_line_total_at_stripes_maximum_is_fine(check: Check) -> None:
+    catalog = CATALOG.replace("unit_amount: 1000", "unit_amount: 1")
+    assert check(a_yaml=catalog, b_yaml=invoice("items:", "  - price: gold-usd", "    quantity: 99999999")) == []
+
+
+def test_an_invoice_total_above_stripes_maximum_is_an_error(check: Check) -> None:
+    text = invoice(
+        "items:",
+        "  - {description: a, amount: 60000000, currency: usd}",
+        "  - {description: b, amount: 60000000, currency: usd}",
+    )
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        "b.yaml:6:7: invoice 'inv' items: the invoice total is 120000000 usd; Stripe's maximum amount is "
+        "99999999 usd (8 digits): split the invoice"
+    ]
+
+
+@pytest.mark.parametrize("code", ["xau", "CLF", "xdr"])
+def test_iso_currencies_stripe_does_not_support_are_errors(check: Check, code: str) -> None:
+    text = CATALOG.replace("currency: usd", f"currency: {code}")
+    assert check(a_yaml=text) == [
+        f"a.yaml:8:15: price 'gold-usd' currency: Stripe does not support the currency '{code.lower()}' "
+        "(docs.stripe.com/currencies lists those it does)"
+    ]
+
+
+def test_xts_is_not_a_currency_to_invoice_in(check: Check) -> None:
+    text = CATALOG.replace("currency: usd", "currency: xts")
+    assert check(a_yaml=text) == [
+        "a.yaml:8:15: price 'gold-usd' currency: 'xts' is not an ISO 4217 currency code (did you mean 'tzs'?)"
+    ]
+
+
+@pytest.mark.parametrize(("code", "amount", "divisor"), [("kwd", 1005, 10), ("BHD", 1, 10), ("isk", 150, 100)])
+def test_amounts_stripe_requires_divisible(check: Check, code: str, amount: int, divisor: int) -> None:
+    text = CATALOG.replace("unit_amount: 1000\n    currency: usd", f"unit_amount: {amount}\n    currency: {code}")
+    low = amount - amount % divisor
+    assert check(a_yaml=text) == [
+        f"a.yaml:7:18: price 'gold-usd' unit_amount: Stripe requires amounts in {code.upper()} to be multiples of "
+        f"{divisor}; write {low} or {low + divisor} instead of {amount}"
+    ]
+
+
+def test_an_item_amount_in_a_three_decimal_currency_must_end_in_zero(check: Check) -> None:
+    text = invoice("items:", "  - description: fee", "    amount: 12345", "    currency: jod")
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        "b.yaml:7:17: invoice 'inv' items[0].amount: Stripe requires amounts in JOD to be multiples of 10; "
+        "write 12340 or 12350 instead of 12345"
+    ]
+
+
+def test_zero_decimal_and_divisible_amounts_are_fine(check: Check) -> None:
+    text = invoice(
+        "items:", "  - description: fee", "    amount: 99999999", "    currency: jpy",
+    )
+    assert check(a_yaml=CATALOG, b_yaml=text) == []
+    assert check(a_yaml=CATALOG.replace("1000\n    currency: usd", "1230\n    currency: kwd")) == []
+
+
+def test_status_sent_needs_a_customer_email(check: Check) -> None:
+    catalog = CATALOG.replace("    email: jenny@example.com\n", "")
+    text = invoice("status: sent", "items:", "  - price: gold-usd")
+    assert check(a_yaml=catalog, b_yaml=text) == [
+        "b.yaml:5:13: invoice 'inv' status: sent emails the invoice, and customer 'jenny' has no email: "
+        "give the customer an email, or write status: open"
+    ]
+    assert check(a_yaml=CATALOG, b_yaml=text) == []
+
+
+def test_an_adopted_invoice_may_already_be_sent_to_a_customer_without_email(check: Check) -> None:
+    catalog = CATALOG.replace("    email: jenny@example.com\n", "")
+    text = invoice("status: sent", "adopt: in_123", "items:", "  - price: gold-usd")
+    assert check(a_yaml=catalog, b_yaml=text) == []
