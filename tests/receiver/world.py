@@ -57,7 +57,9 @@ def spec_text(statuses: dict[str, str] | None = None) -> str:
     lines = ["products:", "  plan:", "    name: Plan", "prices:", "  plan-usd:", "    product: plan",
              "    unit_amount: 1000", "    currency: usd", "customers:"]  # fmt: skip
     for key in INVOICE_KEYS:
-        lines += [f"  {key.split('-')[0]}:", f"    name: {key.split('-')[0].title()}"]
+        who = key.split("-")[0]
+        # status sent emails the invoice: each customer has an address to send it to
+        lines += [f"  {who}:", f"    name: {who.title()}", f"    email: {who}@example.com"]
     lines.append("invoices:")
     for key in INVOICE_KEYS:
         lines += [f"  {key}:", f"    customer: {key.split('-')[0]}", "    days_until_due: 30",
