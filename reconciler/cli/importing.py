@@ -10,12 +10,13 @@ import click
 from reconciler.cli.errors import handle_errors
 from reconciler.cli.main import main
 from reconciler.cli.options import DEFAULT_SPEC_PATHS, _gateway, connection_options
+from reconciler.kinds import KINDS  # data only: --help loads no pydantic through it
 
 
 @main.command(name="import")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=DEFAULT_SPEC_PATHS[0], show_default=True,
               help="Folder to write the specs into (new or empty, unless --force).")
-@click.option("--kind", "kinds", type=click.Choice(["product", "price", "customer", "invoice"]), multiple=True,
+@click.option("--kind", "kinds", type=click.Choice(list(KINDS)), multiple=True,
               help="Import only objects of this kind (repeatable); what they refer to comes along.")
 @click.option("--customer", "customer_ids", multiple=True, metavar="CUS_ID",
               help="Import only this customer and its invoices (repeatable).")

@@ -91,6 +91,11 @@ def table_record(kind: str, obj: Obj, key: str, **extra: Any) -> TableRecord:
         raise MalformedObject(kind, str(obj.get("id")), f"{type(exc).__name__}: {exc}") from None
 
 
+def simple(kind: str, obj: Obj, key: str) -> TableRecord:
+    """The live record of a simple kind's object (a customer's with the card it carries)."""
+    return customer(obj, key) if kind == "customer" else table_record(kind, obj, key)
+
+
 def product(obj: Obj, key: str) -> LiveProduct:
     return cast(LiveProduct, table_record("product", obj, key))
 

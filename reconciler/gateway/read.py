@@ -26,7 +26,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from reconciler.gateway import mapping
 from reconciler.gateway.client import StripeGateway
@@ -34,7 +34,8 @@ from reconciler.gateway.evidence import with_evidence
 from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import ListRead, Page, read_lists
 from reconciler.gcpause import collector_paused
-from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveObject, LivePrice, LiveProduct
+from reconciler.kinds import KINDS, SIMPLE_KINDS
+from reconciler.live.records import Live, LiveInvoice, LiveObject, LivePrice, TableRecord
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,7 +47,8 @@ Entry = tuple[Position, int, str, T]
 
 # Most pages in flight at once while reading, whatever rate x round trip allows.
 READ_CEILING = 16
-_KINDS = ("products", "prices", "customers", "invoices")
+_KINDS = tuple(info.section for info in KINDS.values())
+_SIMPLE = {info.section: info.name for info in SIMPLE_KINDS}
 # Payment methods ride on the lists that name them (brand and last 4 for the plan): no request per object.
 _EXPAND: dict[str, dict[str, Any]] = {
     "customers": {"expand": ["data.invoice_settings.default_payment_method"]},
@@ -92,8 +94,8 @@ class _Found:
         # Invoices whose lines are still being read: id -> (position, object, key, lines so far).
         self.waiting: dict[str, tuple[Position, Obj, str, list[Obj]]] = {}
         self.invoice_records: list[Entry[LiveInvoice]] = []
-        self.product_records: list[Entry[LiveProduct]] = []
-        self.customer_records: list[Entry[LiveCustomer]] = []
+        # The simple kinds' records, by section.
+        self.records: dict[str, list[Entry[TableRecord]]] = defaultdict(list)
         self.seen: set[str] = set()
         # Identity beyond metadata: untagged invoices with the tool's item tags, unmanaged customers' ids.
         self.untagged: dict[str, LiveInvoice] = {}
@@ -115,12 +117,10 @@ class _Found:
             key = mapping.owner_key(obj)
             if key is None:
                 more += self._unmanaged(kind, position, obj)
-            elif kind == "products":
-                self.product_records.append(_entry(position, obj, mapping.product(obj, key)))
+            elif kind in _SIMPLE:
+                self.records[kind].append(_entry(position, obj, mapping.simple(_SIMPLE[kind], obj, key)))
             elif kind == "prices":
                 self.prices[key].append((position, mapping.price(obj, key)))
-            elif kind == "customers":
-                self.customer_records.append(_entry(position, obj, mapping.customer(obj, key)))
             elif kind == "invoices":
                 more += self._invoice(position, obj, key)
         return more
@@ -143,14 +143,8 @@ class _Found:
         # Adopted objects are records with key "" (their spec key comes with the adoption).
         if kind == "invoices":
             return self._invoice(position, obj, "")
-        record: LiveObject
-        if kind == "products":
-            record = mapping.product(obj, "")
-        elif kind == "prices":
-            record = mapping.price(obj, "")
-        else:
-            record = mapping.customer(obj, "")
-        self.adoptable[str(obj["id"])] = record
+        record = mapping.price(obj, "") if kind == "prices" else mapping.simple(_SIMPLE[kind], obj, "")
+        self.adoptable[str(obj["id"])] = cast(LiveObject, record)
         return []
 
     def _invoice(self, position: Position, obj: Obj, key: str) -> list[ListRead]:
@@ -193,10 +187,10 @@ class _Found:
     def live(self) -> Live:
         duplicates: dict[str, tuple[str, ...]] = {}
         prices, extra_active, archived = _prices(self.prices)
+        simple: dict[str, Any] = {section: _unique(kind, self.records[section], duplicates) for section, kind in _SIMPLE.items()}
         return Live(
-            products=_unique("product", self.product_records, duplicates),
+            **simple,
             prices=prices,
-            customers=_unique("customer", self.customer_records, duplicates),
             invoices=_unique("invoice", self.invoice_records, duplicates),
             duplicates=dict(sorted(duplicates.items())),
             archived_prices=archived,
@@ -223,7 +217,7 @@ def _entry(position: Position, obj: Obj, record: T) -> Entry[T]:
 
 
 def _unique(
-    kind: str, found: Iterable[Entry[LiveProduct] | Entry[LiveCustomer] | Entry[LiveInvoice]],
+    kind: str, found: Iterable[Entry[TableRecord]] | Iterable[Entry[LiveInvoice]],
     duplicates: dict[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """One record per key (the newest object); every id of a shared key in `duplicates`."""

@@ -63,9 +63,9 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
     for kind in KINDS:
         if kind not in request.kinds:
             continue
-        for found in getattr(inventory, f"{kind}s"):
+        for found in inventory.sections[KIND_INFOS[kind].section]:
             if _selected(kind, found, request, since):
-                getattr(builder, kind)(found.record.id, root=True)
+                builder.build(kind, found.record.id, root=True)
     entries = builder.out
     files = render_files(entries.by_kind, entries.invoice_customer)
     replaced, kept = write_tree(request.out, files, force=request.force) if files else (0, ())
@@ -87,7 +87,7 @@ def run_import(request: ImportRequest, gateway: StripeGateway) -> ImportReport:
         kept=kept,
         metadata_claimed=tuple(entries.metadata_claimed),
         metadata_left=tuple(entries.metadata_left),
-        read={kind: len(getattr(inventory, KIND_INFOS[kind].section)) for kind in KINDS},
+        read={kind: len(inventory.sections[KIND_INFOS[kind].section]) for kind in KINDS},
     )
 
 
@@ -120,7 +120,7 @@ def list_bound(inventory: Inventory, *, customers: int = 0) -> int:
     def pages(n: int) -> int:
         return max(1, math.ceil(n / PAGE_SIZE))
 
-    bound = sum(pages(len(getattr(inventory, KIND_INFOS[kind].section))) for kind in KINDS if kind != "invoice")
+    bound = sum(pages(len(inventory.sections[KIND_INFOS[kind].section])) for kind in KINDS if kind != "invoice")
     if customers:
         by_customer: dict[str, int] = {}
         for f in inventory.invoices:

@@ -9,6 +9,7 @@ everything that refers to it: never half-imported.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any, Generic
@@ -16,16 +17,16 @@ from typing import Any, Generic
 from reconciler.importer.fields import (
     Entry,
     Unrepresentable,
-    customer_entry,
     invoice_entry,
     invoice_status,
     item_entry,
     price_entry,
-    product_entry,
+    simple_entry,
     spec_metadata,
 )
 from reconciler.importer.keys import Keys, is_valid_key
 from reconciler.kinds import KINDS as KIND_INFOS
+from reconciler.kinds import KindInfo
 from reconciler.live.inventory import Found, Inventory, R
 from reconciler.live.records import LiveInvoice, LivePrice
 from reconciler.spec.models import item_base_key
@@ -74,10 +75,10 @@ class Builder:
         self.claim_metadata = claim_metadata
         self.since = inventory.events_complete_since
         self.out = Entries()
-        self.products = _Index({f.record.id: f for f in inventory.products})
-        self.prices = _Index({f.record.id: f for f in inventory.prices})
-        self.customers = _Index({f.record.id: f for f in inventory.customers})
-        self.invoices = _Index({f.record.id: f for f in inventory.invoices})
+        # Every kind's objects by Stripe id, and what became of each.
+        self.index: dict[str, _Index[Any]] = {
+            info.name: _Index({f.record.id: f for f in inventory.sections[info.section]}) for info in KIND_INFOS.values()
+        }
         # A managed price key stands for its newest active price (else newest),
         # as read_live decides; the key's other prices are its history.
         self.current_price: dict[str, str] = {}
@@ -85,38 +86,35 @@ class Builder:
             if f.managed:
                 self.current_price[f.record.key] = f.record.id
         # Several objects of another kind claiming one key: the newest is the key's.
-        self.current: dict[str, dict[str, str]] = {kind: {} for kind in ("product", "customer", "invoice")}
-        others: tuple[tuple[str, tuple[Found[Any], ...]], ...] = (
-            ("product", inventory.products), ("customer", inventory.customers), ("invoice", inventory.invoices),
-        )  # fmt: skip
-        for kind, found_of_kind in others:
-            for one in sorted(found_of_kind, key=lambda f: (f.created, f.record.id)):
+        self.current: dict[str, dict[str, str]] = {kind: {} for kind in KIND_INFOS if kind != "price"}
+        for kind in self.current:
+            for one in sorted(inventory.sections[KIND_INFOS[kind].section], key=lambda f: (f.created, f.record.id)):
                 if one.managed:
                     self.current[kind][one.record.key] = one.record.id
 
-    def product(self, product_id: str, *, root: bool = False) -> str | None:
-        return self._build("product", self.products, product_id, root, self._product_entry)
+    def build(self, kind: str, object_id: str, *, root: bool = False) -> str | None:
+        """The spec key of the object's entry, built with what it refers to; None: skipped."""
+        if kind == "price":
+            return self.price(object_id, root=root)
+        if kind == "invoice":
+            return self._build("invoice", object_id, root, self._invoice_entry)
+        return self._build(kind, object_id, root, functools.partial(self._simple_entry, KIND_INFOS[kind]))
 
     def price(self, price_id: str, *, root: bool = False) -> str | None:
-        found = self.prices.by_id.get(price_id)
+        found = self.index["price"].by_id.get(price_id)
         if found is not None and found.managed and self.current_price.get(found.record.key) != price_id:
             price_id = self.current_price[found.record.key]  # the key's history: its current price is written
-        return self._build("price", self.prices, price_id, root, self._price_entry)
+        return self._build("price", price_id, root, self._price_entry)
 
-    def customer(self, customer_id: str, *, root: bool = False) -> str | None:
-        return self._build("customer", self.customers, customer_id, root, self._customer_entry)
-
-    def invoice(self, invoice_id: str, *, root: bool = False) -> str | None:
-        return self._build("invoice", self.invoices, invoice_id, root, self._invoice_entry)
-
-    def _build(self, kind: str, index: _Index[Any], object_id: str, root: bool, make: Any) -> str | None:
+    def _build(self, kind: str, object_id: str, root: bool, make: Any) -> str | None:
+        index = self.index[kind]
         if object_id in index.done:
             return index.done[object_id]
         found = index.by_id.get(object_id)
         index.done[object_id] = None  # until built (a reference cycle, were there one, ends here)
         if found is None:
             return None
-        key: str | None = getattr(self.keys, f"{kind}s").get(object_id)
+        key: str | None = self.keys[KIND_INFOS[kind].section].get(object_id)
         label = _label(kind, str(key), found)
         why = self._why_not(kind, found)
         try:
@@ -178,25 +176,21 @@ class Builder:
             notes.append(note)
         return kept
 
-    def _product_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
+    def _simple_entry(self, info: KindInfo, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
         notes: list[str] = []
-        return product_entry(found.record, self._metadata(found, notes, _label("product", key, found))), notes
+        return simple_entry(info, found.record, self._metadata(found, notes, _label(info.name, key, found))), notes
 
     def _price_entry(self, found: Found[LivePrice], key: str) -> tuple[Entry, list[str]]:
-        product_key = self.product(found.record.product_id)
+        product_key = self.build("product", found.record.product_id)
         if product_key is None:
             raise Unrepresentable(f"its product {found.record.product_id} is not imported")
         notes: list[str] = []
         metadata = self._metadata(found, notes, _label("price", key, found))
         return price_entry(found.record, product_key, metadata), notes
 
-    def _customer_entry(self, found: Found[Any], key: str) -> tuple[Entry, list[str]]:
-        notes: list[str] = []
-        return customer_entry(found.record, self._metadata(found, notes, _label("customer", key, found))), notes
-
     def _invoice_entry(self, found: Found[LiveInvoice], key: str) -> tuple[Entry, list[str]]:
         invoice = found.record
-        customer_key = self.customer(invoice.customer_id)
+        customer_key = self.build("customer", invoice.customer_id)
         if customer_key is None:
             raise Unrepresentable(f"its customer {invoice.customer_id} is not imported (deleted, or skipped)")
         notes: list[str] = []
@@ -247,8 +241,8 @@ class Builder:
         return ""
 
     def _product_of(self, price_id: str | None) -> str | None:
-        price = self.prices.by_id.get(price_id or "")
-        product = self.products.by_id.get(price.record.product_id) if price is not None else None
+        price = self.index["price"].by_id.get(price_id or "")
+        product = self.index["product"].by_id.get(price.record.product_id) if price is not None else None
         return product.record.name if product is not None else None
 
 

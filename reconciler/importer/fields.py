@@ -8,10 +8,11 @@ keys it would refuse are left out of the spec (and in Stripe) with a note.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
-from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.kinds import KINDS, KindInfo
+from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct, TableRecord
 from reconciler.live.sendproof import sent_state
 from reconciler.ownership import KEYS_SEPARATOR
 from reconciler.spec.currencies import ISO_4217
@@ -45,15 +46,37 @@ def spec_metadata(metadata: Mapping[str, str], owned: frozenset[str] | None, *, 
     return kept, f"metadata {', '.join(repr(k) for k in bad)} (not a spec key)" if bad else ""
 
 
-def product_entry(product: LiveProduct, metadata: dict[str, str]) -> Entry:
-    if not 1 <= len(product.name) <= MAX_NAME:
-        raise Unrepresentable(f"its name has {len(product.name)} characters; a spec allows 1 to {MAX_NAME}")
-    entry: Entry = {"name": product.name}
-    _put(entry, "description", product.description)
-    _put(entry, "unit_label", product.unit_label)
-    if not product.active:
-        entry["active"] = False
+def simple_entry(info: KindInfo, record: TableRecord, metadata: dict[str, str]) -> Entry:
+    """A simple kind's entry: each field of its table that is set to other than Stripe's default."""
+    _CHECKS.get(info.name, _fine)(record)
+    entry: Entry = {}
+    for f in info.fields:
+        value = record.values[f.name]
+        if value not in (None, "") and value != f.default:
+            entry[f.name] = value
     return _with_metadata(entry, metadata)
+
+
+def _fine(record: TableRecord) -> None:
+    pass
+
+
+def _product(record: TableRecord) -> None:
+    if not 1 <= len(record.name) <= MAX_NAME:
+        raise Unrepresentable(f"its name has {len(record.name)} characters; a spec allows 1 to {MAX_NAME}")
+
+
+def _customer(record: TableRecord) -> None:
+    if record.email and not is_valid_email(record.email):
+        raise Unrepresentable(f"its email {record.email!r} is not an address a spec accepts")
+
+
+# What a simple kind's spec refuses that its live object may hold (the spec loader's own rules).
+_CHECKS: dict[str, Callable[[TableRecord], None]] = {"product": _product, "customer": _customer}
+
+
+def product_entry(product: LiveProduct, metadata: dict[str, str]) -> Entry:
+    return simple_entry(KINDS["product"], product, metadata)
 
 
 def price_entry(price: LivePrice, product_key: str, metadata: dict[str, str]) -> Entry:
@@ -69,12 +92,7 @@ def price_entry(price: LivePrice, product_key: str, metadata: dict[str, str]) ->
 
 
 def customer_entry(customer: LiveCustomer, metadata: dict[str, str]) -> Entry:
-    if customer.email and not is_valid_email(customer.email):
-        raise Unrepresentable(f"its email {customer.email!r} is not an address a spec accepts")
-    entry: Entry = {}
-    for name in ("name", "email", "description", "phone"):
-        _put(entry, name, getattr(customer, name))
-    return _with_metadata(entry, metadata)
+    return simple_entry(KINDS["customer"], customer, metadata)
 
 
 def invoice_status(invoice: LiveInvoice, events_complete_since: int | None) -> str:

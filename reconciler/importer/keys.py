@@ -1,8 +1,9 @@
 """Spec keys for an imported account: readable, valid, and the same on every run.
 
 A managed object keeps its `reconciler_id`. Any other object gets a key from
-what identifies it to a person: a product's name, a price's lookup key (else
-its product's key and currency), a customer's name (else email, else id), an
+what identifies it to a person: a simple kind's `key_from` fields (a product's
+name; a customer's name, else email, else id), a price's lookup key (else
+its product's key and currency), an
 invoice its customer's key and the month it was created (`jenny-rosen-2026-11`;
 a second one that month: `jenny-rosen-2026-11-25`, its day). Keys are slugged to the spec-key pattern. Objects whose keys would
 clash are ordered (prices: active first; then oldest first, then by id): the
@@ -13,14 +14,15 @@ never renames the ones before it.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from reconciler.kinds import BY_SECTION, SIMPLE_KINDS, KindInfo
 from reconciler.live.inventory import Found, Inventory
 from reconciler.spec.models import SPEC_KEY_PATTERN
 
@@ -41,21 +43,22 @@ def is_valid_key(key: str) -> bool:
     return bool(_VALID.match(key))
 
 
-@dataclass
-class Keys:
-    """Stripe id -> spec key, per kind."""
+class Keys(dict[str, dict[str, str]]):
+    """Stripe id -> spec key, per spec section (`keys.customers`)."""
 
-    products: dict[str, str] = field(default_factory=dict)
-    prices: dict[str, str] = field(default_factory=dict)
-    customers: dict[str, str] = field(default_factory=dict)
-    invoices: dict[str, str] = field(default_factory=dict)
+    def __getattr__(self, section: str) -> dict[str, str]:
+        try:
+            return self[section]
+        except KeyError:
+            raise AttributeError(section) from None
 
 
 def derive_keys(inventory: Inventory) -> Keys:
     """Keys for every object of the inventory (managed ones: their own)."""
-    keys = Keys()
-    keys.products = _keyed(inventory.products, lambda f: slug(f.record.name), "product")
-    keys.prices = _keyed(
+    keys = Keys({section: {} for section in BY_SECTION})
+    for info in SIMPLE_KINDS:
+        keys[info.section] = _keyed(inventory.sections[info.section], functools.partial(_named, info), info.name)
+    keys["prices"] = _keyed(
         inventory.prices,
         lambda f: slug(f.record.lookup_key or "")
         or slug(f"{keys.products.get(f.record.product_id, 'price')}-{f.record.currency}"),
@@ -64,10 +67,7 @@ def derive_keys(inventory: Inventory) -> Keys:
         # Prices of one product and currency differ by amount: say it before resorting to the id.
         readable=lambda f: str(f.record.unit_amount),
     )
-    keys.customers = _keyed(
-        inventory.customers, lambda f: slug(f.record.name or "") or slug(f.record.email or ""), "customer"
-    )
-    keys.invoices = _keyed(
+    keys["invoices"] = _keyed(
         inventory.invoices,
         lambda f: _invoice_base(f, keys.customers),
         "invoice",
@@ -75,6 +75,12 @@ def derive_keys(inventory: Inventory) -> Keys:
         readable=lambda f: datetime.fromtimestamp(f.created, UTC).strftime("%d"),
     )
     return keys
+
+
+def _named(info: KindInfo, found: Found[Any]) -> str:
+    """A simple kind's key: the slug of the first of its `key_from` fields that gives one."""
+    slugs = (slug(str(found.record.values[name] or "")) for name in info.key_from)
+    return next((text for text in slugs if text), "")
 
 
 def _invoice_base(found: Found[Any], customers: dict[str, str]) -> str:

@@ -9,11 +9,12 @@ sees a Stripe object.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from reconciler.live.records import LiveCustomer, LiveInvoice, LivePrice, LiveProduct
+from reconciler.kinds import BY_SECTION
+from reconciler.live.records import LiveCustomer, LiveInvoice, LivePrice, LiveProduct, TableRecord
 
-R = TypeVar("R", LiveProduct, LivePrice, LiveCustomer, LiveInvoice)
+R = TypeVar("R", LiveProduct, LivePrice, LiveCustomer, LiveInvoice, TableRecord)
 
 
 @dataclass(frozen=True)
@@ -33,12 +34,28 @@ class Found(Generic[R]):
         return bool(self.record.key)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Inventory:
-    products: tuple[Found[LiveProduct], ...] = ()
-    prices: tuple[Found[LivePrice], ...] = ()
-    customers: tuple[Found[LiveCustomer], ...] = ()
-    invoices: tuple[Found[LiveInvoice], ...] = ()
+    """Every object of the account, by spec section (`inventory.customers`), one tuple per registered kind."""
+
+    sections: dict[str, tuple[Found[Any], ...]]
     # As Live.events_complete_since: from when Stripe's `invoice.sent` events are
     # known complete; None when no invoice needed them.
     events_complete_since: int | None = None
+
+    def __init__(
+        self, *, sections: dict[str, tuple[Found[Any], ...]] | None = None,
+        events_complete_since: int | None = None, **by_section: tuple[Found[Any], ...],
+    ) -> None:
+        unknown = set(by_section) - set(BY_SECTION)
+        if unknown:
+            raise TypeError(f"Inventory has no section {', '.join(sorted(unknown))}")
+        given = {**(sections or {}), **by_section}
+        object.__setattr__(self, "sections", {section: tuple(given.get(section, ())) for section in BY_SECTION})
+        object.__setattr__(self, "events_complete_since", events_complete_since)
+
+    def __getattr__(self, section: str) -> tuple[Found[Any], ...]:
+        sections = self.__dict__.get("sections")
+        if sections is not None and section in sections:
+            return sections[section]  # type: ignore[no-any-return]
+        raise AttributeError(f"Inventory has no section {section!r}")

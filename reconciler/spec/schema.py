@@ -5,23 +5,28 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from reconciler.spec.entries import KINDS
-from reconciler.spec.models import SPEC_KEY_PATTERN, CustomerSpec, InvoiceSpec, PriceSpec, ProductSpec
+from reconciler.spec.models import SPEC_KEY_PATTERN
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SpecKey = Annotated[str, Field(pattern=SPEC_KEY_PATTERN)]
 
 
-class SpecFile(BaseModel):
-    """One reconciler spec file: any of four mappings, each keyed by a stable spec key."""
+def _section(section: str, model: type[BaseModel]) -> Any:
+    """A spec file's mapping of one kind's entries, by spec key (optional)."""
+    label = section.replace("_", " ").capitalize()
+    return (dict[SpecKey, model] | None, Field(default=None, description=f"{label}, by spec key."))  # type: ignore[valid-type]
 
-    model_config = ConfigDict(extra="forbid", title="reconciler spec file")
-    products: dict[SpecKey, ProductSpec] | None = Field(default=None, description="Products, by spec key.")
-    prices: dict[SpecKey, PriceSpec] | None = Field(default=None, description="Prices, by spec key.")
-    customers: dict[SpecKey, CustomerSpec] | None = Field(default=None, description="Customers, by spec key.")
-    invoices: dict[SpecKey, InvoiceSpec] | None = Field(default=None, description="Invoices, by spec key.")
+
+# One spec file: a mapping per registered kind (the spec models by section, from the registry).
+SpecFile: type[BaseModel] = create_model(
+    "SpecFile",
+    __config__=ConfigDict(extra="forbid", title="reconciler spec file"),
+    __doc__="One reconciler spec file: a mapping per object kind, each keyed by a stable spec key.",
+    **{section: _section(section, model) for section, (_, model) in KINDS.items()},
+)
 
 
 def spec_json_schema() -> dict[str, Any]:

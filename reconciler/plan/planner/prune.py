@@ -1,7 +1,8 @@
 """--prune: managed objects whose key left the specs, destroyed last.
 
-Order: invoices, then prices, products, customers; a customer waits for its
-invoices, a product for its prices. A destroy whose object others still use
+Order: invoices, then prices, then the simple kinds in registration order
+(products, customers); a customer waits for its invoices, a product for its
+prices. A simple kind is archived or deleted as its registration says. A destroy whose object others still use
 is not planned; a note names what holds it:
 
 - a customer with invoices the tool does not manage in draft, open or
@@ -11,7 +12,11 @@ is not planned; a note names what holds it:
 
 from __future__ import annotations
 
-from reconciler.plan.actions import ArchivePrice, ArchiveProduct, DeleteCustomer, DeleteInvoice, VoidInvoice
+from collections.abc import Mapping
+
+from reconciler.kinds import SIMPLE_KINDS
+from reconciler.live.records import TableRecord
+from reconciler.plan.actions import DESTROY_OF, ArchivePrice, DeleteInvoice, VoidInvoice
 from reconciler.plan.planner.catalog import active_prices
 from reconciler.plan.planner.context import Context
 from reconciler.text import plural
@@ -21,28 +26,32 @@ _MAX_LISTED = 10
 
 
 def plan_prune(ctx: Context) -> None:
-    by_customer = _prune_invoices(ctx)
-    by_product = _prune_prices(ctx)
-    live, desired = ctx.live, ctx.desired
-    for key in sorted(set(live.products) - set(desired.products)):
-        product = live.products[key]
-        if not product.active:
+    # Action ids of the destroys each object waits for, by its Stripe id (a customer's invoices, a product's prices).
+    waits = {**_prune_invoices(ctx), **_prune_prices(ctx)}
+    for info in SIMPLE_KINDS:
+        if not info.destroy:
             continue
-        held = live.unmanaged_active_prices.get(product.id, ())
-        if held:
-            ctx.note(f"product {key} ({product.id}) is kept although no longer in the specs: {_held(held, 'active price')} the tool does not manage")
-            continue
-        deps = tuple(by_product.get(product.id, ()))
-        ctx.add(ArchiveProduct(key=key, reason=_REASON, depends_on=deps, stripe_id=product.id))
-    for key in sorted(set(live.customers) - set(desired.customers)):
-        customer = live.customers[key]
-        held_invoices = live.unmanaged_invoices.get(customer.id, ())
-        if held_invoices:
-            listed = [f"{invoice_id} ({status})" for invoice_id, status in held_invoices]
-            ctx.note(f"customer {key} ({customer.id}) is kept although no longer in the specs: {_held(listed, 'invoice')} the tool does not manage")
-            continue
-        deps = tuple(by_customer.get(customer.id, ()))
-        ctx.add(DeleteCustomer(key=key, reason=_REASON, depends_on=deps, stripe_id=customer.id))
+        records: Mapping[str, TableRecord] = getattr(ctx.live, info.section)
+        for key in sorted(set(records) - set(getattr(ctx.desired, info.section))):
+            record = records[key]
+            if info.destroy == "archive" and not record.active:
+                continue
+            held = _held_by(ctx, info.name, record.id)
+            if held:
+                ctx.note(f"{info.name} {key} ({record.id}) is kept although no longer in the specs: {held} the tool does not manage")
+                continue
+            destroy = DESTROY_OF[info.name, info.destroy]
+            ctx.add(destroy(key=key, reason=_REASON, depends_on=tuple(waits.get(record.id, ())), stripe_id=record.id))
+
+
+def _held_by(ctx: Context, kind: str, stripe_id: str) -> str:
+    """What others still use of the object, in words ("" if nothing): prune keeps it then."""
+    live = ctx.live
+    if kind == "product" and live.unmanaged_active_prices.get(stripe_id):
+        return _held(live.unmanaged_active_prices[stripe_id], "active price")
+    if kind == "customer" and live.unmanaged_invoices.get(stripe_id):
+        return _held([f"{invoice_id} ({status})" for invoice_id, status in live.unmanaged_invoices[stripe_id]], "invoice")
+    return ""
 
 
 def _prune_invoices(ctx: Context) -> dict[str, list[str]]:
