@@ -20,7 +20,7 @@ from reconciler.apply.report import Reporter
 from reconciler.apply.resolve import Resolver
 from reconciler.apply.result import describe
 from reconciler.apply.sendguard import SentLedger
-from reconciler.apply.steps import Step, send_steps, steps_for
+from reconciler.apply.steps import Step, item_ref_key, send_steps, steps_for
 from reconciler.gateway import write
 from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import CardFailed
@@ -29,7 +29,16 @@ from reconciler.gateway.retry import Deadline
 from reconciler.live.records import Live, LiveInvoice
 from reconciler.live.sendproof import complete_since, provably_unsent
 from reconciler.ownership import SEND_DONE, SEND_REQUESTED
-from reconciler.plan.actions import Action, ChargeInvoice, Ref, SendInvoice, _Adopt, _Create
+from reconciler.plan.actions import (
+    Action,
+    ChargeInvoice,
+    CreateRevision,
+    FinalizeInvoice,
+    Ref,
+    SendInvoice,
+    _Adopt,
+    _Create,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,6 +46,8 @@ T = TypeVar("T")
 # Derived keys tried after a create replayed a dead object; each costs one GET
 # and one POST, and a chain grows by one link per delete-and-re-add in 24 h.
 MAX_REKEYS = 16
+# Links of a revision chain followed back from an invoice being sent.
+MAX_REVISIONS = 50
 
 
 class Execution:
@@ -63,6 +74,8 @@ class Execution:
         self._lock = threading.Lock()
         self.attempts = 0
         self.retries = 0
+        # Keys revised in this run -> what the revision replaces (for the finalize's report line).
+        self._revised: dict[str, str] = {}
 
     def call(self, action: Action | None, fn: Callable[[], T]) -> T:
         """One gateway call, paced and retried on transient errors (reported
@@ -129,16 +142,32 @@ class Execution:
             return self._charge(action)
         notes: list[str] = []
         for step in steps_for(action):
-            self.run_step(action, step, notes)
+            result = self._run(action, step, notes)
+            if isinstance(action, FinalizeInvoice) and action.key in self._revised:
+                notes.append(f"the revision is number {result.data.get('number')}, replacing {self._revised[action.key]}")
         if isinstance(action, _Adopt):
             # Later actions name the adopted object by its spec key (a Ref).
             self.resolver.record(Ref(action.kind, action.key), action.stripe_id)
+        if isinstance(action, CreateRevision):
+            self._record_revision_items(action)
+            self._revised[action.key] = f"number {action.number} ({action.revises})" if action.number else action.revises
         return "; ".join(notes)
+
+    def _record_revision_items(self, action: CreateRevision) -> None:
+        """Later actions name the items the revision copied by their keys (one GET)."""
+        revision_id = str(self.resolver.resolve(Ref("invoice", action.key)))
+        revision = self.call(action, lambda: write.get_invoice(self.gateway, revision_id, retry=False, all_lines=True))
+        for item in revision.items:
+            if item.key:
+                self.resolver.record(Ref("item", item_ref_key(action.key, item.key)), item.id)
 
     def run_step(self, action: Action, step: Step, notes: list[str] | None = None) -> str:
         """Send one write; returns the id of the object written. The key is
         computed over the exact parameters sent, so a retry or a re-run sends
         the same key (a replay) and a different write never reuses one."""
+        return self._run(action, step, notes).id
+
+    def _run(self, action: Action, step: Step, notes: list[str] | None = None) -> write.WriteResult:
         target = str(self.resolver.resolve(step.target)) if step.target is not None else None
         params = self.resolver.resolve(step.params)
         _, _, sent = write.request_for(step.op, target, params)
@@ -148,7 +177,7 @@ class Execution:
             result = self._unless_replayed_dead(action, step, params, sent, key, result, notes)
         if step.name == "create" and isinstance(action, _Create) and result.id:
             self.resolver.record(Ref(action.kind, action.key), result.id)
-        return result.id
+        return result
 
     def _send(
         self, action: Action, step: Step, target: str | None, params: dict[str, Any], key: str
@@ -188,12 +217,28 @@ class Execution:
             notes.append(f"created anew under a derived idempotency key: the original replayed {', '.join(dead)}")
         return result
 
-    def _refuse_if_key_sent(self, action: SendInvoice, invoice_id: str) -> None:
+    def _refuse_if_key_sent(self, action: SendInvoice, invoice: LiveInvoice) -> None:
         """Another invoice of this spec key was emailed (it lost its tag, so the plan
-        made a new one): the customer already has this invoice; never a second email."""
-        others = self.sent_ledger.others_sent_as(action.key, invoice_id)
+        made a new one): the customer already has this invoice; never a second email.
+        Except the invoices this one revises: a revision replaces them, and is emailed
+        once itself (its own marker and events); a second revision of the same original
+        is still refused (the first one was emailed, and it revises nothing of it)."""
+        others = self.sent_ledger.others_sent_as(action.key, invoice.id)
         if others:
-            raise KeyAlreadySent(describe(action), invoice_id, action.key, others)
+            revised = self._revised_by(action, invoice)
+            others = [other for other in others if other not in revised]
+        if others:
+            raise KeyAlreadySent(describe(action), invoice.id, action.key, others)
+
+    def _revised_by(self, action: SendInvoice, invoice: LiveInvoice) -> frozenset[str]:
+        """The invoices `invoice` revises, along its `from_invoice` links (one GET per link)."""
+        found: list[str] = []
+        current = invoice
+        while current.from_invoice and current.from_invoice not in found and len(found) < MAX_REVISIONS:
+            found.append(current.from_invoice)
+            read = partial(write.get_invoice, self.gateway, current.from_invoice, retry=False)
+            current = self.call(action, read)
+        return frozenset(found)
 
     def _charge(self, action: ChargeInvoice) -> str:
         """One attempt to charge the reviewed card; a charge waiting for the customer's 3-D Secure
@@ -218,7 +263,7 @@ class Execution:
         invoice = self._invoice_and_ledger(action, invoice_id)
         if invoice.send_marker == SEND_DONE:
             return "already sent"
-        self._refuse_if_key_sent(action, invoice_id)
+        self._refuse_if_key_sent(action, invoice)
         if self.sent_ledger.was_sent(invoice_id):
             self.run_step(action, mark_done)
             if invoice.send_marker == SEND_REQUESTED:
@@ -238,7 +283,7 @@ class Execution:
         if self.sent_ledger.was_sent(invoice_id):
             self.run_step(action, mark_done)
             return "already sent outside reconciler (Stripe has its invoice.sent event); marker recorded"
-        self._refuse_if_key_sent(action, invoice_id)
+        self._refuse_if_key_sent(action, invoice)
         self.run_step(action, send)
         self.run_step(action, mark_done)
         return ""

@@ -29,8 +29,16 @@ class Step:
 
 
 def _target(action: Action, stripe_id: str) -> str | Ref:
-    # "" means: the object this plan creates earlier (e.g. finalize a new invoice).
-    return stripe_id or Ref(action.kind, action.key)
+    # "" means: the object this plan creates earlier (e.g. finalize a new invoice), or an
+    # item a revision created earlier copied (named by its invoice's and its own key).
+    if stripe_id:
+        return stripe_id
+    return Ref(action.kind, item_ref_key(action.key, action.item) if action.item else action.key)
+
+
+def item_ref_key(invoice_key: str, item_key: str) -> str:
+    """The Ref key of an invoice item, for the items a revision copies."""
+    return f"{invoice_key}/{item_key}"
 
 
 def _owned(action: Action, params: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +101,14 @@ def _charge(act: a.ChargeInvoice) -> list[Step]:
     return [Step(name, "charge_invoice", _target(act, act.stripe_id), {"payment_method": act.payment_method})]
 
 
+def _revise(act: a.CreateRevision) -> list[Step]:
+    """Create the revision, then clear the send marker it copied: a new invoice, never emailed."""
+    return [
+        Step("create", "create_invoice", None, _owned(act, act.params)),
+        Step("clear-send-marker", "update_invoice", Ref("invoice", act.key), {"metadata": {SEND_KEY: ""}}),
+    ]
+
+
 def _add_item(act: a.AddInvoiceItem) -> list[Step]:
     return [Step("create", "create_item", None, dict(act.params))]
 
@@ -100,6 +116,7 @@ def _add_item(act: a.AddInvoiceItem) -> list[Step]:
 _STEPS: ByActionType[Callable[[Any], list[Step]]] = ByActionType({
     a._Adopt: _adopt,
     a._Create: _create,
+    a.CreateRevision: _revise,
     a._Update: _update,
     a._Archive: _archive,
     a._Delete: _delete,

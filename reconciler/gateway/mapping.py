@@ -211,6 +211,8 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         default_payment_method=payment_card(obj.get("default_payment_method")),
         attempt_count=int(obj.get("attempt_count") or 0),
         hosted_invoice_url=obj.get("hosted_invoice_url"),
+        from_invoice=id_of((obj.get("from_invoice") or {}).get("invoice")) or None,
+        latest_revision=id_of(obj.get("latest_revision")) or None,
     )
 
 

@@ -36,6 +36,7 @@ from reconciler.gateway.pages import ListRead, Page, read_lists
 from reconciler.gcpause import collector_paused
 from reconciler.kinds import KINDS, SIMPLE_KINDS
 from reconciler.live.records import Live, LiveInvoice, LiveObject, LivePrice, TableRecord
+from reconciler.live.revisions import revision_chains
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -188,10 +189,12 @@ class _Found:
         duplicates: dict[str, tuple[str, ...]] = {}
         prices, extra_active, archived = _prices(self.prices)
         simple: dict[str, Any] = {section: _unique(kind, self.records[section], duplicates) for section, kind in _SIMPLE.items()}
+        chains = revision_chains([entry[3] for entry in self.invoice_records], self.untagged)
+        invoice_records = [entry for entry in self.invoice_records if entry[2] not in chains.superseded]
         return Live(
             **simple,
             prices=prices,
-            invoices=_unique("invoice", self.invoice_records, duplicates),
+            invoices=_unique("invoice", invoice_records, duplicates),
             duplicates=dict(sorted(duplicates.items())),
             archived_prices=archived,
             extra_active_prices=extra_active,
@@ -202,6 +205,8 @@ class _Found:
             unmanaged_active_prices={k: tuple(i for _, i in sorted(v)) for k, v in sorted(self.foreign_prices.items())},
             adoptable=dict(sorted(self.adoptable.items())),
             untagged_invoices=dict(sorted(self.untagged.items())),
+            revised=chains.revised,
+            untagged_revisions=chains.untagged_revisions,
         )
 
     def with_untagged_customers(self, live: Live) -> Live:

@@ -190,8 +190,11 @@ def list_events(
     return tuple(seen)
 
 
-def get_invoice(gateway: StripeGateway, invoice_id: str, *, retry: bool = True) -> LiveInvoice:
-    """One invoice by id (key "" if unmanaged; only its embedded lines)."""
+def get_invoice(gateway: StripeGateway, invoice_id: str, *, retry: bool = True, all_lines: bool = False) -> LiveInvoice:
+    """One invoice by id (key "" if unmanaged; only its embedded lines, unless `all_lines`)."""
     obj = gateway.request("GET", f"/v1/invoices/{invoice_id}", retry=retry)
     embedded = obj.get("lines") or {}
-    return mapping.invoice(obj, mapping.owner_key(obj) or "", list(embedded.get("data") or []))
+    lines = list(embedded.get("data") or [])
+    if all_lines and embedded.get("has_more"):
+        lines = list(gateway.paginate(f"/v1/invoices/{invoice_id}/lines", retry=retry))
+    return mapping.invoice(obj, mapping.owner_key(obj) or "", lines)

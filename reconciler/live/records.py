@@ -21,7 +21,8 @@ from reconciler.kinds import KINDS
 LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 # Fields records gained after plan files and the live fingerprint were first written: left at their
 # defaults they are left out of both, so the plans and idempotency keys of a state without them stay.
-LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt"})
+LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
+                          "from_invoice", "latest_revision"})
 
 
 @dataclass(frozen=True, init=False)
@@ -186,6 +187,10 @@ class LiveInvoice:
     hosted_invoice_url: str | None = None
     # Its PaymentIntent after the last attempt, while the invoice payment is open (evidence).
     last_attempt: PaymentAttempt | None = None
+    # Revisions (https://docs.stripe.com/invoicing/invoice-edits): the invoice this one
+    # revises (`from_invoice.invoice`), and the newest finalized revision of this one.
+    from_invoice: str | None = None
+    latest_revision: str | None = None
 
 
 LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice
@@ -250,3 +255,9 @@ class Live:
     # Existing customers the tool does not manage that an invoice the tool made
     # bills (a managed one, an untagged one, one of `sent_keys`).
     untagged_customers: frozenset[str] = frozenset()
+    # Revised invoices of a key, oldest first: the originals a revision of the key replaced
+    # (`latest_revision` set, or a newer invoice's `from_invoice`). History: never drift, never duplicates.
+    revised: dict[str, tuple[LiveInvoice, ...]] = field(default_factory=dict)
+    # Revisions of managed invoices that lack the tool's tag (made in the Dashboard, their
+    # metadata not copied or wiped), by the key of the invoice they revise: adopted in a reviewed step.
+    untagged_revisions: dict[str, LiveInvoice] = field(default_factory=dict)

@@ -318,6 +318,21 @@ class CreateInvoice(_Create, name="CreateInvoice", kind="invoice"):
 
 
 @dataclass(frozen=True)
+class CreateRevision(_Create, name="CreateRevision", kind="invoice", verb="revise"):
+    """A Stripe revision of a finalized (open or uncollectible) invoice: a new draft
+    copying it (`from_invoice`), which later steps bring to the spec and finalize;
+    Stripe voids the original then. Created with the tool's tag and no send marker
+    (the copy of the original's would say it was already emailed)."""
+
+    revises: str = ""  # the original's Stripe id
+    number: str = ""  # the original's number, for the reviewer
+
+    @property
+    def existing_id(self) -> str:
+        return self.revises
+
+
+@dataclass(frozen=True)
 class UpdateInvoice(_Update, name="UpdateInvoice", kind="invoice"):
     pass
 
@@ -430,7 +445,7 @@ _DECLARED: tuple[type[Action], ...] = (
     CreateProduct, UpdateProduct, ArchiveProduct,
     CreatePrice, UpdatePrice, ArchivePrice,
     CreateCustomer, UpdateCustomer, DeleteCustomer,
-    CreateInvoice, UpdateInvoice, DeleteInvoice,
+    CreateInvoice, UpdateInvoice, DeleteInvoice, CreateRevision,
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
     FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, ChargeInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,

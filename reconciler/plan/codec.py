@@ -28,6 +28,8 @@ FIELD_SHAPES: dict[str, str] = {
     "payment_method": "str",
     "card": "str",
     "after_charge": "str",
+    "revises": "str",
+    "number": "str",
 }
 
 

@@ -6,7 +6,15 @@ from collections.abc import Sequence
 
 from reconciler.errors import ReconcilerError
 
-FROZEN_WAY_OUT = "void it (status: void) and issue a new invoice under a new key"
+FROZEN_WAY_OUT = (
+    "add `revise: true` to its spec to replace it with a Stripe revision (Stripe voids this one), "
+    "or void it (status: void) and issue a new invoice under a new key"
+)
+# A paid or void invoice cannot be revised (https://docs.stripe.com/invoicing/invoice-edits).
+FINAL_WAY_OUT = (
+    "a {status} invoice is final and Stripe revises only open or uncollectible ones: put those fields back "
+    "in its spec; correct what was billed with a credit note, or issue a new invoice under a new key"
+)
 
 
 class PlanError(ReconcilerError):

@@ -112,5 +112,9 @@ def live_fingerprint(live: Live) -> str:
         # What shows an untagged object exists (planner.identity); only when there is any, so
         # every other account's digest (and the idempotency keys it salts) stays as it was.
         data["untagged"] = [{k: _record_row(v) for k, v in live.untagged_invoices.items()}, sorted(live.untagged_customers)]
+    if live.revised or live.untagged_revisions:
+        # Revision chains (reconciler.live.revisions); only when there are any, as above.
+        data["revisions"] = [{k: [_record_row(r) for r in v] for k, v in live.revised.items()},
+                             {k: _record_row(v) for k, v in live.untagged_revisions.items()}]
     return _digest(data)
 

@@ -12,6 +12,7 @@ from reconciler.live.records import Live
 from reconciler.plan.actions import (
     Action,
     ChargeInvoice,
+    CreateRevision,
     FinalizeInvoice,
     MarkUncollectible,
     PayInvoice,
@@ -30,6 +31,21 @@ EFFECTS: dict[type[Action], str] = {
 }
 
 
+def _effect(action: Action, revision: CreateRevision | None) -> str | None:
+    """What the customer sees; a revision says which invoice it replaces (its new number
+    is Stripe's to give when it is finalized)."""
+    if isinstance(action, CreateRevision):
+        return f"revised: {_invoice_name(action)} is voided when its revision is finalized"
+    effect = EFFECTS.get(type(action))
+    if effect is not None and revision is not None:
+        return f"{effect} (the revision replacing {_invoice_name(revision)}, with a new number: a second email)"
+    return effect
+
+
+def _invoice_name(revision: CreateRevision) -> str:
+    return f"number {revision.number} ({revision.revises})" if revision.number else revision.revises
+
+
 def _recipient(name: str | None, email: str | None) -> str | None:
     if name and email:
         return f"{name} <{email}>"
@@ -41,11 +57,12 @@ def customer_notices(
 ) -> tuple[CustomerNotice, ...]:
     """One notice per lifecycle action a customer sees, in plan order."""
     finalized_here = {a.key for a in actions if isinstance(a, FinalizeInvoice)}
+    revised_here = {a.key: a for a in actions if isinstance(a, CreateRevision)}
     customer_by_id = {c.id: c for c in live.customers.values()}
     total_by_key = {t.invoice: t for t in totals}
     out = []
     for action in actions:
-        effect = EFFECTS.get(type(action))
+        effect = _effect(action, revised_here.get(action.key))
         if effect is None:
             continue
         spec, cur = desired.invoices.get(action.key), live.invoices.get(action.key)

@@ -105,6 +105,8 @@ def specs_digest(desired: Desired) -> str:
     for invoice in data["invoices"].values():
         if invoice.get("paid_out_of_band") is None:  # a later field: left out, the digest stays what it was
             invoice.pop("paid_out_of_band", None)
+        if invoice.get("revise") is False:  # likewise
+            invoice.pop("revise", None)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # not the files' order
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

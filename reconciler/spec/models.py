@@ -161,6 +161,11 @@ class InvoiceSpec(_Spec):
         description="With status sent: send an invoice finalized before Stripe's events window, whose sending "
         "the tool cannot rule out. Never overrides proof that it was sent.",
     )
+    revise: bool = Field(
+        default=False,
+        description="A change to what Stripe freezes on a finalized (open or uncollectible) invoice becomes a "
+        "Stripe revision: a new invoice that replaces this one, which Stripe voids.",
+    )
     paid_out_of_band: bool | None = Field(
         default=None,
         description="With status paid: true records a payment made outside Stripe (either collection method). "

@@ -219,9 +219,18 @@ def test_every_action_type_executes_and_converges(
     seen.update(a.name for a in plan.actions)
     assert read_live(gateway).invoices["charged-1"].status == "paid"
     assert remaining_actions(gateway, specs, prune=True) == []
+    assert sum(sent_events(gateway).values()) == 1
+    # The sent invoice corrected by a revision (`revise: true`): its replacement is emailed, once.
+    charged["invoices"]["sent-1"].update(revise=True, items=[{"price": "gold-usd", "quantity": 2}])
+    specs = write_specs(tmp_path / "v5", yaml.safe_dump(charged, sort_keys=False))
+    plan, result = plan_and_apply(gateway, specs, prune=True)
+    assert result.ok, result.lines()
+    seen.update(a.name for a in plan.actions)
+    assert read_live(gateway).invoices["sent-1"].from_invoice == sent_id
+    assert remaining_actions(gateway, specs, prune=True) == []
     assert sorted({cls.name for cls in ALL_ACTIONS} - seen) == []
     assert duplicates(gateway) == []
-    assert sum(sent_events(gateway).values()) == 1
+    assert sum(sent_events(gateway).values()) == 2
 
 
 def test_apply_creates_exactly_the_spec_objects(sandbox: RunningSandbox) -> None:

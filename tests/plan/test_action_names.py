@@ -14,7 +14,7 @@ STABLE_NAMES = {
     "CreateProduct", "UpdateProduct", "ArchiveProduct",
     "CreatePrice", "UpdatePrice", "ArchivePrice",
     "CreateCustomer", "UpdateCustomer", "DeleteCustomer",
-    "CreateInvoice", "UpdateInvoice", "DeleteInvoice",
+    "CreateInvoice", "UpdateInvoice", "DeleteInvoice", "CreateRevision",
     "AddInvoiceItem", "UpdateInvoiceItem", "RemoveInvoiceItem",
     "FinalizeInvoice", "SendInvoice", "RecordSend", "PayInvoice", "ChargeInvoice", "VoidInvoice", "MarkUncollectible",
     "AdoptProduct", "AdoptPrice", "AdoptCustomer", "AdoptInvoice",

@@ -22,6 +22,10 @@ from reconciler.plan.errors import FrozenInvoiceChanges
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner import make_plan
 
+FROZEN_WAY_OUT = (
+    "add `revise: true` to its spec to replace it with a Stripe revision (Stripe voids this one), "
+    "or void it (status: void) and issue a new invoice under a new key"
+)
 INV = "jenny-rosen-2026-11"
 
 
@@ -224,8 +228,7 @@ def test_finalized_invoice_item_change_is_refused(status: str) -> None:
     assert err.value.lines() == [
         # The lifecycle's word for where the invoice is: an emailed open invoice is "sent".
         f"invoice {INV} (in_{INV}, number NUM-{INV}) is {status}: cannot change "
-        "item gold-special-usd quantity 2 → 3; item setup-fee added; "
-        "void it (status: void) and issue a new invoice under a new key"
+        "item gold-special-usd quantity 2 → 3; item setup-fee added; " + FROZEN_WAY_OUT
     ]
 
 
@@ -242,12 +245,11 @@ def test_every_frozen_invoice_is_listed() -> None:
         make_plan(d, converged(before))
     assert err.value.lines() == [
         "invoice a (in_a, number NUM-a) is open: cannot change collection_method 'send_invoice' → "
-        "'charge_automatically'; "
-        "void it (status: void) and issue a new invoice under a new key",
+        "'charge_automatically'; " + FROZEN_WAY_OUT,
         "invoice b (in_b, number NUM-b) is paid: cannot change footer (unset) → 'changed'; "
-        "a paid invoice is final: put those fields back in its spec and issue a new invoice under a new key",
-        "invoice c (in_c, number NUM-c) is open: cannot change description (unset) → 'changed'; "
-        "void it (status: void) and issue a new invoice under a new key",
+        "a paid invoice is final and Stripe revises only open or uncollectible ones: put those fields back "
+        "in its spec; correct what was billed with a credit note, or issue a new invoice under a new key",
+        "invoice c (in_c, number NUM-c) is open: cannot change description (unset) → 'changed'; " + FROZEN_WAY_OUT,
     ]
     assert str(err.value).count("\n") == 2
 
@@ -262,7 +264,7 @@ def test_finalized_currency_and_item_changes_are_frozen() -> None:
         f"invoice {INV} (in_{INV}, number NUM-{INV}) is open: cannot change currency 'usd' → 'eur'; "
         "item gold-special-usd price price:gold-special-usd → (unset); item gold-special-usd amount $20.00 USD → €50.00 EUR; "
         "item gold-special-usd currency 'usd' → 'eur'; item gold-special-usd description 'Gold Special' → 'Setup fee'; "
-        "void it (status: void) and issue a new invoice under a new key"
+        + FROZEN_WAY_OUT
     ]
 
 

@@ -57,8 +57,26 @@ def plan_adoptions(ctx: Context) -> dict[tuple[str, str], str]:
             planned[(kind, key)] = ctx.add(action)
         if adopted:
             ctx.live = _with_adopted(ctx.live, plural, adopted)
+    _adopt_revisions(ctx, planned)
     ctx.live = _content_keyed(ctx.live)
     return planned
+
+
+def _adopt_revisions(ctx: Context, planned: dict[tuple[str, str], str]) -> None:
+    """A managed invoice revised outside the tool by a revision without its tag (metadata wiped
+    or not copied): the revision is the key's invoice now, adopted in a reviewed step
+    (reconciler.live.revisions)."""
+    for key, found in ctx.live.untagged_revisions.items():
+        spec = ctx.desired.invoices.get(key)
+        if spec is None or key in ctx.live.invoices or ("invoice", key) in planned:
+            continue
+        record, action = _adopt(ctx, "invoice", key, spec, found)
+        reason = (f"a revision of invoice {key}'s {found.from_invoice} made outside reconciler, without its tag: "
+                  "it is the key's invoice now (Stripe voided the original); only its ownership tag is written")
+        planned[("invoice", key)] = ctx.add(dataclasses.replace(action, reason=reason))
+        ctx.live = _with_adopted(ctx.live, "invoices", {key: record})
+        untagged = {i: inv for i, inv in ctx.live.untagged_invoices.items() if i != found.id}
+        ctx.live = dataclasses.replace(ctx.live, untagged_invoices=untagged)
 
 
 def adopted_view(desired: Desired, live: Live) -> Live:

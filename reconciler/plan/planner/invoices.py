@@ -5,9 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.live.records import LiveInvoice
-from reconciler.ownership import OWNER_KEY, SEND_REQUESTED
-from reconciler.plan.actions import CreateCustomer, CreateInvoice, DeleteInvoice, RecordSend, Ref, UpdateInvoice
-from reconciler.plan.errors import FROZEN_WAY_OUT
+from reconciler.ownership import OWNER_KEY, SEND_KEY, SEND_REQUESTED
+from reconciler.plan.actions import (
+    CreateCustomer,
+    CreateInvoice,
+    DeleteInvoice,
+    FieldChange,
+    RecordSend,
+    Ref,
+    UpdateInvoice,
+)
+from reconciler.plan.errors import FINAL_WAY_OUT, FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
 from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.charge import charging
@@ -21,13 +29,14 @@ from reconciler.plan.planner.items import (
     plan_draft_items,
 )
 from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle, position_word
+from reconciler.plan.planner.revisions import REVISABLE, hold_revision_draft, plan_create_revision, revision_draft
 from reconciler.spec.models import InvoiceSpec
 
 _WAY_OUT = {
     "open": FROZEN_WAY_OUT,
     "uncollectible": FROZEN_WAY_OUT,
-    "paid": "a paid invoice is final: put those fields back in its spec and issue a new invoice under a new key",
-    "void": "a void invoice is final: put those fields back in its spec and issue a new invoice under a new key",
+    "paid": FINAL_WAY_OUT.format(status="paid"),
+    "void": FINAL_WAY_OUT.format(status="void"),
 }
 
 
@@ -54,10 +63,11 @@ def _plan_invoice(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec
         label = key if cur.status == "draft" else _label(key, cur)
         if hold_for_unmanaged_items(ctx, label, cur):
             return None
+    if cur is not None and cur.status == "draft" and cur.from_invoice and hold_revision_draft(ctx, key, spec, cur):
+        return None
     if cur is None or cur.status == "draft":
         return _plan_draft(ctx, prices, key, spec, cur)
-    _plan_finalized(ctx, prices, key, spec, cur)
-    return None
+    return _plan_finalized(ctx, prices, key, spec, cur)
 
 
 def _days(spec: InvoiceSpec) -> int | None:
@@ -73,9 +83,11 @@ def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, 
 
 
 def _plan_draft(
-    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice | None
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice | None,
+    after: tuple[str, ...] = (),
 ) -> InvoiceTotal | None:
-    """Plan a draft (or a new invoice); its total when it is created or its items change."""
+    """Plan a draft (or a new invoice, or the revision `after` creates); its total when it is
+    created, revised or its items change."""
     currency = item_currency(ctx, spec.items[0])
     deps: tuple[str, ...] = ()
     replaced = ""
@@ -116,11 +128,15 @@ def _plan_draft(
                 *_set_texts(cur, spec),
             ]
         ) + ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
-        invoice_deps = ()
+        if cur.send_marker and cur.from_invoice:
+            # A draft was never emailed: the marker is the original's, copied by the revision.
+            changes.append(FieldChange(f"metadata.{SEND_KEY}", cur.send_marker, None))
+        invoice_deps = after
         if changes:
-            update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes))
+            update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes),
+                                   depends_on=after)
             invoice_deps = (ctx.add(update),)
-        stripe_id, marker = cur.id, cur.send_marker
+        stripe_id, marker = cur.id, None if cur.from_invoice else cur.send_marker
     item_ids = plan_draft_items(ctx, prices, key, spec, cur, invoice_deps)
     total = sum(item_total(ctx, item) for item in spec.items)
     plan_lifecycle(
@@ -138,7 +154,7 @@ def _plan_draft(
             charge=charging(ctx, spec, cur),
         ),
     )
-    return InvoiceTotal(key, total, currency) if item_ids or cur is None else None
+    return InvoiceTotal(key, total, currency) if item_ids or cur is None or after else None
 
 
 def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
@@ -162,7 +178,9 @@ def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice)
     return cur.customer_id not in ctx.customer_keys
 
 
-def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> None:
+def _plan_finalized(
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice
+) -> InvoiceTotal | None:
     label = _label(key, cur)
     customer_gone = _customer_deleted_outside(ctx, spec, cur)
     # An untagged customer (its metadata wiped) is no deleted one: planner.identity holds it.
@@ -171,13 +189,22 @@ def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSp
             f"invoice {label}: its customer {cur.customer_id} was deleted outside reconciler; the invoice stays "
             f"as Stripe keeps it, and customer {spec.customer} is created anew for what comes next"
         )
-    frozen = [
+    # A revision keeps the original's customer and currency (the Dashboard variant of
+    # https://docs.stripe.com/invoicing/invoice-edits: "you can't switch the customer").
+    fixed = [
         show_change(c)
         for c in field_changes(
             [
                 # A customer deleted outside reconciler is no change the spec asks for.
                 *([] if customer_gone else [_customers(ctx, cur, spec)]),
                 ("currency", cur.currency.lower(), item_currency(ctx, spec.items[0])),
+            ]
+        )
+    ]
+    frozen = fixed + [
+        show_change(c)
+        for c in field_changes(
+            [
                 ("collection_method", cur.collection_method, spec.collection_method),
                 ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),
                 # Stripe refuses description edits on most finalized invoices; footer is
@@ -188,11 +215,16 @@ def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSp
     ]
     frozen += finalized_item_changes(ctx, prices, cur, spec)
     if frozen:
-        way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
         # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.
         position = position_word(live_position(cur, ctx.live.events_complete_since))
-        ctx.problem("frozen", f"invoice {label} is {position}: cannot change {'; '.join(frozen)}; {way_out}")
-        return
+        why = f"invoice {label} is {position}: cannot change {'; '.join(frozen)}"
+        if spec.revise and cur.status in REVISABLE and not fixed:
+            return _plan_revision(ctx, prices, key, spec, cur, why)
+        way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
+        if spec.revise and fixed and cur.status in REVISABLE:
+            way_out = "a Stripe revision keeps the customer and currency: void it (status: void) and issue a new invoice under a new key"
+        ctx.problem("frozen", f"{why}; {way_out}")
+        return None
     # Metadata stays writable in every state, paid and void included: an ordinary update.
     meta = ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
     deps: tuple[str, ...] = ()
@@ -218,3 +250,16 @@ def _plan_finalized(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSp
         # Its `invoice.sent` event is the proof now; in 30 days it is gone, and the marker must say done by then.
         reason = "a stopped run sent it (Stripe holds its invoice.sent event): the send marker is completed, nobody is emailed"
         ctx.add(RecordSend(key=key, reason=reason, stripe_id=cur.id))
+    return None
+
+
+def _plan_revision(
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, why: str
+) -> InvoiceTotal | None:
+    """Replace `cur` by a Stripe revision brought to the spec (planner.revisions)."""
+    if cur.payment_processing:
+        ctx.note(f"invoice {_label(key, cur)}: the spec revises it, nothing done now: a customer's payment of it "
+                 "is processing; the next plan after it settles decides (paid: a paid invoice cannot be revised)")
+        return None
+    create_id = plan_create_revision(ctx, key, cur, why, ctx.customer_changes(spec.customer))
+    return _plan_draft(ctx, prices, key, spec, revision_draft(cur), after=(create_id,))

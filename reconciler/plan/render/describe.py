@@ -19,6 +19,7 @@ from reconciler.plan.actions import (
     AddInvoiceItem,
     ChargeInvoice,
     CreatePrice,
+    CreateRevision,
     FieldChange,
     Ref,
     RemoveInvoiceItem,
@@ -89,6 +90,12 @@ def _invoice_currency(plan: Plan, key: str) -> str | None:
 
 def _create(a: Any, plan: Plan) -> Described:
     return Described("+", f"create {a.kind}", _params_lines(a.params))
+
+
+def _revise(a: Any, plan: Plan) -> Described:
+    number = f", number {a.number}" if a.number else ""
+    return Described("+", f"revise invoice {a.key} ({a.revises}{number}): a new draft copying it; "
+                     "Stripe voids the original when the revision is finalized")
 
 
 def _money(amount: Any, currency: Any) -> str:
@@ -187,6 +194,7 @@ _DESCRIBERS: ByActionType[Describer] = ByActionType({
     _Adopt: _adopt,
     _Create: _create,
     CreatePrice: _create_price,
+    CreateRevision: _revise,
     _Update: _update,
     _Archive: _destroy,
     _Delete: _destroy,

@@ -1,0 +1,151 @@
+"""Corrections after finalization by revision (`revise: true`), and revisions made by others
+in the Dashboard (through the SDK), end to end against the sandbox."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import stripe
+from cli_runner import invoke
+from click.testing import Result
+
+from reconciler.ownership import OWNER_KEY, SEND_KEY
+from reconciler.sandbox import SANDBOX_API_KEY, RunningSandbox
+
+KEY = "acme-2026-11"
+
+
+def run(sandbox: RunningSandbox, *args: str) -> Result:
+    return invoke([*args, "--api-key", SANDBOX_API_KEY, "--api-base", sandbox.url])
+
+
+def write_spec(specs: Path, *, status: str = "sent", quantity: int = 1, revise: bool = False, extra: str = "") -> Path:
+    """One customer, one price and one send_invoice invoice of `quantity` seats."""
+    specs.mkdir(exist_ok=True)
+    (specs / "acme.yaml").write_text(textwrap.dedent(f"""\
+        products:
+          seats: {{name: Seats}}
+        prices:
+          seats-usd: {{product: seats, unit_amount: 1000, currency: usd}}
+        customers:
+          acme: {{name: Acme, email: billing@acme.example}}
+        invoices:
+          {KEY}:
+            customer: acme
+            days_until_due: 30
+            status: {status}
+            revise: {'true' if revise else 'false'}
+        {textwrap.indent(extra, '    ')}    items:
+              - {{price: seats-usd, quantity: {quantity}}}
+        """))
+    return specs
+
+
+def apply(sandbox: RunningSandbox, specs: Path) -> Result:
+    result = run(sandbox, "apply", str(specs), "--yes")
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def plan(sandbox: RunningSandbox, specs: Path) -> Result:
+    return run(sandbox, "plan", str(specs), "--detailed-exitcode")
+
+
+def sends(client: stripe.StripeClient) -> list[str]:
+    return [e.data.object["id"] for e in client.v1.events.list({"type": "invoice.sent", "limit": 100}).data]
+
+
+def invoices(client: stripe.StripeClient) -> list[stripe.Invoice]:
+    """Every invoice of the key, originals before their revisions."""
+    found = [i for i in client.v1.invoices.list({"limit": 100}).data if i.metadata.to_dict().get(OWNER_KEY) == KEY]
+    return sorted(found, key=lambda i: (i.created, bool(i.from_invoice), i.number or ""))
+
+
+@pytest.fixture
+def sent_wrong(sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path) -> Path:
+    """A sent invoice with a wrong quantity (1 seat instead of 3)."""
+    specs = write_spec(tmp_path / "specs", quantity=1)
+    apply(sandbox, specs)
+    assert len(sends(stripe_client)) == 1
+    return specs
+
+
+def test_a_sent_invoice_is_corrected_by_one_revision(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    write_spec(sent_wrong, quantity=3, revise=True)
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 2, shown.output
+    assert f"revise invoice {KEY} ({original.id}, number {original.number})" in shown.output
+    assert "quantity: 1 → 3" in shown.output
+    assert f"revised: number {original.number} ({original.id}) is voided" in shown.output
+    assert "a second email" in shown.output
+    applied = apply(sandbox, sent_wrong)
+    assert f"the revision is number {original.number}-1, replacing number {original.number}" in applied.output
+    first, revision = invoices(stripe_client)
+    assert (first.id, first.status, first.latest_revision) == (original.id, "void", revision.id)
+    assert (revision.status, revision.from_invoice.invoice, revision.total) == ("open", original.id, 3000)
+    assert revision.metadata.to_dict()[SEND_KEY] == "done"
+    assert sends(stripe_client) == [revision.id, original.id]  # exactly one more email
+    again = plan(sandbox, sent_wrong)
+    assert again.exit_code == 0, again.output
+
+
+def test_without_revise_the_frozen_error_names_revise(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    write_spec(sent_wrong, quantity=3)
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 1
+    assert "cannot change item seats-usd quantity 1 → 3; add `revise: true` to its spec" in shown.output
+
+
+def test_a_paid_invoice_is_not_revised_and_the_error_names_credit_notes(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    stripe_client.v1.invoices.pay(original.id, {"paid_out_of_band": True})
+    write_spec(sent_wrong, quantity=3, revise=True, status="paid")
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 1
+    assert "a paid invoice is final" in shown.output and "credit note" in shown.output
+    assert len(invoices(stripe_client)) == 1
+
+
+def test_a_revision_made_in_the_dashboard_plans_no_error(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    draft = stripe_client.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": original.id}})
+    (item,) = stripe_client.v1.invoice_items.list({"invoice": draft.id}).data
+    stripe_client.v1.invoice_items.update(item.id, {"quantity": 3})
+    revision = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    write_spec(sent_wrong, quantity=3)
+    # The revision is the key's invoice, the original's void its history; it carries the original's
+    # send marker (metadata is copied): whoever revised it chose whether to email it, nothing is sent.
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 0, shown.output
+    apply(sandbox, sent_wrong)
+    assert sends(stripe_client) == [original.id]
+    assert {i.id for i in invoices(stripe_client)} == {original.id, revision.id}
+
+
+def test_an_untagged_dashboard_revision_is_adopted_in_a_reviewed_step(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    draft = stripe_client.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": original.id}})
+    stripe_client.v1.invoices.update(draft.id, {"metadata": ""})  # no tags on the revision itself
+    revision = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 2, shown.output
+    assert f"adopt invoice {KEY} ({revision.id})" in shown.output
+    apply(sandbox, sent_wrong)
+    assert stripe_client.v1.invoices.retrieve(revision.id).metadata.to_dict()[OWNER_KEY] == KEY
+    # Nothing says it was emailed (no marker, no event): the spec's `sent` emails it, once; the send
+    # guard lets the revision through although its original was emailed as the same key.
+    assert sends(stripe_client) == [revision.id, original.id]
+    assert plan(sandbox, sent_wrong).exit_code == 0

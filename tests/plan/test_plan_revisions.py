@@ -1,0 +1,99 @@
+"""Revisions on plain data: `revise: true` plans a Stripe revision; the reader's chains make the
+newest revision the key's invoice and the originals its history."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from plan_builders import converged, desired, ids, invoice, item, live_invoice_for, with_invoice
+
+from reconciler.live.revisions import revision_chains
+from reconciler.plan.actions import CreateRevision, SendInvoice, UpdateInvoiceItem
+from reconciler.plan.errors import FrozenInvoiceChanges
+from reconciler.plan.notices import customer_notices
+from reconciler.plan.planner import make_plan
+
+INV = "jenny-rosen-2026-11"
+
+
+def _corrected(status: str = "sent", **over: object) -> tuple[object, object]:
+    before = desired(invoices={INV: invoice(status=status)})
+    after = desired(invoices={INV: invoice(status=status, revise=True, items=[item(quantity=3)], **over)})
+    return after, converged(before)
+
+
+def test_revise_plans_a_revision_brought_to_the_spec_then_finalized_and_sent() -> None:
+    d, live = _corrected()
+    plan = make_plan(d, live)
+    assert ids(plan) == [
+        f"CreateRevision:{INV}",
+        f"UpdateInvoiceItem:{INV}:gold-special-usd",
+        f"FinalizeInvoice:{INV}",
+        f"SendInvoice:{INV}",
+    ]
+    revise, update, _, send = plan.actions
+    assert isinstance(revise, CreateRevision) and revise.revises == f"in_{INV}" and revise.number == f"NUM-{INV}"
+    assert revise.params == {"from_invoice": {"action": "revision", "invoice": f"in_{INV}"}}
+    # The copied item exists only once the revision does: named by its key, its id "" until then.
+    assert isinstance(update, UpdateInvoiceItem) and update.stripe_id == "" and update.depends_on == (revise.id,)
+    assert isinstance(send, SendInvoice) and send.stripe_id == ""
+    notices = [(n.effect, n.invoice) for n in customer_notices(plan.actions, d, live, plan.invoice_totals)]
+    assert notices[0][0] == f"revised: number NUM-{INV} (in_{INV}) is voided when its revision is finalized"
+    assert notices[1][0].startswith("emailed (the revision replacing number") and "a second email" in notices[1][0]
+
+
+def test_an_open_invoice_revised_stays_open() -> None:
+    d, live = _corrected(status="open")
+    assert [a.name for a in make_plan(d, live).actions] == ["CreateRevision", "UpdateInvoiceItem", "FinalizeInvoice"]
+
+
+@pytest.mark.parametrize("status", ["paid", "void"])
+def test_paid_and_void_invoices_are_not_revised_and_the_error_names_credit_notes(status: str) -> None:
+    d, live = _corrected(status=status)
+    with pytest.raises(FrozenInvoiceChanges) as err:
+        make_plan(d, live)
+    assert f"a {status} invoice is final and Stripe revises only open or uncollectible ones" in str(err.value)
+    assert "credit note" in str(err.value)
+
+
+def test_a_revision_keeps_the_customer() -> None:
+    before = desired(invoices={INV: invoice(status="open")})
+    after = desired(invoices={INV: invoice(status="open", revise=True, customer="other")},
+                    customers={"jenny-rosen": before.customers["jenny-rosen"], "other": before.customers["jenny-rosen"]})
+    with pytest.raises(FrozenInvoiceChanges) as err:
+        make_plan(after, converged(before))
+    assert "a Stripe revision keeps the customer and currency" in str(err.value)
+
+
+def test_a_draft_revision_without_revise_is_held_and_with_it_is_finished() -> None:
+    d = desired(invoices={INV: invoice(status="sent", items=[item(quantity=3)])})
+    original = live_invoice_for(d, INV, status="open", id="in_old")
+    live = with_invoice(converged(d), INV, status="draft", from_invoice="in_old", send_marker="done", number=None)
+    live = replace(live, revised={INV: (original,)})
+    held = make_plan(d, live)
+    assert held.actions == () and "a revision of in_old is in progress" in held.conflicts[0].message
+    paid = make_plan(d, replace(live, revised={INV: (replace(original, status="paid"),)}))
+    assert paid.actions == () and "in_old, is paid now" in paid.conflicts[0].message
+    revised = desired(invoices={INV: invoice(status="sent", revise=True, items=[item(quantity=3)])})
+    plan = make_plan(revised, live)
+    assert [a.name for a in plan.actions] == ["UpdateInvoice", "FinalizeInvoice", "SendInvoice"]
+    assert plan.actions[0].field_changes()[0].field == "metadata.reconciler_send"  # the copied marker goes
+
+
+def test_chains_make_the_newest_revision_the_keys_invoice() -> None:
+    d = desired()
+    first = live_invoice_for(d, INV, id="in_1", status="void", latest_revision="in_2", created=1)
+    second = live_invoice_for(d, INV, id="in_2", status="void", from_invoice="in_1", latest_revision="in_3", created=2)
+    draft = live_invoice_for(d, INV, id="in_3", status="draft", from_invoice="in_2", created=3)
+    chains = revision_chains([first, second, draft], {})
+    assert chains.superseded == {"in_1", "in_2"}
+    assert [i.id for i in chains.revised[INV]] == ["in_1", "in_2"]
+
+
+def test_chains_find_a_revision_without_the_tag() -> None:
+    d = desired()
+    original = live_invoice_for(d, INV, id="in_1", status="void", latest_revision="in_2")
+    untagged = replace(live_invoice_for(d, INV, id="in_2", from_invoice="in_1"), key="")
+    chains = revision_chains([original], {"in_2": untagged})
+    assert chains.superseded == {"in_1"} and chains.untagged_revisions == {INV: untagged}
