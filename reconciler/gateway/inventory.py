@@ -24,6 +24,8 @@ from reconciler.gateway.evidence import needs_evidence, read_evidence
 from reconciler.gateway.read import invoice_record
 from reconciler.kinds import KINDS, SIMPLE_KINDS
 from reconciler.live.inventory import Found, Inventory, R
+from reconciler.live.records import LiveInvoice
+from reconciler.live.revisions import revision_chains
 
 Obj = Mapping[str, Any]
 Notes = tuple[tuple[str, ...], str]  # (unexpressed fields, why unsupported or "")
@@ -41,11 +43,11 @@ def read_inventory(
     `invoices_created_gte` (Stripe filters both, so they cost less)."""
     where: dict[str, Any] = {"created": {"gte": invoices_created_gte}} if invoices_created_gte is not None else {}
     pages = [gateway.paginate("/v1/invoices", {**where, "customer": c}) for c in customers]
-    invoices = _found(
+    invoices = _revised_skipped(_found(
         itertools.chain(*pages) if customers else gateway.paginate("/v1/invoices", where),
         lambda obj, key: invoice_record(gateway, obj, key),
         invoice_notes,
-    )
+    ))
     simple: dict[str, Any] = {
         info.section: _found(
             (obj for obj in gateway.paginate(info.list_path) if not obj.get("deleted")),
@@ -66,6 +68,23 @@ def read_inventory(
         sections=inventory.sections,
         invoices=tuple(dataclasses.replace(f, record=evidence.applied(f.record)) for f in inventory.invoices),
         events_complete_since=evidence.complete_since,
+    )
+
+
+def _revised_skipped(invoices: tuple[Found[LiveInvoice], ...]) -> tuple[Found[LiveInvoice], ...]:
+    """Invoices a revision replaced are their key's history (reconciler.live.revisions): skipped,
+    saying which revision is written instead (the key follows the newest revision)."""
+    chains = revision_chains(
+        [f.record for f in invoices if f.managed], {f.record.id: f.record for f in invoices if not f.managed}
+    )
+    replaced_by = {f.record.from_invoice: f.record.id for f in invoices if f.record.from_invoice}
+    return tuple(
+        dataclasses.replace(
+            f, unsupported=f"revised: its revision {replaced_by.get(f.record.id) or f.record.latest_revision} "
+            "replaces it (the key follows the newest revision)",
+        )
+        if f.record.id in chains.superseded and not f.unsupported else f
+        for f in invoices
     )
 
 

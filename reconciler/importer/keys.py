@@ -74,6 +74,7 @@ def derive_keys(inventory: Inventory) -> Keys:
         # A customer's invoices of one month differ by day: say it before resorting to the id.
         readable=lambda f: datetime.fromtimestamp(f.created, UTC).strftime("%d"),
     )
+    keys.invoices.update(_revision_keys(inventory))
     return keys
 
 
@@ -81,6 +82,16 @@ def _named(info: KindInfo, found: Found[Any]) -> str:
     """A simple kind's key: the slug of the first of its `key_from` fields that gives one."""
     slugs = (slug(str(found.record.values[name] or "")) for name in info.key_from)
     return next((text for text in slugs if text), "")
+
+
+def _revision_keys(inventory: Inventory) -> dict[str, str]:
+    """An untagged revision of a managed invoice takes the key it revises (adopted under it)."""
+    managed = {f.record.id: f.record.key for f in inventory.invoices if f.managed}
+    return {
+        f.record.id: managed[f.record.from_invoice]
+        for f in inventory.invoices
+        if not f.managed and not f.unsupported and f.record.from_invoice in managed
+    }
 
 
 def _invoice_base(found: Found[Any], customers: dict[str, str]) -> str:

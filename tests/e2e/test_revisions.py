@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 import stripe
 from cli_runner import invoke
 from click.testing import Result
@@ -149,3 +150,60 @@ def test_an_untagged_dashboard_revision_is_adopted_in_a_reviewed_step(
     # guard lets the revision through although its original was emailed as the same key.
     assert sends(stripe_client) == [revision.id, original.id]
     assert plan(sandbox, sent_wrong).exit_code == 0
+
+
+def _imported_invoices(sandbox: RunningSandbox, out: Path) -> dict[str, dict]:
+    result = run(sandbox, "import", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    found: dict[str, dict] = {}
+    for path in out.rglob("*.yaml"):
+        found.update((yaml.safe_load(path.read_text()) or {}).get("invoices") or {})
+    return found
+
+
+def test_import_follows_the_revision_chain(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path, tmp_path: Path
+) -> None:
+    write_spec(sent_wrong, quantity=3, revise=True)
+    apply(sandbox, sent_wrong)
+    original, revision = invoices(stripe_client)
+    imported = _imported_invoices(sandbox, tmp_path / "imported")
+    # One spec for the key, the newest revision's; the voided original is its history.
+    assert list(imported) == [KEY]
+    assert imported[KEY]["items"][0]["quantity"] == 3 and imported[KEY]["status"] == "sent"
+    assert imported[KEY]["adopt"] == revision.id  # every imported entry names its object
+    assert run(sandbox, "plan", str(tmp_path / "imported"), "--detailed-exitcode").exit_code == 0
+    # The spec written before the revision names the original: history now, said in a note.
+    older = (sent_wrong / "acme.yaml").read_text().replace("    revise: true\n", f"    revise: true\n    adopt: {original.id}\n")
+    (sent_wrong / "acme.yaml").write_text(older)
+    shown = run(sandbox, "plan", str(sent_wrong), "--detailed-exitcode")
+    assert shown.exit_code == 0, shown.output
+    assert f"`adopt: {original.id}` names an invoice its revision replaced" in shown.output
+
+
+def test_import_puts_an_untagged_revision_under_the_key_it_revises(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path, tmp_path: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    draft = stripe_client.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": original.id}})
+    stripe_client.v1.invoices.update(draft.id, {"metadata": ""})
+    revision = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    imported = _imported_invoices(sandbox, tmp_path / "imported")
+    assert list(imported) == [KEY] and imported[KEY]["adopt"] == revision.id
+
+
+def test_a_reviewed_revision_plan_is_applied_as_saved_and_a_dry_run_writes_nothing(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path, tmp_path: Path
+) -> None:
+    write_spec(sent_wrong, quantity=3, revise=True)
+    dry = run(sandbox, "apply", str(sent_wrong), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "from_invoice" in dry.output and "<id of item:" in dry.output
+    assert len(invoices(stripe_client)) == 1
+    saved = tmp_path / "plan.json"
+    assert run(sandbox, "plan", str(sent_wrong), "--out", str(saved)).exit_code in (0, 2)
+    applied = run(sandbox, "apply", str(sent_wrong), "--plan", str(saved), "--yes")
+    assert applied.exit_code == 0, applied.output
+    original, revision = invoices(stripe_client)
+    assert (original.status, revision.status) == ("void", "open")
+    assert sends(stripe_client) == [revision.id, original.id]

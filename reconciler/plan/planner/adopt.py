@@ -115,6 +115,11 @@ def _adoptable(ctx: Context, kind: str, key: str, target: str, owners: dict[str,
         )
         return None
     held = ", ".join(sorted(object_id for object_id, owner in owners.items() if owner == label))
+    if kind == "invoice" and any(revised.id == target for revised in ctx.live.revised.get(key, ())):
+        # Adopted (or imported) before Stripe revised it: the key follows the revision now.
+        ctx.note(f"{label}: `adopt: {target}` names an invoice its revision replaced; the key manages {held}: "
+                 f"remove it, or write `adopt: {held}`")
+        return None
     found = ctx.live.adoptable.get(target)
     if held and found is None:
         # Adopted earlier, then replaced (a draft re-created, say): `adopt:` is only history now.
