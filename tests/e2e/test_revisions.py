@@ -7,8 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import yaml
 import stripe
+import yaml
 from cli_runner import invoke
 from click.testing import Result
 
