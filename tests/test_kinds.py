@@ -27,7 +27,7 @@ from reconciler.plan.codec import decode_value
 from reconciler.plan.planner.adopt import ADOPT_ACTIONS
 from reconciler.plan.target import TARGET_KINDS, Target, narrow
 from reconciler.plan.watch import PERSONAL_FIELDS, LiveIndex
-from reconciler.sandbox.responses import _KIND_BY_PREFIX
+from reconciler.sandbox.expand import _KIND_BY_PREFIX
 from reconciler.spec.entries import KINDS as SPEC_SECTIONS
 from reconciler.spec.errors import SpecErrors
 from reconciler.spec.loader import load_specs

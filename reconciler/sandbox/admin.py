@@ -9,6 +9,8 @@ POST /_sandbox/faults                    {"latency_ms": 100, "rate_limit_rps": 2
 GET  /_sandbox/account_settings          account invoice defaults
 POST /_sandbox/account_settings          {"invoice_footer": "...", "invoice_memo": "..."}: new
                                           invoices without their own footer/description get them
+POST /_sandbox/customers/{id}/discount   {"coupon": "<coupon id>"}: the customer's own discount, as
+                                          the Dashboard attaches one ({"coupon": null} removes it)
 POST /_sandbox/invoices/{id}/pay         {"outcome": "succeeded" | "processing" | "failed"}
 POST /_sandbox/invoices/{id}/settle      {"outcome": "succeeded" | "failed"}
 GET  /_sandbox/clock                     {"now": unix seconds, "offset": seconds moved forward}
@@ -26,12 +28,13 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, StripeApiError, UnrecognizedRequestUrl
-from reconciler.sandbox.models import account, payments
+from reconciler.sandbox.models import account, coupons, payments
 
 if TYPE_CHECKING:
     from reconciler.sandbox.app import Reply, SandboxApp
 
 _PAYMENT = re.compile(r"^/_sandbox/invoices/([^/]+)/(pay|settle)$")
+_DISCOUNT = re.compile(r"^/_sandbox/customers/([^/]+)/discount$")
 
 
 def handle(app: SandboxApp, method: str, path: str, body: bytes) -> Reply:
@@ -75,6 +78,9 @@ def _route(app: SandboxApp, method: str, path: str, body: bytes) -> dict[str, An
         return {"attempted": app.dispatcher.deliver_due()}
     if (method, path) == ("GET", "/_sandbox/webhooks/deliveries"):
         return {"data": app.dispatcher.deliveries()}
+    discount = _DISCOUNT.match(path)
+    if discount and method == "POST":
+        return customer_discount(app, discount.group(1), _json(body).get("coupon"))
     match = _PAYMENT.match(path)
     if match and method == "POST":
         data = _json(body)
@@ -92,6 +98,16 @@ def payment(app: SandboxApp, invoice_id: str, action: str, outcome: str) -> dict
             result = payments.pay(app.ctx, tx, invoice_id, outcome)
         else:
             result = payments.settle(app.ctx, tx, invoice_id, outcome)
+    app.dispatcher.notify()
+    return result
+
+
+def customer_discount(app: SandboxApp, customer_id: str, coupon: Any) -> dict[str, Any]:
+    """Attach (or with None remove) a customer's own discount; the customer after."""
+    if coupon is not None and not isinstance(coupon, str):
+        raise InvalidRequest("coupon must be a coupon id or null", param="coupon")
+    with app.store.transaction() as tx:
+        result = coupons.attach_to_customer(app.ctx, tx, customer_id, coupon)
     app.dispatcher.notify()
     return result
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from reconciler.sandbox import urls
 from reconciler.sandbox.exceptions import InvalidRequest
+from reconciler.sandbox.expand import expand
 from reconciler.sandbox.models import (
     account,
+    balances,
     catalog,
     charges,
+    coupons,
     credit_notes,
     customers,
     events,
@@ -21,9 +23,10 @@ from reconciler.sandbox.models import (
     lines,
     payment_methods,
     revisions,
+    taxrates,
     webhooks,
 )
-from reconciler.sandbox.models.base import Context, Obj, Params, public
+from reconciler.sandbox.models.base import Context, Obj, Params
 from reconciler.sandbox.store import Tx
 
 Handler = Callable[[Context, Tx, list[str], Params], Obj]
@@ -112,7 +115,7 @@ def retrieve_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> O
     return customers.retrieve(ctx, tx, ids[0])
 
 
-@_supports(*_CUSTOMER_FIELDS)
+@_supports(*_CUSTOMER_FIELDS, "balance")
 def update_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return customers.update(ctx, tx, ids[0], params)
 
@@ -127,8 +130,69 @@ def list_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return customers.list_customers(ctx, tx, params)
 
 
+@_supports("amount", "currency", "description", "metadata")
+def create_balance_transaction(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return balances.create(ctx, tx, ids[0], params)
+
+
+@_supports("limit", "starting_after", "ending_before", "created", "invoice")
+def list_balance_transaction(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return balances.list_entries(ctx, tx, ids[0], params)
+
+
+_TAX_RATE_FIELDS = ("active", "country", "description", "display_name", "jurisdiction", "metadata", "state",
+                    "tax_type")
+
+
+@_supports(*_TAX_RATE_FIELDS, "inclusive", "percentage")
+def create_tax_rate(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return taxrates.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_tax_rate(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return taxrates.retrieve(ctx, tx, ids[0])
+
+
+@_supports(*_TAX_RATE_FIELDS)
+def update_tax_rate(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return taxrates.update(ctx, tx, ids[0], params)
+
+
+@_supports(*_LIST, "active", "inclusive")
+def list_tax_rate(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return taxrates.list_rates(ctx, tx, params)
+
+
+@_supports("id", "name", "metadata", "percent_off", "amount_off", "currency", "duration", "duration_in_months",
+           "max_redemptions", "redeem_by")
+def create_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return coupons.create(ctx, tx, params)
+
+
+@_supports()
+def retrieve_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return coupons.retrieve(ctx, tx, ids[0])
+
+
+@_supports("name", "metadata")
+def update_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return coupons.update(ctx, tx, ids[0], params)
+
+
+@_supports(expand=False)
+def delete_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return coupons.delete(ctx, tx, ids[0])
+
+
+@_supports(*_LIST)
+def list_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return coupons.list_coupons(ctx, tx, params)
+
+
 _INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
-                   "default_payment_method", "description", "due_date", "footer", "metadata",
+                   "default_payment_method", "default_tax_rates", "description", "discounts", "due_date",
+                   "footer", "metadata",
                    "statement_descriptor", "rendering", "number", "automatically_finalizes_at")
 
 
@@ -190,8 +254,8 @@ def list_invoice_lines(ctx: Context, tx: Tx, ids: list[str], params: Params) -> 
     return lines.list_lines(ctx, tx, ids[0], params)
 
 
-_ITEM_FIELDS = ("amount", "description", "discountable", "metadata", "period", "pricing", "quantity",
-                "price_data", "quantity_decimal", "unit_amount_decimal")
+_ITEM_FIELDS = ("amount", "description", "discountable", "discounts", "metadata", "period", "pricing",
+                "quantity", "price_data", "quantity_decimal", "tax_rates", "unit_amount_decimal")
 
 
 @_supports(*_ITEM_FIELDS, "customer", "currency", "invoice")
@@ -377,54 +441,8 @@ def dispatch(ctx: Context, tx: Tx, route: urls.Route, ids: list[str], params: Pa
     handler = _BY_ROUTE[route.label][0]
     result = handler(ctx, tx, ids, params)
     for path in params.get("expand", []):
-        result = _expand(tx, result, path.split("."), path)
+        result = expand(tx, result, path.split("."), path)
     return result
-
-
-# Id prefix -> the store's kind (Stripe's `object`), as Stripe spells them. The
-# sandbox's own table: it emulates Stripe, so it does not take the tool's
-# registry's word (tests/test_kinds.py checks the registry against it).
-_KIND_BY_PREFIX = {
-    "prod": "product", "price": "price", "cus": "customer", "in": "invoice",
-    "ii": "invoiceitem", "pi": "payment_intent", "inpay": "invoice_payment",
-    "pm": "payment_method", "ch": "charge", "re": "refund", "cn": "credit_note",
-    "cbtxn": "customer_balance_transaction",
-}  # fmt: skip
-
-
-def _lookup(tx: Tx, object_id: str) -> Obj | None:
-    kind = _KIND_BY_PREFIX.get(object_id.split("_", 1)[0])
-    if kind is None:
-        return None
-    found = tx.get(kind, object_id)
-    if found is None:
-        return None
-    body, deleted = found
-    if deleted:
-        return {"id": object_id, "object": kind, "deleted": True}
-    if kind == "credit_note":
-        return credit_notes.render(body)
-    return invoices.render(tx, body) if kind == "invoice" else public(body)
-
-
-def _expand(tx: Tx, obj: Any, path: list[str], full: str) -> Any:
-    if not isinstance(obj, dict):
-        return obj
-    head, rest = path[0], path[1:]
-    if head not in obj:
-        raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
-    value = obj[head]
-    if head == "data" and isinstance(value, list):
-        obj = dict(obj, data=[_expand(tx, v, rest, full) if rest else v for v in value])
-        return obj
-    if rest:
-        return dict(obj, **{head: _expand(tx, value, rest, full)})
-    if isinstance(value, str):
-        expanded = _lookup(tx, value)
-        if expanded is None:
-            raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
-        return dict(obj, **{head: expanded})
-    return obj
 
 
 _BY_ROUTE = _resolve_routes()

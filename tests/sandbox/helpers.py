@@ -66,3 +66,13 @@ def make_in_status(client: stripe.StripeClient, status: str, **kwargs: Any) -> s
     if status == "uncollectible":
         invoices.mark_uncollectible(invoice.id)
     return invoices.retrieve(invoice.id)
+
+
+def admin_post(base_url: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST to the sandbox's admin surface (`/_sandbox/...`) over HTTP; the JSON answer."""
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(base_url + path, data=json.dumps(body).encode(), method="POST")
+    with urllib.request.urlopen(request) as response:
+        return dict(json.loads(response.read()))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import charges, events, invoices
+from reconciler.sandbox.models import balances, charges, events, invoices
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -185,17 +185,10 @@ def _balance(ctx: Context, tx: Tx, note: Obj, amount: int) -> str:
     """Move the customer's balance by `amount` (negative: a credit), recorded as a balance transaction."""
     customer = require(tx, "customer", note["customer"])
     before = public(customer)
-    customer["balance"] += amount
-    txn: Obj = {
-        "id": ctx.new_id(tx, "cbtxn"), "object": "customer_balance_transaction", "amount": amount,
-        "created": ctx.now(), "credit_note": note["id"], "currency": note["currency"],
-        "customer": customer["id"], "description": None, "ending_balance": customer["balance"],
-        "invoice": None, "livemode": False, "metadata": {}, "type": "credit_note",
-    }
-    tx.insert("customer_balance_transaction", txn, customer=customer["id"])
-    tx.update(customer, email=customer["email"])
+    entry = balances.record(ctx, tx, customer, amount, note["currency"], kind="credit_note",
+                            credit_note=note["id"])
     events.record(ctx, tx, "customer.updated", customer, previous=events.changed(before, public(customer)))
-    return str(txn["id"])
+    return str(entry["id"])
 
 
 def _reduce_invoice(ctx: Context, tx: Tx, invoice_id: str, *, pre: int, post: int) -> None:

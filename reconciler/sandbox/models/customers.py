@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import events, invoices, payment_methods
+from reconciler.sandbox.models import balances, events, invoices, payment_methods
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -82,7 +82,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "id": customer_id,
         "object": "customer",
         "address": _address(None, params.get("address")),
-        "balance": params.get("balance", 0),
+        "balance": 0,
         "created": ctx.now(),
         "currency": None,
         "default_source": None,
@@ -109,6 +109,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "test_clock": None,
     }
     tx.insert("customer", customer, email=customer["email"])
+    balances.set_balance(ctx, tx, customer, params.get("balance", 0), kind="initial")
     events.record(ctx, tx, "customer.created", customer)
     return customer
 
@@ -153,6 +154,8 @@ def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
                 tx, customer_id, params["invoice_settings"]["default_payment_method"], param=_DEFAULT_PM)
         customer["invoice_settings"] = settings
     customer["metadata"] = apply_metadata(before["metadata"], params.get("metadata"))
+    if "balance" in params:
+        balances.set_balance(ctx, tx, customer, params["balance"])
     previous = events.changed(before, customer)
     if previous:
         tx.update(customer, email=customer["email"])

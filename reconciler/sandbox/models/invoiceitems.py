@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
-from reconciler.sandbox.models import currencies, events, invoices
+from reconciler.sandbox.models import coupons, currencies, events, invoices
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -75,11 +75,23 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         item["discountable"] = item["amount"] >= 0
     if invoice is not None:
         invoices.check_currency(invoice, item["currency"])
+    _apply_money_params(ctx, tx, item, params)
     tx.insert("invoiceitem", item, customer=customer_id, invoice=item["invoice"])
     events.record(ctx, tx, "invoiceitem.created", item)
     if invoice is not None:
         invoices.recompute(ctx, tx, invoice["id"])
     return public(item)
+
+
+def _apply_money_params(ctx: Context, tx: Tx, item: Obj, params: Params) -> None:
+    """The item's own tax rates ("When set, the default_tax_rates on the invoice do not apply")
+    and discounts ("Item discounts are applied before invoice discounts")."""
+    if "tax_rates" in params:
+        item["tax_rates"] = invoices.rate_snapshots(tx, params["tax_rates"], "tax_rates")
+    if "discounts" in params:
+        item["discounts"] = coupons.discounts_param(
+            ctx, tx, params["discounts"], customer=item["customer"], currency=item["currency"],
+            invoice=item["invoice"], invoice_item=item["id"])
 
 
 def _period(value: Any, now: int) -> dict[str, int]:
@@ -236,6 +248,7 @@ def update(ctx: Context, tx: Tx, item_id: str, params: Params) -> Obj:
     _apply_pricing(tx, item, params, creating=False)
     if invoice is not None:
         invoices.check_currency(invoice, item["currency"])
+    _apply_money_params(ctx, tx, item, params)
     previous = events.changed(before, item)
     if previous:
         tx.update(item)

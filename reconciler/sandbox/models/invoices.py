@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, InvoiceNotEditable
-from reconciler.sandbox.models import account, currencies, events, lines, payment_methods, timers
+from reconciler.sandbox.models import (
+    account,
+    coupons,
+    currencies,
+    events,
+    invoice_money,
+    lines,
+    payment_methods,
+    taxrates,
+    timers,
+)
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -65,8 +75,14 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     currency = currencies.checked(params["currency"]) if "currency" in params else (
         customer["currency"] or account.DEFAULT_CURRENCY
     )
+    invoice_id = ctx.new_id(tx, "in")
+    if "discounts" in params:
+        discounts = coupons.discounts_param(ctx, tx, params["discounts"], customer=customer["id"],
+                                            currency=currency, invoice=invoice_id)
+    else:
+        discounts = coupons.inheritable(tx, customer, currency)
     invoice: Obj = {
-        "id": ctx.new_id(tx, "in"),
+        "id": invoice_id,
         "object": "invoice",
         "account_country": "US",
         "account_name": "Reconciler Sandbox",
@@ -102,9 +118,9 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "default_payment_method": payment_methods.owned(
             tx, customer["id"], params.get("default_payment_method"), param="default_payment_method"),
         "default_source": None,
-        "default_tax_rates": [],
+        "default_tax_rates": rate_snapshots(tx, params.get("default_tax_rates"), "default_tax_rates"),
         "description": params["description"] if "description" in params else defaults["invoice_memo"],
-        "discounts": [],
+        "discounts": discounts,
         # Stripe: days_until_due counts "from which the invoice is created".
         "due_date": params.get("due_date") or (now + days * DAY if days is not None else None),
         "effective_at": None,
@@ -158,6 +174,12 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     rendered = render(tx, invoice)
     events.record(ctx, tx, "invoice.created", rendered)
     return rendered
+
+
+def rate_snapshots(tx: Tx, value: Any, param: str) -> list[Obj]:
+    """The tax rates as embedded in the invoice (or item): each as it was when applied; its
+    percentage and inclusive never change."""
+    return [public(rate) for rate in taxrates.for_use(tx, value, param=param)]
 
 
 def rendering(value: Any) -> Obj | None:
@@ -245,16 +267,13 @@ def follow_customer(tx: Tx, customer: Obj) -> None:
 
 
 def recompute(ctx: Context, tx: Tx, invoice_id: str, *, announce: bool = True) -> Obj:
-    """Totals from the invoice's items (no tax, no discounts in the sandbox); a change
+    """Totals from the invoice's items, discounts and tax rates (models/money.py); a change
     of them is an `invoice.updated` event, as on Stripe, unless the invoice is being created."""
     invoice = require(tx, "invoice", invoice_id)
-    before = public(invoice)
-    subtotal = sum(i["amount"] for i in tx.all("invoiceitem", invoice=invoice_id))
-    invoice.update(subtotal=subtotal, subtotal_excluding_tax=subtotal, total=subtotal,
-                   total_excluding_tax=subtotal, amount_due=max(subtotal, 0))
-    invoice["amount_remaining"] = invoice["amount_due"] - invoice["amount_paid"]
-    previous = events.changed(before, public(invoice))
-    if previous:
+    before = dict(invoice)
+    invoice_money.apply_totals(tx, invoice, tx.all("invoiceitem", invoice=invoice_id))
+    previous = events.changed(public(before), public(invoice))
+    if previous or before.get("_lines") != invoice["_lines"]:
         _save(tx, invoice)
         if announce:
             events.record(ctx, tx, "invoice.updated", render(tx, invoice), previous=previous)
@@ -267,6 +286,8 @@ def render(tx: Tx, invoice: Obj) -> Obj:
     out.pop("days_until_due", None)
     out.pop("threshold_reason", None)  # stored as null by sandboxes before schema 1
     out["lines"] = lines.embedded(tx, invoice)
+    if invoice["status"] == "draft":
+        out["starting_balance"] = invoice_money.starting_balance(tx, invoice)
     return out
 
 
@@ -302,6 +323,12 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             tx, invoice["customer"], params["default_payment_method"], param="default_payment_method")
     if "rendering" in params:
         invoice["rendering"] = rendering(params["rendering"])
+    if "default_tax_rates" in params:
+        invoice["default_tax_rates"] = rate_snapshots(tx, params["default_tax_rates"], "default_tax_rates")
+    if "discounts" in params:
+        invoice["discounts"] = coupons.discounts_param(
+            ctx, tx, params["discounts"], customer=invoice["customer"], currency=invoice["currency"],
+            invoice=invoice_id)
     invoice["payment_settings"] = payment_settings(before["payment_settings"], params.get("payment_settings"))
     if invoice["collection_method"] == "charge_automatically":
         if "days_until_due" in params or "due_date" in params:
@@ -323,6 +350,10 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
         timers.reschedule(ctx, tx, invoice, params)
     previous = events.changed(public(before), public(invoice))
     previous.pop("days_until_due", None)
+    if "default_tax_rates" in params or "discounts" in params:
+        invoice_money.apply_totals(tx, invoice, tx.all("invoiceitem", invoice=invoice_id))
+        previous = events.changed(public(before), public(invoice))
+        previous.pop("days_until_due", None)
     if invoice != before:
         _save(tx, invoice)
     rendered = render(tx, invoice)

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from reconciler.sandbox.exceptions import CardError, InvalidRequest
-from reconciler.sandbox.models import charges, customers, events, invoice_payments, payment_methods, revisions, timers
+from reconciler.sandbox.models import (
+    charges,
+    customers,
+    events,
+    invoice_money,
+    invoice_payments,
+    payment_methods,
+    revisions,
+    timers,
+)
 from reconciler.sandbox.models.base import Context, Obj, Params, public, require
 from reconciler.sandbox.models.invoices import _save, render
 from reconciler.sandbox.store import Tx
@@ -50,7 +59,12 @@ def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
         invoice["due_date"] = invoice["created"] + invoice["days_until_due"] * DAY
     invoice["effective_at"] = now
-    invoice["ending_balance"] = 0
+    if original is not None:
+        # "For revision invoices, this also includes any customer balance that was applied to the
+        # original invoice" (stripe-python's Invoice.starting_balance): given back before it applies.
+        invoice_money.unapply(ctx, tx, original)
+    # The customer's balance applies now, and a total below the minimum charge is carried to it.
+    invoice_money.settle(ctx, tx, invoice)
     invoice["status"] = "open"
     invoice["status_transitions"] = dict(invoice["status_transitions"], finalized_at=now)
     _save(tx, invoice)
@@ -58,7 +72,8 @@ def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     if original is not None:
         revisions.replace_original(ctx, tx, invoice, original)
     if invoice["amount_due"] == 0:
-        # Stripe marks a zero-amount invoice paid as soon as it is finalized.
+        # Stripe marks a zero-amount invoice paid as soon as it is finalized, and one below
+        # the minimum charge ("the invoice is automatically marked paid").
         _mark_paid(ctx, tx, invoice, off_stripe=False)
 
 
@@ -140,6 +155,7 @@ def void(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice["status"] = "void"
     invoice["auto_advance"] = False  # "For these invoices, auto_advance is always set to false"
     invoice["status_transitions"] = dict(invoice["status_transitions"], voided_at=ctx.now())
+    invoice_money.unapply(ctx, tx, invoice)
     _save(tx, invoice)
     rendered = render(tx, invoice)
     events.record(ctx, tx, "invoice.voided", rendered, previous=events.changed(before, public(invoice)))

@@ -18,20 +18,23 @@ def embedded(tx: Tx, invoice: Obj) -> Obj:
     else:
         items, has_more = tx.page("invoiceitem", filters={"invoice": invoice["id"]},
                                   limit=EMBEDDED_LINES, newest_first=False)
-    return {"object": "list", "data": [line_of(i) for i in items], "has_more": has_more, "url": url}
+    return {"object": "list", "data": [line_of(i, invoice) for i in items], "has_more": has_more, "url": url}
 
 
-def line_of(item: Obj) -> Obj:
-    """The invoice line item standing for one invoice item."""
+def line_of(item: Obj, invoice: Obj) -> Obj:
+    """The invoice line item standing for one invoice item, with its share of the invoice's
+    discounts and its taxes (computed with the invoice's totals, models/invoice_money.py)."""
+    breakdown = (invoice.get("_lines") or {}).get(item["id"]) or {"discount_amounts": [], "taxes": []}
+    discount_amounts = breakdown["discount_amounts"]
     return {
         "id": item["_line_id"],
         "object": "line_item",
         "amount": item["amount"],
         "currency": item["currency"],
         "description": item["description"],
-        "discount_amounts": [],
+        "discount_amounts": discount_amounts,
         "discountable": item["discountable"],
-        "discounts": [],
+        "discounts": list(item.get("discounts") or []),
         "invoice": item["invoice"],
         "livemode": False,
         "metadata": item["metadata"],
@@ -42,13 +45,16 @@ def line_of(item: Obj) -> Obj:
             "type": "invoice_item_details",
         },
         "period": item["period"],
-        "pretax_credit_amounts": [],
+        "pretax_credit_amounts": [
+            {"amount": d["amount"], "credit_balance_transaction": None, "discount": d["discount"], "type": "discount"}
+            for d in discount_amounts
+        ],
         "pricing": item["pricing"],
         "quantity": item["quantity"],
         "quantity_decimal": item["quantity_decimal"],
         "subscription": None,
         "subtotal": item["amount"],
-        "taxes": [],
+        "taxes": breakdown["taxes"],
     }
 
 
@@ -69,18 +75,19 @@ def list_lines(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
     invoice = require(tx, "invoice", invoice_id)
     ordered = _ordered_items(tx, invoice)
     if ordered is not None:
-        return _page_in_order(ordered, params, f"/v1/invoices/{invoice_id}/lines")
+        return _page_in_order(ordered, params, f"/v1/invoices/{invoice_id}/lines", invoice)
     # Cursors name line ids; map them to their invoice items.
     mapped = dict(params)
     for cursor in ("starting_after", "ending_before"):
         if cursor in params:
             mapped[cursor] = _item_for_line(tx, invoice_id, params[cursor], cursor)
     page = list_page(tx, "invoiceitem", f"/v1/invoices/{invoice_id}/lines", mapped,
-                     filters={"invoice": invoice_id}, newest_first=False, render=line_of)
+                     filters={"invoice": invoice_id}, newest_first=False,
+                     render=lambda item: line_of(item, invoice))
     return page
 
 
-def _page_in_order(items: list[Obj], params: Params, url: str) -> Obj:
+def _page_in_order(items: list[Obj], params: Params, url: str, invoice: Obj) -> Obj:
     """One page of lines from items already in order, with list_page's rules."""
     limit = params.get("limit", 10)
     if not 1 <= limit <= 100:
@@ -101,7 +108,7 @@ def _page_in_order(items: list[Obj], params: Params, url: str) -> Obj:
         page, has_more = items[max(start, end - limit):end], end - limit > start
     else:
         page, has_more = items[start:start + limit], end > start + limit
-    return {"object": "list", "data": [line_of(i) for i in page], "has_more": has_more, "url": url}
+    return {"object": "list", "data": [line_of(i, invoice) for i in page], "has_more": has_more, "url": url}
 
 
 def _item_for_line(tx: Tx, invoice_id: str, line_id: str, param: str) -> str:
