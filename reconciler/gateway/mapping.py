@@ -120,7 +120,8 @@ def price(obj: Obj, key: str) -> LivePrice:
 @_record_of("customer")
 def customer(obj: Obj, key: str) -> LiveCustomer:
     card = payment_card((obj.get("invoice_settings") or {}).get("default_payment_method"))
-    return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card))
+    return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card,
+                                           balance=int(obj.get("balance") or 0)))
 
 
 def payment_card(value: Any) -> PaymentCard | None:

@@ -22,7 +22,7 @@ LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 # Fields records gained after plan files and the live fingerprint were first written: left at their
 # defaults they are left out of both, so the plans and idempotency keys of a state without them stay.
 LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
-                          "from_invoice", "latest_revision"})
+                          "from_invoice", "latest_revision", "balance"})
 
 
 @dataclass(frozen=True, init=False)
@@ -134,6 +134,8 @@ class PaymentAttempt:
 class LiveCustomer(TableRecord, kind="customer"):
     # invoice_settings.default_payment_method (expanded on the list): set by a checkout, never by specs.
     default_payment_method: PaymentCard | None = None
+    # Stripe's customer balance (negative: credit the customer holds), applied at the next finalization.
+    balance: int = 0
 
 
 @dataclass(frozen=True)

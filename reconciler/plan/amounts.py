@@ -171,3 +171,59 @@ def _settle(total: int, balance: int | None, currency: str) -> tuple[int | None,
     if minimum is not None and 0 < due < minimum:
         return ending + due, 0, due
     return ending, due, 0
+
+
+def to_json(amounts: Amounts) -> dict[str, object]:
+    """The figures as a plan file keeps them (display only)."""
+    return {
+        "subtotal": amounts.subtotal,
+        "discounts": [{"coupon": k, "amount": a} for k, a in amounts.discounts],
+        "taxes": [{"tax_rate": t.rate, "inclusive": t.inclusive, "amount": t.amount, "taxable": t.taxable}
+                  for t in amounts.taxes],
+        "total": amounts.total,
+        "starting_balance": amounts.starting_balance,
+        "ending_balance": amounts.ending_balance,
+        "amount_due": amounts.amount_due,
+        "carried_to_balance": amounts.carried_to_balance,
+    }
+
+
+def _int(value: object, *, optional: bool = False) -> int | None:
+    if optional and value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError("expected an integer")
+    return value
+
+
+def from_json(data: object) -> Amounts:
+    """The figures from a plan file; ValueError for anything else."""
+    keys = {"subtotal", "discounts", "taxes", "total", "starting_balance", "ending_balance", "amount_due",
+            "carried_to_balance"}
+    if not isinstance(data, dict) or set(data) != keys:
+        raise ValueError(f"expected {{{', '.join(sorted(keys))}}}")
+    discounts, taxes = data["discounts"], data["taxes"]
+    if not isinstance(discounts, list) or not isinstance(taxes, list):
+        raise ValueError("discounts and taxes: expected lists")
+    parsed_discounts = []
+    for d in discounts:
+        if not isinstance(d, dict) or set(d) != {"coupon", "amount"} or not isinstance(d["coupon"], str):
+            raise ValueError("discounts: expected {coupon, amount}")
+        parsed_discounts.append((d["coupon"], int(_int(d["amount"]) or 0)))
+    parsed_taxes = []
+    for t in taxes:
+        if (not isinstance(t, dict) or set(t) != {"tax_rate", "inclusive", "amount", "taxable"}
+                or not isinstance(t["tax_rate"], str) or not isinstance(t["inclusive"], bool)):
+            raise ValueError("taxes: expected {tax_rate, inclusive, amount, taxable}")
+        parsed_taxes.append(TaxAmount(t["tax_rate"], t["inclusive"], int(_int(t["amount"]) or 0),
+                                      int(_int(t["taxable"]) or 0)))
+    return Amounts(
+        subtotal=int(_int(data["subtotal"]) or 0),
+        discounts=tuple(parsed_discounts),
+        taxes=tuple(parsed_taxes),
+        total=int(_int(data["total"]) or 0),
+        starting_balance=_int(data["starting_balance"], optional=True),
+        ending_balance=_int(data["ending_balance"], optional=True),
+        amount_due=_int(data["amount_due"], optional=True),
+        carried_to_balance=int(_int(data["carried_to_balance"]) or 0),
+    )

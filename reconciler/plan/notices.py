@@ -74,7 +74,9 @@ def customer_notices(
         name = wanted.name if wanted is not None else (known.name if known else None)
         email = wanted.email if wanted is not None else (known.email if known else None)
         total = total_by_key.get(action.key)
-        amount = total.amount if total else (cur.total if cur else None)
+        # What the customer is asked to pay: the amount due once the balance is applied, where known.
+        due_amount = total.amounts.amount_due if total is not None and total.amounts is not None else None
+        amount = due_amount if due_amount is not None else total.amount if total else (cur.total if cur else None)
         currency = total.currency if total else (cur.currency if cur else None)
         if action.key in finalized_here and spec is not None and spec.collection_method == "send_invoice":
             due: str | None = f"{spec.days_until_due} days after it is finalized"

@@ -9,6 +9,9 @@ from typing import Any
 
 from reconciler.live.account import Account
 from reconciler.plan.actions import Action, section_of
+from reconciler.plan.amounts import Amounts
+from reconciler.plan.amounts import from_json as amounts_from_json
+from reconciler.plan.amounts import to_json as amounts_to_json
 from reconciler.plan.codec import action_from_json, action_to_json
 from reconciler.plan.errors import PlanFileError, TooMuchDestroy
 from reconciler.plan.watch import Watched, fingerprint_of
@@ -40,6 +43,9 @@ class InvoiceTotal:
     invoice: str
     amount: int
     currency: str
+    # Its figures spelt out (discounts, taxes, balance, amount due) where they say more than the
+    # total; None for an invoice whose items simply add up to what is due.
+    amounts: Amounts | None = None
 
 
 @dataclass(frozen=True)
@@ -173,7 +179,9 @@ class Plan:
             "warnings": self.warnings(),
             "managed": dict(sorted(self.managed.items())),
             "invoice_totals": [
-                {"invoice": t.invoice, "amount": t.amount, "currency": t.currency} for t in self.invoice_totals
+                {"invoice": t.invoice, "amount": t.amount, "currency": t.currency,
+                 **({"amounts": amounts_to_json(t.amounts)} if t.amounts is not None else {})}
+                for t in self.invoice_totals
             ],
             "objects": {
                 w.ref: {"id": w.stripe_id, "fingerprint": w.fingerprint, "fields": w.fields, "actions": list(w.actions)}
@@ -282,7 +290,7 @@ def _totals(data: Any) -> tuple[InvoiceTotal, ...]:
     for i, item in enumerate(data):
         ok = (
             isinstance(item, dict)
-            and set(item) == {"invoice", "amount", "currency"}
+            and set(item) - {"amounts"} == {"invoice", "amount", "currency"}
             and isinstance(item["invoice"], str)
             and isinstance(item["amount"], int)
             and not isinstance(item["amount"], bool)
@@ -290,7 +298,11 @@ def _totals(data: Any) -> tuple[InvoiceTotal, ...]:
         )
         if not ok:
             raise PlanFileError(f"invoice_totals[{i}]: expected {{invoice, amount, currency}}")
-        totals.append(InvoiceTotal(item["invoice"], item["amount"], item["currency"]))
+        try:
+            amounts = amounts_from_json(item["amounts"]) if "amounts" in item else None
+        except ValueError as exc:
+            raise PlanFileError(f"invoice_totals[{i}].amounts: {exc}") from None
+        totals.append(InvoiceTotal(item["invoice"], item["amount"], item["currency"], amounts))
     return tuple(totals)
 
 

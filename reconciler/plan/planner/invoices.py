@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 from reconciler.live.records import LiveInvoice
@@ -25,10 +26,10 @@ from reconciler.plan.planner.items import (
     finalized_item_changes,
     hold_for_unmanaged_items,
     item_currency,
-    item_total,
     plan_draft_items,
 )
 from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle, position_word
+from reconciler.plan.planner.money import finalizing_customers, invoice_amounts, paid_at_finalization, worth_showing
 from reconciler.plan.planner.revisions import REVISABLE, hold_revision_draft, plan_create_revision, revision_draft
 from reconciler.spec.models import InvoiceSpec
 
@@ -43,14 +44,17 @@ _WAY_OUT = {
 def plan_invoices(ctx: Context, prices: PriceChoice) -> tuple[InvoiceTotal, ...]:
     """Plan every invoice; the totals of those created or whose items change."""
     totals: list[InvoiceTotal] = []
+    finalizing = finalizing_customers(ctx)
     for key in sorted(ctx.desired.invoices):
-        total = _plan_invoice(ctx, prices, key, ctx.desired.invoices[key])
+        total = _plan_invoice(ctx, prices, key, ctx.desired.invoices[key], finalizing)
         if total is not None:
             totals.append(total)
     return tuple(totals)
 
 
-def _plan_invoice(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec) -> InvoiceTotal | None:
+def _plan_invoice(
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, finalizing: Counter[str]
+) -> InvoiceTotal | None:
     if spec.status == "sent" and spec.collection_method != "send_invoice":
         ctx.problem(
             "transition",
@@ -66,8 +70,8 @@ def _plan_invoice(ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec
     if cur is not None and cur.status == "draft" and cur.from_invoice and hold_revision_draft(ctx, key, spec, cur):
         return None
     if cur is None or cur.status == "draft":
-        return _plan_draft(ctx, prices, key, spec, cur)
-    return _plan_finalized(ctx, prices, key, spec, cur)
+        return _plan_draft(ctx, prices, key, spec, cur, finalizing)
+    return _plan_finalized(ctx, prices, key, spec, cur, finalizing)
 
 
 def _days(spec: InvoiceSpec) -> int | None:
@@ -84,7 +88,7 @@ def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, 
 
 def _plan_draft(
     ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice | None,
-    after: tuple[str, ...] = (),
+    finalizing: Counter[str], after: tuple[str, ...] = (),
 ) -> InvoiceTotal | None:
     """Plan a draft (or a new invoice, or the revision `after` creates); its total when it is
     created, revised or its items change."""
@@ -138,8 +142,9 @@ def _plan_draft(
             invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, None if cur.from_invoice else cur.send_marker
     item_ids = plan_draft_items(ctx, prices, key, spec, cur, invoice_deps)
-    total = sum(item_total(ctx, item) for item in spec.items)
-    plan_lifecycle(
+    # A revision gets back the balance its original took, which the plan cannot see: not known.
+    amounts = invoice_amounts(ctx, spec, currency, finalizing=finalizing, revision=bool(after))
+    steps = plan_lifecycle(
         ctx,
         key,
         LifecycleInput(
@@ -149,12 +154,16 @@ def _plan_draft(
             send_marker=marker,
             depends_on=invoice_deps + tuple(item_ids) + ctx.customer_changes(spec.customer),
             label=key,
-            zero_total=total == 0,
+            paid_at_finalization=paid_at_finalization(amounts, currency),
             assume_unsent=spec.assume_unsent,
             charge=charging(ctx, spec, cur),
         ),
     )
-    return InvoiceTotal(key, total, currency) if item_ids or cur is None or after else None
+    shown = amounts if worth_showing(ctx, spec, amounts) else None
+    # A finalization is a change the customer sees too, when its figures say more than the total.
+    if not item_ids and cur is not None and not after and not (steps and shown):
+        return None
+    return InvoiceTotal(key, amounts.total, currency, shown)
 
 
 def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
@@ -179,7 +188,7 @@ def _customer_deleted_outside(ctx: Context, spec: InvoiceSpec, cur: LiveInvoice)
 
 
 def _plan_finalized(
-    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, finalizing: Counter[str]
 ) -> InvoiceTotal | None:
     label = _label(key, cur)
     customer_gone = _customer_deleted_outside(ctx, spec, cur)
@@ -219,7 +228,7 @@ def _plan_finalized(
         position = position_word(live_position(cur, ctx.live.events_complete_since))
         why = f"invoice {label} is {position}: cannot change {'; '.join(frozen)}"
         if spec.revise and cur.status in REVISABLE and not fixed:
-            return _plan_revision(ctx, prices, key, spec, cur, why)
+            return _plan_revision(ctx, prices, key, spec, cur, why, finalizing)
         way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
         if spec.revise and fixed and cur.status in REVISABLE:
             way_out = "a Stripe revision keeps the customer and currency: void it (status: void) and issue a new invoice under a new key"
@@ -254,7 +263,8 @@ def _plan_finalized(
 
 
 def _plan_revision(
-    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, why: str
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, why: str,
+    finalizing: Counter[str],
 ) -> InvoiceTotal | None:
     """Replace `cur` by a Stripe revision brought to the spec (planner.revisions)."""
     if cur.payment_processing:
@@ -262,4 +272,4 @@ def _plan_revision(
                  "is processing; the next plan after it settles decides (paid: a paid invoice cannot be revised)")
         return None
     create_id = plan_create_revision(ctx, key, cur, why, ctx.customer_changes(spec.customer))
-    return _plan_draft(ctx, prices, key, spec, revision_draft(cur), after=(create_id,))
+    return _plan_draft(ctx, prices, key, spec, revision_draft(cur), finalizing, after=(create_id,))

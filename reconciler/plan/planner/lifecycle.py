@@ -97,18 +97,32 @@ _REASONS: dict[Step, str] = {
     MarkUncollectible: "mark uncollectible (spec status: {status})",
 }
 
-# A draft whose total is 0: Stripe marks it paid the moment it is finalized,
-# so finalizing alone reaches open, sent and paid, and void or uncollectible
-# cannot be reached at all (a paid invoice is final).
-_ZERO_PAID = "its total is 0 and Stripe marks a zero-total invoice paid when it is finalized"
-ZERO_TOTAL_DRAFT: dict[str, Answer] = {
-    "draft": (),
-    "open": (_F,),
-    "sent": (_F,),
-    "paid": (_F,),
-    "void": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be voided: write `status: paid`"),
-    "uncollectible": Refused(f"{_ZERO_PAID}, and a paid invoice cannot be marked uncollectible: write `status: paid`"),
-}
+@dataclass(frozen=True)
+class PaidAtFinalization:
+    """Why Stripe will mark a draft paid the moment it is finalized: nothing is left to collect
+    (a total of 0 or below, one below the minimum charge, or a credit balance that covers it)."""
+
+    short: str  # "its total is 0": in a step's reason
+    long: str  # the whole reason: in a refusal of void or uncollectible
+
+
+ZERO_TOTAL = PaidAtFinalization("its total is 0", "its total is 0 and Stripe marks a zero-total invoice paid when it is finalized")
+
+
+def paid_draft_table(why: PaidAtFinalization) -> dict[str, Answer]:
+    """Finalizing alone reaches open, sent and paid; void and uncollectible cannot be reached
+    at all (a paid invoice is final)."""
+    return {
+        "draft": (),
+        "open": (_F,),
+        "sent": (_F,),
+        "paid": (_F,),
+        "void": Refused(f"{why.long}, and a paid invoice cannot be voided: write `status: paid`"),
+        "uncollectible": Refused(f"{why.long}, and a paid invoice cannot be marked uncollectible: write `status: paid`"),
+    }
+
+
+ZERO_TOTAL_DRAFT = paid_draft_table(ZERO_TOTAL)
 
 
 def live_position(invoice: LiveInvoice, events_complete_since: int | None) -> str:
@@ -121,8 +135,8 @@ def live_position(invoice: LiveInvoice, events_complete_since: int | None) -> st
     return "open" if state == "unsent" else state
 
 
-def answer_for(position: str, desired: str, *, zero_total_draft: bool = False) -> Answer:
-    table = ZERO_TOTAL_DRAFT if zero_total_draft else TRANSITIONS.get(position, {})
+def answer_for(position: str, desired: str, *, paid_draft: PaidAtFinalization | None = None) -> Answer:
+    table = paid_draft_table(paid_draft) if paid_draft is not None else TRANSITIONS.get(position, {})
     return table.get(desired, Refused(f"unknown live status {position!r}"))
 
 
@@ -134,7 +148,8 @@ class LifecycleInput:
     send_marker: str | None
     depends_on: tuple[str, ...]
     label: str
-    zero_total: bool = False
+    # Set when nothing will be left to collect once it is finalized (see PaidAtFinalization).
+    paid_at_finalization: PaidAtFinalization | None = None
     assume_unsent: bool = False
     finalized_at: int | None = None
     processing: bool = False
@@ -145,8 +160,9 @@ class LifecycleInput:
 def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]:
     """Append the steps from the invoice's position to the spec's status; refusals
     become problems, waits and unprovable sends become notes."""
-    zero_draft = step_in.zero_total and step_in.position == "draft"
-    answer = answer_for(step_in.position, step_in.desired, zero_total_draft=zero_draft)
+    paid_draft = step_in.paid_at_finalization if step_in.position == "draft" else None
+    zero_draft = paid_draft is not None
+    answer = answer_for(step_in.position, step_in.desired, paid_draft=paid_draft)
     label, desired = step_in.label, step_in.desired
     if isinstance(answer, Refused):
         where = ":" if zero_draft else f" is {position_word(step_in.position)},"  # a zero-total draft may not exist yet
@@ -175,16 +191,19 @@ def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]
             # Held: this invoice only; the rest of the plan goes on.
             ctx.hold(f"invoice:{key}", step_in.stripe_id, f"invoice {label}: {NO_CARD}")
             return []
-    return _add_steps(ctx, key, answer, step_in, zero_draft)
+    return _add_steps(ctx, key, answer, step_in, paid_draft)
 
 
-def _add_steps(ctx: Context, key: str, steps: tuple[Step, ...], step_in: LifecycleInput, zero_draft: bool) -> list[str]:
+def _add_steps(
+    ctx: Context, key: str, steps: tuple[Step, ...], step_in: LifecycleInput, paid_draft: PaidAtFinalization | None
+) -> list[str]:
+    zero_draft = paid_draft is not None
     ids: list[str] = []
     deps = step_in.depends_on
     for step in steps:
         reason = _REASONS[step].format(status=step_in.desired)
-        if zero_draft:
-            reason += "; its total is 0, so Stripe marks it paid at once"
+        if paid_draft is not None:
+            reason += f"; {paid_draft.short}, so Stripe marks it paid at once"
         if step is SendInvoice and step_in.position == "unproven":
             reason += "; `assume_unsent: true` in the spec: sent although Stripe's events cannot show it never was"
         elif step is SendInvoice and step_in.send_marker == SEND_REQUESTED:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reconciler.plan.actions import Action, section_of
-from reconciler.plan.plan import CustomerNotice, Plan
+from reconciler.plan.plan import CustomerNotice, InvoiceTotal, Plan
 from reconciler.plan.render.describe import object_of
 from reconciler.plan.render.money import format_money
 from reconciler.text import plural
@@ -83,13 +83,40 @@ def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:
     return f"invoice {notice.invoice} {notice.effect}", who, total, notice.due or "-"
 
 
+def amount_parts(total: InvoiceTotal) -> tuple[str, str, str, str, str, str]:
+    """(subtotal, discounts, taxes, total, balance, amount due) of one invoice, in words."""
+    a, cur = total.amounts, total.currency
+    assert a is not None
+    discounts = ", ".join(f"{key} -{format_money(amount, cur)}" for key, amount in a.discounts) or "-"
+    taxes = ", ".join(
+        f"{t.rate} {format_money(t.amount, cur)} ({'included' if t.inclusive else 'added'})" for t in a.taxes
+    ) or "-"
+    if a.starting_balance is None:
+        balance, due = "applied at finalization, not known now", "known at finalization"
+    else:
+        balance = format_money(a.starting_balance, cur) if a.starting_balance else "-"
+        due = format_money(a.amount_due or 0, cur)
+        if a.carried_to_balance:
+            due += f" (paid at finalization: {format_money(a.carried_to_balance, cur)} is below the minimum " \
+                   "charge and goes to the customer's balance)"
+        elif a.ending_balance:
+            due += f" (balance after: {format_money(a.ending_balance, cur)})"
+    return format_money(a.subtotal, cur), discounts, taxes, format_money(a.total, cur), balance, due
+
+
 def notice_lines(plan: Plan) -> list[str]:
-    """The reviewer's first read: warnings, then what customers will notice."""
+    """The reviewer's first read: warnings, then what customers will notice (with each invoice's
+    figures where they say more than its total)."""
     lines = [f"Warning: {w}" for w in plan.warnings()]
-    if plan.notices:
+    spelt_out = [t for t in plan.invoice_totals if t.amounts is not None]
+    if plan.notices or spelt_out:
         lines += ([""] if lines else []) + ["Customers will notice:"]
         for notice in plan.notices:
             what, who, total, due = notice_parts(notice)
             amount = "" if notice.card else f": {total}"  # a charge names its amount already
             lines.append(f"  {what} — {who}{amount}" + (f", due {due}" if notice.due else ""))
+        for invoice_total in spelt_out:
+            subtotal, discounts, taxes, total_text, balance, due = amount_parts(invoice_total)
+            lines.append(f"  invoice {invoice_total.invoice} amounts: subtotal {subtotal}; discounts {discounts}; "
+                         f"tax {taxes}; total {total_text}; customer balance {balance}; amount due {due}")
     return lines + [""] if lines else []

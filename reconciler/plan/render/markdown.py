@@ -12,6 +12,7 @@ import html
 from reconciler.plan.plan import Plan
 from reconciler.plan.render.layout import (
     Group,
+    amount_parts,
     groups,
     held_title,
     no_changes_line,
@@ -67,10 +68,20 @@ def _reviewer_first(plan: Plan) -> list[str]:
     out: list[str] = []
     for warning in plan.warnings():
         out += ["> [!WARNING]", f"> {_cell(warning)}", ""]
+    spelt_out = [t for t in plan.invoice_totals if t.amounts is not None]
+    if plan.notices or spelt_out:
+        out += ["**Customers will notice**", ""]
     if plan.notices:
-        out += ["**Customers will notice**", "", "| What | To | Total | Due |", "|---|---|---:|---|"]
+        out += ["| What | To | Total | Due |", "|---|---|---:|---|"]
         for notice in plan.notices:
             out.append("| " + " | ".join(_cell(part) for part in notice_parts(notice)) + " |")
+        out.append("")
+    if spelt_out:
+        out += ["| Invoice | Subtotal | Discounts | Tax | Total | Customer balance | Amount due |",
+                "|---|---:|---|---|---:|---|---|"]
+        for invoice_total in spelt_out:
+            cells = (f"`{invoice_total.invoice}`", *amount_parts(invoice_total))
+            out.append("| " + " | ".join(_cell(part) for part in cells) + " |")
         out.append("")
     return out
 

@@ -1,0 +1,72 @@
+"""Each planned invoice's amounts (reconciler/plan/amounts.py) and what they mean for its lifecycle."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from reconciler.plan.amounts import MINIMUM_CHARGE, Amounts, InvoiceTerms, LineTerms, compute
+from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.items import item_total
+from reconciler.plan.planner.lifecycle import ZERO_TOTAL, PaidAtFinalization
+from reconciler.plan.render.money import format_money
+from reconciler.spec.models import InvoiceSpec
+
+
+def finalizing_customers(ctx: Context) -> Counter[str]:
+    """How many invoices of each customer this plan may finalize: with more than one, the
+    order of finalization (which decides who gets the balance) is not the plan's."""
+    count: Counter[str] = Counter()
+    for key, spec in ctx.desired.invoices.items():
+        cur = ctx.live.invoices.get(key)
+        if spec.status != "draft" and (cur is None or cur.status == "draft"):
+            count[spec.customer] += 1
+    return count
+
+
+def invoice_amounts(
+    ctx: Context, spec: InvoiceSpec, currency: str, *, finalizing: Counter[str], revision: bool = False
+) -> Amounts:
+    """The figures Stripe will compute for a draft the specs describe. The customer's balance
+    is known only when this plan finalizes the invoice and no other of the customer's (nor is
+    it a revision, which also gets back what its original took)."""
+    customer = ctx.live.customers.get(spec.customer)
+    balance = customer.balance if customer is not None else 0
+    known = spec.status != "draft" and finalizing[spec.customer] == 1 and not revision
+    lines = tuple(LineTerms(item_total(ctx, item), discountable=item_total(ctx, item) >= 0) for item in spec.items)
+    return compute(InvoiceTerms(currency, lines, balance=balance if known else None))
+
+
+def current_balance(ctx: Context, spec: InvoiceSpec) -> int:
+    customer = ctx.live.customers.get(spec.customer)
+    return customer.balance if customer is not None else 0
+
+
+def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts) -> bool:
+    """Whether the plan spells the figures out: anything beyond "the items add up to the total,
+    and that is what is due" (so plans of plain invoices read as they did)."""
+    return bool(
+        amounts.discounts
+        or amounts.taxes
+        or amounts.carried_to_balance
+        or amounts.total < 0
+        or current_balance(ctx, spec) != 0
+    )
+
+
+def paid_at_finalization(amounts: Amounts, currency: str) -> PaidAtFinalization | None:
+    """Why nothing will be collected once it is finalized, or None."""
+    if amounts.total == 0:
+        return ZERO_TOTAL
+    if amounts.total < 0:
+        return PaidAtFinalization(
+            "its total is negative",
+            "its total is negative: Stripe marks it paid when it is finalized and credits the customer's balance")
+    if amounts.carried_to_balance:
+        short = (f"its amount due, {format_money(amounts.carried_to_balance, currency)}, is below Stripe's minimum "
+                 f"charge of {format_money(MINIMUM_CHARGE[currency], currency)}")
+        return PaidAtFinalization(short, f"{short}: Stripe marks it paid when it is finalized and carries the "
+                                         "amount to the customer's balance")
+    if amounts.amount_due == 0:
+        short = "the customer's credit balance covers it"
+        return PaidAtFinalization(short, f"{short}, and Stripe marks it paid when it is finalized")
+    return None
