@@ -225,7 +225,14 @@ def _unique(
     kind: str, found: Iterable[Entry[TableRecord]] | Iterable[Entry[LiveInvoice]],
     duplicates: dict[str, tuple[str, ...]],
 ) -> dict[str, Any]:
-    """One record per key (the newest object); every id of a shared key in `duplicates`."""
+    """One record per key (the newest object); every id of a shared key in `duplicates`.
+
+    A kind that is replaced by archiving (immutable fields, destroyed by archive) keeps its
+    replaced objects archived under their key: the newest active one is the key's, and only
+    several active ones are duplicates.
+    """
+    info = KINDS[kind]
+    replaced_by_archive = info.destroy == "archive" and any(f.immutable for f in info.fields)
     by_key: dict[str, list[Entry[Any]]] = defaultdict(list)
     for entry in found:
         by_key[entry[3].key].append(entry)
@@ -233,6 +240,9 @@ def _unique(
     for key in sorted(by_key):
         # Newest first; equal timestamps keep list order (Stripe's, newest first).
         entries = sorted(by_key[key], key=lambda entry: (-entry[1], entry[0]))
+        if replaced_by_archive:
+            active = [entry for entry in entries if entry[3].active]
+            entries = active or entries[:1]
         if len(entries) > 1:
             duplicates[f"{kind}/{key}"] = tuple(entry[2] for entry in entries)
         out[key] = entries[0][3]

@@ -29,9 +29,9 @@ LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_inv
 class TableRecord:
     """A live object of a simple kind: its field table's values (reconciler.kinds), by name.
 
-    Built as `LiveProduct(id, key, name=..., unit_label=...)`, positional in the
-    table's order too; a field left out holds the table's default (Stripe's
-    value when unset). Fields read as attributes (`product.unit_label`).
+    Built as `LiveProduct(id, key, name=...)`, positional in the table's order
+    too; a field left out holds the table's default (Stripe's value when
+    unset). Fields read as attributes (`product.name`).
     """
 
     kind: ClassVar[str]

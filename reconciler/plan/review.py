@@ -99,9 +99,23 @@ def managed_counts(live: Live) -> dict[str, int]:
     return {**counts, "price": prices}
 
 
+# The spec sections of the first plan files: always in the specs digest, even empty.
+_FIRST_SECTIONS = frozenset({"products", "prices", "customers", "invoices"})
+
+
 def specs_digest(desired: Desired) -> str:
     """sha256 of what the specs say (not where they live: a CI checkout's paths differ)."""
-    data = desired.model_dump(mode="json", include={"products", "prices", "customers", "invoices"})
+    data = desired.model_dump(mode="json", include={info.section for info in KINDS.values()})
+    for info in KINDS.values():
+        # What came after the first plan files is left out while unset, so the digest of specs without it stays.
+        if info.section not in _FIRST_SECTIONS and not data[info.section]:
+            del data[info.section]
+            continue
+        later = [f for f in info.fields if f.later]
+        for entry in data[info.section].values() if later else ():
+            for f in later:
+                if entry.get(f.name) is None:
+                    entry.pop(f.name, None)
     for invoice in data["invoices"].values():
         if invoice.get("paid_out_of_band") is None:  # a later field: left out, the digest stays what it was
             invoice.pop("paid_out_of_band", None)

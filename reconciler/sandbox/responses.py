@@ -101,8 +101,7 @@ def list_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return catalog.list_prices(ctx, tx, params)
 
 
-_CUSTOMER_FIELDS = ("name", "email", "description", "phone", "metadata", "preferred_locales",
-                    "tax_exempt", "invoice_prefix", "invoice_settings", "address", "shipping")
+_CUSTOMER_FIELDS = ("metadata", *customers.PARAMS)
 
 
 @_supports(*_CUSTOMER_FIELDS, "balance")

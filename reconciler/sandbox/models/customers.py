@@ -21,6 +21,8 @@ from reconciler.sandbox.models.base import (
 from reconciler.sandbox.store import Tx
 
 FIELDS = ("name", "email", "description", "phone", "preferred_locales", "tax_exempt")
+# What a customer's create and update take besides metadata (the handlers support exactly these).
+PARAMS = (*FIELDS, "invoice_prefix", "invoice_settings", "address", "shipping")
 _DEFAULT_PM = "invoice_settings[default_payment_method]"
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 # "Must be 1–12 uppercase letters or numbers."
