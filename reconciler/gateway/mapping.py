@@ -155,7 +155,14 @@ def item(line: Obj) -> LiveItem:
         description=line.get("description"),
         metadata=ownership.user_metadata(metadata),
         owned_keys=ownership.owned_keys(metadata),
+        period=_period(line.get("period")),
     )
+
+
+def _period(value: Any) -> tuple[int, int] | None:
+    if not isinstance(value, Mapping) or value.get("start") is None or value.get("end") is None:
+        return None
+    return int(value["start"]), int(value["end"])
 
 
 def days_until_due(obj: Obj) -> int | None:
@@ -214,7 +221,25 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         hosted_invoice_url=obj.get("hosted_invoice_url"),
         from_invoice=id_of((obj.get("from_invoice") or {}).get("invoice")) or None,
         latest_revision=id_of(obj.get("latest_revision")) or None,
+        **_document(obj),
     )
+
+
+def _document(obj: Obj) -> dict[str, Any]:
+    """What the invoice document says beyond its lines, as LiveInvoice's fields."""
+    rendering = obj.get("rendering") or {}
+    pdf = rendering.get("pdf") or {}
+    fields = obj.get("custom_fields")
+    effective = int(obj["effective_at"]) if obj.get("effective_at") else None
+    # Stripe: "Same as finalized_at unless overwritten": only an overwritten one is recorded.
+    overwritten = effective is not None and effective != _finalized_at(obj)
+    return {
+        "custom_fields": None if fields is None else tuple((str(f["name"]), str(f["value"])) for f in fields),
+        "effective_at": effective if overwritten else None,
+        "amount_tax_display": rendering.get("amount_tax_display"),
+        "page_size": pdf.get("page_size"),
+        "account_tax_ids": tuple(str(id_of(t)) for t in obj.get("account_tax_ids") or ()),
+    }
 
 
 def _finalized_at(obj: Obj) -> int | None:

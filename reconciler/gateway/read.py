@@ -75,6 +75,8 @@ def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pa
     with collector_paused():
         read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
         live = found.with_untagged_customers(with_evidence(gateway, found.live(), pacer=pacer))
+    # Stripe's clock (its answers' Date): a due date before it would be refused at creation.
+    live = dataclasses.replace(live, read_at=gateway.server_time)
     log.debug("read live state with %s requests", gateway.total_requests)
     if gateway.on_read_done is not None:
         gateway.on_read_done()

@@ -21,8 +21,12 @@ from reconciler.kinds import KINDS
 LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 # Fields records gained after plan files and the live fingerprint were first written: left at their
 # defaults they are left out of both, so the plans and idempotency keys of a state without them stay.
-LATER_FIELDS = frozenset({"default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
-                          "from_invoice", "latest_revision", "balance"})
+LATER_FIELDS = frozenset({
+    "default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
+    "from_invoice", "latest_revision", "balance",
+    # what the invoice document says (issue 18)
+    "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
+})  # fmt: skip
 
 
 @dataclass(frozen=True, init=False)
@@ -150,6 +154,9 @@ class LiveItem:
     metadata: dict[str, str] = field(default_factory=dict)
     # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
     owned_keys: frozenset[str] | None = None
+    # The service period (start, end) in Unix time; Stripe gives every line one (the creation time
+    # when none was sent).
+    period: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -193,6 +200,13 @@ class LiveInvoice:
     # revises (`from_invoice.invoice`), and the newest finalized revision of this one.
     from_invoice: str | None = None
     latest_revision: str | None = None
+    # What the document says (Stripe's names): (name, value) pairs; None is Stripe's null.
+    custom_fields: tuple[tuple[str, str], ...] | None = None
+    # The date of issue when someone set it; None when it is Stripe's own (the finalization time).
+    effective_at: int | None = None
+    amount_tax_display: str | None = None  # rendering.amount_tax_display
+    page_size: str | None = None  # rendering.pdf.page_size
+    account_tax_ids: tuple[str, ...] = ()
 
 
 LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice
@@ -263,3 +277,6 @@ class Live:
     # Revisions of managed invoices that lack the tool's tag (made in the Dashboard, their
     # metadata not copied or wiped), by the key of the invoice they revise: adopted in a reviewed step.
     untagged_revisions: dict[str, LiveInvoice] = field(default_factory=dict)
+    # Stripe's time when the state was read (its answers' Date header), None when unknown: the
+    # planner refuses a due date Stripe would refuse as past. Not in the fingerprint (it moves).
+    read_at: int | None = None

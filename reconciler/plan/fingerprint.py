@@ -63,8 +63,13 @@ def _record_row(record: LiveObject) -> list[Any]:
     later = _later(record)
     items = getattr(record, "items", None)
     if items is not None:
-        row = [*row, sorted((_row(_ITEM(i)) for i in items), key=itemgetter(0))]
+        row = [*row, sorted((_item_row(i) for i in items), key=itemgetter(0))]
     return [*row, later] if later else row
+
+
+def _item_row(item: LiveItem) -> list[Any]:
+    later = _later(item)
+    return [*_row(_ITEM(item)), later] if later else _row(_ITEM(item))
 
 
 _KIND_OF = {cls: kind for kind, cls in RECORDS.items()}

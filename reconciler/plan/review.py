@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
+from typing import Any
 
 from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
@@ -102,6 +103,17 @@ def managed_counts(live: Live) -> dict[str, int]:
 # The spec sections of the first plan files: always in the specs digest, even empty.
 _FIRST_SECTIONS = frozenset({"products", "prices", "customers", "invoices"})
 
+# Spec fields added after plan files first carried this digest: left out while unset, so the
+# digest of specs without them (a saved plan's made_from) stays what it was.
+_LATER_INVOICE_FIELDS = ("paid_out_of_band", "due_date", "custom_fields", "effective_at", "rendering", "account_tax_ids")
+_LATER_ITEM_FIELDS = ("period",)
+
+
+def _drop_unset(data: dict[str, Any], names: tuple[str, ...]) -> None:
+    for name in names:
+        if data.get(name) is None:
+            data.pop(name, None)
+
 
 def specs_digest(desired: Desired) -> str:
     """sha256 of what the specs say (not where they live: a CI checkout's paths differ)."""
@@ -117,10 +129,11 @@ def specs_digest(desired: Desired) -> str:
                 if entry.get(f.name) is None:
                     entry.pop(f.name, None)
     for invoice in data["invoices"].values():
-        if invoice.get("paid_out_of_band") is None:  # a later field: left out, the digest stays what it was
-            invoice.pop("paid_out_of_band", None)
-        if invoice.get("revise") is False:  # likewise
+        _drop_unset(invoice, _LATER_INVOICE_FIELDS)
+        if invoice.get("revise") is False:  # a later field too: left out while false
             invoice.pop("revise", None)
+        for item in invoice.get("items") or ():
+            _drop_unset(item, _LATER_ITEM_FIELDS)
     text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)  # not the files' order
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

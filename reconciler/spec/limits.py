@@ -96,3 +96,16 @@ def divisible(entry: Entry, sub: YamlPath, amount: int, currency: str) -> Iterat
             f"{divisor}; write {amount - amount % divisor} or {amount - amount % divisor + divisor} instead of {amount}",
         )
 
+
+
+def due_date_rules(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
+    """due_date replaces days_until_due, and like it applies only to send_invoice (Stripe's rule)."""
+    if invoice.due_date is None:
+        return
+    if invoice.days_until_due is not None:
+        yield entry.at(("due_date",), f"{entry.where} due_date: give either due_date or days_until_due, not both")
+    if invoice.collection_method != "send_invoice":
+        yield entry.at(
+            ("due_date",),
+            f"{entry.where} due_date: only allowed with collection_method send_invoice, not {invoice.collection_method}",
+        )

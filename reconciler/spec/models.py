@@ -6,12 +6,14 @@ These models are the contract between spec loading and the planner.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.kinds import KINDS
+from reconciler.spec.document import MAX_CUSTOM_FIELDS, CustomField, Period, Rendering
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 KEY_RULE = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
@@ -140,6 +142,7 @@ class InvoiceItemSpec(_Spec):
     )
     currency: Currency | None = None
     description: str | None = Field(default=None, max_length=500)
+    period: Period | None = Field(default=None, description="The service period printed on the line.")
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -153,7 +156,10 @@ class InvoiceSpec(_Spec):
     customer: str = Field(description="Key of a customer in the specs.")
     collection_method: CollectionMethod = "send_invoice"
     days_until_due: int | None = Field(
-        default=None, ge=1, le=3650, description="Required with send_invoice; not allowed with charge_automatically."
+        default=None,
+        ge=1,
+        le=3650,
+        description="With send_invoice, it or due_date is required; not allowed with charge_automatically.",
     )
     status: InvoiceStatus = Field(default="draft", description="Desired lifecycle state.")
     assume_unsent: bool = Field(
@@ -174,6 +180,22 @@ class InvoiceSpec(_Spec):
     )
     description: str | None = Field(default=None, max_length=MAX_INVOICE_DESCRIPTION)
     footer: str | None = Field(default=None, max_length=MAX_FOOTER)
+    due_date: dt.date | None = Field(
+        default=None,
+        description="With send_invoice, instead of days_until_due: the day payment is due (a future day "
+        "when the invoice is created; Stripe refuses a past one).",
+    )
+    custom_fields: list[CustomField] | None = Field(
+        default=None, max_length=MAX_CUSTOM_FIELDS, description="Up to 4 name/value pairs printed on the invoice."
+    )
+    effective_at: dt.date | None = Field(
+        default=None, description="The date of issue printed on the invoice (Stripe: the finalization day)."
+    )
+    rendering: Rendering | None = None
+    account_tax_ids: list[Annotated[str, Field(pattern=r"^txi_[A-Za-z0-9]+$")]] | None = Field(
+        default=None,
+        description="Stripe ids (txi_…) of the account's own tax IDs to print on the invoice; [] prints none.",
+    )
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
     adopt: str | None = _adopt("invoice")

@@ -12,7 +12,7 @@ from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PRE
 from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
-from reconciler.spec.limits import divisible, email_to_send, raw_get, totals
+from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals
 from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
@@ -177,10 +177,10 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             f"{entry.where} status: sent needs collection_method send_invoice (a charge_automatically invoice is "
             "charged, not emailed); write status: open, or collection_method: send_invoice with days_until_due",
         )
-    if invoice.collection_method == "send_invoice" and invoice.days_until_due is None:
+    if invoice.collection_method == "send_invoice" and invoice.days_until_due is None and invoice.due_date is None:
         yield entry.at(
             (),
-            f"{entry.where}: days_until_due (1..3650) is required when collection_method is send_invoice",
+            f"{entry.where}: days_until_due (1..3650) or due_date is required when collection_method is send_invoice",
             on_key=True,
         )
     if invoice.collection_method == "charge_automatically" and invoice.days_until_due is not None:
@@ -188,6 +188,7 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             ("days_until_due",),
             f"{entry.where} days_until_due: only allowed with collection_method send_invoice, not charge_automatically",
         )
+    yield from due_date_rules(entry, invoice)
     if invoice.assume_unsent and invoice.status != "sent":
         yield entry.at(
             ("assume_unsent",),

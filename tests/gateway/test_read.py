@@ -16,7 +16,8 @@ LISTS = {"GET /v1/products": 1, "GET /v1/prices": 1, "GET /v1/customers": 1, "GE
 
 
 def test_empty_account_reads_empty_live_state_with_one_list_call_per_kind(gateway: StripeGateway) -> None:
-    assert read_live(gateway) == Live()
+    # read_at is Stripe's clock at the read (its answers' Date).
+    assert read_live(gateway) == Live(read_at=gateway.server_time)
     assert dict(gateway.request_counts) == LISTS
     assert gateway.total_requests == 4
 

@@ -148,13 +148,13 @@ def test_mixed_currencies_counts_the_price_currency(check: Check) -> None:
 
 def test_days_until_due_required_for_send_invoice(check: Check) -> None:
     assert check(a_yaml=CATALOG, b_yaml=invoice(f"customer: jenny\ncollection_method: send_invoice\n{ITEM}")) == [
-        "b.yaml:2:3: invoice 'inv': days_until_due (1..3650) is required when collection_method is send_invoice"
+        "b.yaml:2:3: invoice 'inv': days_until_due (1..3650) or due_date is required when collection_method is send_invoice"
     ]
 
 
 def test_send_invoice_is_the_default_collection_method(check: Check) -> None:
     assert check(a_yaml=CATALOG, b_yaml=invoice(f"customer: jenny\n{ITEM}")) == [
-        "b.yaml:2:3: invoice 'inv': days_until_due (1..3650) is required when collection_method is send_invoice"
+        "b.yaml:2:3: invoice 'inv': days_until_due (1..3650) or due_date is required when collection_method is send_invoice"
     ]
 
 

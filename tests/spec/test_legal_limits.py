@@ -131,3 +131,49 @@ def test_an_adopted_invoice_may_already_be_sent_to_a_customer_without_email(chec
     catalog = CATALOG.replace("    email: jenny@example.com\n", "")
     text = invoice("status: sent", "adopt: in_123", "items:", "  - price: gold-usd")
     assert check(a_yaml=catalog, b_yaml=text) == []
+
+
+def test_due_date_replaces_days_until_due(check: Check) -> None:
+    body = "invoices:\n  inv:\n    customer: jenny\n    due_date: 2030-01-15\n    items:\n      - price: gold-usd\n"
+    assert check(a_yaml=CATALOG, b_yaml=body) == []
+    both = invoice("due_date: 2030-01-15", "items:", "  - price: gold-usd")
+    assert check(a_yaml=CATALOG, b_yaml=both) == [
+        "b.yaml:5:15: invoice 'inv' due_date: give either due_date or days_until_due, not both"
+    ]
+
+
+def test_due_date_needs_send_invoice(check: Check) -> None:
+    body = (
+        "invoices:\n  inv:\n    customer: jenny\n    collection_method: charge_automatically\n"
+        "    due_date: 2030-01-15\n    items:\n      - price: gold-usd\n"
+    )
+    assert check(a_yaml=CATALOG, b_yaml=body) == [
+        "b.yaml:5:15: invoice 'inv' due_date: only allowed with collection_method send_invoice, not charge_automatically"
+    ]
+
+
+def test_custom_field_limits(check: Check) -> None:
+    fields = "".join(f"      - {{name: F{n}, value: v}}\n" for n in range(5))
+    text = invoice("custom_fields:", *fields.rstrip("\n").split("\n"), "items:", "  - price: gold-usd")
+    text = text.replace("          - {", "      - {")
+    (error,) = check(a_yaml=CATALOG, b_yaml=text)
+    assert error.startswith("b.yaml:6:7: invoice 'inv' custom_fields: ") and "at most 4" in error, error
+    long_name = invoice(f"custom_fields: [{{name: {'n' * 41}, value: v}}]", "items:", "  - price: gold-usd")
+    (error,) = check(a_yaml=CATALOG, b_yaml=long_name)
+    assert "custom_fields[0].name: must be at most 40 characters, got 41" in error, error
+    long_value = invoice(f"custom_fields: [{{name: PO, value: {'v' * 141}}}]", "items:", "  - price: gold-usd")
+    (error,) = check(a_yaml=CATALOG, b_yaml=long_value)
+    assert "custom_fields[0].value: must be at most 140 characters, got 141" in error, error
+
+
+def test_a_period_ending_before_it_starts_is_an_error(check: Check) -> None:
+    text = invoice("items:", "  - price: gold-usd", "    period: {start: 2026-11-30, end: 2026-11-01}")
+    (error,) = check(a_yaml=CATALOG, b_yaml=text)
+    assert error.startswith("b.yaml:") and "end 2026-11-01 is before start 2026-11-30" in error, error
+
+
+def test_rendering_page_size_is_one_of_stripes(check: Check) -> None:
+    text = invoice("rendering: {pdf: {page_size: a5}}", "items:", "  - price: gold-usd")
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        "b.yaml:5:34: invoice 'inv' rendering.pdf.page_size: must be one of a4, letter, auto; got a string ('a5')"
+    ]

@@ -22,6 +22,13 @@ from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.charge import charging
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
+from reconciler.plan.planner.document import (
+    EDITABLE_WHEN_FINALIZED,
+    create_params,
+    document_changes,
+    past_due_date,
+    shown_change,
+)
 from reconciler.plan.planner.items import (
     finalized_item_changes,
     hold_for_unmanaged_items,
@@ -78,6 +85,14 @@ def _days(spec: InvoiceSpec) -> int | None:
     return spec.days_until_due if spec.collection_method == "send_invoice" else None
 
 
+def _term(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
+    """days_until_due compared, unless the spec gives a due_date (compared as a document field)."""
+    if spec.due_date is not None:
+        return []
+    live = cur.days_until_due if cur.status == "draft" or spec.collection_method == "send_invoice" else None
+    return [("days_until_due", live, _days(spec))]
+
+
 def _customers(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec) -> tuple[str, Ref | str, Ref]:
     """("customer", live, desired) compared as references: customer:acme, or the
     id of a customer reconciler does not manage."""
@@ -102,6 +117,7 @@ def _plan_draft(
             what = ", ".join(show_change(c) for c in fixed)
             deps = (ctx.add(DeleteInvoice(key=key, reason=f"replaced: a Stripe invoice cannot change {what}", stripe_id=cur.id)),)
             replaced, cur = f"replaces draft {cur.id}", None
+    _hold_past_due_date(ctx, key, spec, cur)
     if cur is None:
         params: dict[str, Any] = {
             "customer": Ref("customer", spec.customer),
@@ -111,6 +127,7 @@ def _plan_draft(
             "currency": currency,
             "description": spec.description,
             "footer": spec.footer,
+            **create_params(spec),
             "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
             "pending_invoice_items_behavior": "exclude",
         }
@@ -128,10 +145,10 @@ def _plan_draft(
         changes = field_changes(
             [
                 ("collection_method", cur.collection_method, spec.collection_method),
-                ("days_until_due", cur.days_until_due, _days(spec)),
+                *_term(cur, spec),
                 *_set_texts(cur, spec),
             ]
-        ) + ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
+        ) + document_changes(cur, spec) + ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
         if cur.send_marker and cur.from_invoice:
             # A draft was never emailed: the marker is the original's, copied by the revision.
             changes.append(FieldChange(f"metadata.{SEND_KEY}", cur.send_marker, None))
@@ -166,13 +183,24 @@ def _plan_draft(
     return InvoiceTotal(key, amounts.total, currency, shown)
 
 
-def _set_texts(cur: LiveInvoice, spec: InvoiceSpec) -> list[tuple[str, object, object]]:
-    """description and footer, compared only where the spec sets them: left out,
-    they are Stripe's to fill (an account's default memo and footer)."""
+def _hold_past_due_date(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | None) -> None:
+    """A due date Stripe would refuse as past, on a new invoice or a draft's change: that invoice is held.
+
+    A plan made today and applied after its due date has passed fails at that invoice's create
+    (Stripe's answer); the next plan holds it here with this reason.
+    """
+    why = past_due_date(spec, ctx.live.read_at)
+    if why and (cur is None or any(c.field == "due_date" for c in document_changes(cur, spec))):
+        ctx.hold(f"invoice:{key}", cur.id if cur else None, f"invoice {key}: {why}")
+
+
+def _set_texts(cur: LiveInvoice, spec: InvoiceSpec, *names: str) -> list[tuple[str, object, object]]:
+    """description and footer (or those of `names`), compared only where the spec sets them:
+    left out, they are Stripe's to fill (an account's default memo and footer)."""
     return [
         (name, live, wanted)
         for name, live, wanted in (("description", cur.description, spec.description), ("footer", cur.footer, spec.footer))
-        if wanted is not None
+        if wanted is not None and (not names or name in names)
     ]
 
 
@@ -191,6 +219,9 @@ def _plan_finalized(
     ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, finalizing: Counter[str]
 ) -> InvoiceTotal | None:
     label = _label(key, cur)
+    # Footer, custom fields and rendering stay writable on an open or uncollectible invoice (Stripe's
+    # update rule, planner.document); a paid or void one takes metadata only.
+    editable = cur.status in ("open", "uncollectible")
     customer_gone = _customer_deleted_outside(ctx, spec, cur)
     # An untagged customer (its metadata wiped) is no deleted one: planner.identity holds it.
     if customer_gone and spec.customer not in ctx.live.customers and cur.customer_id not in ctx.live.untagged_customers:
@@ -215,13 +246,14 @@ def _plan_finalized(
         for c in field_changes(
             [
                 ("collection_method", cur.collection_method, spec.collection_method),
-                ("days_until_due", cur.days_until_due if spec.collection_method == "send_invoice" else None, _days(spec)),
-                # Stripe refuses description edits on most finalized invoices; footer is
-                # treated alike so plans never depend on the account's invoice settings.
-                *_set_texts(cur, spec),
+                *_term(cur, spec),
+                # Stripe refuses description edits on most finalized invoices.
+                *_set_texts(cur, spec, *(("description",) if editable else ("description", "footer"))),
             ]
         )
     ]
+    document = document_changes(cur, spec)
+    frozen += [shown_change(c) for c in document if not (editable and c.field in EDITABLE_WHEN_FINALIZED)]
     frozen += finalized_item_changes(ctx, prices, cur, spec)
     if frozen:
         # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.
@@ -236,6 +268,10 @@ def _plan_finalized(
         return None
     # Metadata stays writable in every state, paid and void included: an ordinary update.
     meta = ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
+    if editable:
+        meta = field_changes(_set_texts(cur, spec, "footer")) + [
+            c for c in document if c.field in EDITABLE_WHEN_FINALIZED
+        ] + meta
     deps: tuple[str, ...] = ()
     if meta:
         deps = (ctx.add(UpdateInvoice(key=key, reason=drift_reason(meta), stripe_id=cur.id, changes=tuple(meta))),)

@@ -21,6 +21,7 @@ from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
 from reconciler.plan.render.money import format_money
+from reconciler.spec.document import Period, day_of, noon_utc
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
 
 
@@ -161,8 +162,31 @@ def add_item_params(
         params["currency"] = (item.currency or "").lower()
     if item.description is not None:
         params["description"] = item.description
+    if item.period is not None:
+        params["period"] = period_param(item.period)
     params["metadata"] = create_metadata({ITEM_KEY: item_key}, item.metadata)
     return params
+
+
+def period_param(period: Period) -> dict[str, int]:
+    """A service period as Stripe takes it: each day as 12:00 UTC (spec.document)."""
+    return {"start": noon_utc(period.start), "end": noon_utc(period.end)}
+
+
+def _period_change(cur: LiveItem, item: InvoiceItemSpec) -> FieldChange | None:
+    """The period the spec names where Stripe's days differ (compared by day)."""
+    if item.period is None:
+        return None
+    if cur.period is not None and (day_of(cur.period[0]), day_of(cur.period[1])) == (item.period.start, item.period.end):
+        return None
+    old = {"start": cur.period[0], "end": cur.period[1]} if cur.period else None
+    return FieldChange("period", old, period_param(item.period))
+
+
+def _shown_period(value: Any) -> str:
+    if not isinstance(value, dict):
+        return show(value)
+    return f"{day_of(value['start']).isoformat()}..{day_of(value['end']).isoformat()}"
 
 
 def _needs_replacement(ctx: Context, cur: LiveItem, item: InvoiceItemSpec) -> str | None:
@@ -186,6 +210,8 @@ def _draft_item_changes(ctx: Context, prices: PriceChoice, cur: LiveItem, item: 
     wanted = expected_description(ctx, item)
     if wanted is not None and norm(cur.description) != wanted:
         changes.append(FieldChange("description", norm(cur.description), wanted))
+    period = _period_change(cur, item)
+    changes += [period] if period else []
     return changes + ctx.metadata_changes(f"item {cur.key}", cur.metadata, cur.owned_keys, item.metadata)
 
 
@@ -235,6 +261,9 @@ def finalized_item_changes(ctx: Context, prices: PriceChoice, live: LiveInvoice,
         diffs.append(("currency", cur.currency.lower(), item_currency(ctx, item)))
         if item.description is not None:
             diffs.append(("description", norm(cur.description), item.description))
+        period = _period_change(cur, item)
+        if period is not None:
+            diffs.append(("period", period.old, period.new))
         # Values only: a finalized item cannot be written, so its record is left as it is.
         meta = owned_metadata_changes(cur.metadata, cur.owned_keys, item.metadata)
         diffs += [(c.field, c.old, c.new) for c in meta if c.field != METADATA_PREFIX + KEYS_KEY]
@@ -251,4 +280,6 @@ def _shown(field: str, value: Any, currency: str) -> str:
     """An amount as money (`$50.00 USD`, not `5000`): a refusal is read by people, not by Stripe."""
     if field == "amount" and isinstance(value, int) and not isinstance(value, bool) and currency:
         return format_money(value, currency)
+    if field == "period":
+        return _shown_period(value)
     return show(value)

@@ -6,6 +6,7 @@ table covers every class in ALL_ACTIONS.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,6 +56,19 @@ def value(v: Any) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+# Stripe takes these as Unix times; the specs (and the reviewer) think in days.
+_DATE_FIELDS = frozenset({"due_date", "effective_at", "period.start", "period.end"})
+
+
+def _shown(name: str, v: Any) -> str:
+    """A parameter's value; a date field's Unix time as its day (UTC), a period as start..end."""
+    if name in _DATE_FIELDS and isinstance(v, int) and not isinstance(v, bool):
+        return dt.datetime.fromtimestamp(v, dt.UTC).date().isoformat()
+    if name == "period" and isinstance(v, dict) and set(v) == {"start", "end"}:
+        return f"{_shown('period.start', v['start'])}..{_shown('period.end', v['end'])}"
+    return value(v)
+
+
 def _flat(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
     out: list[tuple[str, Any]] = []
     for name in sorted(params):
@@ -69,14 +83,14 @@ def _flat(params: dict[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _params_lines(params: dict[str, Any]) -> tuple[str, ...]:
-    return tuple(f"{name} = {value(v)}" for name, v in _flat(params))
+    return tuple(f"{name} = {_shown(name, v)}" for name, v in _flat(params))
 
 
 def _change_lines(changes: tuple[FieldChange, ...], currency: str | None = None) -> tuple[str, ...]:
     def show(field: str, v: Any) -> str:
         if field == "amount" and currency and isinstance(v, int) and not isinstance(v, bool):
             return format_money(v, currency)
-        return value(v)
+        return _shown(field, v)
 
     # The ownership record (metadata.reconciler_keys) is bookkeeping: in the JSON plan, not here.
     shown = [c for c in changes if not (c.field.startswith("metadata.") and is_reserved(c.field[len("metadata."):]))]
@@ -138,6 +152,8 @@ def _add_item(a: AddInvoiceItem, plan: Plan) -> Described:
         what = _money(p.get("amount"), p.get("currency"))
     if "description" in p:
         what += f" {value(p['description'])}"
+    if "period" in p:
+        what += f" for {_shown('period', p['period'])}"
     details = _params_lines({k: v for k, v in p.items() if k == "metadata"})
     return Described("+", f"add item {a.item_key}: {what}", details)
 

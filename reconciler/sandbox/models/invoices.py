@@ -43,7 +43,7 @@ FINALIZED_EDITABLE = frozenset(
      "footer", "metadata", "payment_settings", "rendering", "statement_descriptor", "expand"}
 )
 TERMINAL_EDITABLE = frozenset({"metadata", "expand"})
-DRAFT_FIELDS = ("collection_method", "custom_fields", "days_until_due",
+DRAFT_FIELDS = ("account_tax_ids", "collection_method", "custom_fields", "days_until_due", "effective_at",
                 "default_payment_method", "description", "due_date", "footer", "statement_descriptor",
                 "number")
 
@@ -86,7 +86,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "object": "invoice",
         "account_country": "US",
         "account_name": "Reconciler Sandbox",
-        "account_tax_ids": None,
+        "account_tax_ids": params.get("account_tax_ids") or None,
         "amount_due": 0,
         "amount_overpaid": 0,
         "amount_paid": 0,
@@ -123,7 +123,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "discounts": discounts,
         # Stripe: days_until_due counts "from which the invoice is created".
         "due_date": params.get("due_date") or (now + days * DAY if days is not None else None),
-        "effective_at": None,
+        "effective_at": params.get("effective_at") or None,
         "ending_balance": None,
         "footer": params["footer"] if "footer" in params else (
             customer["invoice_settings"]["footer"] or defaults["invoice_footer"]

@@ -58,7 +58,8 @@ def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     invoice["invoice_pdf"] = f"https://pay.stripe.com/invoice/acct_sandbox/test_{secret}/pdf"
     if invoice["collection_method"] == "send_invoice" and invoice["due_date"] is None:
         invoice["due_date"] = invoice["created"] + invoice["days_until_due"] * DAY
-    invoice["effective_at"] = now
+    # "Same as finalized_at unless overwritten."
+    invoice["effective_at"] = invoice.get("effective_at") or now
     if original is not None:
         # "For revision invoices, this also includes any customer balance that was applied to the
         # original invoice" (stripe-python's Invoice.starting_balance): given back before it applies.
