@@ -76,6 +76,11 @@ class KindInfo:
     history: tuple[str, ...] = ()
     # The fields an imported object's key is made of, the first one set (a customer: name, else email).
     key_from: tuple[str, ...] = ()
+    # Registered after the first plan files (every kind from now on): while the specs and the account
+    # hold none, it is left out of the live fingerprint, the specs digest, the managed counts, the load
+    # summary and the import report, so the plans and idempotency keys of everyone not using it stay
+    # byte-identical.
+    later: bool = False
 
     @property
     def simple(self) -> bool:

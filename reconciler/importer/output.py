@@ -123,7 +123,7 @@ def render_files(
     files: dict[str, str] = {}
     for kind, info in KINDS.items():
         if kind != "invoice":  # invoices: one file per customer, below
-            files.update(_chunks(info.section, info.section, by_kind[kind], per_file))
+            files.update(_chunks(info.section, info.section, by_kind.get(kind, {}), per_file))
     by_customer: dict[str, dict[str, Entry]] = {}
     for key, entry in by_kind["invoice"].items():
         by_customer.setdefault(invoice_customer[key], {})[key] = entry

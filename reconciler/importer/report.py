@@ -10,7 +10,13 @@ from reconciler.text import plural
 
 
 def _count(n: int, kind: str) -> str:
-    return f"{n} {kind if n == 1 else KIND_INFOS[kind].section if kind in KIND_INFOS else kind + 's'}"
+    word = kind if n == 1 else KIND_INFOS[kind].section if kind in KIND_INFOS else kind + "s"
+    return f"{n} {word.replace('_', ' ')}"
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """'1 product, 0 prices, …': every kind of the first plan files, a later one only when there are some."""
+    return ", ".join(_count(counts.get(kind, 0), kind) for kind in KINDS if counts.get(kind) or not KIND_INFOS[kind].later)
 
 
 _NAMED = 20  # objects a report line names before "and N more"
@@ -37,14 +43,14 @@ class ImportReport:
     read: dict[str, int] = field(default_factory=dict)  # kind -> objects read
 
     def lines(self) -> list[str]:
-        read = ", ".join(_count(self.read.get(kind, 0), kind) for kind in KINDS)
+        read = _counts(self.read)
         lines = [
             f"Read {read} from Stripe in {self.list_requests} list requests (bound: {self.list_bound}, "
             f"ceil(N/100) per kind) and {self.evidence_requests} for the send evidence; wrote nothing to Stripe."
         ]
         if not self.files:
             return [*lines, "Nothing to import: no files written.", *self._skipped()]
-        written = ", ".join(_count(self.written.get(kind, 0), kind) for kind in KINDS)
+        written = _counts(self.written)
         replaced = f", replacing {plural(self.replaced, 'spec file')} an earlier import wrote" if self.replaced else ""
         lines.append(f"Wrote {written} to {self.out}/ in {len(self.files)} files{replaced}.")
         if self.kept:

@@ -97,7 +97,11 @@ def live_fingerprint(live: Live) -> str:
     """
     data = {
         "format": 1,
-        **{info.section: {k: _record_row(v) for k, v in getattr(live, info.section).items()} for info in KINDS.values()},
+        **{
+            info.section: {k: _record_row(v) for k, v in getattr(live, info.section).items()}
+            for info in KINDS.values()
+            if getattr(live, info.section) or not info.later
+        },
         "duplicates": {k: sorted(v) for k, v in live.duplicates.items()},
         # Further records of a key (a price's replaced versions), in no promised order.
         **{

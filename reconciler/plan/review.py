@@ -97,11 +97,9 @@ def managed_counts(live: Live) -> dict[str, int]:
     # A key's further ACTIVE prices count (archived ones are destroyed already).
     prices = len(live.prices) + sum(len(v) for v in live.extra_active_prices.values())
     counts = {kind: len(getattr(live, info.section)) for kind, info in KINDS.items()}
+    counts = {kind: n for kind, n in counts.items() if n or not KINDS[kind].later}
     return {**counts, "price": prices}
 
-
-# The spec sections of the first plan files: always in the specs digest, even empty.
-_FIRST_SECTIONS = frozenset({"products", "prices", "customers", "invoices"})
 
 # Spec fields added after plan files first carried this digest: left out while unset, so the
 # digest of specs without them (a saved plan's made_from) stays what it was.
@@ -120,7 +118,7 @@ def specs_digest(desired: Desired) -> str:
     data = desired.model_dump(mode="json", include={info.section for info in KINDS.values()})
     for info in KINDS.values():
         # What came after the first plan files is left out while unset, so the digest of specs without it stays.
-        if info.section not in _FIRST_SECTIONS and not data[info.section]:
+        if info.later and not data[info.section]:
             del data[info.section]
             continue
         later = [f for f in info.fields if f.later]

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from reconciler.errors import ReconcilerError
 from reconciler.gcpause import collector_paused
-from reconciler.kinds import names_list
+from reconciler.kinds import BY_SECTION, names_list
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError, SpecErrors
 from reconciler.spec.models import KEY_RULE, SPEC_KEY_PATTERN, Desired, Location
@@ -60,7 +60,10 @@ def _load_specs(paths: Sequence[str | Path]) -> Desired:
 def summary_line(desired: Desired) -> str:
     """One line of counts, e.g. 'OK: 3 files, 1 product, 1 price, 2 customers, 2 invoices'."""
     counts = [(len(desired.files), "file")]
-    counts += [(len(getattr(desired, section)), singular) for section, (singular, _) in KINDS.items()]
+    for section, (singular, _) in KINDS.items():
+        n = len(getattr(desired, section))
+        if n or not BY_SECTION[section].later:  # a kind registered later: counted once the specs have one
+            counts.append((n, singular.replace("_", " ")))
     return "OK: " + ", ".join(f"{n} {word}{'' if n == 1 else 's'}" for n, word in counts)
 
 

@@ -1,0 +1,58 @@
+"""A kind registered after the first plan files (`KindInfo.later`) changes nothing for specs and
+accounts that hold none of it: the live fingerprint (which salts idempotency keys), the specs digest,
+the managed counts, the load summary and the import report stay what they were without it.
+
+No later kind is registered yet, so product is made one here (and, for the comparison, unregistered)."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from reconciler import kinds
+from reconciler.importer.report import ImportReport
+from reconciler.live.records import Live, LiveProduct
+from reconciler.plan.fingerprint import live_fingerprint
+from reconciler.plan.review import managed_counts, specs_digest
+from reconciler.spec.loader import summary_line
+from tests.plan.plan_builders import desired, product
+
+
+@pytest.fixture
+def product_later(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    info = dataclasses.replace(kinds.KINDS["product"], later=True)
+    monkeypatch.setitem(kinds.KINDS, "product", info)
+    monkeypatch.setitem(kinds.BY_SECTION, "products", info)
+    yield
+
+
+def _unregistered(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delitem(kinds.KINDS, "product")
+    monkeypatch.delitem(kinds.BY_SECTION, "products")
+
+
+def test_an_empty_later_kind_leaves_the_live_fingerprint_as_without_it(product_later: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    with_it = live_fingerprint(Live())
+    some = live_fingerprint(Live(products={"gold": LiveProduct("prod_1", "gold", "Gold")}))
+    _unregistered(monkeypatch)
+    assert live_fingerprint(Live()) == with_it != some
+
+
+def test_an_empty_later_kind_leaves_the_specs_digest_and_counts_as_without_it(product_later: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    none = desired(products={}, prices={}, invoices={})
+    some = desired(products={"gold": product()}, prices={}, invoices={})
+    with_it, counts = specs_digest(none), managed_counts(Live())
+    assert "product" not in counts and managed_counts(Live(products={"g": LiveProduct("prod_1", "g")}))["product"] == 1
+    assert specs_digest(some) != with_it
+    _unregistered(monkeypatch)
+    assert specs_digest(none) == with_it
+
+
+def test_the_summaries_name_a_later_kind_only_once_there_is_some(product_later: None) -> None:
+    assert "product" not in summary_line(desired(products={}, prices={}, invoices={}))
+    assert "1 product" in summary_line(desired(products={"gold": product()}, prices={}, invoices={}))
+    report = ImportReport(out="x", files=(), written={}, adopted=0, managed=0, pulled={}, pulled_names=(),
+                          unexpressed=(), skipped=(), read={"price": 2})
+    assert report.lines()[0].startswith("Read 2 prices, 0 customers, 0 invoices from Stripe")
