@@ -180,7 +180,7 @@ def test_the_importer_and_its_cli_option_know_every_kind() -> None:
 
 def test_a_spec_naming_an_unknown_section_lists_every_kind(tmp_path: Path) -> None:
     with pytest.raises(SpecErrors) as caught:
-        load_specs([write_specs(tmp_path, "coupons:\n  x: {}\n")])
+        load_specs([write_specs(tmp_path, "subscriptions:\n  x: {}\n")])
     assert f"expected {kinds.names_list([i.section for i in INFOS])}" in str(caught.value)
 
 

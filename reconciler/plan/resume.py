@@ -29,10 +29,6 @@ from reconciler.ownership import KEYS_KEY, SEND_DONE, SEND_REQUESTED, owned_keys
 from reconciler.plan.actions import (
     METADATA_PREFIX,
     Action,
-    ArchivePrice,
-    ArchiveProduct,
-    DeleteCustomer,
-    DeleteInvoice,
     FinalizeInvoice,
     MarkUncollectible,
     PayInvoice,
@@ -40,7 +36,9 @@ from reconciler.plan.actions import (
     SendInvoice,
     VoidInvoice,
     _Adopt,
+    _Archive,
     _Create,
+    _Delete,
     _ItemAction,
     _Update,
 )
@@ -56,8 +54,9 @@ _MOVES: dict[type[Action], tuple[frozenset[str], frozenset[str]]] = {
     VoidInvoice: (frozenset({"void"}), _AMOUNTS),
     MarkUncollectible: (frozenset({"uncollectible"}), _AMOUNTS),
 }
-_GONE = (DeleteCustomer, DeleteInvoice)
-_ARCHIVE = (ArchivePrice, ArchiveProduct)
+# Every kind's delete and archive (a kind added later included): the object is gone, or inactive.
+_GONE = (_Delete,)
+_ARCHIVE = (_Archive,)
 
 
 @dataclass

@@ -301,7 +301,7 @@ def test_created_after_selects_by_creation_day(sandbox: RunningSandbox, stripe_c
     ("args", "message"),
     [
         (["--customer", "cus_nobody"], "error: --customer: no such customer in Stripe: cus_nobody\n"),
-        (["--kind", "coupon"], "error: Invalid value for '--kind'"),
+        (["--kind", "subscription"], "error: Invalid value for '--kind'"),
         (["--created-after", "last week"], "error: Invalid value for '--created-after'"),
     ],
 )
