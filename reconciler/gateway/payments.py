@@ -42,6 +42,7 @@ def invoice_snapshot(obj: Mapping[str, Any]) -> InvoiceSnapshot:
         created=int(obj.get("created") or 0),
         hosted_invoice_url=obj.get("hosted_invoice_url") or None,
         attempt_count=int(obj.get("attempt_count") or 0),
+        latest_revision=_id(obj.get("latest_revision")),
     )
 
 

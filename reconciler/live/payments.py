@@ -31,6 +31,8 @@ class InvoiceSnapshot:
     attempt_count: int = 0
     # The last charge's failure, from its PaymentIntent ("card_declined/insufficient_funds: …"); status only.
     last_failure: str | None = None
+    # The newest finalized revision that replaced it (Stripe voided this one then): history.
+    latest_revision: str | None = None
 
     @property
     def rank(self) -> int:

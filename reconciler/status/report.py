@@ -57,7 +57,8 @@ def build_report(
     """`desired_statuses`: spec key -> status from the specs; `invoices`: managed ones from Stripe."""
     last_events = last_events or {}
     rows = [_row(snapshot, desired_statuses.get(snapshot.key or ""), now, last_events.get(snapshot.id))
-            for snapshot in invoices if snapshot.key]  # fmt: skip
+            # An invoice a revision replaced is its key's history (void, nothing owed): the revision is the row.
+            for snapshot in invoices if snapshot.key and not snapshot.latest_revision]  # fmt: skip
     in_stripe = {row.key for row in rows}
     rows += [InvoiceRow(key, None, None, None, status, None, None, 0, 0, 0, None, False, None)
              for key, status in desired_statuses.items() if key not in in_stripe]  # fmt: skip

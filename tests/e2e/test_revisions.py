@@ -3,6 +3,7 @@ in the Dashboard (through the SDK), end to end against the sandbox."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -93,6 +94,11 @@ def test_a_sent_invoice_is_corrected_by_one_revision(
     assert sends(stripe_client) == [revision.id, original.id]  # exactly one more email
     again = plan(sandbox, sent_wrong)
     assert again.exit_code == 0, again.output
+    # status shows the key once: its revision (the voided original is history, nothing owed).
+    shown = run(sandbox, "status", str(sent_wrong), "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    rows = json.loads(shown.output)["invoices"]
+    assert [(r["key"], r["id"], r["number"]) for r in rows] == [(KEY, revision.id, f"{original.number}-1")]
 
 
 def test_without_revise_the_frozen_error_names_revise(
