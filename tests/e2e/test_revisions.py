@@ -213,3 +213,20 @@ def test_a_reviewed_revision_plan_is_applied_as_saved_and_a_dry_run_writes_nothi
     original, revision = invoices(stripe_client)
     assert (original.status, revision.status) == ("void", "open")
     assert sends(stripe_client) == [revision.id, original.id]
+
+
+def test_a_revision_is_revised_again_and_each_one_is_emailed_once(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    write_spec(sent_wrong, quantity=3, revise=True)
+    apply(sandbox, sent_wrong)
+    write_spec(sent_wrong, quantity=4, revise=True)
+    applied = apply(sandbox, sent_wrong)
+    assert f"the revision is number {original.number}-2" in applied.output
+    first, second, third = invoices(stripe_client)
+    assert [i.status for i in (first, second, third)] == ["void", "void", "open"]
+    assert (third.from_invoice.invoice, second.from_invoice.invoice) == (second.id, first.id)
+    # The send guard lets the newest through for both invoices it revises, each emailed once before.
+    assert sorted(sends(stripe_client)) == sorted([first.id, second.id, third.id])
+    assert plan(sandbox, sent_wrong).exit_code == 0
