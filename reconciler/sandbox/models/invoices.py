@@ -43,6 +43,8 @@ FINALIZED_EDITABLE = frozenset(
      "footer", "metadata", "payment_settings", "rendering", "statement_descriptor", "expand"}
 )
 TERMINAL_EDITABLE = frozenset({"metadata", "expand"})
+# An internal create parameter (never from a request): the due date is a revision's copy.
+COPIED_DUE_DATE = "_copied_due_date"
 DRAFT_FIELDS = ("account_tax_ids", "collection_method", "custom_fields", "days_until_due", "effective_at",
                 "default_payment_method", "description", "due_date", "footer", "statement_descriptor",
                 "number")
@@ -68,7 +70,8 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
             "collection_method=send_invoice.", param="days_until_due",
         )
     now = ctx.now()
-    _check_due_date(params.get("due_date"), now)
+    if not params.get(COPIED_DUE_DATE):  # a revision keeps its original's, past or not
+        _check_due_date(params.get("due_date"), now)
     defaults = account.settings(tx)
     # Fixed at creation: "Defaults to that of `customer` if not specified", and a
     # customer without one is billed in the account's default currency.

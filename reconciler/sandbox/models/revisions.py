@@ -67,12 +67,16 @@ def revision_params(original: Obj, params: Params) -> Params:
             merged[name] = original[name]
     if merged.get("days_until_due") is not None:
         merged.pop("due_date", None)  # the term runs again from the revision's creation
+    elif merged.get("due_date") is not None:
+        merged[invoices.COPIED_DUE_DATE] = True  # the original's date, kept even once past
     merged.update({k: v for k, v in params.items() if k not in ("from_invoice", "metadata")})
     if merged.get("collection_method") == "charge_automatically":
         merged.pop("days_until_due", None)
         merged.pop("due_date", None)
     elif "days_until_due" in params:
         merged.pop("due_date", None)
+    if "days_until_due" in params or "due_date" in params:
+        merged.pop(invoices.COPIED_DUE_DATE, None)  # the request's own: checked as any
     merged["metadata"] = apply_metadata(dict(original["metadata"]), params.get("metadata"))
     return merged
 

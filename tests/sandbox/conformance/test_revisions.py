@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 import stripe
 
+from reconciler.sandbox import RunningSandbox
 from tests.sandbox.conformance.rules import INVOICE_EDITS, sandbox_choice, stripe_rule
 from tests.sandbox.helpers import error_of, make_in_status
 
 REVISION = "revision"
+DAY = 86_400
 
 
 def _revise(client: stripe.StripeClient, invoice_id: str) -> stripe.Invoice:
@@ -118,3 +120,17 @@ def test_a_revision_keeps_the_customer(stripe_client: stripe.StripeClient) -> No
             {"from_invoice": {"action": REVISION, "invoice": original.id}, "customer": other.id}
         )
     assert error_of(caught.value)["param"] == "customer"
+
+
+@sandbox_choice("a revision keeps its original's due date, even once it is past (a date the create itself would refuse)")
+def test_a_revision_keeps_a_past_due_date(sandbox: RunningSandbox, stripe_client: stripe.StripeClient) -> None:
+    customer = stripe_client.v1.customers.create({"name": "Jenny Rosen"})
+    due = int(stripe_client.v1.customers.retrieve(customer.id).created) + 2 * DAY
+    draft = stripe_client.v1.invoices.create(
+        {"customer": customer.id, "collection_method": "send_invoice", "due_date": due}
+    )
+    stripe_client.v1.invoice_items.create({"invoice": draft.id, "amount": 500, "currency": "usd"})
+    original = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    sandbox.advance_clock(5 * DAY)
+    revision = _revise(stripe_client, original.id)
+    assert revision.due_date == original.due_date == due
