@@ -230,3 +230,18 @@ def test_a_revision_is_revised_again_and_each_one_is_emailed_once(
     # The send guard lets the newest through for both invoices it revises, each emailed once before.
     assert sorted(sends(stripe_client)) == sorted([first.id, second.id, third.id])
     assert plan(sandbox, sent_wrong).exit_code == 0
+
+
+def test_an_invoice_with_a_due_date_is_revised_keeping_it(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    specs = tmp_path / "specs"
+    write_spec(specs, quantity=1)
+    text = (specs / "acme.yaml").read_text().replace("    days_until_due: 30\n", "    due_date: 2099-01-31\n")
+    (specs / "acme.yaml").write_text(text)
+    apply(sandbox, specs)
+    (specs / "acme.yaml").write_text(text.replace("quantity: 1", "quantity: 3").replace("revise: false", "revise: true"))
+    apply(sandbox, specs)
+    original, revision = invoices(stripe_client)
+    assert (original.status, revision.status, revision.due_date) == ("void", "open", original.due_date)
+    assert plan(sandbox, specs).exit_code == 0
