@@ -46,6 +46,9 @@ class Field:
     # Added after plan files and the live fingerprint were first written: left out of both while it
     # holds its default, so the plans and idempotency keys of a state without it stay as they were.
     later: bool = False
+    # The tool's only where a spec names it (and of a mapping, only the keys the spec names): left
+    # out, the field is someone else's (a customer in the portal, a checkout) and is never unset.
+    named_only: bool = False
 
     @property
     def param(self) -> str:
@@ -96,6 +99,10 @@ class KindInfo:
         return next(f for f in self.fields if f.name == name)
 
 
+# A customer's invoice_settings as the tool reads it (its default_payment_method is read apart, as a
+# card, and is never the specs'), when nothing is set.
+INVOICE_SETTINGS_UNSET: dict[str, Any] = {"custom_fields": None, "footer": None, "rendering_options": None}
+
 _REGISTERED = (
     KindInfo(
         name="product", section="products", list_path="/v1/products", id_prefix="prod_",
@@ -117,6 +124,13 @@ _REGISTERED = (
             Field("email", personal=True),
             Field("description", personal=True),
             Field("phone", personal=True),
+            # Who is billed and what their invoices say (issue 18): the tool's only where a spec names them.
+            Field("address", personal=True, later=True, named_only=True),
+            Field("shipping", personal=True, later=True, named_only=True),
+            Field("preferred_locales", default=[], later=True, named_only=True),
+            Field("tax_exempt", default="none", later=True, named_only=True),
+            Field("invoice_prefix", later=True, named_only=True),
+            Field("invoice_settings", default=INVOICE_SETTINGS_UNSET, later=True, named_only=True),
         ),
         destroy="delete", key_from=("name", "email"),
     ),

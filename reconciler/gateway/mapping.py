@@ -13,7 +13,7 @@ from typing import Any, TypeVar, cast
 
 from reconciler import ownership
 from reconciler.gateway.errors import MalformedObject
-from reconciler.kinds import KINDS
+from reconciler.kinds import INVOICE_SETTINGS_UNSET, KINDS
 from reconciler.live.records import (
     TABLE_RECORDS,
     LiveCustomer,
@@ -77,7 +77,15 @@ def table_values(kind: str, obj: Obj) -> dict[str, Any]:
     for spec in KINDS[kind].fields:
         found = obj.get(spec.param)
         values[spec.name] = spec.default if found is None else found
+    if kind == "customer" and "invoice_settings" in values:
+        values["invoice_settings"] = _invoice_settings(obj.get("invoice_settings"))
     return values
+
+
+def _invoice_settings(found: Any) -> dict[str, Any]:
+    """A customer's invoice defaults without the payment method (a checkout's, read apart as a card)."""
+    settings = found if isinstance(found, Mapping) else {}
+    return {name: settings.get(name) for name in INVOICE_SETTINGS_UNSET}
 
 
 def table_record(kind: str, obj: Obj, key: str, **extra: Any) -> TableRecord:

@@ -51,10 +51,19 @@ def simple_entry(info: KindInfo, record: TableRecord, metadata: dict[str, str]) 
     _CHECKS.get(info.name, _fine)(record)
     entry: Entry = {}
     for f in info.fields:
-        value = record.values[f.name]
+        value = _compact(record.values[f.name]) if f.named_only else record.values[f.name]
         if value not in (None, "") and value != f.default:
             entry[f.name] = value
     return _with_metadata(entry, metadata)
+
+
+def _compact(value: Any) -> Any:
+    """A nested Stripe value as a spec writes it: unset keys (null, "", empty) left out, at every depth."""
+    if isinstance(value, dict):
+        kept = {k: _compact(v) for k, v in value.items()}
+        kept = {k: v for k, v in kept.items() if v not in (None, "", [], {})}
+        return kept or None
+    return value
 
 
 def _fine(record: TableRecord) -> None:

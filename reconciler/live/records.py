@@ -54,7 +54,10 @@ class TableRecord:
     def __init__(self, id: str, key: str, *args: Any, **kwargs: Any) -> None:
         table = KINDS[self.kind].fields
         extras = [f.name for f in dataclasses.fields(self)][3:]  # metadata, owned_keys, a subclass's own
-        given = dict(zip([f.name for f in table] + extras, args, strict=False))
+        # Positional: the table's first fields, the record's own, then the later table fields, so
+        # a positional record written before a later field was added still means what it said.
+        order = [f.name for f in table if not f.later] + extras + [f.name for f in table if f.later]
+        given = dict(zip(order, args, strict=False))
         if len(args) > len(given) or set(given) & set(kwargs):
             raise TypeError(f"{type(self).__name__}: too many or repeated arguments")
         given.update(kwargs)

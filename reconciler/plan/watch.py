@@ -82,7 +82,10 @@ def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
         # fresh plan's ChargeInvoice itself (its card, the charge it follows), which is compared whole.
         if name == "key" or name in LATER_FIELDS:
             continue
-        if isinstance(value, dict):
+        if isinstance(value, dict) and name != "metadata":
+            # A nested value (a customer's address): one field, so a personal one is digested whole.
+            yield prefix + name, value
+        elif isinstance(value, dict):
             # Only the metadata keys the tool owns: keys others set are never
             # the plan's business (a CRM sync writing its own key is no reason
             # to refuse a reviewed plan). A key the spec takes over is in the

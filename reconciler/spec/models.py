@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.kinds import KINDS
+from reconciler.spec.billing import INVOICE_PREFIX_PATTERN, Address, CustomerInvoiceSettings, Shipping, TaxExempt
 from reconciler.spec.document import MAX_CUSTOM_FIELDS, CustomField, Period, Rendering
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
@@ -120,6 +121,17 @@ class CustomerSpec(_Spec):
     email: str | None = Field(default=None, max_length=512, json_schema_extra={"format": "email"})
     description: str | None = Field(default=None, max_length=MAX_CUSTOMER_DESCRIPTION)
     phone: str | None = Field(default=None, max_length=MAX_PHONE)
+    # Who is billed (issue 18): each the tool's only where named (kinds.Field.named_only).
+    address: Address | None = Field(default=None, description="The billing address printed on invoices.")
+    shipping: Shipping | None = None
+    preferred_locales: list[str] | None = Field(
+        default=None, description="Languages of the customer's invoices and emails, by preference (e.g. de, en)."
+    )
+    tax_exempt: TaxExempt | None = None
+    invoice_prefix: str | None = Field(
+        default=None, pattern=INVOICE_PREFIX_PATTERN, description="1 to 12 uppercase letters or digits."
+    )
+    invoice_settings: CustomerInvoiceSettings | None = None
     metadata: Metadata = Field(default_factory=dict)
     adopt: str | None = _adopt("customer")
 

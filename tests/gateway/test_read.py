@@ -41,7 +41,9 @@ def test_unmanaged_look_alikes_are_ignored(gateway: StripeGateway, seed: Seed) -
     assert list(live.prices) == ["gold-usd"]
     assert live.prices["gold-usd"].product_id == managed.id
     assert live.customers == {
-        "jenny": LiveCustomer(id=jenny.id, key="jenny", name="Jenny Rosen", email="jenny.rosen@example.com")
+        # Stripe gives every customer an invoice prefix of its own.
+        "jenny": LiveCustomer(id=jenny.id, key="jenny", name="Jenny Rosen", email="jenny.rosen@example.com",
+                              invoice_prefix=jenny.invoice_prefix)
     }
     assert live.invoices == {}
     assert live.duplicates == {}

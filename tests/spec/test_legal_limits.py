@@ -177,3 +177,35 @@ def test_rendering_page_size_is_one_of_stripes(check: Check) -> None:
     assert check(a_yaml=CATALOG, b_yaml=text) == [
         "b.yaml:5:34: invoice 'inv' rendering.pdf.page_size: must be one of a4, letter, auto; got a string ('a5')"
     ]
+
+
+@pytest.mark.parametrize("country", ["Germany", "de", "XX"])
+def test_a_country_is_an_iso_3166_alpha_2_code(check: Check, country: str) -> None:
+    text = f"customers:\n  c:\n    address: {{city: Berlin, country: {country}}}\n"
+    (error,) = check(a_yaml=text)
+    assert error.startswith("a.yaml:3:") and "is not an ISO 3166-1 alpha-2 country code" in error, error
+    assert check(a_yaml=text.replace(country, "DE")) == []
+
+
+def test_invoice_prefix_and_tax_exempt_follow_stripe(check: Check) -> None:
+    (error,) = check(a_yaml="customers:\n  c:\n    invoice_prefix: berl-1\n")
+    assert error.startswith("a.yaml:3:21: customer 'c' invoice_prefix:"), error
+    (error,) = check(a_yaml="customers:\n  c:\n    tax_exempt: yes please\n")
+    assert "must be one of none, exempt, reverse" in error, error
+
+
+def test_shipping_needs_a_name_and_an_address(check: Check) -> None:
+    (error,) = check(a_yaml="customers:\n  c:\n    shipping: {name: Lager}\n")
+    assert "shipping" in error and "address" in error, error
+
+
+def test_the_tax_id_types_are_the_pinned_sdks() -> None:
+    import inspect
+    import re
+
+    from stripe.params import _customer_create_tax_id_params as sdk
+
+    from reconciler.spec.billing import TAX_ID_TYPES
+
+    literal = inspect.getsource(sdk).split("    type: ", 1)[1].split("]", 1)[0]
+    assert frozenset(re.findall(r'"([a-z_]+)"', literal)) == TAX_ID_TYPES

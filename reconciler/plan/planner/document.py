@@ -13,13 +13,16 @@ colleague's) to fill.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from reconciler.live.records import LiveInvoice
-from reconciler.plan.actions import FieldChange
+from reconciler.plan.actions import Action, FieldChange
 from reconciler.spec.document import day_of, noon_utc
 from reconciler.spec.models import InvoiceSpec
 
+# The verbs of a customer's tax ID actions (planner.billing): a change of its tax IDs.
+TAX_ID_VERBS = frozenset({"add tax ID", "remove tax ID"})
 # Fields an open or uncollectible invoice still takes (besides metadata and footer).
 EDITABLE_WHEN_FINALIZED = frozenset({"custom_fields", "rendering"})
 
@@ -107,3 +110,24 @@ def _live_rendering(cur: LiveInvoice, wanted: dict[str, Any]) -> dict[str, Any]:
     if "pdf" in wanted:
         out["pdf"] = {"page_size": cur.page_size}
     return out
+
+
+# The customer details Stripe copies onto an invoice when it is finalized (the invoice's customer_name,
+# customer_email, customer_address, customer_phone, customer_shipping, customer_tax_exempt,
+# customer_tax_ids: "Until the invoice is finalized, this field will equal customer.<field>").
+_COPIED = {"name": "name", "email": "email", "address": "address", "phone": "phone", "shipping": "shipping",
+           "tax_exempt": "tax exemption", "tax_ids": "tax IDs"}  # fmt: skip
+
+
+def new_details(actions: Sequence[Action], customer_key: str) -> str:
+    """'address and tax IDs': what this plan changes of the customer that Stripe copies onto an invoice
+    at finalization, in the order above; "" when it changes none of them."""
+    fields = {
+        change.field.split(".")[0]
+        for action in actions
+        if action.kind == "customer" and action.key == customer_key
+        for change in action.field_changes()
+    } | {"tax_ids" for action in actions if action.key == customer_key and action.kind == "customer"
+         and action.verb in TAX_ID_VERBS}  # fmt: skip
+    words = [word for name, word in _COPIED.items() if name in fields]
+    return " and ".join([", ".join(words[:-1]), words[-1]]) if len(words) > 1 else "".join(words)

@@ -26,6 +26,7 @@ from reconciler.plan.planner.document import (
     EDITABLE_WHEN_FINALIZED,
     create_params,
     document_changes,
+    new_details,
     past_due_date,
     shown_change,
 )
@@ -174,6 +175,7 @@ def _plan_draft(
             paid_at_finalization=paid_at_finalization(amounts, currency),
             assume_unsent=spec.assume_unsent,
             charge=charging(ctx, spec, cur),
+            new_details=new_details(ctx.actions, spec.customer),
         ),
     )
     shown = amounts if worth_showing(ctx, spec, amounts) else None
@@ -219,6 +221,11 @@ def _plan_finalized(
     ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice, finalizing: Counter[str]
 ) -> InvoiceTotal | None:
     label = _label(key, cur)
+    # Said of the invoices still to be paid (open, uncollectible): what the customer may still act on.
+    details = new_details(ctx.actions, spec.customer) if cur.status in ("open", "uncollectible") else ""
+    if details:
+        ctx.note(f"invoice {label} was finalized before this plan's change of customer {spec.customer}: it keeps "
+                 f"the old {details} (Stripe copied them onto it at finalization)")
     # Footer, custom fields and rendering stay writable on an open or uncollectible invoice (Stripe's
     # update rule, planner.document); a paid or void one takes metadata only.
     editable = cur.status in ("open", "uncollectible")

@@ -155,6 +155,9 @@ class LifecycleInput:
     processing: bool = False
     # Set when `status: paid` is reached by charging the saved card (charge_automatically).
     charge: Charging | None = None
+    # What the plan changes of the customer that Stripe copies onto the invoice at finalization
+    # ("address and tax IDs"): the finalize says it comes with them.
+    new_details: str = ""
 
 
 def plan_lifecycle(ctx: Context, key: str, step_in: LifecycleInput) -> list[str]:
@@ -202,6 +205,8 @@ def _add_steps(
     deps = step_in.depends_on
     for step in steps:
         reason = _REASONS[step].format(status=step_in.desired)
+        if step is FinalizeInvoice and step_in.new_details:
+            reason += f"; finalized with the new {step_in.new_details} (the customer's update comes first)"
         if paid_draft is not None:
             reason += f"; {paid_draft.short}, so Stripe marks it paid at once"
         if step is SendInvoice and step_in.position == "unproven":

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from reconciler.kinds import KindInfo
 from reconciler.live.records import TableRecord
 from reconciler.ownership import OWNER_KEY
@@ -47,7 +49,9 @@ def create_params(info: KindInfo, key: str, spec: Any) -> dict[str, Any]:
     """Stripe's create parameters: the fields set to other than Stripe's default, and the metadata."""
     params: dict[str, Any] = {}
     for f in info.fields:
-        value = getattr(spec, f.name)
+        value = plain(getattr(spec, f.name))
+        if f.named_only:
+            value = _without_blanks(value)
         if value is not None and value != f.default:
             params[f.param] = value
     params["metadata"] = create_metadata({OWNER_KEY: key}, spec.metadata)
@@ -56,12 +60,63 @@ def create_params(info: KindInfo, key: str, spec: Any) -> dict[str, Any]:
 
 def _changes(info: KindInfo, cur: TableRecord, spec: Any, *, immutable: bool) -> list[FieldChange]:
     """The compared fields where Stripe differs: the updatable ones, or the immutable ones."""
-    triples = [
-        (f.param, cur.values[f.name], getattr(spec, f.name))
-        for f in info.fields
-        if f.compared and f.immutable == immutable
+    fields = [f for f in info.fields if f.compared and f.immutable == immutable]
+    triples = [(f.param, cur.values[f.name], getattr(spec, f.name)) for f in fields if not f.named_only]
+    return field_changes(triples) + [
+        change for f in fields if f.named_only for change in _named_change(f.param, cur.values[f.name], spec, f.name)
     ]
-    return field_changes(triples)
+
+
+def plain(value: Any) -> Any:
+    """A spec value as Stripe's JSON: a nested spec model as a mapping of the keys it sets."""
+    if isinstance(value, BaseModel):
+        return {k: plain(v) for k, v in value.model_dump(exclude_none=True).items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def _named_change(param: str, live: Any, spec: Any, name: str) -> list[FieldChange]:
+    """A named-only field's change: compared where the spec names it, a mapping on the keys it names.
+
+    An empty string or list in the spec clears the value (Stripe's own way to unset), so it is sent as "".
+    """
+    wanted = plain(getattr(spec, name))
+    if wanted is None:
+        return []
+    seen = _projected(live, wanted)
+    if _normalised(seen) == _normalised(wanted):
+        return []
+    return [FieldChange(param, seen, _blanks_as_unset(wanted))]
+
+
+def _projected(live: Any, wanted: Any) -> Any:
+    """The live value cut to the keys `wanted` names, at every depth."""
+    if isinstance(wanted, dict):
+        found = live if isinstance(live, dict) else {}
+        return {k: _projected(found.get(k), v) for k, v in wanted.items()}
+    return live
+
+
+def _normalised(value: Any) -> Any:
+    """Stripe answers "", [] and null alike for what is unset."""
+    if isinstance(value, dict):
+        return {k: _normalised(v) for k, v in value.items()}
+    return None if value in ("", []) else value
+
+
+def _blanks_as_unset(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _blanks_as_unset(v) for k, v in value.items()}
+    return "" if value == [] else value
+
+
+def _without_blanks(value: Any) -> Any:
+    """A create's value without the keys that would only unset (nothing is set yet)."""
+    if isinstance(value, dict):
+        kept = {k: _without_blanks(v) for k, v in value.items() if _normalised(v) is not None}
+        return kept or None
+    return None if _normalised(value) is None else value
 
 
 def _replace(

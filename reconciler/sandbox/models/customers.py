@@ -98,7 +98,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
             "default_payment_method": payment_methods.owned(
                 tx, customer_id, settings.get("default_payment_method"), param=_DEFAULT_PM),
             "footer": settings.get("footer"),
-            "rendering_options": None,
+            "rendering_options": _rendering_options(settings.get("rendering_options")),
         },
         "livemode": False,
         "metadata": new_metadata(params.get("metadata")),
@@ -114,6 +114,13 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     balances.set_balance(ctx, tx, customer, params.get("balance", 0), kind="initial")
     events.record(ctx, tx, "customer.created", customer)
     return customer
+
+
+def _rendering_options(value: Any) -> Obj | None:
+    """invoice_settings.rendering_options as Stripe returns it ("" or absent: none)."""
+    if not value:
+        return None
+    return {"amount_tax_display": value.get("amount_tax_display") or None, "template": value.get("template")}
 
 
 def _prefix(customer_id: str) -> str:
@@ -151,6 +158,8 @@ def update(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
         for key, value in dict(params["invoice_settings"]).items():
             if key in settings:
                 settings[key] = None if value == "" else value
+        if "rendering_options" in params["invoice_settings"]:
+            settings["rendering_options"] = _rendering_options(params["invoice_settings"]["rendering_options"])
         if "default_payment_method" in params["invoice_settings"]:
             settings["default_payment_method"] = payment_methods.owned(
                 tx, customer_id, params["invoice_settings"]["default_payment_method"], param=_DEFAULT_PM)

@@ -107,7 +107,8 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "confirmation_secret": None,
         "created": now,
         "currency": currency,
-        "custom_fields": params.get("custom_fields") or None,
+        # "Default custom fields to be displayed on invoices for this customer."
+        "custom_fields": params.get("custom_fields") or customer["invoice_settings"]["custom_fields"] or None,
         "customer": customer["id"],
         "customer_account": None,
         "customer_address": customer["address"],

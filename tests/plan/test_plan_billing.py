@@ -1,0 +1,128 @@
+"""Planner: who is billed (issue 18) — a customer's address, shipping, locales, tax exemption,
+invoice prefix and invoice defaults, each the tool's only where the spec names it."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from plan_builders import converged, customer, desired
+
+from reconciler.live.records import Live, PaymentCard
+from reconciler.plan.actions import CreateCustomer, FieldChange, UpdateCustomer
+from reconciler.plan.planner import make_plan
+from reconciler.plan.redact import redact
+from reconciler.plan.render.text import render_text
+from reconciler.plan.watch import snapshot
+from reconciler.spec.billing import Address, CustomerInvoiceSettings, RenderingOptions, Shipping
+from reconciler.spec.document import CustomField
+
+KEY = "jenny-rosen"
+BERLIN = Address(line1="Friedrichstr. 123", postal_code="10117", city="Berlin", country="DE")
+# Stripe's Address: every key present, unset ones null.
+STRIPE_BERLIN = {"line1": "Friedrichstr. 123", "line2": None, "city": "Berlin", "state": None,
+                 "postal_code": "10117", "country": "DE"}  # fmt: skip
+
+
+def _live(spec_customer: Any, **values: Any) -> tuple[Any, Live]:
+    d = desired(customers={KEY: spec_customer}, invoices={})
+    live = converged(d)
+    return d, replace(live, customers={KEY: replace(live.customers[KEY], values={**live.customers[KEY].values, **values})})
+
+
+def test_a_new_customer_is_created_with_what_the_spec_names() -> None:
+    spec = customer(
+        address=BERLIN,
+        shipping=Shipping(name="Lager", address=Address(city="Potsdam", country="DE")),
+        preferred_locales=["de", "en"],
+        tax_exempt="reverse",
+        invoice_prefix="BERL",
+        invoice_settings=CustomerInvoiceSettings(
+            custom_fields=[CustomField(name="Vendor ID", value="V-99812")], footer="Danke",
+            rendering_options=RenderingOptions(amount_tax_display="exclude_tax"),
+        ),
+    )
+    d = desired(customers={KEY: spec}, invoices={})
+    (create,) = [a for a in make_plan(d, Live()).actions if isinstance(a, CreateCustomer)]
+    params = {k: v for k, v in create.params.items() if k not in ("name", "email", "metadata")}
+    assert params == {
+        "address": {"line1": "Friedrichstr. 123", "city": "Berlin", "postal_code": "10117", "country": "DE"},
+        "shipping": {"name": "Lager", "address": {"city": "Potsdam", "country": "DE"}},
+        "preferred_locales": ["de", "en"],
+        "tax_exempt": "reverse",
+        "invoice_prefix": "BERL",
+        "invoice_settings": {
+            "custom_fields": [{"name": "Vendor ID", "value": "V-99812"}],
+            "footer": "Danke",
+            "rendering_options": {"amount_tax_display": "exclude_tax"},
+        },
+    }
+
+
+def test_what_the_spec_does_not_name_is_left_alone() -> None:
+    # An address the customer entered in the portal, a card a checkout saved, Stripe's own prefix.
+    d, live = _live(customer(), address=STRIPE_BERLIN, invoice_prefix="A1B2C3D4", tax_exempt="exempt",
+                    invoice_settings={"custom_fields": None, "footer": "set in the Dashboard", "rendering_options": None})
+    live = replace(live, customers={KEY: replace(live.customers[KEY], default_payment_method=PaymentCard("pm_1"))})
+    assert make_plan(d, live).is_empty
+
+
+def test_an_address_is_compared_on_the_lines_the_spec_names() -> None:
+    d, live = _live(customer(address=Address(city="Berlin", country="DE")), address=STRIPE_BERLIN)
+    assert make_plan(d, live).is_empty
+    d, live = _live(customer(address=Address(city="Munich", country="DE")), address=STRIPE_BERLIN)
+    (update,) = make_plan(d, live).actions
+    assert isinstance(update, UpdateCustomer)
+    assert update.changes == (
+        FieldChange("address", {"city": "Berlin", "country": "DE"}, {"city": "Munich", "country": "DE"}),
+    )
+    assert update.stripe_params() == {"address": {"city": "Munich", "country": "DE"}}
+
+
+def test_invoice_settings_never_touch_the_default_payment_method() -> None:
+    spec = customer(invoice_settings=CustomerInvoiceSettings(footer="Thanks"))
+    d, live = _live(spec, invoice_settings={"custom_fields": None, "footer": "Old", "rendering_options": None})
+    (update,) = make_plan(d, live).actions
+    assert update.stripe_params() == {"invoice_settings": {"footer": "Thanks"}}  # type: ignore[attr-defined]
+
+
+def test_empty_custom_fields_and_locales_clear_them() -> None:
+    spec = customer(invoice_settings=CustomerInvoiceSettings(custom_fields=[]), preferred_locales=[])
+    fields = [{"name": "PO", "value": "1"}]
+    d, live = _live(spec, preferred_locales=["fr"],
+                    invoice_settings={"custom_fields": fields, "footer": None, "rendering_options": None})
+    (update,) = make_plan(d, live).actions
+    assert update.stripe_params() == {"preferred_locales": "", "invoice_settings": {"custom_fields": ""}}  # type: ignore[attr-defined]
+
+
+def test_redact_masks_addresses_and_shipping_and_plan_files_digest_them() -> None:
+    d = desired(customers={KEY: customer(address=BERLIN, shipping=Shipping(name="Lager", address=BERLIN))}, invoices={})
+    text = render_text(redact(make_plan(d, Live())))
+    assert "Friedrichstr" not in text and "Lager" not in text
+    assert 'address = "(redacted)"' in text and 'shipping = "(redacted)"' in text
+    _, live = _live(customer(), address=STRIPE_BERLIN)
+    watched = snapshot("customer", live.customers[KEY])
+    assert isinstance(watched["address"], str) and "Berlin" not in watched["address"]
+
+
+def test_the_finalize_says_it_comes_with_the_new_address_and_a_finalized_invoice_keeps_the_old() -> None:
+    from plan_builders import invoice, with_invoice
+
+    from reconciler.plan.actions import FinalizeInvoice
+
+    d = desired(customers={KEY: customer(address=Address(city="Munich", country="DE"))},
+                invoices={"inv": invoice(status="open")})  # fmt: skip
+    live = converged(d)
+    live = replace(live, customers={KEY: replace(live.customers[KEY],
+                                                 values={**live.customers[KEY].values, "address": STRIPE_BERLIN})})
+    plan = make_plan(d, with_invoice(live, "inv", status="draft"))
+    (finalize,) = [a for a in plan.actions if isinstance(a, FinalizeInvoice)]
+    assert finalize.reason == (
+        "finalize the draft (spec status: open); finalized with the new address (the customer's update comes first)"
+    )
+    assert finalize.depends_on[-1] == f"UpdateCustomer:{KEY}"
+    opened = make_plan(d, with_invoice(live, "inv", status="open", number="N-1"))
+    assert opened.notes == (
+        f"invoice inv (in_inv, number N-1) was finalized before this plan's change of customer {KEY}: it keeps the old "
+        "address (Stripe copied them onto it at finalization)",
+    )
