@@ -245,3 +245,19 @@ def test_an_invoice_with_a_due_date_is_revised_keeping_it(
     original, revision = invoices(stripe_client)
     assert (original.status, revision.status, revision.due_date) == ("void", "open", original.due_date)
     assert plan(sandbox, specs).exit_code == 0
+
+
+def test_a_revision_being_edited_in_the_dashboard_is_held_not_finalized(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    draft = stripe_client.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": original.id}})
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 3, shown.output  # held: a person decides; no error
+    assert f"a revision of {original.id} is in progress (draft {draft.id}" in shown.output
+    run(sandbox, "apply", str(sent_wrong), "--yes")
+    assert stripe_client.v1.invoices.retrieve(draft.id).status == "draft"
+    assert stripe_client.v1.invoices.retrieve(original.id).status == "open"
+    # Deleted in the Dashboard: the original is the key's invoice again, nothing to do.
+    stripe_client.v1.invoices.delete(draft.id)
+    assert plan(sandbox, sent_wrong).exit_code == 0
