@@ -261,3 +261,21 @@ def test_a_revision_being_edited_in_the_dashboard_is_held_not_finalized(
     # Deleted in the Dashboard: the original is the key's invoice again, nothing to do.
     stripe_client.v1.invoices.delete(draft.id)
     assert plan(sandbox, sent_wrong).exit_code == 0
+
+
+def test_a_revision_removes_and_adds_items(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    text = (sent_wrong / "acme.yaml").read_text()
+    fee = "      - {description: Setup fee, amount: 5000, currency: usd}\n"
+    corrected = text.replace("revise: false", "revise: true").replace(
+        "      - {price: seats-usd, quantity: 1}\n", fee)
+    (sent_wrong / "acme.yaml").write_text(corrected)
+    shown = plan(sandbox, sent_wrong)
+    assert "remove item seats-usd" in shown.output and "add item setup-fee" in shown.output, shown.output
+    apply(sandbox, sent_wrong)
+    original, revision = invoices(stripe_client)
+    lines = stripe_client.v1.invoices.line_items.list(revision.id).data
+    assert [(line.description, line.amount) for line in lines] == [("Setup fee", 5000)]
+    assert (original.status, revision.total) == ("void", 5000)
+    assert plan(sandbox, sent_wrong).exit_code == 0
