@@ -97,3 +97,18 @@ def test_chains_find_a_revision_without_the_tag() -> None:
     untagged = replace(live_invoice_for(d, INV, id="in_2", from_invoice="in_1"), key="")
     chains = revision_chains([original], {"in_2": untagged})
     assert chains.superseded == {"in_1"} and chains.untagged_revisions == {INV: untagged}
+
+
+def test_an_uncollectible_invoice_revised_is_written_off_again() -> None:
+    d, live = _corrected(status="uncollectible")
+    assert [a.name for a in make_plan(d, live).actions] == [
+        "CreateRevision", "UpdateInvoiceItem", "FinalizeInvoice", "MarkUncollectible",
+    ]
+
+
+def test_a_revision_waits_while_a_payment_is_processing() -> None:
+    d, live = _corrected(status="open")
+    plan = make_plan(d, with_invoice(live, INV, payment_processing=True))
+    assert plan.actions == ()
+    assert any("the spec revises it, nothing done now: a customer's payment of it is processing" in n
+               for n in plan.notes)
