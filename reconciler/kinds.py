@@ -25,7 +25,7 @@ from typing import Any, Literal
 # The kinds of a plan action and of a reference (`Ref`); "item" is an invoice's
 # line, a sub-kind of "invoice" (see SUB_KINDS). mypy needs the literal spelt out;
 # a test checks it against the registry.
-Kind = Literal["product", "price", "customer", "invoice", "item"]
+Kind = Literal["product", "price", "customer", "tax_rate", "coupon", "invoice", "item"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +84,9 @@ class KindInfo:
     # summary and the import report, so the plans and idempotency keys of everyone not using it stay
     # byte-identical.
     later: bool = False
+    # Stripe lets the caller choose the id (coupons): the tool sends one made of the spec key and
+    # a digest of the immutable fields (planner/simple.py `chosen_id`), never a random one.
+    chosen_id: bool = False
 
     @property
     def simple(self) -> bool:
@@ -133,6 +136,38 @@ _REGISTERED = (
             Field("invoice_settings", default=INVOICE_SETTINGS_UNSET, later=True, named_only=True),
         ),
         destroy="delete", key_from=("name", "email"),
+    ),
+    KindInfo(
+        name="tax_rate", section="tax_rates", list_path="/v1/tax_rates", id_prefix="txr_",
+        # "percentage" and "inclusive" are no parameters of the update (docs.stripe.com/api/tax_rates/update).
+        fields=(
+            Field("display_name", default=""),
+            Field("percentage", updatable=False),
+            Field("inclusive", updatable=False),
+            Field("country"),
+            Field("state"),
+            Field("jurisdiction"),
+            Field("tax_type"),
+            Field("description"),
+            Field("active", default=True),
+        ),
+        destroy="archive", key_from=("display_name",), later=True,
+    ),
+    KindInfo(
+        name="coupon", section="coupons", list_path="/v1/coupons", id_prefix=None,
+        # "Other coupon details (currency, duration, amount_off) are, by design, not editable"
+        # (docs.stripe.com/api/coupons/update): only name and metadata change.
+        fields=(
+            Field("name"),
+            Field("percent_off", updatable=False),
+            Field("amount_off", updatable=False),
+            Field("currency", updatable=False),
+            Field("duration", default="once", updatable=False),
+            Field("duration_in_months", updatable=False),
+            Field("max_redemptions", updatable=False),
+            Field("redeem_by", updatable=False),
+        ),
+        destroy="delete", key_from=("name",), chosen_id=True, later=True,
     ),
     KindInfo(name="invoice", section="invoices", list_path="/v1/invoices", id_prefix="in_"),
 )  # fmt: skip

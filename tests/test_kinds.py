@@ -51,6 +51,15 @@ prices:
 customers:
   acme:
     name: Acme
+tax_rates:
+  de-vat-19:
+    display_name: MwSt.
+    percentage: 19
+    inclusive: false
+coupons:
+  partner-10:
+    name: Partner 10%
+    percent_off: 10
 invoices:
   acme-1:
     customer: acme

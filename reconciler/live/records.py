@@ -145,6 +145,16 @@ class LiveCustomer(TableRecord, kind="customer"):
     balance: int = 0
 
 
+@dataclass(frozen=True, init=False)
+class LiveTaxRate(TableRecord, kind="tax_rate"):
+    pass
+
+
+@dataclass(frozen=True, init=False)
+class LiveCoupon(TableRecord, kind="coupon"):
+    pass
+
+
 @dataclass(frozen=True)
 class LiveItem:
     id: str
@@ -212,10 +222,11 @@ class LiveInvoice:
     account_tax_ids: tuple[str, ...] = ()
 
 
-LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveInvoice
+LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveTaxRate | LiveCoupon | LiveInvoice
 # Kind name -> its live record (tests/test_kinds.py checks it covers the registry).
 RECORDS: dict[str, type[LiveObject]] = {
-    "product": LiveProduct, "price": LivePrice, "customer": LiveCustomer, "invoice": LiveInvoice,
+    "product": LiveProduct, "price": LivePrice, "customer": LiveCustomer, "tax_rate": LiveTaxRate,
+    "coupon": LiveCoupon, "invoice": LiveInvoice,
 }  # fmt: skip
 # The simple kinds' records (generic over their field tables).
 TABLE_RECORDS: dict[str, type[TableRecord]] = {kind: cls for kind, cls in RECORDS.items() if issubclass(cls, TableRecord)}
@@ -274,6 +285,9 @@ class Live:
     # Existing customers the tool does not manage that an invoice the tool made
     # bills (a managed one, an untagged one, one of `sent_keys`).
     untagged_customers: frozenset[str] = frozenset()
+    # Kinds added after the first four (at the end: Live is also built positionally).
+    tax_rates: dict[str, LiveTaxRate] = field(default_factory=dict)
+    coupons: dict[str, LiveCoupon] = field(default_factory=dict)
     # Revised invoices of a key, oldest first: the originals a revision of the key replaced
     # (`latest_revision` set, or a newer invoice's `from_invoice`). History: never drift, never duplicates.
     revised: dict[str, tuple[LiveInvoice, ...]] = field(default_factory=dict)

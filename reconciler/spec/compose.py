@@ -21,6 +21,8 @@ from typing import Any
 import yaml
 from yaml.nodes import Node
 
+from reconciler.kinds import KINDS, names_list
+
 MAX_DEPTH = 50  # our format nests six levels deep; anything far deeper is a mistake or an attack
 
 _LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
@@ -125,7 +127,7 @@ def compose_python(text: str) -> Node:
         if loader is not None:
             loader.dispose()
     if node is None:
-        raise YamlSyntaxError("empty file: expected a mapping with products, prices, customers or invoices")
+        raise YamlSyntaxError("empty file: expected a mapping with " + names_list([i.section for i in KINDS.values()]))
     return node
 
 

@@ -136,6 +136,49 @@ class CustomerSpec(_Spec):
     adopt: str | None = _adopt("customer")
 
 
+# Stripe's tax rate and coupon limits (docs.stripe.com/api/tax_rates/create, /api/coupons/create):
+# display_name at most 50 characters, a coupon's name at most 40.
+MAX_TAX_RATE_NAME = 50
+MAX_COUPON_NAME = 40
+TaxType = Literal[
+    "amusement_tax", "communications_tax", "gst", "hst", "igst", "jct", "lease_tax", "pst", "qst",
+    "retail_delivery_fee", "rst", "sales_tax", "service_tax", "vat",
+]
+
+
+class TaxRateSpec(_Spec):
+    """A Stripe tax rate; percentage and inclusive cannot change once created (a change replaces it)."""
+
+    display_name: str = Field(min_length=1, max_length=MAX_TAX_RATE_NAME,
+                              description="Shown to customers on invoices, e.g. 'VAT' or 'MwSt.'.")
+    percentage: float = Field(ge=0, le=100, description="E.g. 19 or 7.25; a change replaces the rate.")
+    inclusive: bool = Field(description="Whether the tax is inside the amounts (true) or added on top (false); "
+                            "a change replaces the rate.")
+    country: str | None = Field(default=None, pattern="^[A-Z]{2}$", description="ISO 3166-1 alpha-2, e.g. DE.")
+    state: str | None = None
+    jurisdiction: str | None = Field(default=None, max_length=50)
+    tax_type: TaxType | None = None
+    description: str | None = None
+    active: bool = Field(default=True, description="false archives it: no new invoice may use it.")
+    metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("tax_rate")
+
+
+class CouponSpec(_Spec):
+    """A Stripe coupon; only name and metadata can change (any other change replaces it)."""
+
+    name: str | None = Field(default=None, max_length=MAX_COUPON_NAME, description="Shown to customers.")
+    percent_off: float | None = Field(default=None, gt=0, le=100, description="Percent off; or amount_off.")
+    amount_off: int | None = Field(default=None, ge=1, le=MAX_AMOUNT, description="Minor units off, with currency.")
+    currency: Currency | None = None
+    duration: Literal["once", "repeating", "forever"] = "once"
+    duration_in_months: int | None = Field(default=None, ge=1, description="Only with duration repeating.")
+    max_redemptions: int | None = Field(default=None, ge=1)
+    redeem_by: int | None = Field(default=None, ge=1, description="Unix time after which it cannot be redeemed.")
+    metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("coupon")
+
+
 class InvoiceItemSpec(_Spec):
     """One line of an invoice: a price (times quantity) or an amount with a currency."""
 
@@ -247,7 +290,8 @@ def _slug(text: str) -> str:
 
 # Kind name -> its spec model (tests/test_kinds.py checks it covers the registry).
 SPEC_MODELS: dict[str, type[_Spec]] = {
-    "product": ProductSpec, "price": PriceSpec, "customer": CustomerSpec, "invoice": InvoiceSpec,
+    "product": ProductSpec, "price": PriceSpec, "customer": CustomerSpec, "tax_rate": TaxRateSpec,
+    "coupon": CouponSpec, "invoice": InvoiceSpec,
 }  # fmt: skip
 
 
@@ -270,6 +314,8 @@ class Desired(BaseModel):
     products: dict[str, ProductSpec] = Field(default_factory=dict)
     prices: dict[str, PriceSpec] = Field(default_factory=dict)
     customers: dict[str, CustomerSpec] = Field(default_factory=dict)
+    tax_rates: dict[str, TaxRateSpec] = Field(default_factory=dict)
+    coupons: dict[str, CouponSpec] = Field(default_factory=dict)
     invoices: dict[str, InvoiceSpec] = Field(default_factory=dict)
     # "kind/key" -> definition site, e.g. "invoices/jenny-rosen-2026-11"
     locations: dict[str, Location] = Field(default_factory=dict)

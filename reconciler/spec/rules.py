@@ -9,11 +9,12 @@ from typing import Any
 
 from reconciler import stripe_facts
 from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
+from reconciler.spec import money_rules
 from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals
-from reconciler.spec.models import CustomerSpec, InvoiceSpec, PriceSpec
+from reconciler.spec.models import CouponSpec, CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 
@@ -41,6 +42,10 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
             yield entry.at(("email",), f"{entry.where} email: {model.email!r} is not a valid email address")
     elif isinstance(model, InvoiceSpec):
         yield from _invoice(entry, model)
+    elif isinstance(model, CouponSpec):
+        yield from money_rules.coupon(entry, model)
+        if model.currency is not None:
+            yield from _currency(entry, ("currency",), model.currency)
 
 
 def check_raw(entry: Entry) -> Iterator[SpecError]:

@@ -58,6 +58,12 @@ prices:
 customers:
   jenny: {name: Jenny Rosen, email: jenny@example.com}
   acme: {name: Acme, email: billing@acme.example.com}
+tax_rates:
+  vat: {display_name: VAT, percentage: 19, inclusive: false}
+  old-rate: {display_name: Old, percentage: 5, inclusive: true}
+coupons:
+  partner: {name: Partner, percent_off: 10}
+  old-coupon: {amount_off: 100, currency: usd}
 invoices:
   draft-1:
     customer: jenny
@@ -106,6 +112,10 @@ prices:
   gold-usd: {product: gold, unit_amount: 1200, currency: usd, nickname: Gold monthly}
 customers:
   jenny: {name: Jenny Rosen, email: jenny.rosen@example.com}
+tax_rates:
+  vat: {display_name: VAT (DE), percentage: 19, inclusive: false}
+coupons:
+  partner: {name: Partner 10%, percent_off: 10}
 invoices:
   draft-1:
     customer: jenny
@@ -153,6 +163,10 @@ prices:
   bronze-usd: {product: bronze, unit_amount: 300, currency: usd, adopt: PRICE_ID}
 customers:
   dana: {name: Dana Scully, adopt: CUSTOMER_ID}
+tax_rates:
+  gst: {display_name: GST, percentage: 10, inclusive: false, adopt: TAX_RATE_ID}
+coupons:
+  welcome: {name: Welcome, percent_off: 5, adopt: COUPON_ID}
 invoices:
   dana-draft:
     customer: dana
@@ -164,7 +178,7 @@ invoices:
 
 
 def seed_unmanaged(client: stripe.StripeClient) -> dict[str, str]:
-    """A product, price, customer and draft invoice made as in the Dashboard (no tags)."""
+    """A product, price, customer, draft invoice, tax rate and coupon made as in the Dashboard (no tags)."""
     product = client.v1.products.create(params={"name": "Bronze"})
     price = client.v1.prices.create(params={"product": product.id, "unit_amount": 300, "currency": "usd"})
     customer = client.v1.customers.create(params={"name": "Dana Scully"})
@@ -174,7 +188,10 @@ def seed_unmanaged(client: stripe.StripeClient) -> dict[str, str]:
     client.v1.invoice_items.create(
         params={"customer": customer.id, "invoice": invoice.id, "pricing": {"price": price.id}, "quantity": 2}
     )
-    return {"PRODUCT_ID": product.id, "PRICE_ID": price.id, "CUSTOMER_ID": customer.id, "INVOICE_ID": invoice.id}
+    rate = client.v1.tax_rates.create(params={"display_name": "GST", "percentage": 10, "inclusive": False})
+    coupon = client.v1.coupons.create(params={"name": "Welcome", "percent_off": 5})
+    return {"PRODUCT_ID": product.id, "PRICE_ID": price.id, "CUSTOMER_ID": customer.id, "INVOICE_ID": invoice.id,
+            "TAX_RATE_ID": rate.id, "COUPON_ID": coupon.id}
 
 
 def with_adopted(text: str, ids: dict[str, str]) -> str:

@@ -9,6 +9,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.errors import RateLimited, RetriesExhausted, ServerError
 from reconciler.gateway.read import read_live
 from reconciler.gateway.retry import backoff_ceiling
+from reconciler.kinds import KINDS
 from reconciler.sandbox import RunningSandbox
 
 from .conftest import Sleeps
@@ -39,7 +40,7 @@ def test_read_live_survives_500s_retrying_each_failed_request_once_per_failure(
     assert failures == 2  # the seeded faults struck the 1st and 4th requests
     assert live == expected
     assert gateway.retries == failures
-    assert gateway.total_requests == 4 + failures  # the four list calls, plus one repeat per 500
+    assert gateway.total_requests == len(KINDS) + failures  # a list call per kind, plus one repeat per 500
     assert len(sleeps.delays) == failures
 
 

@@ -53,6 +53,12 @@ def _sample(tp: Any, variant: int = 0) -> Any:
         return (True, False)[variant]
     if tp is int:
         return (1, 2)[variant]
+    if tp is float:
+        return (1.5, 2.5)[variant]
+    if origin is typing.Annotated:
+        return _sample(args[0], variant)
+    if origin is typing.Literal:
+        return args[variant % len(args)] if len(args) > 1 else args[0]
     if dataclasses.is_dataclass(tp):
         return _record(tp)
     raise AssertionError(f"no sample for {tp!r}: teach this test the new type")

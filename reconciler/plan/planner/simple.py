@@ -12,6 +12,8 @@ so two objects never claim one key.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -55,7 +57,19 @@ def create_params(info: KindInfo, key: str, spec: Any) -> dict[str, Any]:
         if value is not None and value != f.default:
             params[f.param] = value
     params["metadata"] = create_metadata({OWNER_KEY: key}, spec.metadata)
+    if info.chosen_id:
+        params["id"] = chosen_id(info, key, spec)
     return params
+
+
+def chosen_id(info: KindInfo, key: str, spec: Any) -> str:
+    """The id the tool gives an object whose id Stripe lets the caller choose (a coupon):
+    the spec key and 8 hex digits of its immutable fields. The same spec always names the
+    same id, so a retried create finds its own coupon instead of making a second; changed
+    terms name another, so a replacement never reuses the id discounts already point at."""
+    terms = {f.param: getattr(spec, f.name) for f in info.fields if f.immutable}
+    digest = hashlib.sha256(json.dumps(terms, sort_keys=True, default=str).encode()).hexdigest()[:8]
+    return f"{key}-{digest}"
 
 
 def _changes(info: KindInfo, cur: TableRecord, spec: Any, *, immutable: bool) -> list[FieldChange]:
