@@ -21,32 +21,35 @@ from tests.plan.plan_builders import desired, product
 
 
 @pytest.fixture
-def product_later(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def product_later() -> Iterator[None]:
+    """Product as a later kind; the registry is put back whole afterwards (its order is dependency order)."""
+    saved = dict(kinds.KINDS), dict(kinds.BY_SECTION)
     info = dataclasses.replace(kinds.KINDS["product"], later=True)
-    monkeypatch.setitem(kinds.KINDS, "product", info)
-    monkeypatch.setitem(kinds.BY_SECTION, "products", info)
+    kinds.KINDS["product"], kinds.BY_SECTION["products"] = info, info
     yield
+    for table, before in zip((kinds.KINDS, kinds.BY_SECTION), saved, strict=True):
+        table.clear()
+        table.update(before)
 
 
-def _unregistered(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(kinds.KINDS, "product")
-    monkeypatch.delitem(kinds.BY_SECTION, "products")
+def _unregistered() -> None:
+    del kinds.KINDS["product"], kinds.BY_SECTION["products"]
 
 
-def test_an_empty_later_kind_leaves_the_live_fingerprint_as_without_it(product_later: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_empty_later_kind_leaves_the_live_fingerprint_as_without_it(product_later: None) -> None:
     with_it = live_fingerprint(Live())
     some = live_fingerprint(Live(products={"gold": LiveProduct("prod_1", "gold", "Gold")}))
-    _unregistered(monkeypatch)
+    _unregistered()
     assert live_fingerprint(Live()) == with_it != some
 
 
-def test_an_empty_later_kind_leaves_the_specs_digest_and_counts_as_without_it(product_later: None, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_empty_later_kind_leaves_the_specs_digest_and_counts_as_without_it(product_later: None) -> None:
     none = desired(products={}, prices={}, invoices={})
     some = desired(products={"gold": product()}, prices={}, invoices={})
     with_it, counts = specs_digest(none), managed_counts(Live())
     assert "product" not in counts and managed_counts(Live(products={"g": LiveProduct("prod_1", "g")}))["product"] == 1
     assert specs_digest(some) != with_it
-    _unregistered(monkeypatch)
+    _unregistered()
     assert specs_digest(none) == with_it
 
 
@@ -56,3 +59,8 @@ def test_the_summaries_name_a_later_kind_only_once_there_is_some(product_later: 
     report = ImportReport(out="x", files=(), written={}, adopted=0, managed=0, pulled={}, pulled_names=(),
                           unexpressed=(), skipped=(), read={"price": 2})
     assert report.lines()[0].startswith("Read 2 prices, 0 customers, 0 invoices from Stripe")
+
+
+def test_the_registry_is_back_in_dependency_order() -> None:
+    # Runs after the tests above: their fixture must not leave product at the end.
+    assert list(kinds.KINDS)[:4] == ["product", "price", "customer", "invoice"]
