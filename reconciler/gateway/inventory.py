@@ -145,15 +145,9 @@ def price_notes(obj: Obj) -> Notes:
 
 
 def customer_notes(obj: Obj) -> Notes:
-    held = _held("customer")
-    unexpressed = _beyond("customer", obj, "address", "shipping", "preferred_locales", "discount", "default_source")
-    if obj.get("tax_exempt") not in (None, "none") and "tax_exempt" not in held:
-        unexpressed += ("tax_exempt",)
-    if obj.get("balance") and "balance" not in held:
+    unexpressed = _beyond("customer", obj, "discount", "default_source")
+    if obj.get("balance"):
         unexpressed += ("balance",)
-    if "invoice_settings" not in held:
-        settings = obj.get("invoice_settings") or {}
-        unexpressed += tuple(f"invoice_settings.{name}" for name in _set(settings, *sorted(settings)))
     return unexpressed, ""
 
 
