@@ -270,6 +270,8 @@ class Pacer:
                 status = getattr(exc, "http_status", None)
                 if status == 429:
                     self._throttled()
+                elif status in (401, 403):
+                    pass  # a rejected key opens no window: a burst would only be refused the same way
                 elif status is not None and status < 500:
                     self._answered(ended - started)  # a refusal is a round trip all the same
                 raise

@@ -231,6 +231,23 @@ def test_a_refused_request_is_a_round_trip_but_a_failed_connection_is_not() -> N
     assert pacer.rtt == pytest.approx(0.2)
 
 
+def test_a_rejected_key_keeps_the_window_at_one_request() -> None:
+    # A wrong key's 401 (or a restricted key's 403) must not open the window: the
+    # pool would start a burst of requests that can only be refused the same way.
+    from reconciler.gateway.errors import AuthenticationFailed, PermissionDenied
+
+    clock = Ticks(0.2)
+    pacer = Pacer(None, ceiling=64, clock=clock, sleep=clock.sleep)
+    for error in (AuthenticationFailed(), PermissionDenied("no read access")):
+
+        def fail(error: Exception = error) -> str:
+            raise error
+
+        with pytest.raises(type(error)):
+            pacer.call(fail)
+    assert (pacer.rtt, pacer.window) == (None, 1)
+
+
 def test_listeners_hear_when_the_window_grows() -> None:
     clock = Ticks(0.1)
     pacer = Pacer(100.0, ceiling=64, clock=clock, sleep=clock.sleep)
