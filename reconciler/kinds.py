@@ -25,7 +25,7 @@ from typing import Any, Literal
 # The kinds of a plan action and of a reference (`Ref`); "item" is an invoice's
 # line, a sub-kind of "invoice" (see SUB_KINDS). mypy needs the literal spelt out;
 # a test checks it against the registry.
-Kind = Literal["product", "price", "customer", "tax_rate", "coupon", "invoice", "item"]
+Kind = Literal["product", "price", "customer", "tax_rate", "coupon", "invoice", "credit_note", "item"]
 
 
 @dataclass(frozen=True)
@@ -170,6 +170,8 @@ _REGISTERED = (
         destroy="delete", key_from=("name",), chosen_id=True, later=True,
     ),
     KindInfo(name="invoice", section="invoices", list_path="/v1/invoices", id_prefix="in_"),
+    KindInfo(name="credit_note", section="credit_notes", list_path="/v1/credit_notes", id_prefix="cn_",
+             later=True),
 )  # fmt: skip
 
 KINDS: dict[str, KindInfo] = {info.name: info for info in _REGISTERED}

@@ -132,6 +132,7 @@ _STEPS: ByActionType[Callable[[Any], list[Step]]] = ByActionType({
     a.ChargeInvoice: _charge,
     a.VoidInvoice: _lifecycle("void", "void_invoice", {}),
     a.MarkUncollectible: _lifecycle("mark-uncollectible", "mark_uncollectible", {}),
+    a.VoidCreditNote: _lifecycle("void", "void_credit_note", {}),
 })
 # Every action class with the steps it gets (the coverage test reads this).
 STEPS = _STEPS.resolved(a.ALL_ACTIONS)

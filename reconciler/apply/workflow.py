@@ -94,7 +94,23 @@ def run_plan(
     account = read_account(gateway, pacer=pacer)
     live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
     with collector_paused():  # see reconciler.gcpause: the planner builds as much as it reads
-        return plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
+        the_plan = plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
+    return with_credit_previews(the_plan, gateway, desired, live)
+
+
+def with_credit_previews(the_plan: Any, gateway: Any, desired: Any, live: Any) -> Any:
+    """The plan with what each credit note it issues changes for the customer, as Stripe previews it
+    (one read per credit note; a preview Stripe refuses is an error before anything is written)."""
+    from reconciler.gateway.credit_notes import preview_credit_note
+    from reconciler.plan.actions import CreateCreditNote
+    from reconciler.plan.notices import credit_note_notices
+
+    issued = [a for a in the_plan.actions if isinstance(a, CreateCreditNote)]
+    if not issued:
+        return the_plan
+    previews = {a.key: preview_credit_note(gateway, a.key, a.params) for a in issued}
+    notices = credit_note_notices(the_plan.actions, previews, desired, live)
+    return dataclasses.replace(the_plan, notices=(*the_plan.notices, *notices))
 
 
 def _stderr_echo(text: str) -> None:
@@ -145,6 +161,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
         elif not the_plan.is_empty:
             echo(f"Resuming {request.plan_file}: {done} of {len(saved.actions)} reviewed actions are already done; "
                  "applying the rest.")
+    the_plan = with_credit_previews(the_plan, gateway, desired, live)
     the_plan.raise_if_unsafe(allow_destroy=request.allow_destroy)
     already = saved is not None and bool(saved.actions) and the_plan.is_empty
     return _execute(request, the_plan, gateway, live, confirm=confirm, echo=echo, pacer=pacer, already=already)

@@ -38,7 +38,7 @@ _SUBSCRIPTION = (
 def read_inventory(
     gateway: StripeGateway, *, customers: Sequence[str] = (), invoices_created_gte: int | None = None
 ) -> Inventory:
-    """Every product, price, customer and invoice; only the named customers'
+    """Every product, price, customer, invoice and credit note; only the named customers'
     invoices when `customers` is given, only those created since a time with
     `invoices_created_gte` (Stripe filters both, so they cost less)."""
     where: dict[str, Any] = {"created": {"gte": invoices_created_gte}} if invoices_created_gte is not None else {}
@@ -60,6 +60,7 @@ def read_inventory(
         **simple,
         prices=_found(gateway.paginate("/v1/prices"), mapping.price, price_notes),
         invoices=invoices,
+        credit_notes=_found(gateway.paginate("/v1/credit_notes"), mapping.credit_note, credit_note_notes),
     )
     if not needs_evidence(found.record for found in inventory.invoices):
         return inventory
@@ -173,4 +174,13 @@ def invoice_notes(obj: Obj) -> Notes:
     lines = (obj.get("lines") or {}).get("data") or []
     if any(((line.get("parent") or {}).get("subscription_item_details")) for line in lines):
         return unexpressed, _SUBSCRIPTION
+    return unexpressed, ""
+
+
+def credit_note_notes(obj: Obj) -> Notes:
+    unexpressed = _set(obj, "shipping_cost", "effective_at")
+    if obj.get("discount_amount") or obj.get("total_taxes"):
+        unexpressed += ("discounts and taxes",)
+    if (obj.get("lines") or {}).get("has_more"):
+        return unexpressed, "a credit note of more than 10 lines: the import reads the 10 Stripe embeds"
     return unexpressed, ""

@@ -16,6 +16,8 @@ from reconciler.gateway.errors import MalformedObject
 from reconciler.kinds import INVOICE_SETTINGS_UNSET, KINDS
 from reconciler.live.records import (
     TABLE_RECORDS,
+    LiveCreditNote,
+    LiveCreditNoteLine,
     LiveCustomer,
     LiveInvoice,
     LiveItem,
@@ -164,6 +166,7 @@ def item(line: Obj) -> LiveItem:
         metadata=ownership.user_metadata(metadata),
         owned_keys=ownership.owned_keys(metadata),
         period=_period(line.get("period")),
+        line_id=str(line["id"]) if line.get("id") != item_id else "",
     )
 
 
@@ -230,6 +233,52 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         from_invoice=id_of((obj.get("from_invoice") or {}).get("invoice")) or None,
         latest_revision=id_of(obj.get("latest_revision")) or None,
         **_document(obj),
+        paid_out_of_band=int(obj.get("amount_paid_off_stripe") or 0) > 0,
+        pre_payment_credit_notes_amount=int(obj.get("pre_payment_credit_notes_amount") or 0),
+        post_payment_credit_notes_amount=int(obj.get("post_payment_credit_notes_amount") or 0),
+    )
+
+
+@_record_of("credit_note")
+def credit_note(obj: Obj, key: str) -> LiveCreditNote:
+    """A credit note with its embedded lines (Stripe embeds the first ten; more are not read:
+    the planner compares a credit note's lines only when it has at most ten)."""
+    metadata = _metadata(obj)
+    refunded = sum(int(r.get("amount_refunded") or 0) for r in obj.get("refunds") or ())
+    out_of_band = int(obj.get("out_of_band_amount") or 0)
+    post = int(obj.get("post_payment_amount") or 0)
+    return LiveCreditNote(
+        id=obj["id"],
+        key=key,
+        invoice_id=id_of(obj.get("invoice")) or "",
+        status=str(obj.get("status") or ""),
+        amount=int(obj.get("total") or obj.get("amount") or 0),
+        currency=str(obj.get("currency") or "").lower(),
+        customer_id=id_of(obj.get("customer")) or "",
+        reason=obj.get("reason"),
+        memo=obj.get("memo"),
+        pre_payment_amount=int(obj.get("pre_payment_amount") or 0),
+        post_payment_amount=post,
+        refund_amount=refunded,
+        # Not on the object: the post-payment part that is neither refunded nor credited outside Stripe.
+        credit_amount=max(0, post - refunded - out_of_band) if obj.get("customer_balance_transaction") else 0,
+        out_of_band_amount=out_of_band,
+        number=obj.get("number"),
+        lines=tuple(_credit_line(line) for line in (obj.get("lines") or {}).get("data") or ()),
+        metadata=ownership.user_metadata(metadata),
+        owned_keys=ownership.owned_keys(metadata),
+    )
+
+
+def _credit_line(line: Obj) -> LiveCreditNoteLine:
+    quantity, unit = line.get("quantity"), line.get("unit_amount")
+    return LiveCreditNoteLine(
+        type=str(line.get("type") or ""),
+        amount=int(line.get("amount") or 0),
+        invoice_line_item=line.get("invoice_line_item"),
+        quantity=int(quantity) if quantity is not None else None,
+        unit_amount=int(unit) if unit is not None else None,
+        description=line.get("description"),
     )
 
 

@@ -43,6 +43,8 @@ def invoice_snapshot(obj: Mapping[str, Any]) -> InvoiceSnapshot:
         hosted_invoice_url=obj.get("hosted_invoice_url") or None,
         attempt_count=int(obj.get("attempt_count") or 0),
         latest_revision=_id(obj.get("latest_revision")),
+        credited=int(obj.get("pre_payment_credit_notes_amount") or 0)
+        + int(obj.get("post_payment_credit_notes_amount") or 0),
     )
 
 

@@ -35,7 +35,7 @@ from reconciler.gateway.pacing import Pacer
 from reconciler.gateway.pages import ListRead, Page, read_lists
 from reconciler.gcpause import collector_paused
 from reconciler.kinds import KINDS, SIMPLE_KINDS
-from reconciler.live.records import Live, LiveInvoice, LiveObject, LivePrice, TableRecord
+from reconciler.live.records import Live, LiveCreditNote, LiveInvoice, LiveObject, LivePrice, TableRecord
 from reconciler.live.revisions import revision_chains
 
 log = logging.getLogger(__name__)
@@ -62,8 +62,10 @@ def read_pacer(max_rps: float | None, *, sleep: Callable[[float], None] = time.s
     return Pacer(max_rps, ceiling=READ_CEILING, clock=time.monotonic, sleep=sleep)
 
 
-def read_live(gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pacer: Pacer | None = None) -> Live:
-    """All managed products, prices, customers and invoices (with their items),
+def read_live(
+    gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pacer: Pacer | None = None,
+) -> Live:
+    """All managed objects of every kind (invoices with their items, credit notes with their lines),
     and the unmanaged objects whose ids are in `adopt` (the specs' `adopt:`).
 
     Without a `pacer`, reads are not rate-limited (a library caller's
@@ -99,6 +101,7 @@ class _Found:
         self.invoice_records: list[Entry[LiveInvoice]] = []
         # The simple kinds' records, by section.
         self.records: dict[str, list[Entry[TableRecord]]] = defaultdict(list)
+        self.credit_note_records: list[Entry[LiveCreditNote]] = []
         self.seen: set[str] = set()
         # Identity beyond metadata: untagged invoices with the tool's item tags, unmanaged customers' ids.
         self.untagged: dict[str, LiveInvoice] = {}
@@ -126,6 +129,8 @@ class _Found:
                 self.prices[key].append((position, mapping.price(obj, key)))
             elif kind == "invoices":
                 more += self._invoice(position, obj, key)
+            elif kind == "credit_notes":
+                self.credit_note_records.append(_entry(position, obj, mapping.credit_note(obj, key)))
         return more
 
     def done(self, read: ListRead) -> None:
@@ -146,6 +151,9 @@ class _Found:
         # Adopted objects are records with key "" (their spec key comes with the adoption).
         if kind == "invoices":
             return self._invoice(position, obj, "")
+        if kind == "credit_notes":
+            self.adoptable[str(obj["id"])] = mapping.credit_note(obj, "")
+            return []
         record = mapping.price(obj, "") if kind == "prices" else mapping.simple(_SIMPLE[kind], obj, "")
         self.adoptable[str(obj["id"])] = cast(LiveObject, record)
         return []
@@ -197,6 +205,7 @@ class _Found:
             **simple,
             prices=prices,
             invoices=_unique("invoice", invoice_records, duplicates),
+            credit_notes=_unique("credit_note", self.credit_note_records, duplicates),
             duplicates=dict(sorted(duplicates.items())),
             archived_prices=archived,
             extra_active_prices=extra_active,
@@ -224,7 +233,7 @@ def _entry(position: Position, obj: Obj, record: T) -> Entry[T]:
 
 
 def _unique(
-    kind: str, found: Iterable[Entry[TableRecord]] | Iterable[Entry[LiveInvoice]],
+    kind: str, found: Iterable[Entry[TableRecord]] | Iterable[Entry[LiveInvoice]] | Iterable[Entry[LiveCreditNote]],
     duplicates: dict[str, tuple[str, ...]],
 ) -> dict[str, Any]:
     """One record per key (the newest object); every id of a shared key in `duplicates`.

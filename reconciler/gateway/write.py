@@ -29,6 +29,7 @@ Write = Literal[
     "create_invoice", "update_invoice", "delete_invoice",
     "create_item", "update_item", "delete_item",
     "finalize_invoice", "send_invoice", "pay_invoice", "charge_invoice", "void_invoice", "mark_uncollectible",
+    "create_credit_note", "update_credit_note", "void_credit_note",
 ]  # fmt: skip
 
 
@@ -69,6 +70,9 @@ ROUTES: dict[str, _Route] = {
     "charge_invoice": _Route("POST", "/v1/invoices/{id}/pay", {"off_session": True}),
     "void_invoice": _Route("POST", "/v1/invoices/{id}/void"),
     "mark_uncollectible": _Route("POST", "/v1/invoices/{id}/mark_uncollectible"),
+    "create_credit_note": _Route("POST", "/v1/credit_notes"),
+    "update_credit_note": _Route("POST", "/v1/credit_notes/{id}"),
+    "void_credit_note": _Route("POST", "/v1/credit_notes/{id}/void"),
 }
 
 

@@ -104,7 +104,7 @@ def _selected(kind: str, found: Found[Any], request: ImportRequest, since: int |
         return False
     if request.customers and kind == "customer":
         return record.id in request.customers
-    if request.customers and kind == "invoice":
+    if request.customers and kind in ("invoice", "credit_note"):
         return record.customer_id in request.customers
     return True
 

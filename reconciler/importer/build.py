@@ -17,6 +17,7 @@ from typing import Any, Generic
 from reconciler.importer.fields import (
     Entry,
     Unrepresentable,
+    credit_note_entry,
     invoice_entry,
     invoice_status,
     item_entry,
@@ -28,8 +29,8 @@ from reconciler.importer.keys import Keys, is_valid_key
 from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.kinds import KindInfo
 from reconciler.live.inventory import Found, Inventory, R
-from reconciler.live.records import LiveInvoice, LivePrice
-from reconciler.spec.models import item_base_key
+from reconciler.live.records import LiveCreditNote, LiveInvoice, LivePrice
+from reconciler.spec.models import item_base_key, numbered
 
 KINDS = tuple(KIND_INFOS)
 
@@ -79,6 +80,8 @@ class Builder:
         self.index: dict[str, _Index[Any]] = {
             info.name: _Index({f.record.id: f for f in inventory.sections[info.section]}) for info in KIND_INFOS.values()
         }
+        # invoice id -> its line ids (il_…) -> the item keys its spec gives them
+        self.item_keys: dict[str, dict[str, str]] = {}
         # A managed price key stands for its newest active price (else newest),
         # as read_live decides; the key's other prices are its history.
         self.current_price: dict[str, str] = {}
@@ -98,6 +101,8 @@ class Builder:
             return self.price(object_id, root=root)
         if kind == "invoice":
             return self._build("invoice", object_id, root, self._invoice_entry)
+        if kind == "credit_note":
+            return self._build("credit_note", object_id, root, self._credit_note_entry)
         return self._build(kind, object_id, root, functools.partial(self._simple_entry, KIND_INFOS[kind]))
 
     def price(self, price_id: str, *, root: bool = False) -> str | None:
@@ -201,6 +206,15 @@ class Builder:
         self.out.invoice_customer[key] = customer_key
         return entry, notes
 
+    def _credit_note_entry(self, found: Found[LiveCreditNote], key: str) -> tuple[Entry, list[str]]:
+        note = found.record
+        invoice_key = self.build("invoice", note.invoice_id)
+        if invoice_key is None:
+            raise Unrepresentable(f"its invoice {note.invoice_id} is not imported")
+        notes: list[str] = []
+        metadata = self._metadata(found, notes, _label("credit_note", key, found))
+        return credit_note_entry(note, invoice_key, self.item_keys.get(note.invoice_id, {}), metadata), notes
+
     def _items(self, found: Found[LiveInvoice], notes: list[str], label: str) -> list[Entry]:
         """The items a spec lists: all of them, except on a managed invoice the
         ones the tool did not add (the plan holds such an invoice; see the report)."""
@@ -226,6 +240,9 @@ class Builder:
             if found.managed and item.key:
                 entry = _with_item_key(entry, item.key)
             entries.append(entry)
+        # The keys the spec derives for these items (InvoiceSpec.keyed_items), by invoice line: a credit note names them.
+        keys = numbered([e.get("key") or item_base_key(e.get("price"), e.get("description")) for e in entries])
+        self.item_keys[found.record.id] = {item.line_id: k for item, k in zip(live_items, keys, strict=True) if item.line_id}
         return entries
 
     def _hint(self, found: Found[Any]) -> str:

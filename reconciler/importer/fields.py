@@ -12,7 +12,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from reconciler.kinds import KINDS, KindInfo
-from reconciler.live.records import LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct, TableRecord
+from reconciler.live.records import (
+    LiveCreditNote,
+    LiveCustomer,
+    LiveInvoice,
+    LiveItem,
+    LivePrice,
+    LiveProduct,
+    TableRecord,
+)
 from reconciler.live.sendproof import sent_state
 from reconciler.ownership import KEYS_SEPARATOR
 from reconciler.spec.currencies import ISO_4217
@@ -152,6 +160,38 @@ def item_entry(item: LiveItem, price_key: str | None, product_name: str | None, 
         entry["currency"] = item.currency
     if len(entry.get("description") or "") > MAX_DESCRIPTION:
         raise Unrepresentable(f"item {item.id} has a description longer than {MAX_DESCRIPTION} characters")
+    return _with_metadata(entry, metadata)
+
+
+def credit_note_entry(
+    note: LiveCreditNote, invoice_key: str, item_keys: Mapping[str, str], metadata: dict[str, str]
+) -> Entry:
+    """Its invoice's key, lines by that invoice's item keys (or custom), or its amount; the split."""
+    entry: Entry = {"invoice": invoice_key}
+    lines: list[Entry] = []
+    for line in note.lines:
+        if line.type == "invoice_line_item":
+            item_key = item_keys.get(line.invoice_line_item or "")
+            if item_key is None:
+                raise Unrepresentable(f"it credits invoice line {line.invoice_line_item}, which is no item of the spec")
+            lines.append({"item": item_key, "quantity": line.quantity} if line.quantity is not None
+                         else {"item": item_key, "amount": line.amount})
+        else:
+            custom: Entry = {"description": line.description or "Credit", "amount": line.amount}
+            if (line.quantity or 1) != 1:
+                custom["quantity"] = line.quantity
+            lines.append(custom)
+    if lines:
+        entry["lines"] = lines
+    else:
+        entry["amount"] = note.amount
+    _put(entry, "reason", note.reason)
+    _put(entry, "memo", note.memo)
+    for name in ("refund_amount", "credit_amount", "out_of_band_amount"):
+        if getattr(note, name):
+            entry[name] = getattr(note, name)
+    if note.status == "void":
+        entry["status"] = "void"
     return _with_metadata(entry, metadata)
 
 

@@ -75,6 +75,13 @@ def derive_keys(inventory: Inventory) -> Keys:
         readable=lambda f: datetime.fromtimestamp(f.created, UTC).strftime("%d"),
     )
     keys.invoices.update(_revision_keys(inventory))
+    # A credit note after its invoice's key: `<invoice key>-cn-01` (its number's own ending).
+    keys["credit_notes"] = _keyed(
+        inventory.credit_notes,
+        lambda f: slug(f"{keys.invoices.get(f.record.invoice_id, 'invoice')[:MAX_KEY - 7]}-cn-"
+                       f"{(f.record.number or '').rpartition('-')[2] or '01'}"),
+        "credit-note",
+    )
     return keys
 
 

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from reconciler.kinds import BY_SECTION
-from reconciler.live.records import LiveCustomer, LiveInvoice, LivePrice, LiveProduct, TableRecord
+from reconciler.live.records import LiveCreditNote, LiveCustomer, LiveInvoice, LivePrice, LiveProduct, TableRecord
 
-R = TypeVar("R", LiveProduct, LivePrice, LiveCustomer, LiveInvoice, TableRecord)
+R = TypeVar("R", LiveProduct, LivePrice, LiveCustomer, LiveInvoice, TableRecord, LiveCreditNote)
 
 
 @dataclass(frozen=True)

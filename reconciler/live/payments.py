@@ -33,6 +33,8 @@ class InvoiceSnapshot:
     last_failure: str | None = None
     # The newest finalized revision that replaced it (Stripe voided this one then): history.
     latest_revision: str | None = None
+    # What credit notes took off it: before payment (its amount remaining) and after (refunds, balance, outside).
+    credited: int = 0
 
     @property
     def rank(self) -> int:

@@ -26,6 +26,8 @@ LATER_FIELDS = frozenset({
     "from_invoice", "latest_revision", "balance",
     # what the invoice document says (issue 18)
     "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
+    # credit notes (issue 20)
+    "line_id", "paid_out_of_band", "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount",
 })  # fmt: skip
 
 
@@ -170,6 +172,8 @@ class LiveItem:
     # The service period (start, end) in Unix time; Stripe gives every line one (the creation time
     # when none was sent).
     period: tuple[int, int] | None = None
+    # The invoice line's own id (`il_…`), which a credit note names; not in the fingerprint.
+    line_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,13 +224,53 @@ class LiveInvoice:
     amount_tax_display: str | None = None  # rendering.amount_tax_display
     page_size: str | None = None  # rendering.pdf.page_size
     account_tax_ids: tuple[str, ...] = ()
+    # Paid outside Stripe (amount_paid_off_stripe > 0): no charge to refund, as a credit note would.
+    paid_out_of_band: bool = False
+    # What its credit notes took off before payment (amount remaining) and after (refund, credit, outside).
+    pre_payment_credit_notes_amount: int = 0
+    post_payment_credit_notes_amount: int = 0
 
 
-LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveTaxRate | LiveCoupon | LiveInvoice
+@dataclass(frozen=True)
+class LiveCreditNoteLine:
+    """One line of an issued credit note: of an invoice line (`invoice_line_item`) or custom."""
+
+    type: str  # invoice_line_item | custom_line_item
+    amount: int
+    invoice_line_item: str | None = None  # the invoice line's il_… id
+    quantity: int | None = None
+    unit_amount: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveCreditNote:
+    id: str
+    key: str
+    invoice_id: str
+    status: str  # issued | void
+    amount: int  # the total credited
+    currency: str = ""
+    customer_id: str = ""
+    reason: str | None = None
+    memo: str | None = None
+    pre_payment_amount: int = 0  # what reduced the invoice's amount remaining
+    post_payment_amount: int = 0  # refund + balance credit + out of band
+    refund_amount: int = 0  # sum of its refunds
+    credit_amount: int = 0  # credited to the customer's balance
+    out_of_band_amount: int = 0
+    number: str | None = None
+    lines: tuple[LiveCreditNoteLine, ...] = ()
+    metadata: dict[str, str] = field(default_factory=dict)
+    # metadata[ownership.KEYS_KEY]: the user keys the tool set; None if never recorded
+    owned_keys: frozenset[str] | None = None
+
+
+LiveObject = LiveProduct | LivePrice | LiveCustomer | LiveTaxRate | LiveCoupon | LiveInvoice | LiveCreditNote
 # Kind name -> its live record (tests/test_kinds.py checks it covers the registry).
 RECORDS: dict[str, type[LiveObject]] = {
     "product": LiveProduct, "price": LivePrice, "customer": LiveCustomer, "tax_rate": LiveTaxRate,
-    "coupon": LiveCoupon, "invoice": LiveInvoice,
+    "coupon": LiveCoupon, "invoice": LiveInvoice, "credit_note": LiveCreditNote,
 }  # fmt: skip
 # The simple kinds' records (generic over their field tables).
 TABLE_RECORDS: dict[str, type[TableRecord]] = {kind: cls for kind, cls in RECORDS.items() if issubclass(cls, TableRecord)}
@@ -245,6 +289,7 @@ class Live:
     prices: dict[str, LivePrice] = field(default_factory=dict)
     customers: dict[str, LiveCustomer] = field(default_factory=dict)
     invoices: dict[str, LiveInvoice] = field(default_factory=dict)
+    credit_notes: dict[str, LiveCreditNote] = field(default_factory=dict)
     # "kind/key" -> ids of every live object claiming that key
     duplicates: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # archived (inactive) managed prices, by key, so a replaced price is not re-created

@@ -441,6 +441,28 @@ class MarkUncollectible(_Lifecycle, name="MarkUncollectible", verb="mark uncolle
     pass
 
 
+# credit notes (always on an invoice already finalized in Stripe: its id and line ids are known)
+@dataclass(frozen=True)
+class CreateCreditNote(_Create, name="CreateCreditNote", kind="credit_note"):
+    """Issue a credit note: Stripe emails it to the customer unless email_type is none,
+    and refunds `refund_amount` to the invoice's payment."""
+
+
+@dataclass(frozen=True)
+class UpdateCreditNote(_Update, name="UpdateCreditNote", kind="credit_note"):
+    """memo and metadata: all an issued credit note lets change."""
+
+
+@dataclass(frozen=True)
+class VoidCreditNote(_OnExisting, name="VoidCreditNote", kind="credit_note", verb="void", section="lifecycle"):
+    """Void an issued credit note (Stripe undoes its effect on the invoice and the balance)."""
+
+
+@dataclass(frozen=True)
+class AdoptCreditNote(_Adopt, name="AdoptCreditNote", kind="credit_note"):
+    pass
+
+
 _DECLARED: tuple[type[Action], ...] = (
     CreateProduct, UpdateProduct, ArchiveProduct,
     CreatePrice, UpdatePrice, ArchivePrice,
@@ -449,6 +471,7 @@ _DECLARED: tuple[type[Action], ...] = (
     AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
     FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, ChargeInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
+    CreateCreditNote, UpdateCreditNote, VoidCreditNote, AdoptCreditNote,
 )  # fmt: skip
 _DESTROY_BASE: dict[str, type[Action]] = {"archive": _Archive, "delete": _Delete}
 

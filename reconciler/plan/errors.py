@@ -55,6 +55,11 @@ class AdoptionRefused(PlanError):
     """A spec adopts an object that does not exist, or that another key already manages."""
 
 
+class CreditNoteRefused(PlanError):
+    """A credit note Stripe would refuse or that cannot change: a split that does not add up,
+    a refund of an invoice paid outside Stripe, a change to an issued credit note."""
+
+
 class DuplicateLiveObjects(PlanError):
     """Several live objects claim one spec key; the planner will not guess."""
 

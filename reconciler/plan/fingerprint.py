@@ -49,7 +49,9 @@ _ITEM = _getter(LiveItem)
 def _row(values: tuple[Any, ...]) -> list[Any]:
     # Records become positional rows (field order is fixed by the record
     # classes): about 3x faster than dicts per record on 10^5 records.
-    return [sorted(v.items()) if isinstance(v, dict) else sorted(v) if isinstance(v, frozenset) else v for v in values]
+    return [sorted(v.items()) if isinstance(v, dict) else sorted(v) if isinstance(v, frozenset)
+            else [asdict(part) for part in v] if isinstance(v, tuple) and v and is_dataclass(v[0]) else v
+            for v in values]
 
 
 def _digest(data: Any) -> str:

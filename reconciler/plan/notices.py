@@ -6,12 +6,15 @@ renderers to show before anything else (a reviewer reads this first).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
+from reconciler.live.previews import CreditPreview
 from reconciler.live.records import Live
 from reconciler.plan.actions import (
     Action,
     ChargeInvoice,
+    CreateCreditNote,
     CreateRevision,
     FinalizeInvoice,
     MarkUncollectible,
@@ -20,6 +23,7 @@ from reconciler.plan.actions import (
     VoidInvoice,
 )
 from reconciler.plan.plan import CustomerNotice, InvoiceTotal
+from reconciler.plan.render.money import format_money
 from reconciler.spec.models import Desired
 
 EFFECTS: dict[type[Action], str] = {
@@ -88,3 +92,42 @@ def customer_notices(
         out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due,
                                   card))
     return tuple(out)
+
+
+def credit_note_notices(
+    actions: tuple[Action, ...], previews: Mapping[str, CreditPreview], desired: Desired, live: Live
+) -> tuple[CustomerNotice, ...]:
+    """One notice per credit note the plan issues: what Stripe's preview says changes for the customer."""
+    out = []
+    for action in actions:
+        if not isinstance(action, CreateCreditNote) or action.key not in previews:
+            continue
+        preview, spec = previews[action.key], desired.credit_notes[action.key]
+        invoice = live.invoices.get(spec.invoice)
+        customer = next((c for c in live.customers.values() if invoice and c.id == invoice.customer_id), None)
+        wanted = desired.customers.get(customer.key) if customer else None
+        name = wanted.name if wanted else (customer.name if customer else None)
+        email = wanted.email if wanted else (customer.email if customer else None)
+        out.append(CustomerNotice(spec.invoice, "credited", customer.key if customer else "", _recipient(name, email),
+                                  preview.amount, preview.currency, None,
+                                  detail=_credit_detail(preview, invoice.amount_remaining if invoice else 0,
+                                                        emailed=spec.email_type != "none")))
+    return tuple(out)
+
+
+def _credit_detail(preview: CreditPreview, remaining: int, *, emailed: bool) -> str:
+    """'amount remaining $20.00 USD -> $10.00 USD; $5.00 USD refunded to their payment; …'."""
+    def money(amount: int) -> str:
+        return format_money(amount, preview.currency)
+
+    parts = []
+    if preview.pre_payment_amount:
+        parts.append(f"amount remaining {money(remaining)} -> {money(remaining - preview.pre_payment_amount)}")
+    if preview.refund_amount:
+        parts.append(f"{money(preview.refund_amount)} refunded to their payment")
+    if preview.credit_amount:
+        parts.append(f"{money(preview.credit_amount)} credited to their balance")
+    if preview.out_of_band_amount:
+        parts.append(f"{money(preview.out_of_band_amount)} credited outside Stripe")
+    parts.append("the credit note emailed" if emailed else "no email")
+    return "; ".join(parts)

@@ -67,13 +67,15 @@ class CustomerNotice:
     """Display-only: something a customer will notice (an email, a voided or settled invoice)."""
 
     invoice: str
-    effect: str  # "emailed" | "voided" | "marked paid" | "charged" | "marked uncollectible"
+    effect: str  # "emailed" | "voided" | "marked paid" | "charged" | "marked uncollectible" | "credited"
     customer: str  # spec key
     recipient: str | None  # "Name <email>" as Stripe will have it
     amount: int | None
     currency: str | None
     due: str | None  # "2026-12-01", "30 days after it is finalized", or None
     card: str | None = None  # effect "charged": the card, "visa •••• 4242"
+    # effect "credited": what a credit note changes for the customer, as Stripe's preview says
+    detail: str | None = None
 
 
 @dataclass(frozen=True)

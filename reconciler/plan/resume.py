@@ -34,6 +34,7 @@ from reconciler.plan.actions import (
     PayInvoice,
     RecordSend,
     SendInvoice,
+    VoidCreditNote,
     VoidInvoice,
     _Adopt,
     _Archive,
@@ -53,6 +54,7 @@ _MOVES: dict[type[Action], tuple[frozenset[str], frozenset[str]]] = {
     PayInvoice: (frozenset({"paid"}), _AMOUNTS),
     VoidInvoice: (frozenset({"void"}), _AMOUNTS),
     MarkUncollectible: (frozenset({"uncollectible"}), _AMOUNTS),
+    VoidCreditNote: (frozenset({"void"}), frozenset()),
 }
 # Every kind's delete and archive (a kind added later included): the object is gone, or inactive.
 _GONE = (_Delete,)

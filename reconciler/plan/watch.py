@@ -96,6 +96,9 @@ def _flatten(record: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
                     yield f"{prefix}{name}.{k}", value[k]
         elif isinstance(value, (set, frozenset)):
             yield prefix + name, sorted(value)
+        elif isinstance(value, tuple) and value and not hasattr(value[0], "key"):  # a credit note's lines, in order
+            for n, part in enumerate(value):
+                yield from _flatten(part, f"{prefix}{name}.{n}.")
         elif isinstance(value, tuple):  # an invoice's items, each under its item key
             keys = [item.key for item in value]
             for item in value:

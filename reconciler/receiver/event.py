@@ -30,7 +30,7 @@ class ReceivedEvent:
     type: str
     created: int
     object_id: str | None
-    # Known at once for invoice.* events; for payment_intent.* the runner asks Stripe.
+    # Known at once for invoice.* and credit_note.* events; for payment_intent.* the runner asks Stripe.
     invoice_id: str | None
     payload: str  # the JSON text as Stripe sent it (the hook's stdin)
 
@@ -69,4 +69,9 @@ def event_from(data: Any, text: str) -> ReceivedEvent:
         # It becomes part of a request path (the invoice read) and of the hook's environment.
         raise MalformedEvent("event's data.object has no valid id")
     invoice_id = object_id if event_type.startswith("invoice.") and inner.get("object") == "invoice" else None
+    if event_type.startswith("credit_note.") and inner.get("object") == "credit_note":
+        # The credited invoice: its hooks' RECONCILER_INVOICE_* are that invoice's.
+        credited = inner.get("invoice")
+        credited = credited.get("id") if isinstance(credited, Mapping) else credited
+        invoice_id = credited if isinstance(credited, str) and _OBJECT_ID.match(credited) else None
     return ReceivedEvent(event_id, event_type, created, object_id, invoice_id, text)

@@ -40,6 +40,7 @@ KNOWN_EVENTS = tuple(sorted({
         "amount_capturable_updated", "canceled", "created", "partially_funded", "payment_failed",
         "processing", "requires_action", "succeeded")),
     "invoice_payment.paid",
+    *(f"credit_note.{name}" for name in ("created", "updated", "voided")),
 }))  # fmt: skip
 DEFAULT_TIMEOUT = 60
 DEFAULT_ATTEMPTS = 5
@@ -140,7 +141,7 @@ def _check(model: _HooksFileModel, document: Document) -> Iterator[SpecError]:
         for position, event in enumerate(hook.events):
             if event not in KNOWN_EVENTS:
                 close = difflib.get_close_matches(event, KNOWN_EVENTS, n=1, cutoff=0.7)
-                hint = f" (did you mean '{close[0]}'?)" if close else " (an invoice.*, payment_intent.* or invoice_payment.* event)"
+                hint = f" (did you mean '{close[0]}'?)" if close else " (an invoice.*, payment_intent.*, invoice_payment.* or credit_note.* event)"
                 yield document.error(document.value_pos(("hooks", index, "events", position)),
                                      f"hook {hook.name}: unknown event type '{event}'{hint}")
         problem = command_problem(hook.run)

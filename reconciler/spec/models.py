@@ -266,6 +266,51 @@ class InvoiceSpec(_Spec):
         return list(zip(keys, self.items, strict=False))
 
 
+CreditNoteReason = Literal["duplicate", "fraudulent", "order_change", "product_unsatisfactory"]
+
+
+class CreditNoteLineSpec(_Spec):
+    """One line of a credit note: part of an invoice item (`item` with `quantity` or `amount`),
+    or a custom line (`description`, `amount`, `quantity`)."""
+
+    item: str | None = Field(default=None, description="Key of an item of the credited invoice.")
+    quantity: int | None = Field(
+        default=None, ge=1, description="With item: how many of its units to credit. Custom: the line's quantity."
+    )
+    amount: int | None = Field(
+        default=None, ge=1, le=MAX_AMOUNT,
+        description="With item: the amount of it to credit. Custom: the line total (quantity x unit amount).",
+    )
+    description: str | None = Field(default=None, min_length=1, max_length=500, description="A custom line's text.")
+
+
+class CreditNoteSpec(_Spec):
+    """A Stripe credit note on an invoice the specs manage. Once issued only memo, metadata
+    and status (void) change; anything else means voiding it and issuing a new one."""
+
+    invoice: str = Field(description="Key of an invoice in the specs.")
+    lines: list[CreditNoteLineSpec] | None = Field(default=None, min_length=1, max_length=250)
+    amount: int | None = Field(default=None, ge=1, le=MAX_AMOUNT, description="Instead of lines: the amount.")
+    reason: CreditNoteReason | None = None
+    memo: str | None = Field(default=None, max_length=5000, description="Shown on the credit note PDF.")
+    refund_amount: int = Field(default=0, ge=0, le=MAX_AMOUNT, description="Refunded to the invoice's payment.")
+    credit_amount: int = Field(default=0, ge=0, le=MAX_AMOUNT, description="Credited to the customer's balance.")
+    out_of_band_amount: int = Field(default=0, ge=0, le=MAX_AMOUNT, description="Credited outside Stripe.")
+    email_type: Literal["credit_note", "none"] | None = Field(
+        default=None, description="credit_note (Stripe's default) emails the customer the credit note; none does not."
+    )
+    status: Literal["issued", "void"] = "issued"
+    metadata: Metadata = Field(default_factory=dict)
+    adopt: str | None = _adopt("credit_note")
+
+    def references(self) -> tuple[tuple[str, str], ...]:
+        return (("invoice", self.invoice),)
+
+    def split(self) -> int:
+        """refund_amount + credit_amount + out_of_band_amount: what exceeds the invoice's amount remaining."""
+        return self.refund_amount + self.credit_amount + self.out_of_band_amount
+
+
 def item_base_key(price_key: str | None, description: str | None) -> str:
     """An item's identity when it has no explicit key: its price key, else a slug of its description.
 
@@ -291,7 +336,7 @@ def _slug(text: str) -> str:
 # Kind name -> its spec model (tests/test_kinds.py checks it covers the registry).
 SPEC_MODELS: dict[str, type[_Spec]] = {
     "product": ProductSpec, "price": PriceSpec, "customer": CustomerSpec, "tax_rate": TaxRateSpec,
-    "coupon": CouponSpec, "invoice": InvoiceSpec,
+    "coupon": CouponSpec, "invoice": InvoiceSpec, "credit_note": CreditNoteSpec,
 }  # fmt: skip
 
 
@@ -317,6 +362,7 @@ class Desired(BaseModel):
     tax_rates: dict[str, TaxRateSpec] = Field(default_factory=dict)
     coupons: dict[str, CouponSpec] = Field(default_factory=dict)
     invoices: dict[str, InvoiceSpec] = Field(default_factory=dict)
+    credit_notes: dict[str, CreditNoteSpec] = Field(default_factory=dict)
     # "kind/key" -> definition site, e.g. "invoices/jenny-rosen-2026-11"
     locations: dict[str, Location] = Field(default_factory=dict)
     files: list[str] = Field(default_factory=list)

@@ -10,11 +10,12 @@ from typing import Any
 from reconciler import stripe_facts
 from reconciler.ownership import KEYS_SEPARATOR, MAX_RESERVED_KEYS, RESERVED_PREFIX
 from reconciler.spec import money_rules
+from reconciler.spec.credit_note_rules import check_against_invoice, check_credit_note
 from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals
-from reconciler.spec.models import CouponSpec, CustomerSpec, InvoiceSpec, PriceSpec
+from reconciler.spec.models import CouponSpec, CreditNoteSpec, CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 
@@ -46,6 +47,8 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
         yield from money_rules.coupon(entry, model)
         if model.currency is not None:
             yield from _currency(entry, ("currency",), model.currency)
+    elif isinstance(model, CreditNoteSpec):
+        yield from check_credit_note(entry, model)
 
 
 def check_raw(entry: Entry) -> Iterator[SpecError]:
@@ -86,6 +89,22 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
             yield from _mixed_currencies(entry, entry.model, entries["prices"])
             yield from totals(entry, entry.model, entries["prices"])
             yield from email_to_send(entry, entry.model, entries["customers"])
+    yield from _credit_notes(entries)
+
+
+def _credit_notes(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[SpecError]:
+    """Each credit note names an invoice of the specs, and an invoice's credit notes fit its items."""
+    by_invoice: dict[str, list[Entry]] = {}
+    for key in sorted(entries["credit_notes"]):
+        entry = entries["credit_notes"][key]
+        yield from _reference(entry, ("invoice",), "invoice", entries["invoices"])
+        if isinstance(entry.model, CreditNoteSpec):
+            by_invoice.setdefault(entry.model.invoice, []).append(entry)
+    prices = {k: e.model for k, e in entries["prices"].items() if isinstance(e.model, PriceSpec)}
+    for invoice_key, notes in sorted(by_invoice.items()):
+        invoice = entries["invoices"].get(invoice_key)
+        if invoice is not None and isinstance(invoice.model, InvoiceSpec):
+            yield from check_against_invoice(notes, invoice, prices)
 
 
 def _nul_characters(entry: Entry, sub: YamlPath, value: Any) -> Iterator[SpecError]:

@@ -11,6 +11,15 @@ from reconciler.status.report import InvoiceRow, StatusReport
 from reconciler.text import plural
 
 _COLUMNS = ("invoice", "number", "desired", "live", "total", "paid", "remaining", "due", "overdue", "last event")
+# After "paid", only when some invoice has credit notes: a report without any reads as it always did.
+_CREDITED = "credited"
+
+
+def _columns(report: StatusReport) -> tuple[str, ...]:
+    if not any(row.credited for row in report.invoices):
+        return _COLUMNS
+    at = _COLUMNS.index("paid") + 1
+    return (*_COLUMNS[:at], _CREDITED, *_COLUMNS[at:])
 
 
 def _date(timestamp: int | None) -> str:
@@ -29,11 +38,12 @@ def _money(amount: int, row: InvoiceRow) -> str:
     return format_money(amount, row.currency) if row.currency else ""
 
 
-def _cells(row: InvoiceRow) -> list[str]:
+def _cells(row: InvoiceRow, columns: tuple[str, ...] = _COLUMNS) -> list[str]:
     last = f"{row.last_event.type} {_date(row.last_event.created)}" if row.last_event else ""
+    credited = [_money(row.credited, row) if row.credited else ""] if _CREDITED in columns else []
     return [
         row.key, row.number or "", row.desired_status or "(not in specs)", row.live_status or "(not in Stripe)",
-        _money(row.total, row), _money(row.amount_paid, row), _money(row.amount_remaining, row),
+        _money(row.total, row), _money(row.amount_paid, row), *credited, _money(row.amount_remaining, row),
         _date(row.due_date), "OVERDUE" if row.overdue else "", last,
     ]  # fmt: skip
 
@@ -58,8 +68,9 @@ def _pay_lines(report: StatusReport) -> list[str]:
 def render_text(report: StatusReport) -> str:
     if not report.invoices:
         return "No managed invoices.\n"
-    table = [list(_COLUMNS), *(_cells(row) for row in report.invoices)]
-    widths = [max(len(line[i]) for line in table) for i in range(len(_COLUMNS))]
+    columns = _columns(report)
+    table = [list(columns), *(_cells(row, columns) for row in report.invoices)]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=False)).rstrip() for line in table]
     pay = _pay_lines(report)
     pay_block = ["", "Customers pay open invoices at:", *(f"  {line}" for line in pay)] if pay else []
@@ -69,9 +80,10 @@ def render_text(report: StatusReport) -> str:
 def render_markdown(report: StatusReport) -> str:
     if not report.invoices:
         return "No managed invoices.\n"
-    lines = ["| " + " | ".join(_COLUMNS) + " |", "|" + "---|" * len(_COLUMNS)]
+    columns = _columns(report)
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for row in report.invoices:
-        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in _cells(row)) + " |")
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in _cells(row, columns)) + " |")
     pay = _pay_lines(report)
     pay_block = ["", "Customers pay open invoices at:", "", *(f"- {line}" for line in pay)] if pay else []
     return "\n".join([*lines, *pay_block, "", *(f"- {line}" for line in _total_lines(report))]) + "\n"
@@ -87,7 +99,7 @@ def report_json(report: StatusReport) -> dict[str, Any]:
             "last_event": {"id": row.last_event.id, "type": row.last_event.type,
                            "created": _iso(row.last_event.created)} if row.last_event else None,
             "hosted_invoice_url": row.hosted_invoice_url, "attempt_count": row.attempt_count,
-            "last_failure": row.last_failure,
+            "last_failure": row.last_failure, "credited": row.credited,
         } for row in report.invoices],
         "totals": {currency: {"outstanding": t.outstanding, "overdue": t.overdue, "paid": t.paid}
                    for currency, t in report.totals.items()},

@@ -32,6 +32,7 @@ class InvoiceRow:
     hosted_invoice_url: str | None = None
     attempt_count: int = 0
     last_failure: str | None = None
+    credited: int = 0  # what its credit notes took off (pre- and post-payment)
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ def _row(snapshot: InvoiceSnapshot, desired: str | None, now: float, last: LastE
         overdue=snapshot.overdue(now), last_event=last,
         hosted_invoice_url=snapshot.hosted_invoice_url if owed else None,
         attempt_count=snapshot.attempt_count if owed else 0, last_failure=snapshot.last_failure if owed else None,
+        credited=snapshot.credited,
     )  # fmt: skip
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Any
 
 import stripe
 import yaml
 
 from reconciler.apply.dry_run import planned_requests
+from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.read import read_live
 from reconciler.ownership import SEND_DONE, SEND_KEY, SEND_REQUESTED
 from reconciler.plan.actions import ALL_ACTIONS
@@ -245,6 +247,7 @@ def test_every_action_type_executes_and_converges(
     seen.update(a.name for a in plan.actions)
     assert read_live(gateway).invoices["sent-1"].from_invoice == sent_id
     assert remaining_actions(gateway, specs, prune=True) == []
+    seen |= _credit_notes(gateway, stripe_client, charged, ids, tmp_path)
     assert sorted({cls.name for cls in ALL_ACTIONS} - seen) == []
     assert duplicates(gateway) == []
     assert sum(sent_events(gateway).values()) == 2
@@ -261,3 +264,33 @@ def test_apply_creates_exactly_the_spec_objects(sandbox: RunningSandbox) -> None
         "/v1/invoices": 2,
         "/v1/invoiceitems": 3,
     }
+
+
+def _credit_notes(
+    gateway: StripeGateway, client: stripe.StripeClient, specs: dict[str, Any], ids: dict[str, str], tmp_path: Path
+) -> set[str]:
+    """Credit notes: a refund by line on the charged invoice and the adoption of one a colleague
+    issued on the sent one; then a memo change and a void. The action names planned."""
+    sent = read_live(gateway).invoices["sent-1"].id
+    made = client.v1.credit_notes.create({"invoice": sent, "amount": 100, "reason": "order_change"})
+    specs["credit_notes"] = {
+        "charged-1-refund": {"invoice": "charged-1", "lines": [{"item": "gold-usd", "amount": 300}],
+                             "refund_amount": 300, "reason": "product_unsatisfactory"},
+        "sent-1-goodwill": {"invoice": "sent-1", "amount": 100, "reason": "order_change", "adopt": made.id},
+    }
+    seen: set[str] = set()
+    for version in ("v5", "v6"):
+        if version == "v6":
+            specs["credit_notes"]["charged-1-refund"]["memo"] = "Late delivery"
+            specs["credit_notes"]["sent-1-goodwill"]["status"] = "void"
+        path = write_specs(tmp_path / version, yaml.safe_dump(specs, sort_keys=False))
+        plan, result = plan_and_apply(gateway, path, prune=True)
+        assert result.ok, (version, result.lines())
+        seen.update(a.name for a in plan.actions)
+        assert remaining_actions(gateway, path, prune=True) == [], version
+    live = read_live(gateway)
+    refund = live.credit_notes["charged-1-refund"]
+    assert (refund.refund_amount, refund.memo, refund.status) == (300, "Late delivery", "issued")
+    assert live.credit_notes["sent-1-goodwill"].status == "void"
+    assert live.invoices["sent-1"].amount_remaining == live.invoices["sent-1"].total
+    return seen

@@ -328,3 +328,37 @@ def test_adopting_an_object_another_key_manages_is_refused_naming_both(
     missing = run(sandbox, "plan", str(specs))
     assert missing.exit_code == 1
     assert "customer gone: cannot adopt cus_doesnotexist: no such customer in Stripe" in missing.output
+
+
+def test_credit_notes_are_imported_by_item_key_adopted_and_then_plan_nothing(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    gold = stripe_client.v1.products.create(params={"name": "Gold Special"})
+    std = stripe_client.v1.prices.create(params={"product": gold.id, "unit_amount": 1200, "currency": "usd"})
+    fox = stripe_client.v1.customers.create(params={"name": "Fox Mulder"})
+    setup = {"amount": 5000, "currency": "usd", "description": "Setup fee"}
+    invoice = invoice_of(stripe_client, fox.id, {"pricing": {"price": std.id}, "quantity": 3}, setup)
+    opened = stripe_client.v1.invoices.finalize_invoice(invoice)
+    lines = {line.description: line.id for line in opened.lines.data}
+    by_line = stripe_client.v1.credit_notes.create({"invoice": invoice, "reason": "order_change", "lines": [
+        {"type": "invoice_line_item", "invoice_line_item": lines["Gold Special"], "quantity": 1},
+        {"type": "invoice_line_item", "invoice_line_item": lines["Setup fee"], "amount": 1000}]})
+    voided = stripe_client.v1.credit_notes.create({"invoice": invoice, "amount": 300, "memo": "Oops"})
+    stripe_client.v1.credit_notes.void_credit_note(voided.id)
+    out = tmp_path / "specs"
+    imported = run(sandbox, "import", "--out", str(out))
+    assert imported.exit_code == 0, imported.output
+    notes = load(out)["credit_notes"]
+    invoice_key = _key_of(load(out), invoice)
+    assert notes == {
+        f"{invoice_key}-cn-01": {"adopt": by_line.id, "invoice": invoice_key, "reason": "order_change", "lines": [
+            {"item": "gold-special-usd", "quantity": 1}, {"item": "setup-fee", "amount": 1000}]},
+        f"{invoice_key}-cn-02": {"adopt": voided.id, "invoice": invoice_key, "amount": 300, "memo": "Oops",
+                                 "status": "void"},
+    }
+    assert "2 credit notes" in imported.output
+    applied = run(sandbox, "apply", str(out), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert stripe_client.v1.credit_notes.retrieve(by_line.id).metadata.to_dict()[OWNER_KEY] == f"{invoice_key}-cn-01"
+    again = run(sandbox, "plan", str(out), "--detailed-exitcode")
+    assert again.exit_code == 0 and "No changes." in again.output, again.output

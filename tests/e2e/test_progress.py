@@ -86,7 +86,7 @@ def test_plan_reports_progress_on_stderr_only(sandbox: RunningSandbox, tmp_path:
     kinds = ("products", "prices", "customers", "invoices")
     assert reports[0] in {f"reading live state from {host}: {kind} {n} (1 request, 10 s)" for kind in kinds for n in (1, 2)}
     assert all(line.startswith(f"reading live state from {host}: ") for line in reports[:-1])
-    assert reports[-1].startswith("read live state: 6 objects in 6 requests (")  # one list per kind
+    assert reports[-1].startswith("read live state: 6 objects in 7 requests (")  # one list per kind
 
 
 def test_a_failed_read_logs_no_total() -> None:

@@ -71,7 +71,7 @@ def test_target_plans_and_applies_only_the_object_and_what_it_needs(sandbox: Run
     ("target", "message"),
     [
         ("invoice", "error: --target 'invoice': expected KIND/KEY, e.g. invoice/acme-2026-11\n"),
-        ("subscription/x", "error: --target 'subscription/x': unknown kind 'subscription' (one of product, price, customer, tax_rate, coupon, invoice)\n"),
+        ("subscription/x", "error: --target 'subscription/x': unknown kind 'subscription' (one of product, price, customer, tax_rate, coupon, invoice, credit_note)\n"),
         ("invoice/nope", "error: --target 'invoice/nope': no invoice 'nope' in the specs or in Stripe\n"),
     ],
 )

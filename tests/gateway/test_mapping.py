@@ -42,6 +42,7 @@ def test_a_line_maps_to_its_invoice_item_id_price_and_key() -> None:
         currency="usd",
         description="Gold Special",
         metadata={"po": "7"},
+        line_id="il_1",  # what a credit note names
     )
 
 

@@ -21,6 +21,8 @@ STABLE_NAMES = {
     # Generated from the registry (actions._generic_actions), named by kind: issue 19's tax rates and coupons.
     "CreateTaxRate", "UpdateTaxRate", "AdoptTaxRate", "ArchiveTaxRate",
     "CreateCoupon", "UpdateCoupon", "AdoptCoupon", "DeleteCoupon",
+    # Issue 20's credit notes (hand-written: not a simple kind).
+    "CreateCreditNote", "UpdateCreditNote", "VoidCreditNote", "AdoptCreditNote",
 }  # fmt: skip
 
 

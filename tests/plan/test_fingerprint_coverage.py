@@ -13,7 +13,14 @@ import pytest
 
 from reconciler.kinds import KINDS
 from reconciler.live import records
-from reconciler.live.records import Live, LiveCustomer, LiveInvoice, LiveItem, LivePrice, LiveProduct
+from reconciler.live.records import (
+    Live,
+    LiveCustomer,
+    LiveInvoice,
+    LiveItem,
+    LivePrice,
+    LiveProduct,
+)
 from reconciler.plan.fingerprint import live_fingerprint
 from reconciler.spec.models import SPEC_MODELS
 
@@ -107,14 +114,16 @@ def test_every_field_of_every_record_counts(cls: type) -> None:
 
 def test_the_records_are_all_known_here() -> None:
     found = {obj for obj in vars(records).values() if dataclasses.is_dataclass(obj) and obj is not Live}
-    # PaymentCard and PaymentAttempt: parts of records; TableRecord: the simple kinds' base.
-    assert found == set(RECORDS) | {records.PaymentCard, records.PaymentAttempt, records.TableRecord}
+    # PaymentCard, PaymentAttempt and LiveCreditNoteLine: parts of records; TableRecord: the simple kinds' base.
+    assert found == set(RECORDS) | {records.PaymentCard, records.PaymentAttempt, records.TableRecord,
+                                         records.LiveCreditNoteLine}
 
 
 # Fields records gained after the digest was first pinned; left at their defaults, they leave it as it was.
 LATER_FIELDS = ("default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt", "from_invoice",
                 "latest_revision", "balance", "custom_fields", "effective_at", "amount_tax_display", "page_size",
-                "account_tax_ids", "period")
+                "account_tax_ids", "period",
+                "line_id", "paid_out_of_band", "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount")
 
 
 def _without_later(record: Any) -> Any:
@@ -146,5 +155,6 @@ def test_the_digest_is_stable() -> None:
     # or a run resumed by a newer version would send different keys.
     assert live_fingerprint(_every_record_live(later=False)) == (
         "d24c7707be54a745abbafd0ee3f33375fdfbe49c2411522c446c25ab8d601f47")
-    # With every later field set (the customer's balance, issue 19; the invoice document and billing fields, issue 18).
-    assert live_fingerprint(_every_record_live()) == "79d8664798b912912de7be8a7d4101c2d3ecb9c6109d9b57a5308a8729b2cd81"
+    # With every later field set (the customer's balance, issue 19; the invoice document and billing fields, issue 18;
+    # credit notes' line_id, paid_out_of_band and the credit notes amounts, issue 20).
+    assert live_fingerprint(_every_record_live()) == "80196f1995707179e513814bd29196f68e9cf865d9d2f441fc040821dc083d95"

@@ -75,7 +75,7 @@ def test_committed_schema_is_up_to_date() -> None:
 def test_schema_describes_one_spec_file() -> None:
     schema = spec_json_schema()
     assert schema["additionalProperties"] is False
-    assert sorted(schema["properties"]) == ["coupons", "customers", "invoices", "prices", "products", "tax_rates"]
+    assert sorted(schema["properties"]) == ["coupons", "credit_notes", "customers", "invoices", "prices", "products", "tax_rates"]
     products = schema["properties"]["products"]["anyOf"][0]
     assert products["propertyNames"] == {"pattern": "^[a-z0-9][a-z0-9._-]{0,63}$"}
     assert products["additionalProperties"] == {"$ref": "#/$defs/ProductSpec"}

@@ -69,12 +69,12 @@ def test_upper_case_suffixes_are_read_and_editor_lock_and_backup_files_skipped(s
 
 
 def test_empty_file(check: Check) -> None:
-    assert check(a_yaml="") == ["a.yaml:1:1: empty file: expected a mapping with products, prices, customers, tax_rates, coupons or invoices"]
+    assert check(a_yaml="") == ["a.yaml:1:1: empty file: expected a mapping with products, prices, customers, tax_rates, coupons, invoices or credit_notes"]
 
 
 def test_file_of_only_comments_is_empty(check: Check) -> None:
     assert check(a_yaml="# nothing yet\n") == [
-        "a.yaml:1:1: empty file: expected a mapping with products, prices, customers, tax_rates, coupons or invoices"
+        "a.yaml:1:1: empty file: expected a mapping with products, prices, customers, tax_rates, coupons, invoices or credit_notes"
     ]
 
 
@@ -98,13 +98,13 @@ def test_several_documents_in_one_file(check: Check) -> None:
 
 def test_top_level_list(check: Check) -> None:
     assert check(a_yaml="- products\n") == [
-        "a.yaml:1:1: the top level must be a mapping with products, prices, customers, tax_rates, coupons or invoices; got a list"
+        "a.yaml:1:1: the top level must be a mapping with products, prices, customers, tax_rates, coupons, invoices or credit_notes; got a list"
     ]
 
 
 def test_top_level_scalar(check: Check) -> None:
     assert check(a_yaml="hello\n") == [
-        "a.yaml:1:1: the top level must be a mapping with products, prices, customers, tax_rates, coupons or invoices; got a string ('hello')"
+        "a.yaml:1:1: the top level must be a mapping with products, prices, customers, tax_rates, coupons, invoices or credit_notes; got a string ('hello')"
     ]
 
 
@@ -116,7 +116,7 @@ def test_unknown_top_level_key_near_miss(check: Check) -> None:
 
 def test_unknown_top_level_key(check: Check) -> None:
     assert check(a_yaml=CUSTOMER + "subscriptions: {}\n") == [
-        "a.yaml:4:1: unknown top-level key 'subscriptions' (expected products, prices, customers, tax_rates, coupons or invoices)"
+        "a.yaml:4:1: unknown top-level key 'subscriptions' (expected products, prices, customers, tax_rates, coupons, invoices or credit_notes)"
     ]
 
 

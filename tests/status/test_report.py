@@ -86,7 +86,7 @@ def test_json_shape() -> None:
         "desired_status": "sent", "live_status": "paid", "currency": "usd", "total": 1000, "amount_paid": 1000,
         "amount_remaining": 0, "due_date": "2027-01-16T08:00:00Z", "overdue": False,
         "last_event": {"id": "evt_9", "type": "invoice.paid", "created": "2027-01-15T07:59:00Z"},
-        "hosted_invoice_url": None, "attempt_count": 0, "last_failure": None,
+        "hosted_invoice_url": None, "attempt_count": 0, "last_failure": None, "credited": 0,
     }  # fmt: skip
     assert document["totals"] == {"eur": {"outstanding": 500, "overdue": 500, "paid": 0},
                                   "usd": {"outstanding": 2000, "overdue": 1000, "paid": 1000}}  # fmt: skip
@@ -108,3 +108,14 @@ def test_owed_invoices_show_where_the_customer_pays_their_attempts_and_last_fail
     row = json.loads(render(report, "json"))["invoices"][0]
     assert (row["hosted_invoice_url"], row["attempt_count"], row["last_failure"]) == (
         url, 1, "card_declined/insufficient_funds: Your card has insufficient funds.")
+
+
+def test_credited_amounts_show_in_a_column_once_an_invoice_has_credit_notes() -> None:
+    report = build_report({}, [snapshot("credited", total=3000, amount_remaining=2500, credited=500),
+                               snapshot("plain")], now=NOW)  # fmt: skip
+    lines = render(report, "text").splitlines()
+    assert lines[0].split() == ["invoice", "number", "desired", "live", "total", "paid", "credited", "remaining",
+                                "due", "overdue", "last", "event"]
+    assert "$5.00 USD" in lines[1] and "$25.00 USD" in lines[1]
+    assert json.loads(render(report, "json"))["invoices"][0]["credited"] == 500
+    assert "| credited |" in render(report, "markdown").splitlines()[0]

@@ -3,7 +3,7 @@
 Actions are emitted in phases that already respect every dependency:
 adoptions (existing objects the specs adopt, see planner.adopt), then each
 kind in registration order (the simple kinds, products and customers, through
-planner.simple; prices through their own phase), invoices (each: create/update, items, lifecycle), the
+planner.simple; prices through their own phase), invoices (each: create/update, items, lifecycle), credit notes, the
 archives of replaced prices, then --prune destroys. Inside a phase,
 objects come in spec-key order, so the same inputs give the same plan.
 """
@@ -14,6 +14,7 @@ from reconciler.kinds import KINDS
 from reconciler.live.records import Live
 from reconciler.plan.errors import (
     AdoptionRefused,
+    CreditNoteRefused,
     DuplicateLiveObjects,
     FrozenInvoiceChanges,
     InvalidInvoiceTransition,
@@ -26,6 +27,7 @@ from reconciler.plan.plan import Plan
 from reconciler.plan.planner.adopt import plan_adoptions, wait_for_adoptions
 from reconciler.plan.planner.catalog import PriceChoice, plan_prices
 from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.credit_notes import plan_credit_notes
 from reconciler.plan.planner.hold import hold_back
 from reconciler.plan.planner.identity import hold_untagged
 from reconciler.plan.planner.invoices import plan_invoices
@@ -57,6 +59,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
         elif info.name == "price":
             prices = plan_prices(ctx)
     totals = plan_invoices(ctx, prices)
+    plan_credit_notes(ctx)
     for action in prices.archives:
         ctx.add(action)
     if prune:
@@ -88,4 +91,6 @@ def _error(ctx: Context) -> PlanError:
         return MetadataLimit(lines)
     if "adopt" in kinds:
         return AdoptionRefused(lines)
+    if "credit_note" in kinds:
+        return CreditNoteRefused(lines)
     return DuplicateLiveObjects(lines)

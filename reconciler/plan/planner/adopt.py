@@ -28,9 +28,18 @@ from reconciler.live.records import RECORDS, Live, LiveInvoice, LiveItem, LiveOb
 from reconciler.ownership import ITEM_KEY, KEYS_KEY, OWNER_KEY, keys_record
 from reconciler.plan.actions import ALL_ACTIONS, Action, AdoptInvoice, _Adopt
 from reconciler.plan.planner.context import Context
-from reconciler.spec.models import CustomerSpec, Desired, InvoiceSpec, PriceSpec, ProductSpec, item_base_key, numbered
+from reconciler.spec.models import (
+    CreditNoteSpec,
+    CustomerSpec,
+    Desired,
+    InvoiceSpec,
+    PriceSpec,
+    ProductSpec,
+    item_base_key,
+    numbered,
+)
 
-Spec = ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec
+Spec = ProductSpec | PriceSpec | CustomerSpec | InvoiceSpec | CreditNoteSpec
 _REASON = "not managed yet: the spec adopts it; only its ownership tag is written"
 # kind -> the action adopting an object of that kind
 ADOPT_ACTIONS: dict[str, type[_Adopt]] = {

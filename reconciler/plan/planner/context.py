@@ -13,7 +13,7 @@ from reconciler.plan.plan import Conflict
 from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
 from reconciler.spec.models import Desired
 
-ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata", "adopt"]
+ProblemKind = Literal["frozen", "transition", "unmanaged", "duplicate", "metadata", "adopt", "credit_note"]
 
 
 @dataclass

@@ -25,6 +25,7 @@ from reconciler.plan.actions import (
     Ref,
     RemoveInvoiceItem,
     UpdateInvoiceItem,
+    VoidCreditNote,
     VoidInvoice,
     _Adopt,
     _Archive,
@@ -220,6 +221,7 @@ _DESCRIBERS: ByActionType[Describer] = ByActionType({
     _Lifecycle: _step,
     ChargeInvoice: _charge,
     VoidInvoice: _void,
+    VoidCreditNote: _step,
 })
 # Every action class with the describer it gets (the coverage test reads this).
 DESCRIBERS = _DESCRIBERS.resolved(ALL_ACTIONS)

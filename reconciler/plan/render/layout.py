@@ -80,6 +80,8 @@ def notice_parts(notice: CustomerNotice) -> tuple[str, str, str, str]:
     total = format_money(notice.amount, notice.currency) if notice.amount is not None and notice.currency else "?"
     if notice.card:
         return f"invoice {notice.invoice} charged {total} to {notice.card}", who, total, notice.due or "-"
+    if notice.detail:
+        return f"invoice {notice.invoice} {notice.effect} ({notice.detail})", who, total, notice.due or "-"
     return f"invoice {notice.invoice} {notice.effect}", who, total, notice.due or "-"
 
 

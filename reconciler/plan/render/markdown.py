@@ -118,8 +118,9 @@ def render_markdown(plan: Plan) -> str:
     changes, destroys = groups(plan)
     # (section heading, groups, one <details> per group?)
     sections = [
-        ("#### Catalog and customers", [g for g in changes if g.kind != "invoice"], False),
+        ("#### Catalog and customers", [g for g in changes if g.kind not in ("invoice", "credit_note")], False),
         ("#### Invoices", [g for g in changes if g.kind == "invoice"], True),
+        ("#### Credit notes", [g for g in changes if g.kind == "credit_note"], True),
         ("#### Destroy", destroys, False),
     ]
     cut = False
