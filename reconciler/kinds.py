@@ -134,6 +134,9 @@ _REGISTERED = (
             Field("tax_exempt", default="none", later=True, named_only=True),
             Field("invoice_prefix", later=True, named_only=True),
             Field("invoice_settings", default=INVOICE_SETTINGS_UNSET, later=True, named_only=True),
+            # Sent with a create only (Stripe's tax_id_data); afterwards each tax ID is an object of its
+            # own, read as LiveCustomer.tax_id_objects and planned by planner.tax_ids.
+            Field("tax_ids", stripe="tax_id_data", compared=False, personal=True, later=True, named_only=True),
         ),
         destroy="delete", key_from=("name", "email"),
     ),

@@ -113,6 +113,15 @@ def _add_item(act: a.AddInvoiceItem) -> list[Step]:
     return [Step("create", "create_item", None, dict(act.params))]
 
 
+def _add_tax_id(act: a.AddTaxId) -> list[Step]:
+    """POST /v1/customers/{customer}/tax_ids: the customer, created earlier in the plan or not, by reference."""
+    return [Step("create", "create_tax_id", Ref("customer", act.key), dict(act.params))]
+
+
+def _remove_tax_id(act: a.RemoveTaxId) -> list[Step]:
+    return [Step("delete", "delete_tax_id", act.stripe_id, {})]
+
+
 _STEPS: ByActionType[Callable[[Any], list[Step]]] = ByActionType({
     a._Adopt: _adopt,
     a._Create: _create,
@@ -123,6 +132,8 @@ _STEPS: ByActionType[Callable[[Any], list[Step]]] = ByActionType({
     a.AddInvoiceItem: _add_item,
     a.UpdateInvoiceItem: _update,
     a.RemoveInvoiceItem: _delete,
+    a.AddTaxId: _add_tax_id,
+    a.RemoveTaxId: _remove_tax_id,
     # The gateway adds auto_advance=false (finalize) and paid_out_of_band=true
     # (pay) to every such request itself.
     a.FinalizeInvoice: _lifecycle("finalize", "finalize_invoice", {}),

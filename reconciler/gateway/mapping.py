@@ -130,8 +130,10 @@ def price(obj: Obj, key: str) -> LivePrice:
 @_record_of("customer")
 def customer(obj: Obj, key: str) -> LiveCustomer:
     card = payment_card((obj.get("invoice_settings") or {}).get("default_payment_method"))
+    listed = (obj.get("tax_ids") or {}).get("data") or ()
+    tax_ids = tuple((str(t["id"]), str(t["type"]), str(t["value"])) for t in listed)
     return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card,
-                                           balance=int(obj.get("balance") or 0)))
+                                           balance=int(obj.get("balance") or 0), tax_id_objects=tax_ids))
 
 
 def payment_card(value: Any) -> PaymentCard | None:

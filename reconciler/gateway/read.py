@@ -52,7 +52,8 @@ _KINDS = tuple(info.section for info in KINDS.values())
 _SIMPLE = {info.section: info.name for info in SIMPLE_KINDS}
 # Payment methods ride on the lists that name them (brand and last 4 for the plan): no request per object.
 _EXPAND: dict[str, dict[str, Any]] = {
-    "customers": {"expand": ["data.invoice_settings.default_payment_method"]},
+    # A customer's tax IDs ride on the list too (issue 18): no request per customer.
+    "customers": {"expand": ["data.invoice_settings.default_payment_method", "data.tax_ids"]},
     "invoices": {"expand": ["data.default_payment_method"]},
 }
 

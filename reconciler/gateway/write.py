@@ -28,6 +28,7 @@ Write = Literal[
     "create_customer", "update_customer", "delete_customer",
     "create_invoice", "update_invoice", "delete_invoice",
     "create_item", "update_item", "delete_item",
+    "create_tax_id", "delete_tax_id",
     "finalize_invoice", "send_invoice", "pay_invoice", "charge_invoice", "void_invoice", "mark_uncollectible",
     "create_credit_note", "update_credit_note", "void_credit_note",
 ]  # fmt: skip
@@ -63,6 +64,9 @@ ROUTES: dict[str, _Route] = {
     "create_item": _Route("POST", "/v1/invoiceitems"),
     "update_item": _Route("POST", "/v1/invoiceitems/{id}"),
     "delete_item": _Route("DELETE", "/v1/invoiceitems/{id}"),
+    # A customer's tax IDs (docs.stripe.com/api/tax_ids): created under the customer, deleted by their own id.
+    "create_tax_id": _Route("POST", "/v1/customers/{id}/tax_ids"),
+    "delete_tax_id": _Route("DELETE", "/v1/tax_ids/{id}"),
     "finalize_invoice": _Route("POST", "/v1/invoices/{id}/finalize", {"auto_advance": False}),
     "send_invoice": _Route("POST", "/v1/invoices/{id}/send"),
     "pay_invoice": _Route("POST", "/v1/invoices/{id}/pay", {"paid_out_of_band": True}),

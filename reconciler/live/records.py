@@ -25,7 +25,7 @@ LATER_FIELDS = frozenset({
     "default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
     "from_invoice", "latest_revision", "balance",
     # what the invoice document says (issue 18)
-    "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
+    "tax_id_objects", "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
     # credit notes (issue 20)
     "line_id", "paid_out_of_band", "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount",
 })  # fmt: skip
@@ -145,6 +145,8 @@ class LiveCustomer(TableRecord, kind="customer"):
     default_payment_method: PaymentCard | None = None
     # Stripe's customer balance (negative: credit the customer holds), applied at the next finalization.
     balance: int = 0
+    # Its tax IDs as (id, type, value), oldest first (`tax_ids`, expanded on the customer list).
+    tax_id_objects: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True, init=False)

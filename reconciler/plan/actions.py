@@ -390,6 +390,25 @@ class RemoveInvoiceItem(_ItemAction, name="RemoveInvoiceItem", verb="remove item
         return self.stripe_id
 
 
+# a customer's tax IDs (key = customer key, tax_id = type and a digest of the value, planner.tax_ids):
+# Stripe never updates one, so a changed value is a removal and an addition.
+@dataclass(frozen=True)
+class AddTaxId(Action, name="AddTaxId", kind="customer", verb="add tax ID", section="create"):
+    identity: ClassVar[tuple[str, ...]] = ("key", "tax_id")
+    tax_id: str = ""
+    params: dict[str, Any] = field(default_factory=dict)  # {"type", "value"}
+
+    def given_params(self) -> dict[str, Any]:
+        return self.params
+
+
+@dataclass(frozen=True)
+class RemoveTaxId(Action, name="RemoveTaxId", kind="customer", verb="remove tax ID", section="update"):
+    identity: ClassVar[tuple[str, ...]] = ("key", "tax_id")
+    tax_id: str = ""
+    stripe_id: str = ""  # the tax ID's own id (txi_…)
+
+
 # invoice lifecycle (stripe_id "" when the invoice is created in this plan)
 @dataclass(frozen=True)
 class FinalizeInvoice(_Lifecycle, name="FinalizeInvoice", verb="finalize"):
@@ -468,7 +487,7 @@ _DECLARED: tuple[type[Action], ...] = (
     CreatePrice, UpdatePrice, ArchivePrice,
     CreateCustomer, UpdateCustomer, DeleteCustomer,
     CreateInvoice, UpdateInvoice, DeleteInvoice, CreateRevision,
-    AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem,
+    AddInvoiceItem, UpdateInvoiceItem, RemoveInvoiceItem, AddTaxId, RemoveTaxId,
     FinalizeInvoice, SendInvoice, RecordSend, PayInvoice, ChargeInvoice, VoidInvoice, MarkUncollectible,
     AdoptProduct, AdoptPrice, AdoptCustomer, AdoptInvoice,
     CreateCreditNote, UpdateCreditNote, VoidCreditNote, AdoptCreditNote,

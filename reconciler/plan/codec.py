@@ -30,6 +30,7 @@ FIELD_SHAPES: dict[str, str] = {
     "after_charge": "str",
     "revises": "str",
     "number": "str",
+    "tax_id": "str",
 }
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from reconciler.plan.actions import Action, FieldChange, _Create, _Update
+from reconciler.plan.actions import Action, AddTaxId, FieldChange, _Create, _Update
 from reconciler.plan.plan import Plan
 from reconciler.plan.watch import PERSONAL_FIELDS
 
@@ -22,6 +22,8 @@ def _mask(value: Any) -> Any:
 
 
 def _redact_action(action: Action) -> Action:
+    if isinstance(action, AddTaxId):  # a tax ID's number is the customer's; its type is not
+        return replace(action, params={**action.params, "value": _mask(action.params.get("value"))})
     personal = PERSONAL_FIELDS.get(action.kind)
     if not personal:
         return action
@@ -49,4 +51,6 @@ def redact_request_params(path: str, params: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters for display (apply --dry-run), personal ones masked."""
     kind = next((k for prefix, k in _PERSONAL_PATHS.items() if path == prefix or path.startswith(prefix + "/")), None)
     personal = PERSONAL_FIELDS.get(kind or "", frozenset())
+    if path.endswith("/tax_ids"):
+        personal = frozenset({"value"})  # a customer's tax ID number
     return {k: _mask(v) if k in personal else v for k, v in params.items()}

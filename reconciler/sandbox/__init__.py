@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any
 
-from reconciler.sandbox.admin import account_settings, payment
+from reconciler.sandbox.admin import account_settings, account_tax_id, payment
 from reconciler.sandbox.app import SandboxApp
 from reconciler.sandbox.faults import FaultConfig, HoldRule
 from reconciler.sandbox.server import SandboxHTTPServer, make_server, url_of
@@ -109,6 +109,10 @@ class RunningSandbox:
         (None clears one): like Stripe, new invoices that set no footer (and
         whose customer has none) or no description get them. Returns the settings."""
         return account_settings(self.app, changes)
+
+    def seed_account_tax_id(self, tax_type: str, value: str) -> str:
+        """One of the account's own tax IDs (POST /_sandbox/tax_ids does the same over HTTP): its txi_ id."""
+        return str(account_tax_id(self.app, tax_type, value)["id"])
 
     def pay(self, invoice_id: str, outcome: str = "succeeded") -> dict[str, Any]:
         """The customer pays an open invoice: succeeded, processing or failed."""

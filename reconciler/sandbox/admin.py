@@ -28,7 +28,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from reconciler.sandbox.exceptions import InvalidRequest, StripeApiError, UnrecognizedRequestUrl
-from reconciler.sandbox.models import account, coupons, payments
+from reconciler.sandbox.models import account, coupons, payments, tax_ids
 
 if TYPE_CHECKING:
     from reconciler.sandbox.app import Reply, SandboxApp
@@ -78,6 +78,9 @@ def _route(app: SandboxApp, method: str, path: str, body: bytes) -> dict[str, An
         return {"attempted": app.dispatcher.deliver_due()}
     if (method, path) == ("GET", "/_sandbox/webhooks/deliveries"):
         return {"data": app.dispatcher.deliveries()}
+    if (method, path) == ("POST", "/_sandbox/tax_ids"):
+        data = _json(body)
+        return account_tax_id(app, data.get("type"), data.get("value"))
     discount = _DISCOUNT.match(path)
     if discount and method == "POST":
         return customer_discount(app, discount.group(1), _json(body).get("coupon"))
@@ -98,6 +101,16 @@ def payment(app: SandboxApp, invoice_id: str, action: str, outcome: str) -> dict
             result = payments.pay(app.ctx, tx, invoice_id, outcome)
         else:
             result = payments.settle(app.ctx, tx, invoice_id, outcome)
+    app.dispatcher.notify()
+    return result
+
+
+def account_tax_id(app: SandboxApp, tax_type: Any, value: Any) -> dict[str, Any]:
+    """Seed one of the account's own tax IDs (the ones invoices print as `account_tax_ids`)."""
+    if not isinstance(tax_type, str) or not isinstance(value, str):
+        raise InvalidRequest("type and value must be strings", param="type")
+    with app.store.transaction() as tx:
+        result = tax_ids.create(app.ctx, tx, {"type": tax_type, "value": value})
     app.dispatcher.notify()
     return result
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import credit_notes, invoices
+from reconciler.sandbox.models import credit_notes, invoices, tax_ids
 from reconciler.sandbox.models.base import Obj, public
 from reconciler.sandbox.store import Tx
 
@@ -16,7 +16,7 @@ _KIND_BY_PREFIX = {
     "prod": "product", "price": "price", "cus": "customer", "in": "invoice",
     "ii": "invoiceitem", "pi": "payment_intent", "inpay": "invoice_payment",
     "pm": "payment_method", "ch": "charge", "re": "refund", "cn": "credit_note",
-    "cbtxn": "customer_balance_transaction", "txr": "tax_rate", "di": "discount",
+    "cbtxn": "customer_balance_transaction", "txr": "tax_rate", "di": "discount", "txi": "tax_id",
 }  # fmt: skip
 
 
@@ -39,6 +39,9 @@ def expand(tx: Tx, obj: Any, path: list[str], full: str) -> Any:
     if not isinstance(obj, dict):
         return obj
     head, rest = path[0], path[1:]
+    if head == "tax_ids" and obj.get("object") == "customer" and not rest and not obj.get("deleted"):
+        # "This field is not included by default. To include it in the response, expand the tax_ids field."
+        return dict(obj, tax_ids=tax_ids.embedded(tx, str(obj["id"])))
     if head not in obj:
         raise InvalidRequest(f"This property cannot be expanded ({full}).", param="expand")
     value = obj[head]

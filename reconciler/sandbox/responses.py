@@ -23,6 +23,7 @@ from reconciler.sandbox.models import (
     lines,
     payment_methods,
     revisions,
+    tax_ids,
     taxrates,
     webhooks,
 )
@@ -416,6 +417,47 @@ def delete_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params
 @_supports("limit", "starting_after", "ending_before")
 def list_webhook_endpoint(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return webhooks.list_endpoints(ctx, tx, params)
+
+
+# Tax IDs (issue 18): a customer's under /v1/customers/{id}/tax_ids, the account's own at /v1/tax_ids.
+@_supports("type", "value")
+def create_customer_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.create_for_customer(ctx, tx, ids[0], params)
+
+
+@_supports("limit", "starting_after", "ending_before")
+def list_customer_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.list_for_customer(ctx, tx, ids[0], params)
+
+
+@_supports()
+def retrieve_customer_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.retrieve(ctx, tx, ids[1], ids[0])
+
+
+@_supports(expand=False)
+def delete_customer_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.delete(ctx, tx, ids[1], ids[0])
+
+
+@_supports("type", "value", "owner")
+def create_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.create(ctx, tx, params)
+
+
+@_supports("limit", "starting_after", "ending_before", "owner")
+def list_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.list_tax_ids(ctx, tx, params)
+
+
+@_supports()
+def retrieve_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.retrieve(ctx, tx, ids[0])
+
+
+@_supports(expand=False)
+def delete_tax_id(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
+    return tax_ids.delete(ctx, tx, ids[0])
 
 
 def _resolve_routes() -> dict[str, tuple[Handler, frozenset[str]]]:

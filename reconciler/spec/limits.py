@@ -11,7 +11,7 @@ from typing import Any
 from reconciler.spec.currencies import amount_divisor
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
-from reconciler.spec.models import MAX_AMOUNT, InvoiceSpec, PriceSpec
+from reconciler.spec.models import MAX_AMOUNT, CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 
 
@@ -109,3 +109,13 @@ def due_date_rules(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
             ("due_date",),
             f"{entry.where} due_date: only allowed with collection_method send_invoice, not {invoice.collection_method}",
         )
+
+
+def unique_tax_ids(entry: Entry, customer: CustomerSpec) -> Iterator[SpecError]:
+    """A customer holds a tax ID once: Stripe keeps each as its own object."""
+    seen: dict[tuple[str, str], int] = {}
+    for index, tax_id in enumerate(customer.tax_ids or ()):
+        pair = (tax_id.type, tax_id.value)
+        if pair in seen:
+            yield entry.at(("tax_ids", index), f"{entry.where} tax_ids[{index}]: the same tax ID as tax_ids[{seen[pair]}]")
+        seen.setdefault(pair, index)

@@ -13,7 +13,14 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from reconciler.kinds import KINDS
-from reconciler.spec.billing import INVOICE_PREFIX_PATTERN, Address, CustomerInvoiceSettings, Shipping, TaxExempt
+from reconciler.spec.billing import (
+    INVOICE_PREFIX_PATTERN,
+    Address,
+    CustomerInvoiceSettings,
+    Shipping,
+    TaxExempt,
+    TaxId,
+)
 from reconciler.spec.document import MAX_CUSTOM_FIELDS, CustomField, Period, Rendering
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
@@ -132,6 +139,10 @@ class CustomerSpec(_Spec):
         default=None, pattern=INVOICE_PREFIX_PATTERN, description="1 to 12 uppercase letters or digits."
     )
     invoice_settings: CustomerInvoiceSettings | None = None
+    tax_ids: list[TaxId] | None = Field(
+        default=None,
+        description="The customer's tax IDs printed on its invoices ({type, value}); [] removes them all.",
+    )
     metadata: Metadata = Field(default_factory=dict)
     adopt: str | None = _adopt("customer")
 

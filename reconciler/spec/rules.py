@@ -14,7 +14,7 @@ from reconciler.spec.credit_note_rules import check_against_invoice, check_credi
 from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
-from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals
+from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals, unique_tax_ids
 from reconciler.spec.models import CouponSpec, CreditNoteSpec, CustomerSpec, InvoiceSpec, PriceSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
@@ -38,9 +38,10 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
     if isinstance(model, PriceSpec):
         yield from _currency(entry, ("currency",), model.currency)
         yield from divisible(entry, ("unit_amount",), model.unit_amount, model.currency)
-    elif isinstance(model, CustomerSpec) and model.email is not None:
-        if not is_valid_email(model.email):
+    elif isinstance(model, CustomerSpec):
+        if model.email is not None and not is_valid_email(model.email):
             yield entry.at(("email",), f"{entry.where} email: {model.email!r} is not a valid email address")
+        yield from unique_tax_ids(entry, model)
     elif isinstance(model, InvoiceSpec):
         yield from _invoice(entry, model)
     elif isinstance(model, CouponSpec):

@@ -16,6 +16,7 @@ STABLE_NAMES = {
     "CreateCustomer", "UpdateCustomer", "DeleteCustomer",
     "CreateInvoice", "UpdateInvoice", "DeleteInvoice", "CreateRevision",
     "AddInvoiceItem", "UpdateInvoiceItem", "RemoveInvoiceItem",
+    "AddTaxId", "RemoveTaxId",  # a customer's tax IDs (issue 18)
     "FinalizeInvoice", "SendInvoice", "RecordSend", "PayInvoice", "ChargeInvoice", "VoidInvoice", "MarkUncollectible",
     "AdoptProduct", "AdoptPrice", "AdoptCustomer", "AdoptInvoice",
     # Generated from the registry (actions._generic_actions), named by kind: issue 19's tax rates and coupons.

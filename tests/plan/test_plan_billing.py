@@ -126,3 +126,31 @@ def test_the_finalize_says_it_comes_with_the_new_address_and_a_finalized_invoice
         f"invoice inv (in_inv, number N-1) was finalized before this plan's change of customer {KEY}: it keeps the old "
         "address (Stripe copied them onto it at finalization)",
     )
+
+
+def test_tax_ids_ride_on_the_create_and_a_changed_value_is_a_removal_and_an_addition() -> None:
+    from reconciler.plan.actions import AddTaxId, RemoveTaxId
+    from reconciler.spec.billing import TaxId
+
+    vat = TaxId(type="eu_vat", value="DE123456789")
+    d = desired(customers={KEY: customer(tax_ids=[vat])}, invoices={})
+    (create,) = [a for a in make_plan(d, Live()).actions if isinstance(a, CreateCustomer)]
+    assert create.params["tax_id_data"] == [{"type": "eu_vat", "value": "DE123456789"}]
+    live = converged(d)
+    held = replace(live.customers[KEY], tax_id_objects=(("txi_1", "eu_vat", "DE123456789"),))
+    assert make_plan(d, replace(live, customers={KEY: held})).is_empty
+    d = desired(customers={KEY: customer(tax_ids=[TaxId(type="eu_vat", value="DE999999999")])}, invoices={})
+    remove, add = make_plan(d, replace(live, customers={KEY: held})).actions
+    assert isinstance(remove, RemoveTaxId) and remove.stripe_id == "txi_1"
+    assert isinstance(add, AddTaxId) and add.params == {"type": "eu_vat", "value": "DE999999999"}
+    assert add.depends_on == (remove.id,)
+    assert "DE999999999" not in add.id and "DE123456789" not in remove.id  # ids reach plan files and logs
+    text = render_text(redact(make_plan(d, replace(live, customers={KEY: held}))))
+    assert "DE999999999" not in text and '+ add tax ID "eu_vat" "(redacted)"' in text
+
+
+def test_tax_ids_the_spec_does_not_name_are_left_alone() -> None:
+    d = desired(customers={KEY: customer()}, invoices={})
+    live = converged(d)
+    held = replace(live.customers[KEY], tax_id_objects=(("txi_1", "eu_vat", "DE123456789"),))
+    assert make_plan(d, replace(live, customers={KEY: held})).is_empty

@@ -116,7 +116,7 @@ MALFORMED = [
     (lambda d: d["actions"][0]["params"].update(customer={"$ref": "planet:mars"}), "invalid plan file: actions[0].params: bad reference 'planet:mars' (expected 'kind:key')"),
     (lambda d: d["actions"][0]["params"].update(quantity=1.5), "invalid plan file: actions[0].params: unsupported value 1.5"),
     (lambda d: d["actions"][0].update(id="CreateProduct:other"), "invalid plan file: actions[0]: id 'CreateProduct:other' does not match its content ('CreateProduct:k-createproduct')"),
-    (lambda d: d["summary"].update(create=99), "invalid plan file: summary {'adopt': 7, 'create': 99, 'update': 8, 'lifecycle': 7, 'destroy': 8} does not match the actions ({'adopt': 7, 'create': 9, 'update': 8, 'lifecycle': 7, 'destroy': 8})"),
+    (lambda d: d["summary"].update(create=99), "invalid plan file: summary {'adopt': 7, 'create': 99, 'update': 9, 'lifecycle': 7, 'destroy': 8} does not match the actions ({'adopt': 7, 'create': 10, 'update': 9, 'lifecycle': 7, 'destroy': 8})"),
     (lambda d: d.update(invoice_totals=[{"invoice": "a"}]), "invalid plan file: invoice_totals[0]: expected {invoice, amount, currency}"),
     (lambda d: d["actions"].append(d["actions"][0]), "invalid plan file: action 'CreateProduct:k-createproduct' appears twice"),
 ]  # fmt: skip
@@ -142,8 +142,8 @@ def test_plan_refuses_actions_out_of_dependency_order() -> None:
 
 
 def test_summary_counts_sections() -> None:
-    # One action of each class: the tax rate's and coupon's (issue 19) and the credit note's (issue 20) count too.
-    assert every_action_plan().summary == {"adopt": 7, "create": 9, "update": 8, "lifecycle": 7, "destroy": 8}
+    # One action of each class: the tax rate's and coupon's (issue 19) and the credit note's (issue 20), AddTaxId and RemoveTaxId (issue 18) count too.
+    assert every_action_plan().summary == {"adopt": 7, "create": 10, "update": 9, "lifecycle": 7, "destroy": 8}
     assert Plan((), "f").is_empty
 
 

@@ -33,6 +33,7 @@ from reconciler.plan.planner.identity import hold_untagged
 from reconciler.plan.planner.invoices import plan_invoices
 from reconciler.plan.planner.prune import plan_prune
 from reconciler.plan.planner.simple import plan_simple
+from reconciler.plan.planner.tax_ids import plan_tax_ids
 from reconciler.spec.models import Desired
 
 __all__ = ["make_plan"]
@@ -56,6 +57,8 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
     for info in KINDS.values():
         if info.simple:
             plan_simple(ctx, info)
+            if info.name == "customer":
+                plan_tax_ids(ctx)  # Stripe keeps them as objects of their own under the customer
         elif info.name == "price":
             prices = plan_prices(ctx)
     totals = plan_invoices(ctx, prices)

@@ -8,7 +8,15 @@ from functools import cached_property
 from typing import Literal
 
 from reconciler.live.records import Live
-from reconciler.plan.actions import Action, AdoptCustomer, CreateCustomer, FieldChange, UpdateCustomer
+from reconciler.plan.actions import (
+    Action,
+    AddTaxId,
+    AdoptCustomer,
+    CreateCustomer,
+    FieldChange,
+    RemoveTaxId,
+    UpdateCustomer,
+)
 from reconciler.plan.plan import Conflict
 from reconciler.plan.planner.diff import metadata_overflow, owned_metadata_changes
 from reconciler.spec.models import Desired
@@ -47,9 +55,10 @@ class Context:
         """The planned actions that change customer `customer_key`: Stripe copies a
         customer's details onto an invoice when it is finalized, so an invoice's
         lifecycle waits for them (and is skipped when one fails)."""
+        tax_ids = tuple(a.id for a in self.actions if isinstance(a, (AddTaxId, RemoveTaxId)) and a.key == customer_key)
         return self.if_planned(
             CreateCustomer.id_for(customer_key), AdoptCustomer.id_for(customer_key), UpdateCustomer.id_for(customer_key)
-        )
+        ) + tax_ids
 
     def problem(self, kind: ProblemKind, text: str) -> None:
         self.problems.append((kind, text))

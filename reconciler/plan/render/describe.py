@@ -18,12 +18,14 @@ from reconciler.plan.actions import (
     ALL_ACTIONS,
     Action,
     AddInvoiceItem,
+    AddTaxId,
     ChargeInvoice,
     CreatePrice,
     CreateRevision,
     FieldChange,
     Ref,
     RemoveInvoiceItem,
+    RemoveTaxId,
     UpdateInvoiceItem,
     VoidCreditNote,
     VoidInvoice,
@@ -168,6 +170,14 @@ def _remove_item(a: RemoveInvoiceItem, plan: Plan) -> Described:
     return Described("-", f"remove item {a.item_key} {a.stripe_id}")
 
 
+def _add_tax_id(a: AddTaxId, plan: Plan) -> Described:
+    return Described("+", f"add tax ID {value(a.params.get('type'))} {value(a.params.get('value'))}")
+
+
+def _remove_tax_id(a: RemoveTaxId, plan: Plan) -> Described:
+    return Described("-", f"remove tax ID {a.tax_id.rsplit('-', 1)[0]} {a.stripe_id}")
+
+
 def _adopt(a: _Adopt, plan: Plan) -> Described:
     details = []
     claimed = _claimed_keys(a.params)
@@ -218,6 +228,8 @@ _DESCRIBERS: ByActionType[Describer] = ByActionType({
     AddInvoiceItem: _add_item,
     UpdateInvoiceItem: _update_item,
     RemoveInvoiceItem: _remove_item,
+    AddTaxId: _add_tax_id,
+    RemoveTaxId: _remove_tax_id,
     _Lifecycle: _step,
     ChargeInvoice: _charge,
     VoidInvoice: _void,

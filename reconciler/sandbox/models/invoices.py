@@ -13,6 +13,7 @@ from reconciler.sandbox.models import (
     invoice_money,
     lines,
     payment_methods,
+    tax_ids,
     taxrates,
     timers,
 )
@@ -89,7 +90,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "object": "invoice",
         "account_country": "US",
         "account_name": "Reconciler Sandbox",
-        "account_tax_ids": params.get("account_tax_ids") or None,
+        "account_tax_ids": tax_ids.check_account_tax_ids(tx, params.get("account_tax_ids")),
         "amount_due": 0,
         "amount_overpaid": 0,
         "amount_paid": 0,
@@ -117,7 +118,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "customer_phone": customer["phone"],
         "customer_shipping": customer["shipping"],
         "customer_tax_exempt": customer["tax_exempt"],
-        "customer_tax_ids": [],
+        "customer_tax_ids": tax_ids.invoice_copies(tx, customer["id"]),
         "days_until_due": days,
         "default_payment_method": payment_methods.owned(
             tx, customer["id"], params.get("default_payment_method"), param="default_payment_method"),
@@ -318,6 +319,8 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
             )
     refuse_absent_references(params)
     _check_due_date(params.get("due_date"), ctx.now())
+    if params.get("account_tax_ids"):
+        tax_ids.check_account_tax_ids(tx, params["account_tax_ids"])
     invoice = dict(before)
     for name in DRAFT_FIELDS:
         if name in params:

@@ -11,6 +11,7 @@ from reconciler.sandbox.models import (
     invoice_payments,
     payment_methods,
     revisions,
+    tax_ids,
     timers,
 )
 from reconciler.sandbox.models.base import Context, Obj, Params, public, require
@@ -87,6 +88,7 @@ def _copy_customer_details(tx: Tx, invoice: Obj) -> None:
     customer = found[0]
     for name in ("address", "email", "name", "phone", "shipping", "tax_exempt"):
         invoice[f"customer_{name}"] = customer.get(name)
+    invoice["customer_tax_ids"] = tax_ids.invoice_copies(tx, customer["id"])
 
 
 def send(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
