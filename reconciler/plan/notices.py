@@ -82,8 +82,10 @@ def customer_notices(
         due_amount = total.amounts.amount_due if total is not None and total.amounts is not None else None
         amount = due_amount if due_amount is not None else total.amount if total else (cur.total if cur else None)
         currency = total.currency if total else (cur.currency if cur else None)
-        if action.key in finalized_here and spec is not None and spec.collection_method == "send_invoice":
-            due: str | None = f"{spec.days_until_due} days after it is finalized"
+        if action.key in finalized_here and spec is not None and spec.due_date is not None:
+            due: str | None = spec.due_date.isoformat()  # a day the spec gives, not a term
+        elif action.key in finalized_here and spec is not None and spec.collection_method == "send_invoice":
+            due = f"{spec.days_until_due} days after it is finalized"
         elif cur is not None and cur.due_date:
             due = datetime.fromtimestamp(cur.due_date, tz=UTC).strftime("%Y-%m-%d")
         else:

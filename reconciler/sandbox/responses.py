@@ -105,7 +105,7 @@ def list_price(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
 _CUSTOMER_FIELDS = ("metadata", *customers.PARAMS)
 
 
-@_supports(*_CUSTOMER_FIELDS, "balance")
+@_supports(*_CUSTOMER_FIELDS, "balance", "tax_id_data")
 def create_customer(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
     return customers.create(ctx, tx, params)
 

@@ -113,7 +113,7 @@ products:
 prices:
   gold-usd: {product: gold, unit_amount: 1200, currency: usd, nickname: Gold monthly}
 customers:
-  jenny: {name: Jenny Rosen, email: jenny.rosen@example.com}
+  jenny: {name: Jenny Rosen, email: jenny.rosen@example.com, tax_ids: [{type: eu_vat, value: DE123456789}]}
 tax_rates:
   vat: {display_name: VAT (DE), percentage: 19, inclusive: false}
 coupons:
@@ -153,7 +153,8 @@ invoices:
     items: [{price: gold-usd}]
 """
 
-V3 = V2.replace("nickname: Gold monthly", "nickname: Gold per month")
+# A new VAT ID: Stripe's tax IDs never change, so the old one is removed and the new one added.
+V3 = V2.replace("nickname: Gold monthly", "nickname: Gold per month").replace("DE123456789", "DE999999999")
 
 
 # Objects someone made before the tool came (see seed_unmanaged), adopted in

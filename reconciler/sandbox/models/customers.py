@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
-from reconciler.sandbox.models import balances, events, invoices, payment_methods
+from reconciler.sandbox.models import balances, events, invoices, payment_methods, tax_ids
 from reconciler.sandbox.models.base import (
     Context,
     Obj,
@@ -113,6 +113,12 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     tx.insert("customer", customer, email=customer["email"])
     balances.set_balance(ctx, tx, customer, params.get("balance", 0), kind="initial")
     events.record(ctx, tx, "customer.created", customer)
+    for index, datum in enumerate(params.get("tax_id_data") or ()):
+        try:
+            tax_ids.create_for_customer(ctx, tx, customer_id, datum)
+        except InvalidRequest as exc:  # "The customer's tax IDs": each checked as a tax ID create is
+            exc.param = f"tax_id_data[{index}][value]"
+            raise
     return customer
 
 
