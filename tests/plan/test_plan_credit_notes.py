@@ -128,3 +128,12 @@ def test_a_refund_cannot_be_voided_nor_a_void_credit_note_issued_again() -> None
     d, live = _setup()
     with pytest.raises(CreditNoteRefused, match="is void in Stripe and cannot be issued again"):
         make_plan(d, _issued(d, live, status="void"))
+
+
+def test_on_an_invoice_with_tax_the_split_is_left_to_stripes_preview() -> None:
+    d, live = _setup(status="sent", refund_amount=0, credit_amount=100)
+    taxed = replace(live.invoices[KEY], total=2380, amount_remaining=2380)  # 19% on the 20.00 of items
+    (action,) = make_plan(d, replace(live, invoices={KEY: taxed})).actions
+    assert isinstance(action, CreateCreditNote) and action.params["credit_amount"] == 100
+    with pytest.raises(CreditNoteRefused, match="Stripe needs exactly 0"):
+        make_plan(d, live)  # without tax the planner's own arithmetic holds

@@ -54,7 +54,10 @@ def _issue(ctx: Context, key: str, spec: CreditNoteSpec, acted_on: set[str]) -> 
     total = sum(line.pop("_total") for line in lines) if spec.lines else spec.amount or 0
     remaining = invoice.amount_remaining if invoice.status == "open" else 0
     post = total - min(total, remaining)
-    if spec.split() != post:
+    # Lines of an invoice with tax or discounts credit their share of those too, as Stripe works it
+    # out: the exact split is then left to Stripe's preview, which refuses it in Stripe's words.
+    exact = not spec.lines or invoice.total == sum(item.amount for item in invoice.items)
+    if exact and spec.split() != post:
         ctx.problem("credit_note", _split_problem(label, spec, invoice, total, remaining))
         return
     if spec.refund_amount and invoice.paid_out_of_band:

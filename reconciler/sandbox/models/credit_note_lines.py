@@ -9,8 +9,9 @@ quantity, and unit price"; "You can't combine discount types on an invoice line 
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -32,6 +33,15 @@ class Line:
     invoice_line_item: str | None
     by: str | None  # "quantity" | "amount": how an invoice line was credited
     metadata: dict[str, str]
+    # An invoice line's share of its discounts and taxes, in proportion to the amount credited.
+    discount_amount: int = 0
+    taxes: list[Obj] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """What the line credits: its amount less its discounts, plus exclusive tax."""
+        exclusive = sum(int(t["amount"]) for t in self.taxes if t["tax_behavior"] == "exclusive")
+        return self.amount - self.discount_amount + exclusive
 
 
 def lines_of(tx: Tx, invoice: Obj, params: Params) -> list[Line]:
@@ -48,6 +58,7 @@ def lines_of(tx: Tx, invoice: Obj, params: Params) -> list[Line]:
         if kind == "invoice_line_item":
             line = _by_invoice_line(raw, items, credited, where)
             credited[line.invoice_line_item or ""] = _add(credited.get(line.invoice_line_item or ""), line)
+            line = _with_share(invoice, items[line.invoice_line_item or ""], line)
         elif kind == "custom_line_item":
             line = _custom(raw, where)
         else:
@@ -119,6 +130,22 @@ def _by_invoice_line(raw: dict[str, Any], items: dict[str, Obj], credited: dict[
                 item["description"], line_id, by, dict(raw.get("metadata") or {}))
 
 
+def _with_share(invoice: Obj, item: Obj, line: Line) -> Line:
+    """The line with its part of the item's discounts and taxes (models/invoice_money.py worked
+    them out with the invoice's totals): the same fraction as its amount of the item's, halves up."""
+    breakdown = (invoice.get("_lines") or {}).get(item["id"])
+    if not breakdown or not item["amount"]:
+        return line
+    share = Decimal(line.amount) / Decimal(item["amount"])
+
+    def part(amount: int) -> int:
+        return int((share * amount).to_integral_value(ROUND_HALF_UP))
+
+    discount = part(sum(d["amount"] for d in breakdown["discount_amounts"]))
+    taxes = [dict(t, amount=part(t["amount"]), taxable_amount=part(t["taxable_amount"])) for t in breakdown["taxes"]]
+    return dataclasses.replace(line, discount_amount=discount, taxes=taxes)
+
+
 def _within(value: int, left: int, name: str, line_id: str, where: str) -> int:
     if value <= 0 or value > left:
         raise InvalidRequest(
@@ -154,9 +181,9 @@ def render_line(note_id: str, n: int, line: Line) -> Obj:
     digest = hashlib.sha256(f"{note_id}:{n}".encode()).hexdigest()[:24]
     return {
         "id": f"cnli_{digest}", "object": "credit_note_line_item", "amount": line.amount,
-        "description": line.description, "discount_amount": 0, "discount_amounts": [],
+        "description": line.description, "discount_amount": line.discount_amount, "discount_amounts": [],
         "invoice_line_item": line.invoice_line_item, "livemode": False, "metadata": line.metadata,
-        "pretax_credit_amounts": [], "quantity": line.quantity, "tax_rates": [], "taxes": [],
+        "pretax_credit_amounts": [], "quantity": line.quantity, "tax_rates": [], "taxes": line.taxes,
         "type": line.type, "unit_amount": line.unit_amount, "unit_amount_decimal": line.unit_amount_decimal,
     }
 

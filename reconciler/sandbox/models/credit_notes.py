@@ -62,7 +62,7 @@ def _draft(tx: Tx, params: Params) -> Draft:
         raise InvalidRequest("One of amount, lines, or shipping_cost must be provided.",
                              code="parameter_missing", param="amount")
     lines = lines_of(tx, invoice, params)
-    total = sum(line.amount for line in lines) if lines else int(params.get("amount", 0))
+    total = sum(line.total for line in lines) if lines else int(params.get("amount", 0))
     if lines and "amount" in params and int(params["amount"]) != total:
         raise InvalidRequest(f"amount ({params['amount']}) must equal the sum of the lines' amounts ({total}).",
                              param="amount")
@@ -113,20 +113,36 @@ def _body(draft: Draft, params: Params, note_id: str, number: str, now: int) -> 
     return {
         "id": note_id, "object": "credit_note", "amount": draft.total, "amount_shipping": 0, "created": now,
         "currency": invoice["currency"], "customer": invoice["customer"], "customer_account": None,
-        "customer_balance_transaction": None, "discount_amount": 0, "discount_amounts": [],
+        "customer_balance_transaction": None, "discount_amount": sum(line.discount_amount for line in draft.lines),
+        "discount_amounts": [],
         "effective_at": params.get("effective_at", now), "invoice": invoice["id"], "livemode": False,
         "memo": params.get("memo"), "metadata": new_metadata(params.get("metadata")), "number": number,
         "out_of_band_amount": draft.split["out_of_band_amount"] or None,
         "pdf": f"https://pay.stripe.com/credit_notes/acct_sandbox/test_{note_id.split('_', 1)[1]}/pdf",
         "post_payment_amount": draft.post_payment, "pre_payment_amount": draft.pre_payment,
         "pretax_credit_amounts": [], "reason": params.get("reason"), "refunds": [], "shipping_cost": None,
-        "status": "issued", "subtotal": draft.total, "subtotal_excluding_tax": draft.total,
-        "total": draft.total, "total_excluding_tax": draft.total, "total_taxes": [], "type": kind,
+        "status": "issued", **_totals(draft), "type": kind,
         "voided_at": None,
         "_lines": [stored(line) for line in draft.lines],
         "_credit_amount": draft.split["credit_amount"],
         "_email_type": params.get("email_type", "credit_note"),
     }
+
+
+def _totals(draft: Draft) -> Obj:
+    """subtotal (after discounts, before exclusive tax), total (with it), and the taxes by rate."""
+    taxes: dict[str, Obj] = {}
+    for line in draft.lines:
+        for tax in line.taxes:
+            rate = tax["tax_rate_details"]["tax_rate"]
+            found = taxes.setdefault(rate, dict(tax, amount=0, taxable_amount=0))
+            found["amount"] += tax["amount"]
+            found["taxable_amount"] += tax["taxable_amount"]
+    exclusive = sum(t["amount"] for t in taxes.values() if t["tax_behavior"] == "exclusive")
+    inclusive = sum(t["amount"] for t in taxes.values() if t["tax_behavior"] == "inclusive")
+    subtotal = draft.total - exclusive
+    return {"subtotal": subtotal, "subtotal_excluding_tax": subtotal - inclusive, "total": draft.total,
+            "total_excluding_tax": draft.total - exclusive - inclusive, "total_taxes": list(taxes.values())}
 
 
 def render(note: Obj) -> Obj:

@@ -218,3 +218,21 @@ def test_other_invoices_are_refused(stripe_client: stripe.StripeClient, status: 
     invoice = make_in_status(stripe_client, status)
     error = _refused(lambda: stripe_client.v1.credit_notes.create({"invoice": invoice.id, "amount": 100}))
     assert error["param"] == "invoice" and status in error["message"]
+
+
+@sandbox_choice("an invoice line's credit takes the same fraction of that line's discounts and taxes as of its "
+                "amount, each rounded half up")
+def test_a_line_of_a_taxed_invoice_credits_its_share_of_the_tax(stripe_client: stripe.StripeClient) -> None:
+    rate = stripe_client.v1.tax_rates.create(
+        {"display_name": "VAT", "percentage": 19.0, "inclusive": False, "country": "DE"})
+    customer = make_customer(stripe_client)
+    draft = stripe_client.v1.invoices.create({"customer": customer.id, "collection_method": "send_invoice",
+                                              "days_until_due": 30, "default_tax_rates": [rate.id]})
+    stripe_client.v1.invoice_items.create({"customer": customer.id, "invoice": draft.id, "quantity": 3,
+                                           "pricing": {"price": make_price(stripe_client).id}})
+    invoice = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    assert invoice.total == 3570
+    note = stripe_client.v1.credit_notes.create({"invoice": invoice.id, "lines": [_line(invoice, quantity=1)]})
+    (line,) = note.lines.data
+    assert (line.amount, [t.amount for t in line.taxes], note.subtotal, note.total) == (1000, [190], 1000, 1190)
+    assert stripe_client.v1.invoices.retrieve(invoice.id).amount_remaining == 3570 - 1190
