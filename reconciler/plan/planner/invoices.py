@@ -263,16 +263,7 @@ def _plan_finalized(
     frozen += [shown_change(c) for c in document if not (editable and c.field in EDITABLE_WHEN_FINALIZED)]
     frozen += finalized_item_changes(ctx, prices, cur, spec)
     if frozen:
-        # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.
-        position = position_word(live_position(cur, ctx.live.events_complete_since))
-        why = f"invoice {label} is {position}: cannot change {'; '.join(frozen)}"
-        if spec.revise and cur.status in REVISABLE and not fixed:
-            return _plan_revision(ctx, prices, key, spec, cur, why, finalizing)
-        way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
-        if spec.revise and fixed and cur.status in REVISABLE:
-            way_out = "a Stripe revision keeps the customer and currency: void it (status: void) and issue a new invoice under a new key"
-        ctx.problem("frozen", f"{why}; {way_out}")
-        return None
+        return _revise_or_refuse(ctx, prices, key, spec, cur, (fixed, frozen), finalizing)
     # Metadata stays writable in every state, paid and void included: an ordinary update.
     meta = ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
     if editable:
@@ -302,6 +293,25 @@ def _plan_finalized(
         # Its `invoice.sent` event is the proof now; in 30 days it is gone, and the marker must say done by then.
         reason = "a stopped run sent it (Stripe holds its invoice.sent event): the send marker is completed, nobody is emailed"
         ctx.add(RecordSend(key=key, reason=reason, stripe_id=cur.id))
+    return None
+
+
+def _revise_or_refuse(
+    ctx: Context, prices: PriceChoice, key: str, spec: InvoiceSpec, cur: LiveInvoice,
+    changes: tuple[list[str], list[str]], finalizing: Counter[str],
+) -> InvoiceTotal | None:
+    """Frozen changes (those even a revision keeps, all of them): a revision with `revise: true`
+    where Stripe revises, the frozen-invoice error otherwise."""
+    fixed, frozen = changes
+    # The lifecycle's word for where it is: an emailed open invoice is "sent" here too.
+    position = position_word(live_position(cur, ctx.live.events_complete_since))
+    why = f"invoice {_label(key, cur)} is {position}: cannot change {'; '.join(frozen)}"
+    if spec.revise and cur.status in REVISABLE and not fixed:
+        return _plan_revision(ctx, prices, key, spec, cur, why, finalizing)
+    way_out = _WAY_OUT.get(cur.status, FROZEN_WAY_OUT)
+    if spec.revise and fixed and cur.status in REVISABLE:
+        way_out = "a Stripe revision keeps the customer and currency: void it (status: void) and issue a new invoice under a new key"
+    ctx.problem("frozen", f"{why}; {way_out}")
     return None
 
 
