@@ -23,7 +23,7 @@ from reconciler.gateway.client import StripeGateway
 from reconciler.gateway.evidence import needs_evidence, read_evidence
 from reconciler.gateway.read import invoice_record
 from reconciler.kinds import KINDS, SIMPLE_KINDS
-from reconciler.live.inventory import Found, Inventory, R
+from reconciler.live.inventory import REVISED, Found, Inventory, R
 from reconciler.live.records import LiveInvoice
 from reconciler.live.revisions import revision_chains
 
@@ -81,7 +81,7 @@ def _revised_skipped(invoices: tuple[Found[LiveInvoice], ...]) -> tuple[Found[Li
     replaced_by = {f.record.from_invoice: f.record.id for f in invoices if f.record.from_invoice}
     return tuple(
         dataclasses.replace(
-            f, unsupported=f"revised: its revision {replaced_by.get(f.record.id) or f.record.latest_revision} "
+            f, unsupported=f"{REVISED} its revision {replaced_by.get(f.record.id) or f.record.latest_revision} "
             "replaces it (the key follows the newest revision)",
         )
         if f.record.id in chains.superseded and not f.unsupported else f

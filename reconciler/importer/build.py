@@ -28,7 +28,7 @@ from reconciler.importer.fields import (
 from reconciler.importer.keys import Keys, is_valid_key
 from reconciler.kinds import KINDS as KIND_INFOS
 from reconciler.kinds import KindInfo
-from reconciler.live.inventory import Found, Inventory, R
+from reconciler.live.inventory import REVISED, Found, Inventory, R
 from reconciler.live.records import LiveCreditNote, LiveInvoice, LivePrice
 from reconciler.spec.models import item_base_key, numbered
 
@@ -88,11 +88,12 @@ class Builder:
         for f in sorted(inventory.prices, key=lambda f: (f.record.active, f.created)):
             if f.managed:
                 self.current_price[f.record.key] = f.record.id
-        # Several objects of another kind claiming one key: the newest is the key's.
+        # Several objects of another kind claiming one key: the newest is the key's (an invoice a
+        # revision replaced, skipped as such, is history: it never stands for the key).
         self.current: dict[str, dict[str, str]] = {kind: {} for kind in KIND_INFOS if kind != "price"}
         for kind in self.current:
             for one in sorted(inventory.sections[KIND_INFOS[kind].section], key=lambda f: (f.created, f.record.id)):
-                if one.managed:
+                if one.managed and not one.unsupported.startswith(REVISED):
                     self.current[kind][one.record.key] = one.record.id
 
     def build(self, kind: str, object_id: str, *, root: bool = False) -> str | None:

@@ -34,6 +34,10 @@ class Found(Generic[R]):
         return bool(self.record.key)
 
 
+# How an invoice a revision replaced is skipped: the start of its `unsupported` reason.
+REVISED = "revised:"
+
+
 @dataclass(frozen=True, init=False)
 class Inventory:
     """Every object of the account, by spec section (`inventory.customers`), one tuple per registered kind."""

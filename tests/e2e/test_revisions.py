@@ -164,6 +164,7 @@ def _imported_invoices(sandbox: RunningSandbox, out: Path) -> dict[str, dict]:
     found: dict[str, dict] = {}
     for path in out.rglob("*.yaml"):
         found.update((yaml.safe_load(path.read_text()) or {}).get("invoices") or {})
+    assert found, result.output
     return found
 
 
