@@ -133,7 +133,8 @@ def customer(obj: Obj, key: str) -> LiveCustomer:
     listed = (obj.get("tax_ids") or {}).get("data") or ()
     tax_ids = tuple((str(t["id"]), str(t["type"]), str(t["value"])) for t in listed)
     return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card,
-                                           balance=int(obj.get("balance") or 0), tax_id_objects=tax_ids))
+                                           balance=int(obj.get("balance") or 0), tax_id_objects=tax_ids,
+                                           discount_coupon=coupon_of(obj.get("discount"))))
 
 
 def payment_card(value: Any) -> PaymentCard | None:
@@ -169,6 +170,8 @@ def item(line: Obj) -> LiveItem:
         owned_keys=ownership.owned_keys(metadata),
         period=_period(line.get("period")),
         line_id=str(line["id"]) if line.get("id") != item_id else "",
+        tax_rates=_line_rates(line),
+        discounts=coupons_of(line.get("discounts")),
     )
 
 
@@ -176,6 +179,31 @@ def _period(value: Any) -> tuple[int, int] | None:
     if not isinstance(value, Mapping) or value.get("start") is None or value.get("end") is None:
         return None
     return int(value["start"]), int(value["end"])
+
+
+def _line_rates(line: Obj) -> tuple[str, ...] | None:
+    """The tax rates a line's `taxes` name (none when it has none)."""
+    taxes = line.get("taxes")
+    if not isinstance(taxes, list):
+        return ()
+    return tuple(str((t.get("tax_rate_details") or {}).get("tax_rate") or "") for t in taxes)
+
+
+def coupon_of(discount: Any) -> str | None:
+    """A discount's coupon id (`source.coupon`, an id or an expanded coupon); None when the discount
+    came unexpanded (an id alone)."""
+    if not isinstance(discount, Mapping):
+        return None
+    coupon = (discount.get("source") or {}).get("coupon")
+    return id_of(coupon)
+
+
+def coupons_of(discounts: Any) -> tuple[str, ...] | None:
+    """The coupons of a list of discounts (none when absent); None when one came without its coupon."""
+    if not isinstance(discounts, list):
+        return ()
+    found = [coupon_of(d) for d in discounts]
+    return None if any(c is None for c in found) else tuple(str(c) for c in found)
 
 
 def days_until_due(obj: Obj) -> int | None:
@@ -232,6 +260,8 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         default_payment_method=payment_card(obj.get("default_payment_method")),
         attempt_count=int(obj.get("attempt_count") or 0),
         hosted_invoice_url=obj.get("hosted_invoice_url"),
+        default_tax_rates=tuple(str(id_of(r)) for r in obj.get("default_tax_rates") or ()),
+        discounts=coupons_of(obj.get("discounts")),
         from_invoice=id_of((obj.get("from_invoice") or {}).get("invoice")) or None,
         latest_revision=id_of(obj.get("latest_revision")) or None,
         **_document(obj),

@@ -54,7 +54,8 @@ _SIMPLE = {info.section: info.name for info in SIMPLE_KINDS}
 _EXPAND: dict[str, dict[str, Any]] = {
     # A customer's tax IDs ride on the list too (issue 18): no request per customer.
     "customers": {"expand": ["data.invoice_settings.default_payment_method", "data.tax_ids"]},
-    "invoices": {"expand": ["data.default_payment_method"]},
+    # Discounts expanded (the invoice's and each embedded line's): their coupons, with no request more.
+    "invoices": {"expand": ["data.default_payment_method", "data.discounts", "data.lines.data.discounts"]},
 }
 
 
@@ -165,7 +166,8 @@ class _Found:
         if embedded is None or embedded.get("has_more"):
             # Absent lines (not expected in this API version) are fetched, not assumed empty.
             self.waiting[obj["id"]] = (position, obj, key, [])
-            return [ListRead(f"/v1/invoices/{obj['id']}/lines", tag=("lines", obj["id"]), split=False)]
+            return [ListRead(f"/v1/invoices/{obj['id']}/lines", tag=("lines", obj["id"]), split=False,
+                             params={"expand": ["data.discounts"]})]
         self._invoice_record(position, obj, key, list(embedded.get("data") or []))
         return []
 
@@ -294,7 +296,7 @@ def invoice_record(gateway: StripeGateway, obj: Obj, key: str) -> LiveInvoice:
     embedded = obj.get("lines")
     if embedded is None or embedded.get("has_more"):
         # Absent lines (not expected in this API version) are fetched, not assumed empty.
-        lines: list[Obj] = list(gateway.paginate(f"/v1/invoices/{obj['id']}/lines"))
+        lines: list[Obj] = list(gateway.paginate(f"/v1/invoices/{obj['id']}/lines", {"expand": ["data.discounts"]}))
     else:
         lines = list(embedded.get("data") or [])
     return mapping.invoice(obj, key, lines)

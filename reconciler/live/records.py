@@ -28,6 +28,8 @@ LATER_FIELDS = frozenset({
     "tax_id_objects", "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
     # credit notes (issue 20)
     "line_id", "paid_out_of_band", "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount",
+    # tax rates and discounts (issue 19)
+    "default_tax_rates", "discounts", "tax_rates", "discount_coupon",
 })  # fmt: skip
 
 
@@ -147,6 +149,8 @@ class LiveCustomer(TableRecord, kind="customer"):
     balance: int = 0
     # Its tax IDs as (id, type, value), oldest first (`tax_ids`, expanded on the customer list).
     tax_id_objects: tuple[tuple[str, str, str], ...] = ()
+    # The coupon of the customer's own discount (one finance attached in the Dashboard), if any.
+    discount_coupon: str | None = None
 
 
 @dataclass(frozen=True, init=False)
@@ -176,6 +180,11 @@ class LiveItem:
     period: tuple[int, int] | None = None
     # The invoice line's own id (`il_…`), which a credit note names; not in the fingerprint.
     line_id: str = ""
+    # The tax rates that apply to the line (its own, else the invoice's defaults: Stripe's line
+    # `taxes`), and the coupons of its own discounts; None when not read. Empty (every line of
+    # an account without taxes or discounts) is the default: such states' digests stay as they were.
+    tax_rates: tuple[str, ...] | None = ()
+    discounts: tuple[str, ...] | None = ()
 
 
 @dataclass(frozen=True)
@@ -231,6 +240,9 @@ class LiveInvoice:
     # What its credit notes took off before payment (amount remaining) and after (refund, credit, outside).
     pre_payment_credit_notes_amount: int = 0
     post_payment_credit_notes_amount: int = 0
+    default_tax_rates: tuple[str, ...] = ()  # tax rate ids
+    # The coupons of the invoice's discounts (read expanded); None when read without them.
+    discounts: tuple[str, ...] | None = ()
 
 
 @dataclass(frozen=True)

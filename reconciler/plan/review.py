@@ -103,13 +103,16 @@ def managed_counts(live: Live) -> dict[str, int]:
 
 # Spec fields added after plan files first carried this digest: left out while unset, so the
 # digest of specs without them (a saved plan's made_from) stays what it was.
-_LATER_INVOICE_FIELDS = ("paid_out_of_band", "due_date", "custom_fields", "effective_at", "rendering", "account_tax_ids")
-_LATER_ITEM_FIELDS = ("period",)
+_LATER_INVOICE_FIELDS = ("paid_out_of_band", "due_date", "custom_fields", "effective_at", "rendering", "account_tax_ids",
+                         "default_tax_rates", "discounts")
+_LATER_ITEM_FIELDS = ("period", "tax_rates", "discounts")
+_EMPTY_IS_UNSET = frozenset({"default_tax_rates", "discounts", "tax_rates"})
 
 
 def _drop_unset(data: dict[str, Any], names: tuple[str, ...]) -> None:
     for name in names:
-        if data.get(name) is None:
+        # No tax rates and no discounts ([], issue 19's fields) are as unset as None.
+        if data.get(name) is None or (name in _EMPTY_IS_UNSET and data.get(name) == []):
             data.pop(name, None)
 
 

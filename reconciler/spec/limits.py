@@ -61,6 +61,13 @@ def totals(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> I
             f"{entry.where} items: the invoice total is {_amount(total, currency)}; Stripe's maximum amount is "
             f"{_amount(MAX_AMOUNT, currency)} (8 digits): split the invoice",
         )
+    if total < 0 and invoice.status in ("void", "uncollectible"):
+        # A negative total finalizes paid too, the credit going to the customer's balance (docs/plan.md Amounts).
+        yield entry.at(
+            ("status",),
+            f"{entry.where} status: {invoice.status} is out of reach: the total is below 0 and Stripe marks such an "
+            "invoice paid when it is finalized (crediting the customer's balance); write status: paid (or draft)",
+        )
     if total == 0 and invoice.status in ("void", "uncollectible"):
         # Stripe marks a zero-total invoice paid when it is finalized: it can never be void or uncollectible.
         yield entry.at(

@@ -150,6 +150,8 @@ class CustomerSpec(_Spec):
 # Stripe's tax rate and coupon limits (docs.stripe.com/api/tax_rates/create, /api/coupons/create):
 # display_name at most 50 characters, a coupon's name at most 40.
 MAX_TAX_RATE_NAME = 50
+# "You can add up to ten tax rates to each line item" (https://docs.stripe.com/invoicing/taxes/tax-rates).
+MAX_TAX_RATES = 10
 MAX_COUPON_NAME = 40
 TaxType = Literal[
     "amusement_tax", "communications_tax", "gst", "hst", "igst", "jct", "lease_tax", "pst", "qst",
@@ -202,13 +204,21 @@ class InvoiceItemSpec(_Spec):
     quantity: int = Field(default=1, ge=1, description="Only with price; an amount is already the line total.")
     amount: int | None = Field(
         default=None,
-        ge=0,
+        ge=-MAX_AMOUNT,
         le=MAX_AMOUNT,
-        description="The line total in minor units (at most 8 digits); with currency, instead of price.",
+        description="The line total in minor units (at most 8 digits); with currency, instead of price. "
+        "Negative: a credit on the invoice (not discounted).",
     )
     currency: Currency | None = None
     description: str | None = Field(default=None, max_length=500)
     period: Period | None = Field(default=None, description="The service period printed on the line.")
+    tax_rates: list[str] | None = Field(
+        default=None, min_length=1, max_length=MAX_TAX_RATES,
+        description="Keys of tax rates for this line, instead of the invoice's default_tax_rates (at most 10).",
+    )
+    discounts: list[str] = Field(
+        default_factory=list, description="Keys of coupons for this line, applied before the invoice's discounts."
+    )
     metadata: Metadata = Field(default_factory=dict)
 
 
@@ -264,10 +274,22 @@ class InvoiceSpec(_Spec):
     )
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
+    default_tax_rates: list[str] = Field(
+        default_factory=list, max_length=MAX_TAX_RATES,
+        description="Keys of tax rates for every line without tax_rates of its own (at most 10).",
+    )
+    discounts: list[str] = Field(
+        default_factory=list,
+        description="Keys of coupons for the invoice. Always sent, [] as none: the customer's own discount in "
+        "Stripe is never inherited silently.",
+    )
     adopt: str | None = _adopt("invoice")
 
     def references(self) -> tuple[tuple[str, str], ...]:
-        return (("customer", self.customer), *(("price", item.price) for item in self.items if item.price))
+        money = [("tax_rate", k) for k in self.default_tax_rates] + [("coupon", k) for k in self.discounts]
+        for item in self.items:
+            money += [("tax_rate", k) for k in item.tax_rates or ()] + [("coupon", k) for k in item.discounts]
+        return (("customer", self.customer), *(("price", item.price) for item in self.items if item.price), *money)
 
     def keyed_items(self) -> list[tuple[str, InvoiceItemSpec]]:
         """Items with their stable identity: explicit `key`, else price key or

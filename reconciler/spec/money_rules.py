@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
-from reconciler.spec.models import CouponSpec
+from reconciler.spec.models import CouponSpec, InvoiceSpec, TaxRateSpec
+from reconciler.spec.yamltree import YamlPath, dotted
 
 
 def coupon(entry: Entry, model: CouponSpec) -> Iterator[SpecError]:
@@ -22,3 +23,30 @@ def coupon(entry: Entry, model: CouponSpec) -> Iterator[SpecError]:
     if (model.duration == "repeating") != (model.duration_in_months is not None):
         yield entry.at(("duration_in_months",) if model.duration_in_months is not None else ("duration",),
                        f"{entry.where}: duration_in_months goes with duration repeating, and only with it")
+
+
+def invoice(
+    entry: Entry, model: InvoiceSpec, tax_rates: Mapping[str, Entry], coupons: Mapping[str, Entry], currency: str | None
+) -> Iterator[SpecError]:
+    """What an invoice and its items take from tax rates and coupons: each once per list, no
+    archived rate ("this tax rate cannot be used with new applications",
+    docs.stripe.com/api/tax_rates/object), an amount_off coupon only in its own currency."""
+    lists: list[tuple[YamlPath, list[str]]] = [(("default_tax_rates",), model.default_tax_rates),
+                                               (("discounts",), model.discounts)]
+    for index, item in enumerate(model.items):
+        lists += [(("items", index, "tax_rates"), list(item.tax_rates or ())), (("items", index, "discounts"), item.discounts)]
+    for sub, keys in lists:
+        for n, key in enumerate(keys):
+            where = f"{entry.where} {dotted((*sub, n))}"
+            if key in keys[:n]:
+                yield entry.at((*sub, n), f"{where}: {key} is listed twice")
+                continue
+            rate = tax_rates.get(key)
+            if sub[-1] != "discounts" and rate is not None and isinstance(rate.model, TaxRateSpec) and not rate.model.active:
+                yield entry.at((*sub, n), f"{where}: tax rate {key} is archived (active: false); an archived rate "
+                                          "cannot be applied to a new invoice")
+            coupon = coupons.get(key)
+            if (sub[-1] == "discounts" and coupon is not None and isinstance(coupon.model, CouponSpec)
+                    and coupon.model.currency is not None and currency is not None and coupon.model.currency != currency):
+                yield entry.at((*sub, n), f"{where}: coupon {key} takes {coupon.model.currency} off, the invoice is in "
+                                          f"{currency}: an amount_off coupon applies only in its own currency")

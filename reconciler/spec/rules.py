@@ -86,7 +86,10 @@ def check_references(entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[Spe
         for index in range(len(items) if isinstance(items, list) else 0):
             yield from _reference(entry, ("items", index, "price"), "price", entries["prices"])
             yield from _archived_price(entry, index, entries["prices"])
+        yield from _money_references(entry, entries)
         if isinstance(entry.model, InvoiceSpec):
+            yield from money_rules.invoice(entry, entry.model, entries["tax_rates"], entries["coupons"],
+                                           _invoice_currency(entry.model, entries["prices"]))
             yield from _mixed_currencies(entry, entry.model, entries["prices"])
             yield from totals(entry, entry.model, entries["prices"])
             yield from email_to_send(entry, entry.model, entries["customers"])
@@ -244,6 +247,29 @@ def _invoice(entry: Entry, invoice: InvoiceSpec) -> Iterator[SpecError]:
                 )
             else:
                 keys_seen[item.key] = index
+
+
+def _money_references(entry: Entry, entries: Mapping[str, Mapping[str, Entry]]) -> Iterator[SpecError]:
+    """An invoice's and its items' tax rates and coupons name entries of the specs."""
+    lists: list[tuple[YamlPath, str, str]] = [(("default_tax_rates",), "tax_rate", "tax_rates"),
+                                              (("discounts",), "coupon", "coupons")]
+    items = raw_get(entry.raw, "items")
+    for index in range(len(items) if isinstance(items, list) else 0):
+        lists += [(("items", index, "tax_rates"), "tax_rate", "tax_rates"),
+                  (("items", index, "discounts"), "coupon", "coupons")]
+    for sub, kind, section in lists:
+        keys = raw_get(entry.raw, *sub)
+        for n in range(len(keys) if isinstance(keys, list) else 0):
+            yield from _reference(entry, (*sub, n), kind, entries[section])
+
+
+def _invoice_currency(invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> str | None:
+    """The first item's currency (the items' own rule reports a mix)."""
+    item = invoice.items[0]
+    if item.price is None:
+        return item.currency
+    price = prices.get(item.price)
+    return price.model.currency if price and isinstance(price.model, PriceSpec) else None
 
 
 def _mixed_currencies(entry: Entry, invoice: InvoiceSpec, prices: Mapping[str, Entry]) -> Iterator[SpecError]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -68,7 +69,18 @@ def show(value: Any) -> str:
     """A value inside a reason string; a reference as kind:key (customer:acme)."""
     if isinstance(value, Ref):
         return str(value)
+    if isinstance(value, (list, dict)) and _holds_ref(value):
+        # Discounts and tax rates: [{"coupon": coupon:partner-10}], as a reviewer reads them.
+        return json.dumps(value, default=str, ensure_ascii=False).replace('"', "")
     return "(unset)" if value is None else repr(value)
+
+
+def _holds_ref(value: Any) -> bool:
+    if isinstance(value, Ref):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_ref(v) for v in value.values())
+    return isinstance(value, list) and any(_holds_ref(v) for v in value)
 
 
 def drift_reason(changes: list[FieldChange]) -> str:

@@ -18,6 +18,7 @@ from reconciler.plan.actions import (
 )
 from reconciler.plan.errors import FINAL_WAY_OUT, FROZEN_WAY_OUT
 from reconciler.plan.plan import InvoiceTotal
+from reconciler.plan.planner import money_terms
 from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.charge import charging
 from reconciler.plan.planner.context import Context
@@ -37,7 +38,13 @@ from reconciler.plan.planner.items import (
     plan_draft_items,
 )
 from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, plan_lifecycle, position_word
-from reconciler.plan.planner.money import finalizing_customers, invoice_amounts, paid_at_finalization, worth_showing
+from reconciler.plan.planner.money import (
+    finalizing_customers,
+    invoice_amounts,
+    note_own_discount,
+    paid_at_finalization,
+    worth_showing,
+)
 from reconciler.plan.planner.revisions import REVISABLE, hold_revision_draft, plan_create_revision, revision_draft
 from reconciler.spec.models import InvoiceSpec
 
@@ -129,6 +136,7 @@ def _plan_draft(
             "description": spec.description,
             "footer": spec.footer,
             **create_params(spec),
+            **money_terms.invoice_params(spec),
             "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
             "pending_invoice_items_behavior": "exclude",
         }
@@ -136,7 +144,8 @@ def _plan_draft(
             CreateInvoice(
                 key=key,
                 reason=replaced or "not in Stripe",
-                depends_on=ctx.if_planned(CreateCustomer.id_for(spec.customer)) + deps,
+                depends_on=ctx.if_planned(CreateCustomer.id_for(spec.customer)) + money_terms.invoice_deps(ctx, spec)
+                + deps,
                 params=drop_none(params),
             )
         )
@@ -149,17 +158,20 @@ def _plan_draft(
                 *_term(cur, spec),
                 *_set_texts(cur, spec),
             ]
-        ) + document_changes(cur, spec) + ctx.metadata_changes(f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
+        ) + document_changes(cur, spec) + money_terms.invoice_changes(ctx, cur, spec) + ctx.metadata_changes(
+            f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
         if cur.send_marker and cur.from_invoice:
             # A draft was never emailed: the marker is the original's, copied by the revision.
             changes.append(FieldChange(f"metadata.{SEND_KEY}", cur.send_marker, None))
         invoice_deps = after
         if changes:
             update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes),
-                                   depends_on=after)
+                                   depends_on=after + money_terms.invoice_deps(ctx, spec))
             invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, None if cur.from_invoice else cur.send_marker
     item_ids = plan_draft_items(ctx, prices, key, spec, cur, invoice_deps)
+    if cur is None:
+        note_own_discount(ctx, key, spec)
     # A revision gets back the balance its original took, which the plan cannot see: not known.
     amounts = invoice_amounts(ctx, spec, currency, finalizing=finalizing, revision=bool(after))
     steps = plan_lifecycle(
@@ -262,6 +274,8 @@ def _plan_finalized(
     document = document_changes(cur, spec)
     frozen += [shown_change(c) for c in document if not (editable and c.field in EDITABLE_WHEN_FINALIZED)]
     frozen += finalized_item_changes(ctx, prices, cur, spec)
+    # Discounts and default rates are frozen too; a rate or coupon replaced since changes nothing here.
+    frozen += [show_change(c) for c in money_terms.invoice_changes(ctx, cur, spec, finalized=True)]
     if frozen:
         return _revise_or_refuse(ctx, prices, key, spec, cur, (fixed, frozen), finalizing)
     # Metadata stays writable in every state, paid and void included: an ordinary update.

@@ -17,6 +17,7 @@ from reconciler.plan.actions import (
     UpdateInvoiceItem,
     UpdateProduct,
 )
+from reconciler.plan.planner import money_terms
 from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.diff import create_metadata, drift_reason, norm, owned_metadata_changes, show
@@ -85,7 +86,8 @@ def plan_draft_items(
             adds.append((item_key, item_spec, "not in Stripe"))
             continue
         price_dep = ctx.if_planned(CreatePrice.id_for(item_spec.price)) if item_spec.price else ()
-        replace_why = _needs_replacement(ctx, cur, item_spec)
+        replace_why = _needs_replacement(ctx, cur, item_spec) or (
+            money_terms.item_replacement(ctx, cur, item_spec, live) if live is not None else None)
         if replace_why:
             rid = ctx.add(
                 RemoveInvoiceItem(
@@ -120,7 +122,7 @@ def plan_draft_items(
                 AddInvoiceItem(
                     key=key,
                     reason=reason,
-                    depends_on=invoice_deps + price_dep + tuple(removals),
+                    depends_on=invoice_deps + price_dep + money_terms.item_deps(ctx, item_spec) + tuple(removals),
                     item_key=item_key,
                     params=add_item_params(prices, key, spec.customer, item_key, item_spec),
                 )
@@ -164,6 +166,7 @@ def add_item_params(
         params["description"] = item.description
     if item.period is not None:
         params["period"] = period_param(item.period)
+    params.update(money_terms.item_params(item))
     params["metadata"] = create_metadata({ITEM_KEY: item_key}, item.metadata)
     return params
 

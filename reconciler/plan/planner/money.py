@@ -3,8 +3,17 @@
 from __future__ import annotations
 
 from collections import Counter
+from fractions import Fraction
 
-from reconciler.plan.amounts import MINIMUM_CHARGE, Amounts, InvoiceTerms, LineTerms, compute
+from reconciler.plan.amounts import (
+    MINIMUM_CHARGE,
+    Amounts,
+    CouponTerms,
+    InvoiceTerms,
+    LineTerms,
+    TaxRateTerms,
+    compute,
+)
 from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.items import item_total
 from reconciler.plan.planner.lifecycle import ZERO_TOTAL, PaidAtFinalization
@@ -32,8 +41,41 @@ def invoice_amounts(
     customer = ctx.live.customers.get(spec.customer)
     balance = customer.balance if customer is not None else 0
     known = spec.status != "draft" and finalizing[spec.customer] == 1 and not revision
-    lines = tuple(LineTerms(item_total(ctx, item), discountable=item_total(ctx, item) >= 0) for item in spec.items)
-    return compute(InvoiceTerms(currency, lines, balance=balance if known else None))
+    lines = []
+    for item in spec.items:
+        amount = item_total(ctx, item)
+        # "Defaults to false for prorations or negative invoice items" (docs.stripe.com/api/invoiceitems/create).
+        lines.append(LineTerms(amount, discountable=amount >= 0, coupons=_coupons(ctx, item.discounts),
+                               tax_rates=_rates(ctx, item.tax_rates) if item.tax_rates else None))
+    return compute(InvoiceTerms(currency, tuple(lines), coupons=_coupons(ctx, spec.discounts),
+                                default_tax_rates=_rates(ctx, spec.default_tax_rates),
+                                balance=balance if known else None))
+
+
+def _rates(ctx: Context, keys: list[str]) -> tuple[TaxRateTerms, ...]:
+    found = [(k, ctx.desired.tax_rates.get(k)) for k in keys]
+    return tuple(TaxRateTerms(k, Fraction(str(s.percentage)), s.inclusive) for k, s in found if s is not None)
+
+
+def _coupons(ctx: Context, keys: list[str]) -> tuple[CouponTerms, ...]:
+    found = [(k, ctx.desired.coupons.get(k)) for k in keys]
+    return tuple(
+        CouponTerms(k, Fraction(str(s.percent_off)) if s.percent_off is not None else None, s.amount_off)
+        for k, s in found if s is not None
+    )
+
+
+def note_own_discount(ctx: Context, key: str, spec: InvoiceSpec) -> None:
+    """Name a customer's own discount: the tool's invoice states its discounts, so it does not
+    inherit that one, as an invoice created without them would."""
+    customer = ctx.live.customers.get(spec.customer)
+    coupon = customer.discount_coupon if customer is not None else None
+    if not coupon:
+        return
+    named = next((k for k, c in ctx.live.coupons.items() if c.id == coupon), None)
+    which = f"coupon {named} ({coupon})" if named else f"coupon {coupon}"
+    ctx.note(f"invoice {key}: customer {spec.customer} has its own discount in Stripe ({which}); the invoice "
+             f"states its discounts ({', '.join(spec.discounts) or 'none'}), so it does not inherit that one")
 
 
 def current_balance(ctx: Context, spec: InvoiceSpec) -> int:

@@ -56,7 +56,7 @@ def value(v: Any) -> str:
         return "(unset)"
     if isinstance(v, Ref):
         return str(v)
-    return json.dumps(v, ensure_ascii=False)
+    return json.dumps(v, ensure_ascii=False, default=str)  # a Ref inside a list or mapping: kind:key
 
 
 # Stripe takes these as Unix times; the specs (and the reviewer) think in days.
