@@ -23,8 +23,17 @@ from reconciler.live.records import (
 )
 from reconciler.live.sendproof import sent_state
 from reconciler.ownership import KEYS_SEPARATOR
+from reconciler.spec.countries import ISO_3166_ALPHA_2
 from reconciler.spec.currencies import ISO_4217
-from reconciler.spec.models import MAX_AMOUNT
+from reconciler.spec.document import day_of
+from reconciler.spec.models import (
+    MAX_AMOUNT,
+    MAX_CUSTOMER_DESCRIPTION,
+    MAX_CUSTOMER_NAME,
+    MAX_FOOTER,
+    MAX_INVOICE_DESCRIPTION,
+    MAX_PHONE,
+)
 from reconciler.spec.rules import MAX_METADATA_KEYS, is_valid_email
 from reconciler.stripe_facts import MAX_METADATA_VALUE_LENGTH
 
@@ -62,6 +71,9 @@ def simple_entry(info: KindInfo, record: TableRecord, metadata: dict[str, str]) 
         value = _compact(record.values[f.name]) if f.named_only else record.values[f.name]
         if value not in (None, "") and value != f.default:
             entry[f.name] = value
+    tax_ids = getattr(record, "tax_id_objects", ())
+    if tax_ids:  # read as objects of their own (expanded on the list), written as the spec says them
+        entry["tax_ids"] = [{"type": tax_type, "value": value} for _, tax_type, value in tax_ids]
     return _with_metadata(entry, metadata)
 
 
@@ -86,6 +98,13 @@ def _product(record: TableRecord) -> None:
 def _customer(record: TableRecord) -> None:
     if record.email and not is_valid_email(record.email):
         raise Unrepresentable(f"its email {record.email!r} is not an address a spec accepts")
+    for name, limit in (("name", MAX_CUSTOMER_NAME), ("description", MAX_CUSTOMER_DESCRIPTION), ("phone", MAX_PHONE)):
+        value = record.values.get(name)
+        if isinstance(value, str) and len(value) > limit:
+            raise Unrepresentable(f"its {name} has {len(value)} characters; a spec allows at most {limit}")
+    country = (record.values.get("address") or {}).get("country")
+    if country and country not in ISO_3166_ALPHA_2:
+        raise Unrepresentable(f"its address's country {country!r} is not an ISO 3166-1 alpha-2 code")
 
 
 # What a simple kind's spec refuses that its live object may hold (the spec loader's own rules).
@@ -133,10 +152,34 @@ def invoice_entry(
             raise Unrepresentable(f"its payment term ({days} days) is not one a spec can give (1..3650 days)")
         entry["days_until_due"] = days
     entry["status"] = status
+    for name, text, limit in (("description", invoice.description, MAX_INVOICE_DESCRIPTION),
+                              ("footer", invoice.footer, MAX_FOOTER)):
+        if text and len(text) > limit:
+            raise Unrepresentable(f"its {name} has {len(text)} characters; a spec allows at most {limit}")
     _put(entry, "description", invoice.description)
     _put(entry, "footer", invoice.footer)
+    entry.update(_document(invoice))
     entry = _with_metadata(entry, metadata)
     entry["items"] = items
+    return entry
+
+
+def _document(invoice: LiveInvoice) -> Entry:
+    """What the invoice document says beyond its lines (issue 18), as a spec writes it."""
+    entry: Entry = {}
+    if invoice.custom_fields:
+        entry["custom_fields"] = [{"name": name, "value": value} for name, value in invoice.custom_fields]
+    if invoice.effective_at is not None:  # set by someone: Stripe's own is the finalization time
+        entry["effective_at"] = day_of(invoice.effective_at)
+    rendering: Entry = {}
+    if invoice.amount_tax_display:
+        rendering["amount_tax_display"] = invoice.amount_tax_display
+    if invoice.page_size:
+        rendering["pdf"] = {"page_size": invoice.page_size}
+    if rendering:
+        entry["rendering"] = rendering
+    if invoice.account_tax_ids:
+        entry["account_tax_ids"] = list(invoice.account_tax_ids)
     return entry
 
 
@@ -160,6 +203,9 @@ def item_entry(item: LiveItem, price_key: str | None, product_name: str | None, 
         entry["currency"] = item.currency
     if len(entry.get("description") or "") > MAX_DESCRIPTION:
         raise Unrepresentable(f"item {item.id} has a description longer than {MAX_DESCRIPTION} characters")
+    if item.period is not None and item.period[0] != item.period[1]:
+        # A period of one instant is Stripe's own (the item's creation time); a real one is a spec's.
+        entry["period"] = {"start": day_of(item.period[0]), "end": day_of(item.period[1])}
     return _with_metadata(entry, metadata)
 
 
