@@ -4,6 +4,7 @@ previews each; memo, void; other changes refused; a lost answer issues it once."
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,23 @@ def test_a_lost_answer_to_the_issue_is_retried_under_its_key_and_credits_once(
     assert len(client.v1.credit_notes.list({"invoice": carded.id}).data) == 1
     assert carded.post_payment_credit_notes_amount == 1000
     assert run(sandbox, "plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_a_reviewed_plan_file_issues_its_credit_notes_and_status_shows_them(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = _billed(sandbox, tmp_path)
+    specs = write(tmp_path / "v2", NOTES)
+    plan_file = tmp_path / "plan.json"
+    saved = run(sandbox, "plan", str(specs), "--out", str(plan_file))
+    assert saved.exit_code == 0, saved.output
+    applied = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
+    assert applied.exit_code == 0, applied.output
+    assert len(client.v1.credit_notes.list({"limit": 10}).data) == 3
+    again = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
+    assert again.exit_code == 0, again.output  # already applied: nothing issued twice
+    assert len(client.v1.credit_notes.list({"limit": 10}).data) == 3
+    status = run(sandbox, "status", str(specs), "--format", "json")
+    assert status.exit_code == 0, status.output
+    credited = {row["key"]: row["credited"] for row in json.loads(status.output)["invoices"]}
+    assert credited == {"carded": 1000, "owed": 500, "settled": 700}
