@@ -61,7 +61,7 @@ class FileName(click.Path):
 def redact_option(func: F) -> F:
     return click.option(
         "--redact", is_flag=True, envvar="RECONCILER_REDACT", show_envvar=True,
-        help="Mask customer names, emails, phones and descriptions in text and markdown output.",
+        help="Mask customer data (names, emails, phones, descriptions, addresses, tax IDs) in text and markdown output.",
     )(func)
 
 

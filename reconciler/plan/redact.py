@@ -1,4 +1,4 @@
-"""--redact: a copy of a plan whose customer names, emails, phones and descriptions are masked.
+"""--redact: a copy of a plan whose customer data (the kinds' personal fields) is masked.
 
 For text and markdown output that may be public (a pull-request comment, a CI
 log). Spec keys, amounts and Stripe ids stay visible. The plan file is never
@@ -10,11 +10,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from reconciler.kinds import KINDS
 from reconciler.plan.actions import Action, AddTaxId, FieldChange, _Create, _Update
 from reconciler.plan.plan import Plan
 from reconciler.plan.watch import PERSONAL_FIELDS
 
 MASK = "(redacted)"
+
+# A create's parameters are named as Stripe names them (a customer's tax_ids are sent as tax_id_data).
+_PERSONAL_PARAMS: dict[str, frozenset[str]] = {
+    info.name: frozenset(f.param for f in info.fields if f.personal) for info in KINDS.values()
+}
 
 
 def _mask(value: Any) -> Any:
@@ -28,7 +34,8 @@ def _redact_action(action: Action) -> Action:
     if not personal:
         return action
     if isinstance(action, _Create):
-        params = {k: _mask(v) if k in personal else v for k, v in action.params.items()}
+        sent = personal | _PERSONAL_PARAMS.get(action.kind, frozenset())
+        params = {k: _mask(v) if k in sent else v for k, v in action.params.items()}
         return replace(action, params=params)
     if isinstance(action, _Update):
         changes = tuple(
@@ -50,7 +57,7 @@ _PERSONAL_PATHS = {"/v1/customers": "customer"}
 def redact_request_params(path: str, params: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters for display (apply --dry-run), personal ones masked."""
     kind = next((k for prefix, k in _PERSONAL_PATHS.items() if path == prefix or path.startswith(prefix + "/")), None)
-    personal = PERSONAL_FIELDS.get(kind or "", frozenset())
+    personal = PERSONAL_FIELDS.get(kind or "", frozenset()) | _PERSONAL_PARAMS.get(kind or "", frozenset())
     if path.endswith("/tax_ids"):
         personal = frozenset({"value"})  # a customer's tax ID number
     return {k: _mask(v) if k in personal else v for k, v in params.items()}

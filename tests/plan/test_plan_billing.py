@@ -154,3 +154,15 @@ def test_tax_ids_the_spec_does_not_name_are_left_alone() -> None:
     live = converged(d)
     held = replace(live.customers[KEY], tax_id_objects=(("txi_1", "eu_vat", "DE123456789"),))
     assert make_plan(d, replace(live, customers={KEY: held})).is_empty
+
+
+def test_redact_masks_the_tax_ids_a_new_customer_is_created_with() -> None:
+    from reconciler.plan.redact import redact_request_params
+    from reconciler.spec.billing import TaxId
+
+    d = desired(customers={KEY: customer(tax_ids=[TaxId(type="eu_vat", value="DE123456789")])}, invoices={})
+    text = render_text(redact(make_plan(d, Live())))
+    assert "DE123456789" not in text and 'tax_id_data = "(redacted)"' in text
+    (create,) = [a for a in make_plan(d, Live()).actions if isinstance(a, CreateCustomer)]
+    shown = redact_request_params("/v1/customers", dict(create.params))  # apply --dry-run --redact
+    assert shown["tax_id_data"] == "(redacted)" and "DE123456789" not in str(shown)
