@@ -10,7 +10,8 @@ from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
-from reconciler.spec.models import KEY_RULE, MAX_AMOUNT
+from reconciler.spec.billing import INVOICE_PREFIX_PATTERN
+from reconciler.spec.models import KEY_RULE, MAX_AMOUNT, SPEC_KEY_PATTERN
 from reconciler.spec.yamltree import Pos, YamlPath, describe, dotted
 
 
@@ -123,5 +124,24 @@ def _detail(kind: str, value: Any, ctx: dict[str, Any], model: type[BaseModel], 
     if kind == "string_too_long":
         return f"must be at most {ctx['max_length']} characters, got {len(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{value!r} is not a valid key ({KEY_RULE})"
+        return _pattern_message(value, str(ctx.get("pattern", "")))
     return msg
+
+
+# Stripe ids in specs (`adopt:`, account_tax_ids) are patterns of the form ^<prefix>[...]+$.
+_STRIPE_ID = re.compile(r"\^([a-z]*_?)\[A-Za-z0-9[_-]*\]\+\$")
+
+
+def _pattern_message(value: Any, pattern: str) -> str:
+    """What a string failing its field's pattern should have been, in words, not the spec key's rule for all."""
+    if pattern == SPEC_KEY_PATTERN:
+        return f"{value!r} is not a valid key ({KEY_RULE})"
+    if pattern == INVOICE_PREFIX_PATTERN:
+        return f"{value!r} is not a valid invoice prefix (1 to 12 uppercase letters or digits, e.g. ACME01)"
+    if pattern == "^[A-Z]{2}$":
+        return f"{value!r} is not an ISO 3166-1 alpha-2 country code (two uppercase letters, e.g. DE, US, GB)"
+    stripe_id = _STRIPE_ID.fullmatch(pattern)
+    if stripe_id:
+        prefix = stripe_id.group(1)
+        return f"{value!r} is not a Stripe id" + (f" (expected {prefix}…)" if prefix else " (letters, digits, '_', '-')")
+    return f"{value!r} does not match the pattern {pattern}"

@@ -209,3 +209,28 @@ def test_the_tax_id_types_are_the_pinned_sdks() -> None:
 
     literal = inspect.getsource(sdk).split("    type: ", 1)[1].split("]", 1)[0]
     assert frozenset(re.findall(r'"([a-z_]+)"', literal)) == TAX_ID_TYPES
+
+
+@pytest.mark.parametrize(
+    ("section", "entry", "message"),
+    [
+        ("customers", "invoice_prefix: abc",
+         "customer 'c' invoice_prefix: 'abc' is not a valid invoice prefix (1 to 12 uppercase letters or digits, e.g. ACME01)"),
+        ("customers", "adopt: foo", "customer 'c' adopt: 'foo' is not a Stripe id (expected cus_…)"),
+        ("tax_rates", "country: de",
+         "tax_rate 'c' country: 'de' is not an ISO 3166-1 alpha-2 country code (two uppercase letters, e.g. DE, US, GB)"),
+    ],
+)  # fmt: skip
+def test_a_value_failing_its_pattern_is_told_its_own_rule_not_the_spec_keys(
+    check: Check, section: str, entry: str, message: str
+) -> None:
+    extra = "    display_name: VAT\n    percentage: 19\n    inclusive: false\n" if section == "tax_rates" else ""
+    errors = check(a_yaml=f"{section}:\n  c:\n    {entry}\n{extra}")
+    assert [e.split(": ", 1)[1] for e in errors] == [message]
+
+
+def test_an_account_tax_id_that_is_not_a_txi_id_says_so(check: Check) -> None:
+    text = invoice("account_tax_ids: [foo]", "items:", "  - price: gold-usd")
+    assert check(a_yaml=CATALOG, b_yaml=text) == [
+        "b.yaml:5:23: invoice 'inv' account_tax_ids[0]: 'foo' is not a Stripe id (expected txi_…)"
+    ]
