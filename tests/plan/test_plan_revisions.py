@@ -8,11 +8,13 @@ from dataclasses import replace
 import pytest
 from plan_builders import converged, desired, ids, invoice, item, live_invoice_for, with_invoice
 
+from reconciler.live.records import LiveCreditNote
 from reconciler.live.revisions import revision_chains
 from reconciler.plan.actions import CreateRevision, SendInvoice, UpdateInvoiceItem
 from reconciler.plan.errors import FrozenInvoiceChanges
 from reconciler.plan.notices import customer_notices
 from reconciler.plan.planner import make_plan
+from reconciler.spec.models import CreditNoteSpec
 
 INV = "jenny-rosen-2026-11"
 
@@ -112,3 +114,23 @@ def test_a_revision_waits_while_a_payment_is_processing() -> None:
     assert plan.actions == ()
     assert any("the spec revises it, nothing done now: a customer's payment of it is processing" in n
                for n in plan.notes)
+
+
+def test_credit_notes_stay_on_the_revised_original_and_the_plan_says_so() -> None:
+    d, live = _corrected(status="open")
+    note = LiveCreditNote(id="cn_1", key="cn-1", invoice_id=f"in_{INV}", status="issued", amount=500,
+                          currency="usd", pre_payment_amount=500)
+    plan = make_plan(d, replace(live, credit_notes={"cn-1": note}))
+    assert [a.name for a in plan.actions][0] == "CreateRevision"
+    assert any("its credit notes (cn-1) stay on it once voided" in n for n in plan.notes)
+
+
+def test_a_credit_note_issued_before_the_revision_is_history_not_a_change() -> None:
+    d = desired(invoices={INV: invoice(status="open", items=[item(quantity=3)])},
+                credit_notes={"cn-1": CreditNoteSpec(invoice=INV, amount=500)})
+    original = live_invoice_for(d, INV, id="in_old", status="void", latest_revision=f"in_{INV}")
+    live = with_invoice(converged(d), INV, from_invoice="in_old")
+    note = LiveCreditNote(id="cn_1", key="cn-1", invoice_id="in_old", status="issued", amount=500,
+                          currency="usd", pre_payment_amount=500)
+    plan = make_plan(d, replace(live, revised={INV: (original,)}, credit_notes={"cn-1": note}))
+    assert plan.actions == ()

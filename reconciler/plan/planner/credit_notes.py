@@ -148,6 +148,11 @@ def _frozen_changes(ctx: Context, spec: CreditNoteSpec, cur: LiveCreditNote) -> 
     """What the spec asks that differs from the issued credit note, each as 'field live -> spec'."""
     invoice = ctx.live.invoices.get(spec.invoice)
     found: list[str] = []
+    # Issued on an invoice a revision replaced since: it stays there (Stripe copies no credit notes to a
+    # revision, https://docs.stripe.com/invoicing/invoice-edits), and is the key's history, no change.
+    revised = {original.id for original in ctx.live.revised.get(spec.invoice, ())}
+    if cur.invoice_id in revised:
+        return found
     if invoice is None or invoice.id != cur.invoice_id:
         found.append(f"invoice ({cur.invoice_id} -> {spec.invoice})")
     for name, live_value, wanted in (

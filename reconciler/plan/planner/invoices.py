@@ -338,5 +338,11 @@ def _plan_revision(
         ctx.note(f"invoice {_label(key, cur)}: the spec revises it, nothing done now: a customer's payment of it "
                  "is processing; the next plan after it settles decides (paid: a paid invoice cannot be revised)")
         return None
+    credited = sorted(note.key for note in ctx.live.credit_notes.values()
+                      if note.invoice_id == cur.id and note.status == "issued")
+    if credited:
+        # "It doesn't, however, duplicate any invoice credit notes" (https://docs.stripe.com/invoicing/invoice-edits).
+        ctx.note(f"invoice {_label(key, cur)}: its credit notes ({', '.join(credited)}) stay on it once voided: "
+                 "Stripe does not copy credit notes to a revision, which bills its own total in full")
     create_id = plan_create_revision(ctx, key, cur, why, ctx.customer_changes(spec.customer))
     return _plan_draft(ctx, prices, key, spec, revision_draft(cur), finalizing, after=(create_id,))
