@@ -204,6 +204,7 @@ class Builder:
         items = self._items(found, notes, label)
         status = invoice_status(invoice, self.since)
         entry = invoice_entry(invoice, customer_key, status, items, self._metadata(found, notes, label))
+        entry = self._with_money(entry, invoice.default_tax_rates, invoice.discounts, rates_name="default_tax_rates")
         self.out.invoice_customer[key] = customer_key
         return entry, notes
 
@@ -238,6 +239,9 @@ class Builder:
             metadata = self._claimed(item.metadata, item.owned_keys, bool(item.key), item_notes, f"{label} item {item.id}")
             notes += [f"item {item.id} {note}" for note in item_notes]
             entry = item_entry(item, price_key, product, metadata)
+            # A line shows the rates that apply: its own only where they are not the invoice's defaults.
+            own = item.tax_rates if item.tax_rates and tuple(item.tax_rates) != found.record.default_tax_rates else ()
+            entry = self._with_money(entry, own or (), item.discounts, rates_name="tax_rates")
             if found.managed and item.key:
                 entry = _with_item_key(entry, item.key)
             entries.append(entry)
@@ -245,6 +249,26 @@ class Builder:
         keys = numbered([e.get("key") or item_base_key(e.get("price"), e.get("description")) for e in entries])
         self.item_keys[found.record.id] = {item.line_id: k for item, k in zip(live_items, keys, strict=True) if item.line_id}
         return entries
+
+    def _with_money(
+        self, entry: Entry, rate_ids: tuple[str, ...] | None, coupon_ids: tuple[str, ...] | None, *, rates_name: str
+    ) -> Entry:
+        """`entry` naming its tax rates and coupons by spec key (each imported with it), before its metadata."""
+        if coupon_ids is None:
+            raise Unrepresentable("its discounts were read without their coupons")
+        money: Entry = {}
+        for kind, ids, name in (("tax_rate", rate_ids or (), rates_name), ("coupon", coupon_ids, "discounts")):
+            keys = [self.build(kind, i) for i in ids]
+            if any(k is None for k in keys):
+                raise Unrepresentable(f"its {name} name {', '.join(i for i, k in zip(ids, keys, strict=True) if k is None)}, "
+                                      "which is not imported")
+            if keys:
+                money[name] = keys
+        if not money:
+            return entry
+        head = {k: v for k, v in entry.items() if k not in ("metadata", "items")}
+        tail = {k: v for k, v in entry.items() if k in ("metadata", "items")}
+        return {**head, **money, **tail}
 
     def _hint(self, found: Found[Any]) -> str:
         """What tells a person which object a skipped one is (it has no key to show)."""

@@ -195,8 +195,8 @@ def item_entry(item: LiveItem, price_key: str | None, product_name: str | None, 
         if item.description and item.description != product_name:
             entry["description"] = item.description  # else Stripe's own: the product's name
     else:
-        if not 0 <= item.amount <= MAX_AMOUNT:
-            raise Unrepresentable(f"item {item.id} has amount {item.amount}; a spec item has 0..{MAX_AMOUNT}")
+        if not -MAX_AMOUNT <= item.amount <= MAX_AMOUNT:
+            raise Unrepresentable(f"item {item.id} has amount {item.amount}; a spec item has -{MAX_AMOUNT}..{MAX_AMOUNT}")
         _check_currency(item.currency)
         _put(entry, "description", item.description)
         entry["amount"] = item.amount

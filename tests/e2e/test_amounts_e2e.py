@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import stripe
@@ -70,3 +71,17 @@ def test_below_the_minimum_charge_is_finalized_paid_as_planned(sandbox: RunningS
     assert managed_customer(client, "jenny-rosen").balance == 30
     again = run("plan", str(specs), *on(sandbox), "--detailed-exitcode")
     assert again.exit_code == 0, again.output
+
+
+def test_status_shows_what_is_owed_after_the_balance(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    """`reconciler status` reports Stripe's amount remaining, the customer's credit already applied."""
+    client = sdk_client(sandbox.url)
+    assert run("apply", str(_write(tmp_path, "draft")), *on(sandbox), "--yes").exit_code == 0
+    jenny = managed_customer(client, "jenny-rosen")
+    client.v1.customers.balance_transactions.create(jenny.id, {"amount": -300, "currency": "usd"})
+    specs = _write(tmp_path, "sent")
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    shown = run("status", str(specs), *on(sandbox), "--format", "json")
+    assert shown.exit_code == 0, shown.output
+    rows = {r["key"]: r for r in json.loads(shown.output)["invoices"]}
+    assert (rows["jenny-main"]["total"], rows["jenny-main"]["amount_remaining"]) == (1000, 700)

@@ -41,8 +41,10 @@ def test_metadata_an_adoption_would_claim_and_what_a_spec_cannot_name() -> None:
 def test_values_a_spec_refuses_make_the_object_unrepresentable() -> None:
     with pytest.raises(Unrepresentable, match="not an address a spec accepts"):
         customer_entry(LiveCustomer("cus_1", "", "Jenny", "jenny@localhost"), {})
-    with pytest.raises(Unrepresentable, match="has amount -500"):
-        item_entry(LiveItem("ii_1", "", None, 1, -500, "usd", "Credit"), None, None, {})
+    with pytest.raises(Unrepresentable, match="has amount -100000000"):
+        item_entry(LiveItem("ii_1", "", None, 1, -100_000_000, "usd", "Credit"), None, None, {})
+    # A credit line within Stripe's 8 digits is a spec's negative amount (issue 19).
+    assert item_entry(LiveItem("ii_3", "", None, 1, -500, "usd", "Credit"), None, None, {})["amount"] == -500
     price_item = LiveItem("ii_2", "", "price_1", 2, 2000, "usd", "Gold")
     assert item_entry(price_item, "gold-usd", "Gold", {}) == {"price": "gold-usd", "quantity": 2}
     assert item_entry(price_item, "gold-usd", "Gold Plus", {}) == {"price": "gold-usd", "quantity": 2, "description": "Gold"}
