@@ -29,6 +29,8 @@ from reconciler.ownership import KEYS_KEY, SEND_DONE, SEND_REQUESTED, owned_keys
 from reconciler.plan.actions import (
     METADATA_PREFIX,
     Action,
+    CreateCreditNote,
+    CreateRevision,
     FinalizeInvoice,
     MarkUncollectible,
     PayInvoice,
@@ -149,14 +151,22 @@ class Progress:
     stale: tuple[str, ...]
 
 
+# Steps that move their customer's balance (Stripe applies it at finalization, gives it back on a
+# void, a credit note may credit it): a balance change is theirs once one of them is done.
+_MOVES_BALANCE = (FinalizeInvoice, VoidInvoice, CreateRevision, CreateCreditNote, VoidCreditNote)
+
+
 def progress(saved: Plan, live: Live) -> Progress:
     """Each watched object compared with the file: changes the plan's own actions explain
     mark it done; any other change is a stale line ('customer acme: phone … since the plan was made')."""
     index = LiveIndex(live)
     expected = _expectations(saved.actions)
     changed: set[str] = set()
-    stale: list[str] = []
-    for watched in saved.watched:
+    stale: dict[str, str] = {}
+    # Customers last: whether their balance moved by this plan depends on its invoices' progress.
+    for watched in sorted(saved.watched, key=lambda w: w.ref.startswith("customer:")):
+        if watched.ref.startswith("customer:") and _moved_balance(saved, watched, changed):
+            expected.setdefault(_object(watched.ref), _Expected()).free.add("balance")
         record = index.find(watched.ref)
         kind = watched.ref.partition(":")[0]
         exp = expected.get(_object(watched.ref), _Expected())
@@ -164,9 +174,9 @@ def progress(saved: Plan, live: Live) -> Progress:
             if (record is not None and exp.created) or (record is None and exp.deleted):
                 changed.add(watched.ref)
             elif record is not None:
-                stale.append(f"{watched.label}: created since the plan was made ({record.id})")
+                stale[watched.ref] = f"{watched.label}: created since the plan was made ({record.id})"
             elif watched.stripe_id is not None:
-                stale.append(f"{watched.label}: deleted or no longer managed since the plan was made")
+                stale[watched.ref] = f"{watched.label}: deleted or no longer managed since the plan was made"
             continue
         now = snapshot(kind, record)
         if now == watched.fields:
@@ -175,8 +185,18 @@ def progress(saved: Plan, live: Live) -> Progress:
         others = _unexplained(watched, now, exp, kind)
         if others:
             phrases = field_phrases({k: watched.fields.get(k) for k in others}, others)
-            stale.append(f"{watched.label}: {', '.join(phrases[:3])} since the plan was made")
-    return Progress(frozenset(changed), tuple(stale))
+            stale[watched.ref] = f"{watched.label}: {', '.join(phrases[:3])} since the plan was made"
+    return Progress(frozenset(changed), tuple(stale[w.ref] for w in saved.watched if w.ref in stale))
+
+
+def _moved_balance(saved: Plan, watched: Watched, changed: set[str]) -> bool:
+    """Whether a step of the plan that moves this customer's balance is done (its object changed)."""
+    actions = {a.id: a for a in saved.actions}
+    return any(
+        isinstance(action, _MOVES_BALANCE) and _own(action) in {_object(ref) for ref in changed}
+        for action in (actions.get(i) for i in watched.actions)
+        if action is not None
+    )
 
 
 def rest_of(saved: Plan, fresh: Plan, done_refs: frozenset[str]) -> tuple[list[str], int]:
