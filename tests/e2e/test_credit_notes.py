@@ -157,3 +157,24 @@ def test_a_reviewed_plan_file_issues_its_credit_notes_and_status_shows_them(
     assert status.exit_code == 0, status.output
     credited = {row["key"]: row["credited"] for row in json.loads(status.output)["invoices"]}
     assert credited == {"carded": 1000, "owed": 500, "settled": 700}
+
+
+def test_a_line_of_a_taxed_invoice_is_credited_with_its_tax_as_previewed(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    client = sdk_client(sandbox.url)
+    spec = {
+        "tax_rates": {"vat": {"display_name": "VAT", "percentage": 19, "inclusive": False}},
+        "products": BASE["products"], "prices": BASE["prices"], "customers": BASE["customers"],
+        "invoices": {"taxed": {**BASE["invoices"]["owed"], "default_tax_rates": ["vat"]}},
+    }
+    folder = tmp_path / "taxed"
+    folder.mkdir()
+    (folder / "specs.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    assert run(sandbox, "apply", str(folder), "--yes").exit_code == 0
+    spec["credit_notes"] = {"taxed-seat": {"invoice": "taxed", "lines": [{"item": "seat-usd", "quantity": 1}]}}
+    (folder / "specs.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    planned = run(sandbox, "plan", str(folder))
+    assert planned.exit_code == 0, planned.output
+    assert "invoice taxed credited (amount remaining $35.70 USD -> $23.80 USD; the credit note emailed)" in planned.output
+    assert run(sandbox, "apply", str(folder), "--yes").exit_code == 0
+    assert invoices(client)["taxed"].amount_remaining == 2380
+    assert run(sandbox, "plan", str(folder), "--detailed-exitcode").exit_code == 0

@@ -135,5 +135,6 @@ def test_on_an_invoice_with_tax_the_split_is_left_to_stripes_preview() -> None:
     taxed = replace(live.invoices[KEY], total=2380, amount_remaining=2380)  # 19% on the 20.00 of items
     (action,) = make_plan(d, replace(live, invoices={KEY: taxed})).actions
     assert isinstance(action, CreateCreditNote) and action.params["credit_amount"] == 100
+    assert action.reason == f"not in Stripe: credits 1000 before tax and discounts on invoice {KEY}"
     with pytest.raises(CreditNoteRefused, match="Stripe needs exactly 0"):
         make_plan(d, live)  # without tax the planner's own arithmetic holds

@@ -127,3 +127,16 @@ def test_an_invoice_paid_out_of_band_cannot_be_refunded(check: Check) -> None:
         "credit the customer's balance (credit_amount) or record it as credited outside Stripe "
         "(out_of_band_amount)",
     ]
+
+
+def test_lines_of_a_taxed_invoice_are_left_to_the_plan_but_an_amount_is_checked(check: Check) -> None:
+    taxed = _spec("""
+  a: {invoice: inv, lines: [{item: gold-usd, quantity: 3}], out_of_band_amount: 3570}
+  b: {invoice: inv, amount: 100, credit_amount: 200}
+""").replace("    status: sent\n", "    status: sent\n    default_tax_rates: [vat]\n").replace(
+        "customers:", "tax_rates:\n  vat: {display_name: VAT, percentage: 19, inclusive: false}\ncustomers:")
+    errors = check(a_yaml=taxed)
+    assert [e.split(": ", 1)[1] for e in errors] == [
+        "credit_note 'b': refund_amount + credit_amount + out_of_band_amount is 200, more than the credit note's "
+        "total 100",
+    ]

@@ -76,7 +76,8 @@ def _issue(ctx: Context, key: str, spec: CreditNoteSpec, acted_on: set[str]) -> 
         "email_type": spec.email_type,
         "metadata": create_metadata({OWNER_KEY: key}, spec.metadata),
     }
-    ctx.add(CreateCreditNote(key=key, reason=f"not in Stripe: credits {total} on invoice {spec.invoice}",
+    credits = f"{total}" if exact else f"{total} before tax and discounts"
+    ctx.add(CreateCreditNote(key=key, reason=f"not in Stripe: credits {credits} on invoice {spec.invoice}",
                              params=drop_none(params)))
 
 
