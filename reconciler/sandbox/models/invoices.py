@@ -266,6 +266,7 @@ def follow_customer(tx: Tx, customer: Obj) -> None:
     finalized, this field will equal `customer.email`", and so on)."""
     for invoice in tx.all("invoice", customer=customer["id"], status="draft"):
         copied = {f"customer_{name}": customer[name] for name in CUSTOMER_COPIES}
+        copied["customer_tax_ids"] = tax_ids.invoice_copies(tx, customer["id"])
         if any(invoice.get(k) != v for k, v in copied.items()):
             invoice.update(copied)
             _save(tx, invoice)

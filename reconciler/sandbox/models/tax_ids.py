@@ -52,7 +52,20 @@ def _new(ctx: Context, tx: Tx, params: Params, customer_id: str | None) -> Obj:
     }
     tx.insert("tax_id", tax_id, customer=customer_id)
     events.record(ctx, tx, "customer.tax_id.created" if customer_id else "tax_id.created", tax_id)
+    _drafts_follow(tx, customer_id)
     return tax_id
+
+
+def _drafts_follow(tx: Tx, customer_id: str | None) -> None:
+    """A customer's drafts show its tax IDs as they are now (`customer_tax_ids`, until finalized)."""
+    if customer_id is None:
+        return
+    copies = invoice_copies(tx, customer_id)
+    for invoice in tx.all("invoice", customer=customer_id, status="draft"):
+        if invoice.get("customer_tax_ids") != copies:
+            invoice["customer_tax_ids"] = copies
+            tx.update(invoice, customer=invoice["customer"], status=invoice["status"],
+                      collection_method=invoice["collection_method"])  # fmt: skip
 
 
 def create_for_customer(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:
@@ -98,6 +111,7 @@ def delete(ctx: Context, tx: Tx, tax_id: str, customer_id: str | None = None) ->
     found = retrieve(ctx, tx, tax_id, customer_id)
     tx.delete(tax_id)
     events.record(ctx, tx, "customer.tax_id.deleted" if found["customer"] else "tax_id.deleted", found)
+    _drafts_follow(tx, found["customer"])
     return {"id": tax_id, "object": "tax_id", "deleted": True}
 
 
