@@ -13,9 +13,14 @@ from typing import Any
 from reconciler.kinds import KINDS
 from reconciler.plan.actions import Action, AddTaxId, FieldChange, _Create, _Update
 from reconciler.plan.plan import Plan
-from reconciler.plan.watch import PERSONAL_FIELDS
+from reconciler.plan.watch import PERSONAL_FIELDS as _DIGESTED
 
 MASK = "(redacted)"
+# The personal fields under the spec's names and under Stripe's, as requests carry them: a customer's
+# tax IDs go out as tax_id_data.
+PERSONAL_FIELDS: dict[str, frozenset[str]] = {
+    kind: names | {f.param for f in KINDS[kind].fields if f.personal} for kind, names in _DIGESTED.items()
+}
 
 # A create's parameters are named as Stripe names them (a customer's tax_ids are sent as tax_id_data).
 _PERSONAL_PARAMS: dict[str, frozenset[str]] = {

@@ -136,6 +136,7 @@ def test_tax_ids_ride_on_the_create_and_a_changed_value_is_a_removal_and_an_addi
     d = desired(customers={KEY: customer(tax_ids=[vat])}, invoices={})
     (create,) = [a for a in make_plan(d, Live()).actions if isinstance(a, CreateCustomer)]
     assert create.params["tax_id_data"] == [{"type": "eu_vat", "value": "DE123456789"}]
+    assert "DE123456789" not in render_text(redact(make_plan(d, Live())))  # --redact masks tax_id_data
     live = converged(d)
     held = replace(live.customers[KEY], tax_id_objects=(("txi_1", "eu_vat", "DE123456789"),))
     assert make_plan(d, replace(live, customers={KEY: held})).is_empty
