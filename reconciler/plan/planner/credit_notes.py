@@ -44,9 +44,15 @@ def _issue(ctx: Context, key: str, spec: CreditNoteSpec, acted_on: set[str]) -> 
         ctx.note(f"{label} waits for invoice {spec.invoice} to be finalized in Stripe, with nothing left to do "
                  "to it: plan again after this apply")
         return
+    wanted = ctx.desired.invoices.get(spec.invoice)
+    wanted_status = wanted.status if wanted is not None else None
     if invoice.status not in ("open", "paid"):
-        ctx.problem("credit_note", f"{label}: invoice {spec.invoice} is {invoice.status}; Stripe issues credit "
-                                   "notes on open or paid invoices only: remove the credit note")
+        refused = (f"{label}: invoice {spec.invoice} is {invoice.status}; Stripe issues credit notes on open or "
+                   "paid invoices only: remove the credit note")
+        if wanted_status != invoice.status:  # someone else's doing: hold this credit note only
+            ctx.hold(f"credit_note:{key}", None, f"{refused} (the spec says the invoice is {wanted_status})")
+        else:
+            ctx.problem("credit_note", refused)
         return
     lines = _line_params(ctx, label, spec, invoice)
     if lines is None:
@@ -58,7 +64,12 @@ def _issue(ctx: Context, key: str, spec: CreditNoteSpec, acted_on: set[str]) -> 
     # out: the exact split is then left to Stripe's preview, which refuses it in Stripe's words.
     exact = not spec.lines or invoice.total == sum(item.amount for item in invoice.items)
     if exact and spec.split() != post:
-        ctx.problem("credit_note", _split_problem(label, spec, invoice, total, remaining))
+        refused = _split_problem(label, spec, invoice, total, remaining)
+        since = _changed_by_others(ctx, invoice, wanted_status)
+        if since:  # the split was right for the invoice as it was: a person decides where the credit goes now
+            ctx.hold(f"credit_note:{key}", None, f"{refused}; {since}: write the split for the invoice as it is now")
+        else:
+            ctx.problem("credit_note", refused)
         return
     if spec.refund_amount and invoice.paid_out_of_band:
         ctx.problem("credit_note", f"{label}: invoice {spec.invoice} was paid outside Stripe: there is no payment "
@@ -79,6 +90,18 @@ def _issue(ctx: Context, key: str, spec: CreditNoteSpec, acted_on: set[str]) -> 
     credits = f"{total}" if exact else f"{total} before tax and discounts"
     ctx.add(CreateCreditNote(key=key, reason=f"not in Stripe: credits {credits} on invoice {spec.invoice}",
                              params=drop_none(params)))
+
+
+def _changed_by_others(ctx: Context, invoice: LiveInvoice, wanted_status: str | None) -> str | None:
+    """What someone else did to the invoice that changes where a credit goes (paid it, credited it), or None."""
+    if invoice.status == "paid" and wanted_status != "paid":
+        return f"the invoice was paid in Stripe (the spec says {wanted_status})"
+    ours = sum(note.pre_payment_amount + note.post_payment_amount for note in ctx.live.credit_notes.values()
+               if note.invoice_id == invoice.id and note.status == "issued")
+    theirs = invoice.pre_payment_credit_notes_amount + invoice.post_payment_credit_notes_amount - ours
+    if theirs > 0:
+        return f"credit notes not in the specs took {theirs} off the invoice"
+    return None
 
 
 def _split_problem(label: str, spec: CreditNoteSpec, invoice: LiveInvoice, total: int, remaining: int) -> str:
