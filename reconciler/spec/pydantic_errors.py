@@ -125,6 +125,24 @@ def _detail(kind: str, value: Any, ctx: dict[str, Any], model: type[BaseModel], 
         return f"must be at most {ctx['max_length']} characters, got {len(value)}"
     if kind == "string_pattern_mismatch":
         return _pattern_message(value, str(ctx.get("pattern", "")))
+    return _in_our_words(kind, value, ctx, msg)
+
+
+def _in_our_words(kind: str, value: Any, ctx: dict[str, Any], msg: str) -> str:
+    """pydantic's remaining messages in the style of the others ("must …, got …"), not its own wording."""
+    if kind == "too_long":
+        return f"at most {ctx['max_length']} items, got {ctx['actual_length']}"
+    if kind == "too_short":
+        return f"at least {ctx['min_length']} item{'s' if ctx['min_length'] != 1 else ''}, got {ctx['actual_length']}"
+    if kind in ("date_type", "date_parsing", "date_from_datetime_inexact", "date_from_datetime_parsing"):
+        return f"expected a date (a bare YAML date such as 2026-12-15), got {describe(value)}"
+    if kind in ("float_type", "float_parsing"):
+        return f"expected a number, got {describe(value)}"
+    if kind == "greater_than":
+        bound = ctx["gt"]
+        return f"must be more than {bound:g}, got {value}" if isinstance(bound, float) else f"must be more than {bound}, got {value}"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")  # our own validators' sentences, without pydantic's label
     return msg
 
 

@@ -234,3 +234,18 @@ def test_an_account_tax_id_that_is_not_a_txi_id_says_so(check: Check) -> None:
     assert check(a_yaml=CATALOG, b_yaml=text) == [
         "b.yaml:5:23: invoice 'inv' account_tax_ids[0]: 'foo' is not a Stripe id (expected txi_…)"
     ]
+
+
+def test_pydantic_wording_is_said_the_way_the_other_messages_are(check: Check) -> None:
+    fields = "[" + ", ".join(["{name: a, value: b}"] * 5) + "]"
+    rate = "tax_rates:\n  vat:\n    display_name: VAT\n    percentage: '19'\n    inclusive: false\n"
+    coupon = "coupons:\n  c:\n    percent_off: 0\n"
+    b_yaml = invoice(f"custom_fields: {fields}", "due_date: tomorrow", "items:", "  - price: gold-usd",
+                     "    period: {start: 2026-12-10, end: 2026-12-01}")  # fmt: skip
+    assert check(a_yaml=CATALOG + rate + coupon, b_yaml=b_yaml) == [
+        "a.yaml:16:17: tax_rate 'vat' percentage: expected a number, got a string ('19')",
+        "a.yaml:20:18: coupon 'c' percent_off: must be more than 0, got 0",
+        "b.yaml:5:20: invoice 'inv' custom_fields: at most 4 items, got 5",
+        "b.yaml:6:15: invoice 'inv' due_date: expected a date (a bare YAML date such as 2026-12-15), got a string ('tomorrow')",
+        "b.yaml:9:17: invoice 'inv' items[0].period: end 2026-12-01 is before start 2026-12-10",
+    ]
