@@ -22,11 +22,6 @@ PERSONAL_FIELDS: dict[str, frozenset[str]] = {
     kind: names | {f.param for f in KINDS[kind].fields if f.personal} for kind, names in _DIGESTED.items()
 }
 
-# A create's parameters are named as Stripe names them (a customer's tax_ids are sent as tax_id_data).
-_PERSONAL_PARAMS: dict[str, frozenset[str]] = {
-    info.name: frozenset(f.param for f in info.fields if f.personal) for info in KINDS.values()
-}
-
 
 def _mask(value: Any) -> Any:
     return None if value is None else MASK
@@ -39,8 +34,7 @@ def _redact_action(action: Action) -> Action:
     if not personal:
         return action
     if isinstance(action, _Create):
-        sent = personal | _PERSONAL_PARAMS.get(action.kind, frozenset())
-        params = {k: _mask(v) if k in sent else v for k, v in action.params.items()}
+        params = {k: _mask(v) if k in personal else v for k, v in action.params.items()}
         return replace(action, params=params)
     if isinstance(action, _Update):
         changes = tuple(
@@ -62,7 +56,7 @@ _PERSONAL_PATHS = {"/v1/customers": "customer"}
 def redact_request_params(path: str, params: dict[str, Any]) -> dict[str, Any]:
     """A request's parameters for display (apply --dry-run), personal ones masked."""
     kind = next((k for prefix, k in _PERSONAL_PATHS.items() if path == prefix or path.startswith(prefix + "/")), None)
-    personal = PERSONAL_FIELDS.get(kind or "", frozenset()) | _PERSONAL_PARAMS.get(kind or "", frozenset())
+    personal = PERSONAL_FIELDS.get(kind or "", frozenset())
     if path.endswith("/tax_ids"):
         personal = frozenset({"value"})  # a customer's tax ID number
     return {k: _mask(v) if k in personal else v for k, v in params.items()}
