@@ -262,6 +262,7 @@ def invoice(obj: Obj, key: str, lines: Sequence[Obj]) -> LiveInvoice:
         hosted_invoice_url=obj.get("hosted_invoice_url"),
         default_tax_rates=tuple(str(id_of(r)) for r in obj.get("default_tax_rates") or ()),
         discounts=coupons_of(obj.get("discounts")),
+        automatic_tax=bool((obj.get("automatic_tax") or {}).get("enabled")),
         from_invoice=id_of((obj.get("from_invoice") or {}).get("invoice")) or None,
         latest_revision=id_of(obj.get("latest_revision")) or None,
         **_document(obj),

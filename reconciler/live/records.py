@@ -29,7 +29,7 @@ LATER_FIELDS = frozenset({
     # credit notes (issue 20)
     "line_id", "paid_out_of_band", "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount",
     # tax rates and discounts (issue 19)
-    "default_tax_rates", "discounts", "tax_rates", "discount_coupon",
+    "default_tax_rates", "discounts", "tax_rates", "discount_coupon", "automatic_tax",
 })  # fmt: skip
 
 
@@ -243,6 +243,7 @@ class LiveInvoice:
     default_tax_rates: tuple[str, ...] = ()  # tax rate ids
     # The coupons of the invoice's discounts (read expanded); None when read without them.
     discounts: tuple[str, ...] | None = ()
+    automatic_tax: bool = False  # automatic_tax.enabled: Stripe Tax computes its tax
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,7 @@ class InvoiceTerms:
     coupons: tuple[CouponTerms, ...] = ()
     default_tax_rates: tuple[TaxRateTerms, ...] = ()
     balance: int | None = 0  # the customer's balance at finalization; None: not known
+    stripe_tax: bool = False  # automatic_tax: Stripe computes the tax at finalization
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ class Amounts:
     ending_balance: int | None
     amount_due: int | None
     carried_to_balance: int  # below the minimum charge: paid at finalization, owed on the balance
+    # Stripe Tax computes the tax at finalization: `total` is before it, the amount due not known.
+    stripe_tax: bool = False
 
 
 def half_away(value: Fraction) -> int:
@@ -148,12 +151,14 @@ def compute(terms: InvoiceTerms) -> Amounts:
                 take(i, coupon.key, part)
     taxes: dict[str, TaxAmount] = {}
     for i, line in enumerate(terms.lines):
-        rates = line.tax_rates if line.tax_rates is not None else terms.default_tax_rates
+        rates = () if terms.stripe_tax else line.tax_rates if line.tax_rates is not None else terms.default_tax_rates
         for tax in _line_tax(left[i], rates):
             had = taxes.get(tax.rate)
             taxes[tax.rate] = tax if had is None else TaxAmount(
                 tax.rate, tax.inclusive, had.amount + tax.amount, had.taxable + tax.taxable)
     total = sum(left) + sum(t.amount for t in taxes.values() if not t.inclusive)
+    if terms.stripe_tax:
+        return Amounts(subtotal, tuple(discounts.items()), (), total, None, None, None, 0, stripe_tax=True)
     ending, due, carried = _settle(total, terms.balance, terms.currency)
     return Amounts(subtotal, tuple(discounts.items()), tuple(taxes.values()), total, terms.balance, ending, due,
                    carried)
@@ -185,6 +190,7 @@ def to_json(amounts: Amounts) -> dict[str, object]:
         "ending_balance": amounts.ending_balance,
         "amount_due": amounts.amount_due,
         "carried_to_balance": amounts.carried_to_balance,
+        **({"stripe_tax": True} if amounts.stripe_tax else {}),
     }
 
 
@@ -200,7 +206,7 @@ def from_json(data: object) -> Amounts:
     """The figures from a plan file; ValueError for anything else."""
     keys = {"subtotal", "discounts", "taxes", "total", "starting_balance", "ending_balance", "amount_due",
             "carried_to_balance"}
-    if not isinstance(data, dict) or set(data) != keys:
+    if not isinstance(data, dict) or set(data) - {"stripe_tax"} != keys or data.get("stripe_tax", True) is not True:
         raise ValueError(f"expected {{{', '.join(sorted(keys))}}}")
     discounts, taxes = data["discounts"], data["taxes"]
     if not isinstance(discounts, list) or not isinstance(taxes, list):
@@ -226,4 +232,5 @@ def from_json(data: object) -> Amounts:
         ending_balance=_int(data["ending_balance"], optional=True),
         amount_due=_int(data["amount_due"], optional=True),
         carried_to_balance=int(_int(data["carried_to_balance"]) or 0),
+        stripe_tax="stripe_tax" in data,
     )

@@ -104,7 +104,7 @@ def managed_counts(live: Live) -> dict[str, int]:
 # Spec fields added after plan files first carried this digest: left out while unset, so the
 # digest of specs without them (a saved plan's made_from) stays what it was.
 _LATER_INVOICE_FIELDS = ("paid_out_of_band", "due_date", "custom_fields", "effective_at", "rendering", "account_tax_ids",
-                         "default_tax_rates", "discounts")
+                         "default_tax_rates", "discounts", "automatic_tax")
 _LATER_ITEM_FIELDS = ("period", "tax_rates", "discounts")
 _EMPTY_IS_UNSET = frozenset({"default_tax_rates", "discounts", "tax_rates"})
 

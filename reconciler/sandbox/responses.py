@@ -192,6 +192,7 @@ def list_coupon(ctx: Context, tx: Tx, ids: list[str], params: Params) -> Obj:
 
 _INVOICE_FIELDS = ("auto_advance", "collection_method", "custom_fields", "days_until_due",
                    "default_payment_method", "default_tax_rates", "description", "discounts", "due_date",
+                   "automatic_tax",
                    "footer", "metadata",
                    "statement_descriptor", "rendering", "number", "automatically_finalizes_at",
                    "effective_at", "account_tax_ids")

@@ -192,6 +192,12 @@ class CouponSpec(_Spec):
     adopt: str | None = _adopt("coupon")
 
 
+class AutomaticTax(_Spec):
+    """Stripe Tax on one invoice (Stripe's `automatic_tax`)."""
+
+    enabled: bool = Field(description="Stripe computes the tax when it finalizes the invoice.")
+
+
 class InvoiceItemSpec(_Spec):
     """One line of an invoice: a price (times quantity) or an amount with a currency."""
 
@@ -274,6 +280,9 @@ class InvoiceSpec(_Spec):
     )
     metadata: Metadata = Field(default_factory=dict)
     items: list[InvoiceItemSpec] = Field(min_length=1, max_length=250, description="1 to 250 items.")
+    automatic_tax: AutomaticTax | None = Field(
+        default=None, description="{enabled: true}: Stripe Tax computes the tax at finalization (no tax rates then)."
+    )
     default_tax_rates: list[str] = Field(
         default_factory=list, max_length=MAX_TAX_RATES,
         description="Keys of tax rates for every line without tax_rates of its own (at most 10).",

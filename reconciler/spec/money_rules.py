@@ -31,6 +31,7 @@ def invoice(
     """What an invoice and its items take from tax rates and coupons: each once per list, no
     archived rate ("this tax rate cannot be used with new applications",
     docs.stripe.com/api/tax_rates/object), an amount_off coupon only in its own currency."""
+    yield from _stripe_tax(entry, model)
     lists: list[tuple[YamlPath, list[str]]] = [(("default_tax_rates",), model.default_tax_rates),
                                                (("discounts",), model.discounts)]
     for index, item in enumerate(model.items):
@@ -50,3 +51,21 @@ def invoice(
                     and coupon.model.currency is not None and currency is not None and coupon.model.currency != currency):
                 yield entry.at((*sub, n), f"{where}: coupon {key} takes {coupon.model.currency} off, the invoice is in "
                                           f"{currency}: an amount_off coupon applies only in its own currency")
+
+
+def _stripe_tax(entry: Entry, model: InvoiceSpec) -> Iterator[SpecError]:
+    """Stripe Tax takes no tax rates and no credit lines: "incompatible invoice items (invoice items
+    with manually specified tax rates, negative amounts, …) cannot be added to automatic tax
+    invoices" (stripe-python's Invoice.AutomaticTax.enabled)."""
+    if model.automatic_tax is None or not model.automatic_tax.enabled:
+        return
+    if model.default_tax_rates:
+        yield entry.at(("default_tax_rates",), f"{entry.where} default_tax_rates: not with automatic_tax (Stripe Tax "
+                                               "computes the tax)")
+    for index, item in enumerate(model.items):
+        if item.tax_rates:
+            yield entry.at(("items", index, "tax_rates"), f"{entry.where} items[{index}].tax_rates: not with "
+                                                         "automatic_tax (Stripe Tax computes the tax)")
+        if item.amount is not None and item.amount < 0:
+            yield entry.at(("items", index, "amount"), f"{entry.where} items[{index}].amount: Stripe Tax takes no "
+                                                      "negative items (automatic_tax)")

@@ -144,3 +144,33 @@ def test_a_changed_rate_or_coupon_is_replaced_and_the_drafts_follow(sandbox: Run
     assert after["vat-exclusive"].total == 123456 + 23457
     settled = run("plan", str(changed), *on(sandbox), "--detailed-exitcode")
     assert settled.exit_code == 0, settled.output
+
+
+STRIPE_TAX = """
+customers:
+  berlin: {name: Berliner Analytik GmbH, email: billing@berlin.example.com, address: {country: DE}}
+  nowhere: {name: Nowhere Ltd, email: billing@nowhere.example.com}
+invoices:
+  taxed-by-stripe:
+    customer: berlin
+    days_until_due: 30
+    status: open
+    automatic_tax: {enabled: true}
+    items: [{description: Platform, amount: 10000, currency: eur}]
+"""
+
+
+def test_stripe_tax_is_left_to_stripe_and_needs_a_location(sandbox: RunningSandbox, tmp_path: Path) -> None:
+    client = sdk_client(sandbox.url)
+    specs = _write(tmp_path, STRIPE_TAX)
+    planned = run("plan", str(specs), *on(sandbox))
+    assert "tax computed by Stripe at finalization" in planned.output, planned.output
+    assert run("apply", str(specs), *on(sandbox), "--yes").exit_code == 0
+    invoice = _by_key(client)["taxed-by-stripe"]
+    assert (invoice.status, invoice.automatic_tax.enabled, invoice.automatic_tax.status) == ("open", True, "complete")
+    assert run("plan", str(specs), *on(sandbox), "--detailed-exitcode").exit_code == 0
+    nowhere = STRIPE_TAX.split("invoices:")[1].replace("taxed-by-stripe", "taxed-nowhere").replace("berlin", "nowhere")
+    unplaced = _write(tmp_path, STRIPE_TAX + nowhere)
+    refused = run("plan", str(unplaced), *on(sandbox))
+    assert refused.exit_code == 1
+    assert "Stripe Tax cannot place customer nowhere: it has no address with a country" in refused.output

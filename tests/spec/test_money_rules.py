@@ -68,3 +68,9 @@ def test_a_negative_credit_line_is_allowed_but_a_negative_total_cannot_be_void(c
     assert check(a_yaml=_invoice("    status: void\n", item=credit)) == [
         "a.yaml:15:13: invoice 'inv' status: void is out of reach: the total is below 0 and Stripe marks such an "
         "invoice paid when it is finalized (crediting the customer's balance); write status: paid (or draft)"]
+
+
+def test_stripe_tax_takes_no_tax_rates_and_no_credit_lines(check: Check) -> None:
+    credit = "{description: Goodwill credit, amount: -500, currency: usd}"
+    errors = check(a_yaml=_invoice("    automatic_tax: {enabled: true}\n    default_tax_rates: [vat]\n", item=credit))
+    assert sorted(e.split(": ", 2)[1] for e in errors) == ["invoice 'inv' default_tax_rates", "invoice 'inv' items[0].amount"], errors

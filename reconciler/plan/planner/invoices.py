@@ -46,6 +46,7 @@ from reconciler.plan.planner.money import (
     worth_showing,
 )
 from reconciler.plan.planner.revisions import REVISABLE, hold_revision_draft, plan_create_revision, revision_draft
+from reconciler.plan.planner.stripe_tax import check_location
 from reconciler.spec.models import InvoiceSpec
 
 _WAY_OUT = {
@@ -170,6 +171,7 @@ def _plan_draft(
             invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, None if cur.from_invoice else cur.send_marker
     item_ids = plan_draft_items(ctx, prices, key, spec, cur, invoice_deps)
+    check_location(ctx, key, spec)
     if cur is None:
         note_own_discount(ctx, key, spec)
     # A revision gets back the balance its original took, which the plan cannot see: not known.

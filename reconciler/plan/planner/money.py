@@ -49,7 +49,8 @@ def invoice_amounts(
                                tax_rates=_rates(ctx, item.tax_rates) if item.tax_rates else None))
     return compute(InvoiceTerms(currency, tuple(lines), coupons=_coupons(ctx, spec.discounts),
                                 default_tax_rates=_rates(ctx, spec.default_tax_rates),
-                                balance=balance if known else None))
+                                balance=balance if known else None,
+                                stripe_tax=bool(spec.automatic_tax and spec.automatic_tax.enabled)))
 
 
 def _rates(ctx: Context, keys: list[str]) -> tuple[TaxRateTerms, ...]:
@@ -89,6 +90,7 @@ def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts) -> bool:
     return bool(
         amounts.discounts
         or amounts.taxes
+        or amounts.stripe_tax
         or amounts.carried_to_balance
         or amounts.total < 0
         or current_balance(ctx, spec) != 0

@@ -53,6 +53,8 @@ def money_deps(ctx: Context, rates: list[str] | tuple[str, ...], coupons: list[s
 
 def invoice_params(spec: InvoiceSpec) -> dict[str, Any]:
     params: dict[str, Any] = {"discounts": discount_param(spec.discounts)}
+    if spec.automatic_tax is not None:
+        params["automatic_tax"] = {"enabled": spec.automatic_tax.enabled}
     if spec.default_tax_rates:
         params["default_tax_rates"] = rate_refs(spec.default_tax_rates)
     return params
@@ -81,6 +83,8 @@ def invoice_changes(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec, *, finali
     plan replaces is still the one its key names there, and one replaced earlier (archived or
     deleted, no longer any key's) cannot be compared, so that list is left alone."""
     changes = []
+    if spec.automatic_tax is not None and cur.automatic_tax != spec.automatic_tax.enabled:
+        changes.append(FieldChange("automatic_tax", {"enabled": cur.automatic_tax}, {"enabled": spec.automatic_tax.enabled}))
     wanted_rates = rate_refs(spec.default_tax_rates)
     live_rates = _as_refs(ctx, "tax_rate", cur.default_tax_rates, replaced_too=finalized)
     if live_rates != wanted_rates and not (finalized and _unknown(live_rates)):

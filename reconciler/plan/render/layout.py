@@ -93,6 +93,10 @@ def amount_parts(total: InvoiceTotal) -> tuple[str, str, str, str, str, str]:
     taxes = ", ".join(
         f"{t.rate} {format_money(t.amount, cur)} ({'included' if t.inclusive else 'added'})" for t in a.taxes
     ) or "-"
+    if a.stripe_tax:
+        taxes = "computed by Stripe at finalization"
+        before = f"{format_money(a.total, cur)} before Stripe's tax"
+        return format_money(a.subtotal, cur), discounts, taxes, before, "applied at finalization", "known at finalization"
     if a.starting_balance is None:
         balance, due = "applied at finalization, not known now", "known at finalization"
     else:

@@ -101,7 +101,7 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
         "attempt_count": 0,
         "attempted": False,
         "auto_advance": params.get("auto_advance", False),
-        "automatic_tax": {"disabled_reason": None, "enabled": False, "liability": None, "provider": None, "status": None},
+        "automatic_tax": automatic_tax(params.get("automatic_tax")),
         "automatically_finalizes_at": None,
         "billing_reason": "manual",
         "collection_method": method,
@@ -179,6 +179,13 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     rendered = render(tx, invoice)
     events.record(ctx, tx, "invoice.created", rendered)
     return rendered
+
+
+def automatic_tax(value: Any) -> Obj:
+    """The invoice's `automatic_tax` from the parameter (absent: disabled)."""
+    enabled = bool((value or {}).get("enabled"))
+    return {"disabled_reason": None, "enabled": enabled, "liability": {"type": "self"} if enabled else None,
+            "provider": "stripe" if enabled else None, "status": None}
 
 
 def rate_snapshots(tx: Tx, value: Any, param: str) -> list[Obj]:
@@ -333,6 +340,8 @@ def update(ctx: Context, tx: Tx, invoice_id: str, params: Params) -> Obj:
         invoice["rendering"] = rendering(params["rendering"])
     if "default_tax_rates" in params:
         invoice["default_tax_rates"] = rate_snapshots(tx, params["default_tax_rates"], "default_tax_rates")
+    if "automatic_tax" in params:
+        invoice["automatic_tax"] = automatic_tax(params["automatic_tax"])
     if "discounts" in params:
         invoice["discounts"] = coupons.discounts_param(
             ctx, tx, params["discounts"], customer=invoice["customer"], currency=invoice["currency"],

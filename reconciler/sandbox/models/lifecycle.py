@@ -46,6 +46,7 @@ def _finalize_draft(ctx: Context, tx: Tx, invoice: Obj) -> None:
     """Draft to open (or paid, when nothing is due); `invoice` is updated in place."""
     now = ctx.now()
     original = revisions.check_finalizable(tx, invoice)
+    invoice_money.check_tax_location(tx, invoice)
     _copy_customer_details(tx, invoice)
     timers.cancel(tx, invoice["id"])
     invoice["automatically_finalizes_at"] = None
