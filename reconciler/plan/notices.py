@@ -24,7 +24,7 @@ from reconciler.plan.actions import (
 )
 from reconciler.plan.plan import CustomerNotice, InvoiceTotal
 from reconciler.plan.render.money import format_money
-from reconciler.spec.models import Desired
+from reconciler.spec.models import CustomerSpec, Desired
 
 EFFECTS: dict[type[Action], str] = {
     SendInvoice: "emailed",
@@ -54,6 +54,20 @@ def _recipient(name: str | None, email: str | None) -> str | None:
     if name and email:
         return f"{name} <{email}>"
     return email or name or None
+
+
+def billed_to(customer: CustomerSpec | None) -> str:
+    """The billing identity the spec gives a customer, as Stripe copies it onto an invoice at
+    finalization: "Friedrichstr. 123, 10117 Berlin, DE; eu_vat DE123456789" ("" when it names none)."""
+    if customer is None:
+        return ""
+    parts: list[str] = []
+    if customer.address is not None:
+        a = customer.address
+        town = " ".join(p for p in (a.postal_code, a.city) if p)
+        parts.append(", ".join(p for p in (a.line1, a.line2, town, a.state, a.country) if p))
+    parts += [f"{t.type} {t.value}" for t in customer.tax_ids or ()]
+    return "; ".join(p for p in parts if p)
 
 
 def customer_notices(
@@ -91,8 +105,12 @@ def customer_notices(
         else:
             due = None
         card = action.card if isinstance(action, ChargeInvoice) else None
-        out.append(CustomerNotice(action.key, effect, customer_key, _recipient(name, email), amount, currency, due,
-                                  card))
+        recipient = _recipient(name, email)
+        # Finalized in this plan: the billing identity Stripe copies onto it then (--redact masks it with the name).
+        billed = billed_to(wanted) if action.key in finalized_here else ""
+        if billed:
+            recipient = f"{recipient or 'customer ' + customer_key}, billed to {billed}"
+        out.append(CustomerNotice(action.key, effect, customer_key, recipient, amount, currency, due, card))
     return tuple(out)
 
 

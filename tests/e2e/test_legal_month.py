@@ -48,7 +48,9 @@ def test_the_legal_month_applies_with_every_field_on_the_finalized_invoices(
     plan = run(sandbox, "plan", str(specs))
     assert plan.exit_code == 0, plan.output
     for shown in ("tax_id_data", "due_date = ", "custom_fields = ", "for 2026-11-01..2026-11-30",
-                  'rendering.pdf.page_size = "a4"', "address.country = \"DE\""):  # fmt: skip
+                  'rendering.pdf.page_size = "a4"', "address.country = \"DE\"",
+                  # what the finalize prints on it: the customer's billing identity, in Customers will notice
+                  "billed to Friedrichstr. 123, 10117 Berlin, DE; eu_vat DE123456789"):  # fmt: skip
         assert shown in plan.output, (shown, plan.output)
     applied = run(sandbox, "apply", str(specs), "--yes")
     assert applied.exit_code == 0, applied.output

@@ -167,3 +167,20 @@ def test_redact_masks_the_tax_ids_a_new_customer_is_created_with() -> None:
     (create,) = [a for a in make_plan(d, Live()).actions if isinstance(a, CreateCustomer)]
     shown = redact_request_params("/v1/customers", dict(create.params))  # apply --dry-run --redact
     assert shown["tax_id_data"] == "(redacted)" and "DE123456789" not in str(shown)
+
+
+def test_an_invoice_finalized_here_names_who_it_bills_and_redact_masks_it() -> None:
+    from plan_builders import invoice
+
+    from reconciler.live.account import Account
+    from reconciler.plan.review import plan_for_review
+    from reconciler.spec.billing import TaxId
+
+    spec = customer(address=BERLIN, tax_ids=[TaxId(type="eu_vat", value="DE123456789")])
+    d = desired(customers={KEY: spec}, invoices={"inv": invoice(status="sent")})
+    plan = plan_for_review(d, Live(), account=Account("acct_1", False))
+    (notice,) = plan.notices
+    assert notice.recipient == (
+        "Jenny Rosen <jenny.rosen@example.com>, billed to Friedrichstr. 123, 10117 Berlin, DE; eu_vat DE123456789"
+    )
+    assert [n.recipient for n in redact(plan).notices] == ["(redacted)"]
