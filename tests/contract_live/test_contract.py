@@ -112,3 +112,31 @@ def test_account_names_the_key_s_account(backend: stripe.StripeClient) -> None:
     assert account.object == "account"
     assert account.id.startswith("acct_")
     assert backend.v1.accounts.retrieve_current().id == account.id
+
+
+def test_revision_links_copies_and_voids_the_original(backend: stripe.StripeClient) -> None:
+    # What the tool relies on for `revise: true` (docs/lifecycle.md): the links, the copied lines
+    # with their metadata (the items' keys), the copied invoice metadata, the original voided when
+    # the revision is finalized; and no revision of a paid invoice. Real Stripe settles the
+    # sandbox's choices (docs/sandbox.md: metadata copied) here.
+    customer = backend.v1.customers.create({"name": f"Revised {_tag()}"})
+    invoice = backend.v1.invoices.create(
+        {"customer": customer.id, "collection_method": "send_invoice", "days_until_due": 30,
+         "auto_advance": False, "metadata": {"reconciler_id": "contract-revision"}}
+    )
+    backend.v1.invoice_items.create(
+        {"invoice": invoice.id, "amount": 500, "currency": "usd", "metadata": {"reconciler_item": "fee"}}
+    )
+    original = backend.v1.invoices.finalize_invoice(invoice.id)
+    revision = backend.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": original.id}})
+    assert revision.status == "draft" and revision.from_invoice is not None
+    assert (revision.from_invoice.action, revision.from_invoice.invoice) == ("revision", original.id)
+    assert revision.metadata.to_dict().get("reconciler_id") == "contract-revision"
+    assert [(line.amount, line.metadata.to_dict()) for line in revision.lines.data] == [(500, {"reconciler_item": "fee"})]
+    assert backend.v1.invoices.retrieve(original.id).latest_revision is None
+    finalized = backend.v1.invoices.finalize_invoice(revision.id)
+    replaced = backend.v1.invoices.retrieve(original.id)
+    assert (finalized.status, replaced.status, replaced.latest_revision) == ("open", "void", revision.id)
+    backend.v1.invoices.pay(revision.id, {"paid_out_of_band": True})
+    with pytest.raises(stripe.InvalidRequestError):
+        backend.v1.invoices.create({"from_invoice": {"action": "revision", "invoice": revision.id}})
