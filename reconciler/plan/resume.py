@@ -46,7 +46,15 @@ from reconciler.plan.actions import (
     _Update,
 )
 from reconciler.plan.plan import Plan
-from reconciler.plan.watch import PERSONAL_FIELDS, LiveIndex, Watched, field_phrases, snapshot, watched_digest
+from reconciler.plan.watch import (
+    PERSONAL_FIELDS,
+    LiveIndex,
+    Watched,
+    credited_invoice,
+    field_phrases,
+    snapshot,
+    watched_digest,
+)
 
 _AMOUNTS = frozenset({"total", "amount_paid", "amount_remaining"})
 # What Stripe fills in when an invoice moves, beside its status.
@@ -58,6 +66,8 @@ _MOVES: dict[type[Action], tuple[frozenset[str], frozenset[str]]] = {
     MarkUncollectible: (frozenset({"uncollectible"}), _AMOUNTS),
     VoidCreditNote: (frozenset({"void"}), frozenset()),
 }
+# What a credit note of the plan moves on its invoice when it is issued or voided.
+_CREDITED = _AMOUNTS | {"pre_payment_credit_notes_amount", "post_payment_credit_notes_amount"}
 # Every kind's delete and archive (a kind added later included): the object is gone, or inactive.
 _GONE = (_Delete,)
 _ARCHIVE = (_Archive,)
@@ -163,10 +173,15 @@ def progress(saved: Plan, live: Live) -> Progress:
     expected = _expectations(saved.actions)
     changed: set[str] = set()
     stale: dict[str, str] = {}
-    # Customers last: whether their balance moved by this plan depends on its invoices' progress.
-    for watched in sorted(saved.watched, key=lambda w: w.ref.startswith("customer:")):
+    # Credit notes before their invoices, customers last: whether an invoice's credited amounts or a
+    # customer's balance moved by this plan depends on the progress of the steps that move them.
+    for watched in sorted(saved.watched, key=lambda w: (w.ref.startswith("customer:"), w.ref.startswith("invoice:"))):
         if watched.ref.startswith("customer:") and _moved_balance(saved, watched, changed):
             expected.setdefault(_object(watched.ref), _Expected()).free.add("balance")
+        if watched.ref.startswith("invoice:") and _credited(saved, watched, changed, index):
+            credited = expected.setdefault(_object(watched.ref), _Expected())
+            credited.free |= _CREDITED
+            credited.values.setdefault("status", []).append("paid")  # an open invoice credited to zero
         record = index.find(watched.ref)
         kind = watched.ref.partition(":")[0]
         exp = expected.get(_object(watched.ref), _Expected())
@@ -196,6 +211,16 @@ def _moved_balance(saved: Plan, watched: Watched, changed: set[str]) -> bool:
         isinstance(action, _MOVES_BALANCE) and _own(action) in {_object(ref) for ref in changed}
         for action in (actions.get(i) for i in watched.actions)
         if action is not None
+    )
+
+
+def _credited(saved: Plan, watched: Watched, changed: set[str], index: LiveIndex) -> bool:
+    """Whether a credit note of the plan on this invoice was issued or voided (its credit note changed)."""
+    invoice_key = _object(watched.ref).partition(":")[2]
+    return any(
+        isinstance(action, (CreateCreditNote, VoidCreditNote)) and _own(action) in changed
+        and credited_invoice(action, index) == invoice_key
+        for action in saved.actions
     )
 
 

@@ -28,7 +28,12 @@ _FIRST = frozenset({"status", "id", "send_marker"})
 # Later fields (records.LATER_FIELDS) that change what the customer is asked to pay: watched once
 # set, so a balance or a draft's tax rate changed between plan and apply refuses a plan whose
 # amounts were reviewed (left out at their defaults: the plan files of a state without them stay).
-MONEY_FIELDS = frozenset({"balance", "default_tax_rates", "discounts", "tax_rates", "discount_coupon"})
+# An invoice's credited amounts too: a credit note someone else issues changes what the customer owes or
+# gets back, and the split the plan's own credit notes were reviewed with (review R6).
+MONEY_FIELDS = frozenset({
+    "balance", "default_tax_rates", "discounts", "tax_rates", "discount_coupon",
+    "pre_payment_credit_notes_amount", "post_payment_credit_notes_amount",
+})  # fmt: skip
 # Facts read beside an object, said in words: (became true, became false).
 _FACTS = {
     "sent_event": ("emailed outside the plan (Stripe holds an invoice.sent event)", "its invoice.sent event is gone"),
@@ -129,6 +134,7 @@ class LiveIndex:
     def __init__(self, live: Live) -> None:
         self.live = live
         self.customer_keys = {c.id: c.key for c in live.customers.values()}
+        self.invoice_keys = {i.id: i.key for i in live.invoices.values()}
 
     def find(self, ref: str) -> Any:
         kind, _, rest = ref.partition(":")
@@ -160,7 +166,20 @@ def _direct_refs(action: Action, index: LiveIndex) -> set[str]:
         customer_key = index.customer_keys.get(invoice.customer_id) if invoice is not None else None
         if customer_key is not None:
             found.add(f"customer:{customer_key}")
+    invoice_key = credited_invoice(action, index)
+    if invoice_key is not None:
+        # What a credit note takes off and where the rest goes were reviewed against its invoice as it was.
+        found.add(f"invoice:{invoice_key}")
     return found
+
+
+def credited_invoice(action: Action, index: LiveIndex) -> str | None:
+    """The key of the invoice a credit note action credits (or voids the credit of), if it is known."""
+    if owner_kind(action.kind) != "credit_note":
+        return None
+    issued = index.live.credit_notes.get(action.key)
+    stripe_id = issued.invoice_id if issued is not None else getattr(action, "params", {}).get("invoice")
+    return index.invoice_keys.get(stripe_id) if isinstance(stripe_id, str) else None
 
 
 def watched_objects(actions: Iterable[Action], live: Live) -> tuple[Watched, ...]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler.sandbox import RunningSandbox
 from tests.e2e.test_credit_notes import NOTES, _billed, invoices, run, write
@@ -42,3 +43,43 @@ def test_an_invoice_changed_by_someone_else_holds_its_credit_note_and_the_rest_g
     assert applied.exit_code == 3, applied.output
     assert len(client.v1.credit_notes.list({"invoice": invoices(client)["carded"].id}).data) == 1
     assert len(client.v1.credit_notes.list({"invoice": owed.id}).data) == (1 if race == "othercn" else 0)
+
+
+def _saved(sandbox: RunningSandbox, specs: Path, plan_file: Path) -> None:
+    saved = run(sandbox, "plan", str(specs), "--out", str(plan_file))
+    assert saved.exit_code == 0, saved.output
+
+
+def test_a_credit_note_issued_by_someone_else_after_review_makes_the_saved_plan_stale(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = _billed(sandbox, tmp_path)
+    specs, plan_file = write(tmp_path / "v2", {"carded-seat": NOTES["carded-seat"]}), tmp_path / "plan.json"
+    _saved(sandbox, specs, plan_file)
+    carded = invoices(client)["carded"]
+    # A colleague refunds $5.00 of the paid invoice with a credit note of their own (its amount remaining stays 0).
+    client.v1.credit_notes.create({"invoice": carded.id, "amount": 500, "refund_amount": 500})
+    applied = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
+    assert applied.exit_code == 1, applied.output
+    assert "invoice carded: post_payment_credit_notes_amount (unset) → 500 since the plan was made" in applied.output
+    assert len(client.v1.credit_notes.list({"invoice": carded.id}).data) == 1  # theirs only
+
+
+def test_the_plans_own_credit_note_void_is_no_staleness_and_a_rerun_was_already_applied(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = _billed(sandbox, tmp_path)
+    assert run(sandbox, "apply", str(write(tmp_path / "v2", NOTES)), "--yes").exit_code == 0
+    voided = {**NOTES, "owed-discount": {**NOTES["owed-discount"], "status": "void"}}
+    specs, plan_file = write(tmp_path / "v3", voided), tmp_path / "plan.json"
+    spec = yaml.safe_load((specs / "specs.yaml").read_text(encoding="utf-8"))
+    spec["invoices"]["owed"]["metadata"] = {"po": "PO-7"}  # the invoice is acted on and watched too
+    (specs / "specs.yaml").write_text(yaml.safe_dump(spec, sort_keys=False), encoding="utf-8")
+    _saved(sandbox, specs, plan_file)
+    first = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
+    assert first.exit_code == 0, first.output
+    owed = invoices(client)["owed"]
+    assert (owed.amount_remaining, owed.pre_payment_credit_notes_amount) == (3000, 0)
+    again = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
+    assert again.exit_code == 0, again.output
+    assert "this plan was already applied" in again.output
