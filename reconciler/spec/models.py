@@ -131,8 +131,12 @@ class CustomerSpec(_Spec):
     # Who is billed (issue 18): each the tool's only where named (kinds.Field.named_only).
     address: Address | None = Field(default=None, description="The billing address printed on invoices.")
     shipping: Shipping | None = None
+    # At least one: Stripe's update takes a list of locales and no "" to clear them (stripe-python's
+    # CustomerUpdateParams), and an empty list is not sent at all, so [] could never be applied.
     preferred_locales: list[str] | None = Field(
-        default=None, description="Languages of the customer's invoices and emails, by preference (e.g. de, en)."
+        default=None,
+        min_length=1,
+        description="Languages of the customer's invoices and emails, by preference (e.g. de, en).",
     )
     tax_exempt: TaxExempt | None = None
     invoice_prefix: str | None = Field(

@@ -86,13 +86,12 @@ def test_invoice_settings_never_touch_the_default_payment_method() -> None:
     assert update.stripe_params() == {"invoice_settings": {"footer": "Thanks"}}  # type: ignore[attr-defined]
 
 
-def test_empty_custom_fields_and_locales_clear_them() -> None:
-    spec = customer(invoice_settings=CustomerInvoiceSettings(custom_fields=[]), preferred_locales=[])
+def test_empty_custom_fields_clear_them() -> None:
+    spec = customer(invoice_settings=CustomerInvoiceSettings(custom_fields=[]))
     fields = [{"name": "PO", "value": "1"}]
-    d, live = _live(spec, preferred_locales=["fr"],
-                    invoice_settings={"custom_fields": fields, "footer": None, "rendering_options": None})
+    d, live = _live(spec, invoice_settings={"custom_fields": fields, "footer": None, "rendering_options": None})
     (update,) = make_plan(d, live).actions
-    assert update.stripe_params() == {"preferred_locales": "", "invoice_settings": {"custom_fields": ""}}  # type: ignore[attr-defined]
+    assert update.stripe_params() == {"invoice_settings": {"custom_fields": ""}}  # type: ignore[attr-defined]
 
 
 def test_redact_masks_addresses_and_shipping_and_plan_files_digest_them() -> None:

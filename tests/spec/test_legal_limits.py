@@ -249,3 +249,8 @@ def test_pydantic_wording_is_said_the_way_the_other_messages_are(check: Check) -
         "b.yaml:6:15: invoice 'inv' due_date: expected a date (a bare YAML date such as 2026-12-15), got a string ('tomorrow')",
         "b.yaml:9:17: invoice 'inv' items[0].period: end 2026-12-01 is before start 2026-12-10",
     ]
+
+
+def test_preferred_locales_name_at_least_one(check: Check) -> None:
+    (error,) = check(a_yaml="customers:\n  c:\n    preferred_locales: []\n")
+    assert error.startswith("a.yaml:3:24: customer 'c' preferred_locales:"), error
