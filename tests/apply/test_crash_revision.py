@@ -1,4 +1,4 @@
-"""A revision's apply SIGKILLed between its steps (create, item change, finalize, send), run
+"""A revision's apply SIGKILLed between its steps (create, invoice fields, item change, finalize, send), run
 again: one revision, the original void, exactly one more email; a revision whose original
 another actor paid in the meantime is held, never finalized."""
 
@@ -50,7 +50,7 @@ def _sent_wrong(sandbox: RunningSandbox, tmp_path: Path) -> tuple[Path, str]:
     return _specs(tmp_path, quantity=3, revise=True), original
 
 
-@pytest.mark.parametrize("kill_after", [0, 1, 2, 3])
+@pytest.mark.parametrize("kill_after", [0, 1, 2, 3, 4])
 def test_killed_revision_then_rerun_revises_once_and_emails_once(
     sandbox: RunningSandbox, tmp_path: Path, kill_after: int, forkserver: multiprocessing.context.ForkServerContext  # noqa: F811
 ) -> None:
@@ -58,7 +58,7 @@ def test_killed_revision_then_rerun_revises_once_and_emails_once(
     child, lines = _start_child(forkserver, specs, sandbox)
     seen = _kill_after(child, lines, kill_after)
     assert child.exitcode == -signal.SIGKILL, seen
-    assert seen[0] == "plan: 4 actions"  # revise, update the item, finalize, send
+    assert seen[0] == "plan: 5 actions"  # revise, set the invoice's fields, update the item, finalize, send
     gateway = gateway_for(sandbox)
     _, result = plan_and_apply(gateway, specs)
     assert result.ok, result.lines()

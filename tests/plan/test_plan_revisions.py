@@ -10,7 +10,7 @@ from plan_builders import converged, desired, ids, invoice, item, live_invoice_f
 
 from reconciler.live.records import LiveCreditNote
 from reconciler.live.revisions import revision_chains
-from reconciler.plan.actions import CreateRevision, SendInvoice, UpdateInvoiceItem
+from reconciler.plan.actions import CreateRevision, SendInvoice, UpdateInvoice, UpdateInvoiceItem
 from reconciler.plan.errors import FrozenInvoiceChanges
 from reconciler.plan.notices import customer_notices
 from reconciler.plan.planner import make_plan
@@ -30,15 +30,19 @@ def test_revise_plans_a_revision_brought_to_the_spec_then_finalized_and_sent() -
     plan = make_plan(d, live)
     assert ids(plan) == [
         f"CreateRevision:{INV}",
+        f"UpdateInvoice:{INV}",
         f"UpdateInvoiceItem:{INV}:gold-special-usd",
         f"FinalizeInvoice:{INV}",
         f"SendInvoice:{INV}",
     ]
-    revise, update, _, send = plan.actions
+    revise, fields, update, _, send = plan.actions
     assert isinstance(revise, CreateRevision) and revise.revises == f"in_{INV}" and revise.number == f"NUM-{INV}"
     assert revise.params == {"from_invoice": {"action": "revision", "invoice": f"in_{INV}"}}
     # The copied item exists only once the revision does: named by its key, its id "" until then.
-    assert isinstance(update, UpdateInvoiceItem) and update.stripe_id == "" and update.depends_on == (revise.id,)
+    assert isinstance(update, UpdateInvoiceItem) and update.stripe_id == "" and update.depends_on == (fields.id,)
+    # Every invoice field the spec names is set on the revision, whatever Stripe copied.
+    assert isinstance(fields, UpdateInvoice) and fields.stripe_id == "" and fields.depends_on == (revise.id,)
+    assert {c.field for c in fields.changes} >= {"collection_method", "days_until_due"}
     assert isinstance(send, SendInvoice) and send.stripe_id == ""
     notices = [(n.effect, n.invoice) for n in customer_notices(plan.actions, d, live, plan.invoice_totals)]
     assert notices[0][0] == f"revised: number NUM-{INV} (in_{INV}) is voided when its revision is finalized"
@@ -47,7 +51,7 @@ def test_revise_plans_a_revision_brought_to_the_spec_then_finalized_and_sent() -
 
 def test_an_open_invoice_revised_stays_open() -> None:
     d, live = _corrected(status="open")
-    assert [a.name for a in make_plan(d, live).actions] == ["CreateRevision", "UpdateInvoiceItem", "FinalizeInvoice"]
+    assert [a.name for a in make_plan(d, live).actions] == ["CreateRevision", "UpdateInvoice", "UpdateInvoiceItem", "FinalizeInvoice"]
 
 
 @pytest.mark.parametrize("status", ["paid", "void"])
@@ -104,7 +108,7 @@ def test_chains_find_a_revision_without_the_tag() -> None:
 def test_an_uncollectible_invoice_revised_is_written_off_again() -> None:
     d, live = _corrected(status="uncollectible")
     assert [a.name for a in make_plan(d, live).actions] == [
-        "CreateRevision", "UpdateInvoiceItem", "FinalizeInvoice", "MarkUncollectible",
+        "CreateRevision", "UpdateInvoice", "UpdateInvoiceItem", "FinalizeInvoice", "MarkUncollectible",
     ]
 
 

@@ -45,7 +45,13 @@ from reconciler.plan.planner.money import (
     paid_at_finalization,
     worth_showing,
 )
-from reconciler.plan.planner.revisions import REVISABLE, hold_revision_draft, plan_create_revision, revision_draft
+from reconciler.plan.planner.revisions import (
+    REVISABLE,
+    hold_revision_draft,
+    plan_create_revision,
+    revision_draft,
+    unfilled_draft,
+)
 from reconciler.plan.planner.stripe_tax import check_location
 from reconciler.spec.models import InvoiceSpec
 
@@ -153,14 +159,12 @@ def _plan_draft(
         invoice_deps: tuple[str, ...] = (create_id,)
         stripe_id, marker = "", None
     else:
-        changes = field_changes(
-            [
-                ("collection_method", cur.collection_method, spec.collection_method),
-                *_term(cur, spec),
-                *_set_texts(cur, spec),
-            ]
-        ) + document_changes(cur, spec) + money_terms.invoice_changes(ctx, cur, spec) + ctx.metadata_changes(
-            f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
+        changes = _draft_changes(ctx, key, spec, cur)
+        if after:
+            # A revision's draft: every field the spec names is set on it, not only those that
+            # differ from the original, so it is finalized as the spec says whatever Stripe copied.
+            seen = {c.field for c in changes}
+            changes += [c for c in _draft_changes(ctx, key, spec, unfilled_draft(cur)) if c.field not in seen]
         if cur.send_marker and cur.from_invoice:
             # A draft was never emailed: the marker is the original's, copied by the revision.
             changes.append(FieldChange(f"metadata.{SEND_KEY}", cur.send_marker, None))
@@ -197,6 +201,18 @@ def _plan_draft(
     if not item_ids and cur is not None and not after and not (steps and shown):
         return None
     return InvoiceTotal(key, amounts.total, currency, shown)
+
+
+def _draft_changes(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice) -> list[FieldChange]:
+    """The draft's fields where they differ from the spec's."""
+    return field_changes(
+        [
+            ("collection_method", cur.collection_method, spec.collection_method),
+            *_term(cur, spec),
+            *_set_texts(cur, spec),
+        ]
+    ) + document_changes(cur, spec) + money_terms.invoice_changes(ctx, cur, spec) + ctx.metadata_changes(
+        f"invoice {key}", cur.metadata, cur.owned_keys, spec.metadata)
 
 
 def _hold_past_due_date(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvoice | None) -> None:

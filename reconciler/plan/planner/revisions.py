@@ -56,6 +56,17 @@ def revision_draft(cur: LiveInvoice) -> LiveInvoice:
     )
 
 
+def unfilled_draft(draft: LiveInvoice) -> LiveInvoice:
+    """A revision's draft with none of the invoice fields Stripe may or may not copy
+    ("mostly identical fields to the original invoice", no list): compared with the
+    spec, every field the spec names is a change to set on the revision."""
+    return dataclasses.replace(
+        draft, collection_method="", days_until_due=None, due_date=None, description=None, footer=None,
+        custom_fields=None, effective_at=None, finalized_at=None, amount_tax_display=None, page_size=None,
+        account_tax_ids=(), default_tax_rates=(), discounts=(), automatic_tax=False,
+    )
+
+
 def plan_create_revision(ctx: Context, key: str, cur: LiveInvoice, why: str, deps: tuple[str, ...]) -> str:
     """The CreateRevision action of `cur` (reason: what the spec changes); its id."""
     params = {"from_invoice": {"action": "revision", "invoice": cur.id}}

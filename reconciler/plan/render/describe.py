@@ -132,7 +132,8 @@ def _create_price(a: Any, plan: Plan) -> Described:
 
 def _update(a: Any, plan: Plan) -> Described:
     # Headed by the spec key, as adoptions are: `cus_…` alone says nothing to a reviewer.
-    return Described("~", f"update {a.kind} {a.key} ({a.stripe_id})", _change_lines(a.changes))
+    # No id yet: the update of a revision the plan creates (its id exists once it does).
+    return Described("~", f"update {a.kind} {a.key} ({a.stripe_id or 'the revision'})", _change_lines(a.changes))
 
 
 def _destroy(a: Any, plan: Plan) -> Described:

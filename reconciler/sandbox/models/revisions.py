@@ -12,7 +12,9 @@ voids the old one" (the Dashboard variant of the same page), and the original's
 invoice" (stripe-python's Invoice).
 
 Where Stripe's pages are silent the sandbox chooses, and docs/sandbox.md says so:
-the copy includes metadata (the invoice's and each item's: "mostly identical");
+the copy includes metadata (the invoice's and each item's: "mostly identical"),
+the invoice's default tax rates, discounts, account tax IDs and a date of issue
+someone set (`effective_at`; Stripe's own, the finalization, is the revision's own);
 a revision is numbered `<first number>-<n>` at finalization, n counting the
 revisions of the chain; the customer cannot change ("you can't switch the
 customer", the Dashboard variant); finalizing a revision whose original is no
@@ -22,6 +24,7 @@ paid is never billed again by the revision.
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from reconciler.sandbox.exceptions import InvalidRequest
@@ -34,8 +37,9 @@ REVISABLE = ("open", "uncollectible")
 # its `customer_*` follow the customer again, as any draft's.
 COPIED = ("collection_method", "days_until_due", "default_payment_method", "description", "due_date", "footer",
           "statement_descriptor")
-# Copied as the original holds them, unless the request sets them.
-COPIED_AS_IS = ("custom_fields", "payment_settings", "rendering")
+# Copied as the original holds them, unless the request sets them: the rates as the snapshots
+# the original was issued with, the discounts as the same discount objects (no coupon redeemed again).
+COPIED_AS_IS = ("account_tax_ids", "custom_fields", "default_tax_rates", "discounts", "payment_settings", "rendering")
 # Create params that are copied instead when revising (a revision is of this invoice).
 NOT_WITH_REVISION = ("currency", "pending_invoice_items_behavior")
 
@@ -87,7 +91,11 @@ def create(ctx: Context, tx: Tx, params: Params) -> Obj:
     revision = require(tx, "invoice", invoices.create(ctx, tx, revision_params(original, params))["id"])
     for name in COPIED_AS_IS:
         if name not in params:
-            revision[name] = original[name]
+            revision[name] = copy.deepcopy(original[name])
+    if "effective_at" not in params and original["effective_at"] != original["status_transitions"]["finalized_at"]:
+        # A date of issue someone set ("same as finalized_at unless overwritten"); Stripe's own
+        # (the original's finalization) is not copied: the revision's is its own finalization.
+        revision["effective_at"] = original["effective_at"]
     link(ctx, tx, revision, original)
     return invoices.render(tx, revision)
 

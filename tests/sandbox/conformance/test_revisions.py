@@ -134,3 +134,26 @@ def test_a_revision_keeps_a_past_due_date(sandbox: RunningSandbox, stripe_client
     sandbox.advance_clock(5 * DAY)
     revision = _revise(stripe_client, original.id)
     assert revision.due_date == original.due_date == due
+
+
+@sandbox_choice("which fields a revision copies")
+def test_a_revision_copies_the_invoice_level_rates_discounts_tax_ids_and_a_set_date_of_issue(
+    stripe_client: stripe.StripeClient, sandbox: RunningSandbox
+) -> None:
+    rate = stripe_client.v1.tax_rates.create({"display_name": "VAT", "percentage": 19, "inclusive": False})
+    coupon = stripe_client.v1.coupons.create({"percent_off": 10})
+    ours = sandbox.seed_account_tax_id("eu_vat", "DE987654321")
+    draft = make_in_status(stripe_client, "draft", amount=1000)
+    issued = draft.created - 3 * DAY
+    stripe_client.v1.invoices.update(draft.id, {
+        "default_tax_rates": [rate.id], "discounts": [{"coupon": coupon.id}], "account_tax_ids": [ours],
+        "effective_at": issued,
+    })
+    original = stripe_client.v1.invoices.finalize_invoice(draft.id)
+    revision = _revise(stripe_client, original.id)
+    assert [r.id for r in revision.default_tax_rates] == [rate.id]
+    assert revision.discounts == original.discounts and revision.account_tax_ids == [ours]
+    assert (revision.effective_at, revision.total) == (issued, original.total) and original.total == 1071
+    # A date of issue that is Stripe's own (the finalization) is the revision's own finalization.
+    plain = make_in_status(stripe_client, "open")
+    assert _revise(stripe_client, plain.id).effective_at is None
