@@ -88,3 +88,30 @@ def test_amounts_survive_the_plan_file() -> None:
     plan = make_plan(d, _with_balance(d, -300))
     again = type(plan).from_json(plan.to_json())
     assert again.invoice_totals == plan.invoice_totals
+
+
+def test_below_the_minimum_charge_with_the_balance_unknown_a_void_is_held_before_anything_is_created() -> None:
+    """Review R19: two invoices of one customer leave the balance unknown, yet one below the minimum
+    charge is most likely paid at its finalization, and a paid invoice cannot be voided."""
+    other = "jenny-rosen-2026-12"
+    d = desired(invoices={INV: invoice(status="void", items=[amount_item(amount=30)]),
+                          other: invoice(status="uncollectible", items=[amount_item(amount=40)])})
+    plan = make_plan(d, _with_balance(d, 0))
+    assert not [i for i in ids(plan) if i.endswith((INV, other)) or f":{INV}:" in i or f":{other}:" in i]
+    messages = sorted(c.message for c in plan.conflicts if c.object.startswith("invoice:"))
+    assert len(messages) == 2
+    assert messages[0] == (
+        f"invoice {INV}: the spec says void: its total, $0.30 USD, is below Stripe's minimum charge of $0.50 USD "
+        "and the customer's balance at its finalization is not known now (this plan finalizes more than one "
+        "invoice of customer jenny-rosen): unless a debit on the balance lifts it to the minimum, Stripe marks it "
+        "paid when it is finalized and carries the amount to the customer's balance, and a paid invoice cannot "
+        "be voided: write `status: paid`")
+    assert "a paid invoice cannot be marked uncollectible" in messages[1]
+
+
+def test_below_the_minimum_charge_with_the_balance_unknown_a_sent_invoice_is_still_sent() -> None:
+    other = "jenny-rosen-2026-12"
+    d = desired(invoices={INV: invoice(status="sent", items=[amount_item(amount=30)]),
+                          other: invoice(status="open", items=[amount_item(amount=4000)])})
+    plan = make_plan(d, _with_balance(d, 0))
+    assert f"SendInvoice:{INV}" in ids(plan) and not plan.conflicts

@@ -41,6 +41,7 @@ from reconciler.plan.planner.lifecycle import LifecycleInput, live_position, pla
 from reconciler.plan.planner.money import (
     finalizing_customers,
     invoice_amounts,
+    likely_paid_at_finalization,
     note_own_discount,
     paid_at_finalization,
     worth_showing,
@@ -190,7 +191,8 @@ def _plan_draft(
             send_marker=marker,
             depends_on=invoice_deps + tuple(item_ids) + ctx.customer_changes(spec.customer),
             label=key,
-            paid_at_finalization=paid_at_finalization(amounts, currency),
+            paid_at_finalization=paid_at_finalization(amounts, currency)
+            or likely_paid_at_finalization(spec, amounts, currency, finalizing),
             assume_unsent=spec.assume_unsent,
             charge=charging(ctx, spec, cur),
             new_details=new_details(ctx.actions, spec.customer),

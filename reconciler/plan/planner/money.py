@@ -114,3 +114,24 @@ def paid_at_finalization(amounts: Amounts, currency: str) -> PaidAtFinalization 
         short = "the customer's credit balance covers it"
         return PaidAtFinalization(short, f"{short}, and Stripe marks it paid when it is finalized")
     return None
+
+
+def likely_paid_at_finalization(
+    spec: InvoiceSpec, amounts: Amounts, currency: str, finalizing: Counter[str]
+) -> PaidAtFinalization | None:
+    """For a void or uncollectible wish only: a total below the minimum charge where the balance
+    it meets is not known (review R19). Only a debit on the balance could lift it to the minimum;
+    otherwise Stripe marks it paid at finalization and the void fails with the amount already
+    owed on the balance, so it is held before anything is created."""
+    minimum = MINIMUM_CHARGE.get(currency)
+    if (spec.status not in ("void", "uncollectible") or amounts.amount_due is not None or amounts.stripe_tax
+            or minimum is None or not 0 < amounts.total < minimum):
+        return None
+    why = "more than one invoice of" if finalizing[spec.customer] > 1 else "a revision, which gets back what its " \
+        "original took from the balance of"
+    short = (f"its total, {format_money(amounts.total, currency)}, is below Stripe's minimum charge of "
+             f"{format_money(minimum, currency)} and the customer's balance at its finalization is not known now "
+             f"(this plan finalizes {why} customer {spec.customer})")
+    return PaidAtFinalization(short, f"{short}: unless a debit on the balance lifts it to the minimum, Stripe "
+                                     "marks it paid when it is finalized and carries the amount to the customer's "
+                                     "balance")

@@ -28,6 +28,15 @@ def record(ctx: Context, tx: Tx, customer: Obj, amount: int, currency: str, *, k
            invoice: str | None = None, credit_note: str | None = None, description: str | None = None,
            metadata: Any = None, sets_currency: bool = True) -> Obj:
     """A ledger entry moving the customer's balance by `amount` (negative: credit); the entry."""
+    if customer.get("currency") not in (None, currency):
+        # Stripe keeps a multi-currency customer's balances apart, one per currency ("A CAD invoice
+        # doesn't apply a customer credit balance denominated in USD",
+        # https://docs.stripe.com/invoicing/multi-currency-customers); the sandbox keeps one balance in
+        # one currency, so it refuses the request rather than add two currencies together.
+        raise InvalidRequest(
+            f"The sandbox keeps customer {customer['id']}'s balance in {customer['currency']} only: "
+            f"{_money_word(kind)} in {currency} cannot be added to it.", param="currency",
+        )
     customer["balance"] = int(customer.get("balance") or 0) + amount
     if customer.get("currency") is None and sets_currency:
         # "If the customer's currency is not set, it will be updated to this value."
@@ -52,6 +61,11 @@ def record(ctx: Context, tx: Tx, customer: Obj, amount: int, currency: str, *, k
     }
     tx.insert("customer_balance_transaction", entry, customer=customer["id"], invoice=invoice)
     return entry
+
+
+def _money_word(kind: str) -> str:
+    return {"invoice_too_small": "an amount due below the minimum charge", "applied_to_invoice": "a negative total",
+            "credit_note": "a credit note's credit"}.get(kind, "an amount")
 
 
 def create(ctx: Context, tx: Tx, customer_id: str, params: Params) -> Obj:

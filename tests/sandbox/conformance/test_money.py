@@ -17,6 +17,7 @@ CREATE_INVOICE = DOCS + "api/invoices/create"
 CREATE_ITEM = DOCS + "api/invoiceitems/create"
 BALANCE = DOCS + "billing/customer/balance"
 BALANCE_TRANSACTIONS = DOCS + "api/customer_balance_transactions"
+MULTI_CURRENCY = DOCS + "invoicing/multi-currency-customers"
 NEGATIVE_ITEMS = DOCS + "changelog/2015-03-24/coupons-no-longer-apply-negative-invoice-items"
 
 
@@ -160,6 +161,28 @@ def test_below_minimum_charge_is_paid_and_carried(stripe_client: stripe.StripeCl
     assert stripe_client.v1.customers.retrieve(customer.id).balance == 30
     yen = stripe_client.v1.invoices.finalize_invoice(_draft(stripe_client, [60], currency="jpy").id)
     assert (yen.status, yen.amount_due) == ("open", 60)
+
+
+@stripe_rule(MULTI_CURRENCY, "A CAD invoice doesn't apply a customer credit balance denominated in USD or any "
+             "other currency other than CAD.")
+def test_a_balance_never_mixes_currencies(stripe_client: stripe.StripeClient) -> None:
+    """Review R19: a EUR invoice's amount below the minimum charge was added to the customer's USD
+    balance. The sandbox keeps one balance in one currency: it refuses such a finalize, the draft and
+    the balance unchanged (Stripe would keep it apart, in a EUR balance)."""
+    customer = make_customer(stripe_client)
+    stripe_client.v1.customers.balance_transactions.create(customer.id, {"amount": 30, "currency": "usd"})
+    euro = _draft(stripe_client, [40], currency="eur", customer=customer.id)
+    assert euro.starting_balance == 0  # the USD debit is not the EUR invoice's
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        stripe_client.v1.invoices.finalize_invoice(euro.id)
+    assert "balance in usd only" in str(error_of(refused.value).get("message"))
+    assert stripe_client.v1.invoices.retrieve(euro.id).status == "draft"
+    after = stripe_client.v1.customers.retrieve(customer.id)
+    assert (after.balance, after.currency) == (30, "usd")
+    negative = _draft(stripe_client, [-500], currency="eur", customer=customer.id)
+    with pytest.raises(stripe.InvalidRequestError):
+        stripe_client.v1.invoices.finalize_invoice(negative.id)
+    assert stripe_client.v1.customers.retrieve(customer.id).balance == 30
 
 
 @sandbox_choice("an invoice whose total is below zero finalizes paid with amount_due 0, and the negative total "
