@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from reconciler.live.previews import CreditPreview
-from reconciler.live.records import Live
+from reconciler.live.records import Live, LiveCreditNote, LiveInvoice
 from reconciler.plan.actions import (
     Action,
     ChargeInvoice,
@@ -20,6 +20,7 @@ from reconciler.plan.actions import (
     MarkUncollectible,
     PayInvoice,
     SendInvoice,
+    VoidCreditNote,
     VoidInvoice,
 )
 from reconciler.plan.plan import CustomerNotice, InvoiceTotal
@@ -124,15 +125,55 @@ def credit_note_notices(
             continue
         preview, spec = previews[action.key], desired.credit_notes[action.key]
         invoice = live.invoices.get(spec.invoice)
-        customer = next((c for c in live.customers.values() if invoice and c.id == invoice.customer_id), None)
-        wanted = desired.customers.get(customer.key) if customer else None
-        name = wanted.name if wanted else (customer.name if customer else None)
-        email = wanted.email if wanted else (customer.email if customer else None)
-        out.append(CustomerNotice(spec.invoice, "credited", customer.key if customer else "", _recipient(name, email),
+        customer_key, recipient = _credited_customer(desired, live, invoice.customer_id if invoice else None)
+        out.append(CustomerNotice(spec.invoice, "credited", customer_key, recipient,
                                   preview.amount, preview.currency, None,
                                   detail=_credit_detail(preview, invoice.amount_remaining if invoice else 0,
                                                         emailed=spec.email_type != "none")))
     return tuple(out)
+
+
+def _credited_customer(desired: Desired, live: Live, customer_id: str | None) -> tuple[str, str | None]:
+    """(spec key, "Name <email>" as Stripe will have it) of the customer with Stripe id `customer_id`."""
+    customer = next((c for c in live.customers.values() if customer_id and c.id == customer_id), None)
+    if customer is None:
+        return "", None
+    wanted = desired.customers.get(customer.key)
+    name = wanted.name if wanted else customer.name
+    email = wanted.email if wanted else customer.email
+    return customer.key, _recipient(name, email)
+
+
+def credit_void_notices(actions: tuple[Action, ...], desired: Desired, live: Live) -> tuple[CustomerNotice, ...]:
+    """One notice per credit note the plan voids: the credit the customer had goes back (the amount
+    remaining it took off returns, a balance credit is taken back), as issuing it was a notice too."""
+    out = []
+    for action in actions:
+        note = live.credit_notes.get(action.key) if isinstance(action, VoidCreditNote) else None
+        if note is None:
+            continue
+        invoice = next((i for i in live.invoices.values() if i.id == note.invoice_id), None)
+        customer_key, recipient = _credited_customer(desired, live, note.customer_id)
+        out.append(CustomerNotice(invoice.key if invoice else note.invoice_id, f"credit note {note.number or note.id} "
+                                  "voided", customer_key, recipient, note.amount, note.currency, None,
+                                  detail=_void_detail(note, invoice)))
+    return tuple(out)
+
+
+def _void_detail(note: LiveCreditNote, invoice: LiveInvoice | None) -> str:
+    """'amount remaining $7.00 USD -> $10.00 USD; $3.00 USD credited to their balance taken back'."""
+    def money(amount: int) -> str:
+        return format_money(amount, note.currency)
+
+    parts = []
+    if note.pre_payment_amount and invoice is not None:
+        remaining = invoice.amount_remaining
+        parts.append(f"amount remaining {money(remaining)} -> {money(remaining + note.pre_payment_amount)}")
+    if note.credit_amount:
+        parts.append(f"{money(note.credit_amount)} credited to their balance taken back")
+    if note.out_of_band_amount:
+        parts.append(f"{money(note.out_of_band_amount)} credited outside Stripe no longer recorded")
+    return "; ".join(parts) or "its credit withdrawn"
 
 
 def _credit_detail(preview: CreditPreview, remaining: int, *, emailed: bool) -> str:

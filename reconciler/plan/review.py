@@ -23,7 +23,7 @@ from reconciler.errors import ReconcilerError
 from reconciler.kinds import KINDS
 from reconciler.live.account import Account
 from reconciler.live.records import Live
-from reconciler.plan.notices import customer_notices
+from reconciler.plan.notices import credit_void_notices, customer_notices
 from reconciler.plan.plan import MadeFrom, Plan
 from reconciler.plan.planner import make_plan
 from reconciler.plan.planner.adopt import adopted_view
@@ -152,7 +152,8 @@ def plan_for_review(
         targets=tuple(str(t) for t in sorted(set(targets))),
         watched=watched_objects(plan.actions, seen),
         managed=managed_counts(live),
-        notices=customer_notices(plan.actions, desired, seen, plan.invoice_totals),
+        notices=customer_notices(plan.actions, desired, seen, plan.invoice_totals)
+        + credit_void_notices(plan.actions, desired, seen),
         made_from=MadeFrom(specs_digest(narrowed_desired), plan.fingerprint),
         unit_prices={key: (price.unit_amount, price.currency) for key, price in desired.prices.items()},
     )

@@ -83,3 +83,31 @@ def test_the_plans_own_credit_note_void_is_no_staleness_and_a_rerun_was_already_
     again = run(sandbox, "apply", str(specs), "--plan", str(plan_file), "--yes")
     assert again.exit_code == 0, again.output
     assert "this plan was already applied" in again.output
+
+
+def test_voiding_a_credit_note_is_a_customer_notice_and_a_void_ones_memo_is_not_compared(
+    sandbox: RunningSandbox, tmp_path: Path
+) -> None:
+    client = _billed(sandbox, tmp_path)
+    balance_credit = {"invoice": "settled", "amount": 400, "credit_amount": 400, "email_type": "none"}
+    issued = {"owed-discount": NOTES["owed-discount"], "settled-credit": balance_credit}
+    assert run(sandbox, "apply", str(write(tmp_path / "v2", issued)), "--yes").exit_code == 0
+    voided = {key: {**note, "status": "void"} for key, note in issued.items()}
+    specs = write(tmp_path / "v3", voided)
+    planned = run(sandbox, "plan", str(specs))
+    assert planned.exit_code == 0, planned.output
+    notices = planned.output.split("Customers will notice:")[1].split("Reconciler will perform")[0]
+    numbers = {n.invoice: n.number for n in client.v1.credit_notes.list({"limit": 10}).data}
+    owed, settled = invoices(client)["owed"], invoices(client)["settled"]
+    assert (f"invoice owed credit note {numbers[owed.id]} voided (amount remaining $25.00 USD -> $30.00 USD) — "
+            "Acme <billing@acme.example.com>: $5.00 USD") in notices
+    assert (f"invoice settled credit note {numbers[settled.id]} voided ($4.00 USD credited to their balance taken "
+            "back) — Acme <billing@acme.example.com>: $4.00 USD") in notices
+    assert run(sandbox, "apply", str(specs), "--yes").exit_code == 0
+    customer = client.v1.customers.retrieve(str(owed.customer))
+    assert (invoices(client)["owed"].amount_remaining, customer.balance) == (3000, 0)
+    memo = write(tmp_path / "v4", {**voided, "owed-discount": {**voided["owed-discount"], "memo": "Changed"}})
+    again = run(sandbox, "plan", str(memo), "--detailed-exitcode")
+    assert again.exit_code == 0, again.output
+    assert "credit note owed-discount (" in again.output and (
+        "is void: its memo and metadata are not compared with the spec") in again.output

@@ -17,7 +17,13 @@ from reconciler.live.records import LiveCreditNote, LiveInvoice, LiveItem
 from reconciler.ownership import OWNER_KEY
 from reconciler.plan.actions import CreateCreditNote, FieldChange, UpdateCreditNote, VoidCreditNote
 from reconciler.plan.planner.context import Context
-from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes
+from reconciler.plan.planner.diff import (
+    create_metadata,
+    drift_reason,
+    drop_none,
+    field_changes,
+    owned_metadata_changes,
+)
 from reconciler.spec.models import CreditNoteLineSpec, CreditNoteSpec
 
 WAY_OUT = "void it (status: void) and issue a new one under a new key"
@@ -149,6 +155,11 @@ def _keep(ctx: Context, key: str, spec: CreditNoteSpec, cur: LiveCreditNote) -> 
         if spec.status != "void":
             ctx.problem("credit_note", f"{label} is void in Stripe and cannot be issued again: write status: void, "
                                        "or issue a new one under a new key")
+        elif field_changes([("memo", cur.memo, spec.memo)]) or owned_metadata_changes(
+                cur.metadata, cur.owned_keys, spec.metadata):
+            # Stripe documents no update of a void credit note: it is history, left as it was voided.
+            ctx.note(f"{label} is void: its memo and metadata are not compared with the spec (a void credit "
+                     "note is left as it was voided)")
         return
     frozen = _frozen_changes(ctx, spec, cur)
     if frozen:
