@@ -85,3 +85,31 @@ def test_what_the_spec_does_not_name_stays_and_a_finalized_invoice_keeps_the_old
     assert managed(stripe_client, "customer", "berlin")["address"]["line2"] == "3. OG"
     invoice = managed(stripe_client, "invoice", "berlin-2026-11")
     assert invoice["customer_address"]["city"] == "Berlin"  # frozen at finalization, as Stripe does
+
+
+def test_a_new_prefix_after_a_finalized_invoice_holds_the_customer_and_the_rest_goes_on(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    # Review R13: planned, Stripe refused it at apply and every later finalize of the customer failed with it.
+    specs = _write(tmp_path / "specs")
+    _ok(sandbox, "apply", str(specs), "--yes")
+    text = (specs / "berlin.yaml").read_text().replace("invoice_prefix: BERL", "invoice_prefix: XYZ")
+    (specs / "berlin.yaml").write_text(text + """\
+  berlin-2026-12:
+    customer: berlin
+    days_until_due: 30
+    status: open
+    items:
+      - {description: Platform, amount: 120000, currency: eur}
+""")
+    (specs / "other.yaml").write_text("customers:\n  other: {name: Other Ltd, email: ap@other.example}\n")
+    result = run(sandbox, "apply", str(specs), "--yes")
+    assert result.exit_code == 3, result.output
+    assert 'invoice_prefix cannot change from "BERL" to "XYZ"' in result.output
+    assert "invoice berlin-2026-12: held with customer berlin" in result.output
+    assert managed(stripe_client, "customer", "berlin")["invoice_prefix"] == "BERL"
+    assert managed(stripe_client, "customer", "other")["name"] == "Other Ltd"  # the rest went on
+    # Never finalized (numbered) under details the spec no longer wants.
+    statuses = [i.status for i in stripe_client.v1.invoices.list(params={"limit": 100}).data
+                if i.metadata.to_dict().get("reconciler_id") == "berlin-2026-12"]  # fmt: skip
+    assert statuses in ([], ["draft"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from plan_builders import converged, customer, desired
+from plan_builders import converged, customer, desired, invoice, live_invoice_for
 
 from reconciler.live.records import Live, PaymentCard
 from reconciler.plan.actions import CreateCustomer, FieldChange, UpdateCustomer
@@ -183,3 +183,33 @@ def test_an_invoice_finalized_here_names_who_it_bills_and_redact_masks_it() -> N
         "Jenny Rosen <jenny.rosen@example.com>, billed to Friedrichstr. 123, 10117 Berlin, DE; eu_vat DE123456789"
     )
     assert [n.recipient for n in redact(plan).notices] == ["(redacted)"]
+
+
+def test_a_new_invoice_prefix_after_a_finalized_invoice_holds_the_customer() -> None:
+    # Review R13: Stripe refuses the change once an invoice was finalized; planned, it failed at
+    # apply and every finalize of the customer (waiting for its changes) failed with it, each run.
+    d = desired(customers={KEY: customer(invoice_prefix="XYZ")},
+                invoices={"i1": invoice(status="open"), "i3": invoice(status="draft")})  # fmt: skip
+    live = converged(d)
+    live = replace(live, customers={KEY: replace(live.customers[KEY],
+                                                 values={**live.customers[KEY].values, "invoice_prefix": "ABC"})})  # fmt: skip
+    d = d.model_copy(update={"invoices": {**d.invoices, "i3": invoice(status="open")}})
+    plan = make_plan(d, live)
+    held = {c.object: c.message for c in plan.conflicts}
+    assert held[f"customer:{KEY}"] == (
+        f'customer {KEY}: invoice_prefix cannot change from "ABC" to "XYZ": invoice i1 (in_i1, number NUM-i1) was '
+        "finalized, and Stripe refuses a new prefix once one was: write `invoice_prefix: ABC` (or leave it out); "
+        "a new prefix needs a new customer"
+    )
+    assert "invoice:i3" in held  # not finalized with the details the spec no longer wants
+    assert not [a for a in plan.actions if a.key in (KEY, "i3")]
+
+
+def test_a_new_invoice_prefix_before_any_finalized_invoice_is_an_update() -> None:
+    d = desired(customers={KEY: customer(invoice_prefix="XYZ")}, invoices={"i3": invoice(status="open")})
+    live = converged(d, invoices={"i3": live_invoice_for(d, "i3", status="draft", finalized_at=None, number=None)})
+    live = replace(live, customers={KEY: replace(live.customers[KEY],
+                                                 values={**live.customers[KEY].values, "invoice_prefix": "ABC"})})  # fmt: skip
+    plan = make_plan(d, live)
+    assert not plan.conflicts
+    assert [type(a).__name__ for a in plan.actions] == ["UpdateCustomer", "FinalizeInvoice"]

@@ -30,6 +30,7 @@ from reconciler.plan.planner.context import Context
 from reconciler.plan.planner.credit_notes import plan_credit_notes
 from reconciler.plan.planner.hold import hold_back
 from reconciler.plan.planner.identity import hold_untagged
+from reconciler.plan.planner.invoice_prefix import hold_frozen_prefixes
 from reconciler.plan.planner.invoices import plan_invoices
 from reconciler.plan.planner.prune import plan_prune
 from reconciler.plan.planner.simple import plan_simple
@@ -59,6 +60,7 @@ def make_plan(desired: Desired, live: Live, *, prune: bool = False) -> Plan:
             plan_simple(ctx, info)
             if info.name == "customer":
                 plan_tax_ids(ctx)  # Stripe keeps them as objects of their own under the customer
+                hold_frozen_prefixes(ctx)
         elif info.name == "price":
             prices = plan_prices(ctx)
     totals = plan_invoices(ctx, prices)
