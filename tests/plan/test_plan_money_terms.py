@@ -89,3 +89,15 @@ def test_a_finalized_invoices_discounts_are_frozen() -> None:
     opened = replace(converged(d).invoices[INV], discounts=(), status="open")
     with pytest.raises(PlanError, match="cannot change discounts"):
         make_plan(d, replace(live, invoices={INV: opened}))
+
+
+def test_a_finalized_items_rates_and_discounts_are_frozen() -> None:
+    line = amount_item(amount=1000, discounts=["partner-10"])
+    d = desired(invoices={INV: invoice(status="open", items=[line], default_tax_rates=["de-vat-19"])}, **_money())
+    live = _live_with(d)
+    issued = converged(d).invoices[INV]
+    item = replace(issued.items[0], tax_rates=(), discounts=())
+    opened = replace(issued, status="open", default_tax_rates=("txr_1",), discounts=(), items=(item,))
+    with pytest.raises(PlanError, match=r"item setup-fee tax_rates \[\] → \[tax_rate:de-vat-19\]; item setup-fee "
+                                        r"discounts \[\] → \[coupon:partner-10\]"):
+        make_plan(d, replace(live, invoices={INV: opened}))

@@ -276,6 +276,7 @@ def finalized_item_changes(ctx: Context, prices: PriceChoice, live: LiveInvoice,
             for f, o, n in diffs
             if o != n
         ]
+        out += [f"item {item_key} {phrase}" for phrase in money_terms.finalized_item_changes(ctx, cur, item, live)]
     return out
 
 

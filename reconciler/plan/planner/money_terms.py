@@ -12,6 +12,7 @@ from typing import Any, Literal
 from reconciler.live.records import LiveInvoice, LiveItem
 from reconciler.plan.actions import CREATE_OF, FieldChange, Ref
 from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.diff import show
 from reconciler.spec.models import InvoiceItemSpec, InvoiceSpec
 
 
@@ -98,7 +99,7 @@ def invoice_changes(ctx: Context, cur: LiveInvoice, spec: InvoiceSpec, *, finali
     return changes
 
 
-def _unknown(refs: list[Ref | str]) -> bool:
+def _unknown(refs: list[Ref | str] | list[Ref]) -> bool:
     return any(not isinstance(r, Ref) for r in refs)
 
 
@@ -113,3 +114,21 @@ def item_replacement(ctx: Context, cur: LiveItem, item: InvoiceItemSpec, invoice
     if cur.discounts is not None and _as_refs(ctx, "coupon", cur.discounts) != [Ref("coupon", k) for k in item.discounts]:
         return "its discounts differ"
     return None
+
+
+def finalized_item_changes(ctx: Context, cur: LiveItem, item: InvoiceItemSpec, invoice: LiveInvoice) -> list[str]:
+    """A finalized item's rates and discounts where they differ from the spec's, one phrase each
+    (frozen, as its amount is); an object replaced since, or one no key names, is not compared."""
+    out = []
+    if cur.tax_rates is not None:
+        applied = _as_refs(ctx, "tax_rate", cur.tax_rates, replaced_too=True)
+        wanted: list[Ref | str] = list(rate_refs(item.tax_rates)) if item.tax_rates else _as_refs(
+            ctx, "tax_rate", invoice.default_tax_rates, replaced_too=True)
+        if applied != wanted and not _unknown(applied) and not _unknown(wanted):
+            out.append(f"tax_rates {show(applied)} → {show(wanted)}")
+    if cur.discounts is not None:
+        live = _as_refs(ctx, "coupon", cur.discounts, replaced_too=True)
+        spec = [Ref("coupon", k) for k in item.discounts]
+        if live != spec and not _unknown(live):
+            out.append(f"discounts {show(live)} → {show(spec)}")
+    return out
