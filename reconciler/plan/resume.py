@@ -199,6 +199,9 @@ def progress(saved: Plan, live: Live) -> Progress:
         changed.add(watched.ref)
         others = _unexplained(watched, now, exp, kind)
         if others:
+            if now.get("status") != watched.fields.get("status"):
+                # Named even where a step of the plan could explain it: what moved the object (review R7).
+                others = {"status": now.get("status"), **others}
             phrases = field_phrases({k: watched.fields.get(k) for k in others}, others)
             stale[watched.ref] = f"{watched.label}: {', '.join(phrases[:3])} since the plan was made"
     return Progress(frozenset(changed), tuple(stale[w.ref] for w in saved.watched if w.ref in stale))

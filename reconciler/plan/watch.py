@@ -36,7 +36,8 @@ MONEY_FIELDS = frozenset({
 })  # fmt: skip
 # Facts read beside an object, said in words: (became true, became false).
 _FACTS = {
-    "sent_event": ("emailed outside the plan (Stripe holds an invoice.sent event)", "its invoice.sent event is gone"),
+    "sent_event": ("emailed outside the plan (Stripe holds an invoice.sent event)",
+                   "its invoice.sent event is no longer read"),
     "payment_processing": ("a payment of it is processing", "its processing payment ended"),
 }
 
@@ -228,6 +229,10 @@ def _field_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
                     done_items.add(item)
                     phrases.append(f"item {item} {'removed' if in_old else 'added'}")
                 continue
+        if name == "sent_event" and now is False and old.get("status", _MISSING) != new.get("status", _MISSING):
+            # The events are read for open invoices only: one paid or voided meanwhile is not
+            # looked for any more, its event still in Stripe; its status change says what happened.
+            continue
         if name in _FACTS and isinstance(now, bool):
             phrases.append(_FACTS[name][0] if now else _FACTS[name][1])
         elif is_digest(was) or is_digest(now):

@@ -216,6 +216,27 @@ def test_a_reviewed_revision_plan_is_applied_as_saved_and_a_dry_run_writes_nothi
     assert sends(stripe_client) == [revision.id, original.id]
 
 
+@pytest.mark.parametrize("outcome", ["paid", "void"])
+def test_a_revision_plan_whose_original_was_paid_or_voided_meanwhile_names_the_status_change(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path, tmp_path: Path, outcome: str
+) -> None:
+    # Review R7: the refusal names what happened, not an invoice.sent event "gone" (it is still
+    # in Stripe; the tool reads them for open invoices only).
+    (original,) = invoices(stripe_client)
+    write_spec(sent_wrong, quantity=3, revise=True)
+    saved = tmp_path / "plan.json"
+    assert run(sandbox, "plan", str(sent_wrong), "--out", str(saved)).exit_code in (0, 2)
+    if outcome == "paid":
+        stripe_client.v1.invoices.pay(original.id, {"paid_out_of_band": True})
+    else:
+        stripe_client.v1.invoices.void_invoice(original.id)
+    applied = run(sandbox, "apply", str(sent_wrong), "--plan", str(saved), "--yes")
+    assert applied.exit_code == 1, applied.output
+    assert f"invoice {KEY}: status open → {outcome} since the plan was made" in applied.output
+    assert "event is gone" not in applied.output and "no longer read" not in applied.output
+    assert len(invoices(stripe_client)) == 1 and sends(stripe_client) == [original.id]
+
+
 def test_a_revision_is_revised_again_and_each_one_is_emailed_once(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
 ) -> None:
