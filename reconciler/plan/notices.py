@@ -63,7 +63,7 @@ def billed_to(customer: CustomerSpec | None) -> str:
     if customer is None:
         return ""
     parts: list[str] = []
-    if customer.address is not None:
+    if customer.address:  # "" removes it
         a = customer.address
         town = " ".join(p for p in (a.postal_code, a.city) if p)
         parts.append(", ".join(p for p in (a.line1, a.line2, town, a.state, a.country) if p))

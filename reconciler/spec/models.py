@@ -129,8 +129,11 @@ class CustomerSpec(_Spec):
     description: str | None = Field(default=None, max_length=MAX_CUSTOMER_DESCRIPTION)
     phone: str | None = Field(default=None, max_length=MAX_PHONE)
     # Who is billed (issue 18): each the tool's only where named (kinds.Field.named_only).
-    address: Address | None = Field(default=None, description="The billing address printed on invoices.")
-    shipping: Shipping | None = None
+    # "" removes it (Stripe's own unset, as `line2: ""` clears one line; review R22).
+    address: Address | Literal[""] | None = Field(
+        default=None, description='The billing address printed on invoices; "" removes it.'
+    )
+    shipping: Shipping | Literal[""] | None = Field(default=None, description='Where goods go; "" removes it.')
     # At least one: Stripe's update takes a list of locales and no "" to clear them (stripe-python's
     # CustomerUpdateParams), and an empty list is not sent at all, so [] could never be applied.
     preferred_locales: list[str] | None = Field(

@@ -20,7 +20,9 @@ def translate(
 ) -> Iterator[tuple[Pos, str]]:
     """(position, message) for each error of validating the entry at `doc_path` in `doc`."""
     for error in exc.errors(include_url=False):
-        loc = tuple(error["loc"])
+        if _BLANK_BRANCH in error["loc"]:
+            continue  # `address: ""` (remove it) is the other choice: said by the mapping's own error
+        loc = _without_branch_names(tuple(error["loc"]))
         kind = error["type"]
         value = error.get("input")
         ctx = error.get("ctx") or {}
@@ -31,6 +33,16 @@ def translate(
             yield doc.key_pos((*doc_path, *loc)), f"{_where(where, loc[:-1])}: {_unknown_field(model, loc)}"
         else:
             yield doc.value_pos((*doc_path, *loc)), f"{here}: {_detail(kind, value, ctx, model, loc, error['msg'])}"
+
+
+# A field that is a mapping or "" (CustomerSpec.address, shipping): pydantic names the union's branch
+# in the error's location ("shipping.Shipping.name", "shipping.literal['']"); a spec has no such key.
+_BLANK_BRANCH = "literal['']"
+_BRANCH_NAMES = {"address": "Address", "shipping": "Shipping"}
+
+
+def _without_branch_names(loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(part for i, part in enumerate(loc) if not (i and _BRANCH_NAMES.get(str(loc[i - 1])) == part))
 
 
 def _where(where: str, loc: tuple[Any, ...]) -> str:

@@ -87,6 +87,24 @@ def test_what_the_spec_does_not_name_stays_and_a_finalized_invoice_keeps_the_old
     assert invoice["customer_address"]["city"] == "Berlin"  # frozen at finalization, as Stripe does
 
 
+def test_an_empty_shipping_and_address_remove_them(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    # Review R22: Stripe unsets both with "", as the spec clears one line with `line2: ""`.
+    specs = _write(tmp_path / "specs")
+    _ok(sandbox, "apply", str(specs), "--yes")
+    text = (specs / "berlin.yaml").read_text()
+    text = text.replace('address: {line1: Friedrichstr. 123, postal_code: "10117", city: Berlin, country: DE}',
+                        'address: ""')
+    text = text.replace("shipping: {name: Lager, address: {city: Potsdam, country: DE}}", 'shipping: ""')
+    (specs / "berlin.yaml").write_text(text)
+    assert "update customer berlin" in _ok(sandbox, "plan", str(specs))
+    _ok(sandbox, "apply", str(specs), "--yes")
+    customer = managed(stripe_client, "customer", "berlin")
+    assert (customer["address"], customer["shipping"]) == (None, None)
+    assert run(sandbox, "plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
 def test_a_new_prefix_after_a_finalized_invoice_holds_the_customer_and_the_rest_goes_on(
     sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
 ) -> None:

@@ -213,3 +213,15 @@ def test_a_new_invoice_prefix_before_any_finalized_invoice_is_an_update() -> Non
     plan = make_plan(d, live)
     assert not plan.conflicts
     assert [type(a).__name__ for a in plan.actions] == ["UpdateCustomer", "FinalizeInvoice"]
+
+
+def test_an_empty_address_or_shipping_removes_them_and_nothing_to_remove_plans_nothing() -> None:
+    # Review R22: Stripe unsets both with "" (as `line2: ""` clears one line).
+    shipping = {"name": "Lager", "phone": None, "address": STRIPE_BERLIN}
+    d, live = _live(customer(address="", shipping=""), address=STRIPE_BERLIN, shipping=shipping)
+    (update,) = make_plan(d, live).actions
+    assert update.stripe_params() == {"address": "", "shipping": ""}  # type: ignore[attr-defined]
+    d, live = _live(customer(address="", shipping=""), address=None, shipping=None)
+    assert make_plan(d, live).is_empty
+    d, live = _live(customer(address=""), address={k: None for k in STRIPE_BERLIN})
+    assert make_plan(d, live).is_empty

@@ -254,3 +254,15 @@ def test_pydantic_wording_is_said_the_way_the_other_messages_are(check: Check) -
 def test_preferred_locales_name_at_least_one(check: Check) -> None:
     (error,) = check(a_yaml="customers:\n  c:\n    preferred_locales: []\n")
     assert error.startswith("a.yaml:3:24: customer 'c' preferred_locales:"), error
+
+
+def test_an_empty_address_or_shipping_is_accepted_and_other_values_say_what_is_expected(check: Check) -> None:
+    # Review R22: "" removes them (Stripe's own unset); pydantic's union branches never show.
+    assert check(a_yaml='customers:\n  c:\n    address: ""\n    shipping: ""\n') == []
+    assert check(a_yaml='customers:\n  c:\n    shipping: "x"\n    address: [1]\n') == [
+        "a.yaml:3:15: customer 'c' shipping: expected a mapping, got a string ('x')",
+        "a.yaml:4:14: customer 'c' address: expected a mapping, got a list",
+    ]
+    assert check(a_yaml="customers:\n  c:\n    shipping: {name: x}\n") == [
+        "a.yaml:3:5: customer 'c' shipping: missing required field 'address'",
+    ]

@@ -113,9 +113,11 @@ def _projected(live: Any, wanted: Any) -> Any:
 
 
 def _normalised(value: Any) -> Any:
-    """Stripe answers "", [] and null alike for what is unset."""
+    """Stripe answers "", [] and null alike for what is unset; a mapping with nothing set is unset too
+    (a spec's `address: ""` against an address whose every line is null)."""
     if isinstance(value, dict):
-        return {k: _normalised(v) for k, v in value.items()}
+        found = {k: _normalised(v) for k, v in value.items()}
+        return None if all(v is None for v in found.values()) else found
     return None if value in ("", []) else value
 
 
