@@ -92,7 +92,7 @@ def run_plan(
     parsed = tuple(Target.parse(t) for t in targets)
     pacer = read_pacer(max_rps, sleep=sleep)
     account = read_account(gateway, pacer=pacer)
-    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
+    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer, account_tax_ids=desired.names_account_tax_ids())
     with collector_paused():  # see reconciler.gcpause: the planner builds as much as it reads
         the_plan = plan_for_review(desired, live, account=account, prune=prune, targets=parsed)
     return with_credit_previews(the_plan, gateway, desired, live)
@@ -144,7 +144,7 @@ def run_apply(request: ApplyRequest, gateway: Any, *, confirm: Callable[[], bool
     account = read_account(gateway, pacer=pacer)
     if saved is not None:
         check_account(saved, account, str(request.plan_file))
-    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer)
+    live = read_live(gateway, adopt=desired.adopt_ids(), pacer=pacer, account_tax_ids=desired.names_account_tax_ids())
     progress = check_objects(saved, live, desired) if saved is not None else None
     with collector_paused():
         the_plan = plan_for_review(

@@ -59,6 +59,10 @@ _EXPAND: dict[str, dict[str, Any]] = {
 }
 
 
+# The tag of the read of the account's own tax IDs (not a kind: the tool manages none of them).
+_ACCOUNT_TAX_IDS = "account_tax_ids"
+
+
 def read_pacer(max_rps: float | None, *, sleep: Callable[[float], None] = time.sleep) -> Pacer:
     """The pacer of a read on its own (`plan`)."""
     return Pacer(max_rps, ceiling=READ_CEILING, clock=time.monotonic, sleep=sleep)
@@ -66,9 +70,12 @@ def read_pacer(max_rps: float | None, *, sleep: Callable[[float], None] = time.s
 
 def read_live(
     gateway: StripeGateway, *, adopt: frozenset[str] = frozenset(), pacer: Pacer | None = None,
+    account_tax_ids: bool = False,
 ) -> Live:
     """All managed objects of every kind (invoices with their items, credit notes with their lines),
     and the unmanaged objects whose ids are in `adopt` (the specs' `adopt:`).
+
+    With `account_tax_ids` (some spec names them), the account's own tax IDs too (GET /v1/tax_ids).
 
     Without a `pacer`, reads are not rate-limited (a library caller's
     choice; the CLI always passes its --max-rps).
@@ -76,6 +83,9 @@ def read_live(
     pacer = pacer or read_pacer(None)
     found = _Found(adopt)
     reads = [ListRead(f"/v1/{kind}", tag=kind, params=_EXPAND.get(kind, {})) for kind in _KINDS]
+    if account_tax_ids:
+        found.account_tax_ids = set()
+        reads.append(ListRead("/v1/tax_ids", tag=_ACCOUNT_TAX_IDS))
     with collector_paused():
         read_lists(gateway, reads, pacer=pacer, on_page=found.page, on_done=found.done)
         live = found.with_untagged_customers(with_evidence(gateway, found.live(), pacer=pacer))
@@ -108,11 +118,15 @@ class _Found:
         # Identity beyond metadata: untagged invoices with the tool's item tags, unmanaged customers' ids.
         self.untagged: dict[str, LiveInvoice] = {}
         self.unmanaged_customers: set[str] = set()
+        self.account_tax_ids: set[str] | None = None  # None: not read
 
     def page(self, page: Page) -> list[ListRead]:
         kind = page.read.tag
         if isinstance(kind, tuple):  # ("lines", invoice id)
             self.waiting[kind[1]][3].extend(page.objects)
+            return []
+        if kind == _ACCOUNT_TAX_IDS:
+            self.account_tax_ids = (self.account_tax_ids or set()) | {str(obj["id"]) for obj in page.objects}
             return []
         more: list[ListRead] = []
         for index, obj in enumerate(page.objects):
@@ -221,6 +235,7 @@ class _Found:
             untagged_invoices=dict(sorted(self.untagged.items())),
             revised=chains.revised,
             untagged_revisions=chains.untagged_revisions,
+            account_tax_ids=None if self.account_tax_ids is None else frozenset(self.account_tax_ids),
         )
 
     def with_untagged_customers(self, live: Live) -> Live:

@@ -357,3 +357,6 @@ class Live:
     # Stripe's time when the state was read (its answers' Date header), None when unknown: the
     # planner refuses a due date Stripe would refuse as past. Not in the fingerprint (it moves).
     read_at: int | None = None
+    # The account's own tax IDs (GET /v1/tax_ids), read only when a spec names `account_tax_ids`
+    # (None: not read): an id not among them fails the plan before anything is written (review R11).
+    account_tax_ids: frozenset[str] | None = None

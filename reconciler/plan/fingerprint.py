@@ -127,5 +127,8 @@ def live_fingerprint(live: Live) -> str:
         # Revision chains (reconciler.live.revisions); only when there are any, as above.
         data["revisions"] = [{k: [_record_row(r) for r in v] for k, v in live.revised.items()},
                              {k: _record_row(v) for k, v in live.untagged_revisions.items()}]
+    if live.account_tax_ids is not None:
+        # Read only when a spec names account_tax_ids (the plan checks them); as above, only then.
+        data["account_tax_ids"] = sorted(live.account_tax_ids)
     return _digest(data)
 

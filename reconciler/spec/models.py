@@ -416,6 +416,10 @@ class Desired(BaseModel):
     locations: dict[str, Location] = Field(default_factory=dict)
     files: list[str] = Field(default_factory=list)
 
+    def names_account_tax_ids(self) -> bool:
+        """Whether some invoice names `account_tax_ids`: only then are the account's read to check them."""
+        return any(spec.account_tax_ids for spec in self.invoices.values())
+
     def adopt_ids(self) -> frozenset[str]:
         """The Stripe ids the specs adopt (`adopt:`): the reader keeps these unmanaged objects."""
         # Every section (each a dict of spec entries), whatever kinds are registered.

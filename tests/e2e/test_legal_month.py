@@ -96,3 +96,18 @@ def test_a_new_vat_id_is_a_removal_and_an_addition_and_the_sent_invoice_keeps_th
     invoice = managed(stripe_client, "invoice", "berlin-gmbh-2026-11")
     assert [t["value"] for t in invoice["customer_tax_ids"]] == ["DE123456789"]  # frozen at finalization
     assert run(sandbox, "plan", str(specs), "--detailed-exitcode").exit_code == 0
+
+
+def test_an_account_tax_id_the_account_lacks_holds_that_invoice_before_anything_is_written(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, tmp_path: Path
+) -> None:
+    # Review R11: as written (txi_OURVATID), the create failed at apply with Stripe's "No such tax ID".
+    specs, ours, _ = _month(sandbox, tmp_path)
+    invoices = specs / "invoices.yaml"
+    invoices.write_text(invoices.read_text().replace(ours, "txi_OURVATID"))
+    result = run(sandbox, "apply", str(specs), "--yes")
+    assert result.exit_code == 3, result.output
+    assert f"account_tax_ids: no tax ID txi_OURVATID in the account (it has {ours})" in result.output
+    assert "FAILED" not in result.output
+    keys = [i.metadata.to_dict().get("reconciler_id") for i in stripe_client.v1.invoices.list().data]
+    assert "berlin-gmbh-2026-11" not in keys and len(keys) == 1  # the US invoice went on

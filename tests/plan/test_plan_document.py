@@ -170,3 +170,22 @@ def test_an_items_period_is_updated_on_a_draft_and_frozen_once_finalized() -> No
     d = desired(invoices={INV: legal_invoice(status="open", items=moved)})
     with pytest.raises(FrozenInvoiceChanges, match=r"period 2026-11-01..2026-11-30 → 2026-11-02..2026-11-30"):
         make_plan(d, open_live)  # type: ignore[arg-type]
+
+
+def test_an_account_tax_id_the_account_lacks_holds_the_invoice_and_only_it() -> None:
+    # Review R11: Stripe answers "No such tax ID" at the create; the plan says so first.
+    d = desired(invoices={"a": invoice(account_tax_ids=["txi_GONE"]), "b": invoice(account_tax_ids=["txi_OURS"])})
+    live = replace(converged(d), invoices={}, account_tax_ids=frozenset({"txi_OURS"}))
+    plan = make_plan(d, live)
+    assert [c.message for c in plan.conflicts] == [
+        "invoice a: account_tax_ids: no tax ID txi_GONE in the account (it has txi_OURS): Stripe would refuse "
+        "the invoice; add it to the account (the Dashboard's tax settings, or POST /v1/tax_ids) or write one of "
+        "the account's"
+    ]
+    assert {a.key for a in plan.actions if isinstance(a, CreateInvoice)} == {"b"}
+    # Not read (no spec named them when the state was read): nothing to say.
+    assert not make_plan(d, replace(live, account_tax_ids=None)).conflicts
+    # A draft already carrying it is not held again for what it no longer changes.
+    live = replace(converged(d), account_tax_ids=frozenset({"txi_OURS"}))
+    live = with_invoice(live, "a", account_tax_ids=("txi_GONE",))
+    assert not make_plan(d, live).conflicts

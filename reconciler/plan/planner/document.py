@@ -68,6 +68,18 @@ def document_changes(cur: LiveInvoice, spec: InvoiceSpec) -> list[FieldChange]:
     return changes
 
 
+def unknown_account_tax_ids(spec: InvoiceSpec, known: frozenset[str] | None) -> str:
+    """Why Stripe would refuse the spec's account_tax_ids ("No such tax ID"), or "" (also when not read)."""
+    missing = [tax_id for tax_id in spec.account_tax_ids or () if known is not None and tax_id not in known]
+    if not missing:
+        return ""
+    return (
+        f"account_tax_ids: no tax ID {', '.join(missing)} in the account (it has "
+        f"{', '.join(sorted(known or ())) or 'none'}): Stripe would refuse the invoice; add it to the account "
+        "(the Dashboard's tax settings, or POST /v1/tax_ids) or write one of the account's"
+    )
+
+
 def past_due_date(spec: InvoiceSpec, now: int | None) -> str:
     """Why Stripe would refuse the spec's due date on a new or draft invoice now, or ""."""
     if spec.due_date is None or now is None or noon_utc(spec.due_date) > now:

@@ -30,6 +30,7 @@ from reconciler.plan.planner.document import (
     new_details,
     past_due_date,
     shown_change,
+    unknown_account_tax_ids,
 )
 from reconciler.plan.planner.items import (
     finalized_item_changes,
@@ -225,6 +226,10 @@ def _hold_past_due_date(ctx: Context, key: str, spec: InvoiceSpec, cur: LiveInvo
     """
     why = past_due_date(spec, ctx.live.read_at)
     if why and (cur is None or any(c.field == "due_date" for c in document_changes(cur, spec))):
+        ctx.hold(f"invoice:{key}", cur.id if cur else None, f"invoice {key}: {why}")
+    # The same for an account tax ID the account does not have (Stripe: "No such tax ID").
+    why = unknown_account_tax_ids(spec, ctx.live.account_tax_ids)
+    if why and (cur is None or any(c.field == "account_tax_ids" for c in document_changes(cur, spec))):
         ctx.hold(f"invoice:{key}", cur.id if cur else None, f"invoice {key}: {why}")
 
 
