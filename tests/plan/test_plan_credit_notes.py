@@ -125,9 +125,15 @@ def test_a_refund_cannot_be_voided_nor_a_void_credit_note_issued_again() -> None
     d, live = _setup(status_note="void")
     with pytest.raises(CreditNoteRefused, match="refunded 1000 to the customer's payment"):
         make_plan(d, _issued(d, live))
+
+
+def test_a_credit_note_someone_voided_is_held_not_an_error_of_the_whole_plan() -> None:
+    # Review R23: like an invoice a colleague voided, the rest of the plan goes on (exit 3).
     d, live = _setup()
-    with pytest.raises(CreditNoteRefused, match="is void in Stripe and cannot be issued again"):
-        make_plan(d, _issued(d, live, status="void"))
+    plan = make_plan(d, _issued(d, live, status="void"))
+    (held,) = plan.conflicts
+    assert held.object == "credit_note:cn-1" and "is void in Stripe and cannot be issued again" in held.message
+    assert plan.actions == ()
 
 
 def test_on_an_invoice_with_tax_the_split_is_left_to_stripes_preview() -> None:

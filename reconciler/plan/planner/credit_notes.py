@@ -153,8 +153,10 @@ def _keep(ctx: Context, key: str, spec: CreditNoteSpec, cur: LiveCreditNote) -> 
     label = f"credit note {key} ({cur.number or cur.id})"
     if cur.status == "void":
         if spec.status != "void":
-            ctx.problem("credit_note", f"{label} is void in Stripe and cannot be issued again: write status: void, "
-                                       "or issue a new one under a new key")
+            # Someone voided it (the tool voids only what a spec says void): a conflict for a person, held
+            # like an invoice a colleague voided; the rest of the plan goes on.
+            ctx.hold(f"credit_note:{key}", cur.id, f"{label} is void in Stripe and cannot be issued again: write "
+                                                   "status: void, or issue a new one under a new key")
         elif field_changes([("memo", cur.memo, spec.memo)]) or owned_metadata_changes(
                 cur.metadata, cur.owned_keys, spec.metadata):
             # Stripe documents no update of a void credit note: it is history, left as it was voided.
