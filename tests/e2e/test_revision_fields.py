@@ -78,7 +78,7 @@ def test_a_revision_keeps_the_invoice_level_taxes_coupon_date_and_tax_id(
 
     _write(tmp_path, amount=2000, issued=issued, ours=ours)
     text = run("plan", str(specs), *on(sandbox))
-    assert "~ update invoice i1 (the revision)" in text.output, text.output
+    assert "~ update invoice i1 (the revision)  # the spec's invoice fields, set on the revision" in text.output, text.output
     planned = run("plan", str(specs), *on(sandbox), "--format", "json")
     assert planned.exit_code == 0, planned.output
     document = json.loads(planned.output)

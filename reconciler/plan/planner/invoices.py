@@ -172,7 +172,10 @@ def _plan_draft(
             changes.append(FieldChange(f"metadata.{SEND_KEY}", cur.send_marker, None))
         invoice_deps = after
         if changes:
-            update = UpdateInvoice(key=key, reason=drift_reason(changes), stripe_id=cur.id, changes=tuple(changes),
+            reason = drift_reason(changes) if not after else (
+                "the spec's invoice fields, set on the revision whatever Stripe copied of the original: "
+                + ", ".join(c.field for c in changes))
+            update = UpdateInvoice(key=key, reason=reason, stripe_id=cur.id, changes=tuple(changes),
                                    depends_on=after + money_terms.invoice_deps(ctx, spec))
             invoice_deps = (ctx.add(update),)
         stripe_id, marker = cur.id, None if cur.from_invoice else cur.send_marker
