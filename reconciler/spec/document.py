@@ -8,15 +8,30 @@ day in every time zone from UTC-11 to UTC+11.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 # stripe-python's params (InvoiceCreateParamsCustomField, …): "A list of up to 4 custom fields",
 # name "may be up to 40 characters", value "may be up to 140 characters".
 MAX_CUSTOM_FIELDS = 4
 MAX_CUSTOM_FIELD_NAME = 40
 MAX_CUSTOM_FIELD_VALUE = 140
+
+
+# Stripe takes these days as Unix times, so none before 1970; it documents no upper bound for a date
+# of issue or a service period: a day after 2099 is taken as a typo rather than sent (review R3).
+FIRST_DAY, LAST_DAY = dt.date(1970, 1, 2), dt.date(2099, 12, 31)
+
+
+def _in_stripe_range(day: dt.date) -> dt.date:
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{day.isoformat()} is outside {FIRST_DAY.isoformat()}..{LAST_DAY.isoformat()} "
+                         "(Stripe takes days as Unix times)")
+    return day
+
+
+StripeDay = Annotated[dt.date, AfterValidator(_in_stripe_range)]
 
 
 class _Part(BaseModel):
@@ -36,8 +51,8 @@ CustomFields = list[CustomField]
 class Period(_Part):
     """The service period of an invoice line, printed beside it."""
 
-    start: dt.date
-    end: dt.date
+    start: StripeDay
+    end: StripeDay
 
     @model_validator(mode="after")
     def _ordered(self) -> Period:

@@ -21,7 +21,7 @@ from reconciler.spec.billing import (
     TaxExempt,
     TaxId,
 )
-from reconciler.spec.document import MAX_CUSTOM_FIELDS, CustomField, Period, Rendering
+from reconciler.spec.document import MAX_CUSTOM_FIELDS, CustomField, Period, Rendering, StripeDay
 
 SPEC_KEY_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 KEY_RULE = "lowercase letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
@@ -121,6 +121,25 @@ MAX_INVOICE_DESCRIPTION = 1500
 MAX_FOOTER = 5000
 
 
+# An IETF language tag's shape (de, en-GB, es-419, zh-Hant-TW): Stripe lists the languages it supports
+# (https://docs.stripe.com/js/appendix/supported_locales; invoices' own list is not published), so only
+# the shape is checked: a language Stripe adds is never refused, `klingon-xx-yy` is (review R3).
+_LOCALE_TAG = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?$")
+
+
+def _locale_tag(value: str) -> str:
+    if not _LOCALE_TAG.match(value):
+        raise ValueError(f"{value!r} is not a language tag such as de, en-GB or es-419")
+    return value
+
+
+def _once_each(values: list[str]) -> list[str]:
+    twice = sorted({v for v in values if values.count(v) > 1})
+    if twice:
+        raise ValueError(f"{', '.join(twice)} named more than once")
+    return values
+
+
 class CustomerSpec(_Spec):
     """A Stripe customer."""
 
@@ -136,7 +155,7 @@ class CustomerSpec(_Spec):
     shipping: Shipping | Literal[""] | None = Field(default=None, description='Where goods go; "" removes it.')
     # At least one: Stripe's update takes a list of locales and no "" to clear them (stripe-python's
     # CustomerUpdateParams), and an empty list is not sent at all, so [] could never be applied.
-    preferred_locales: list[str] | None = Field(
+    preferred_locales: list[Annotated[str, AfterValidator(_locale_tag)]] | None = Field(
         default=None,
         min_length=1,
         description="Languages of the customer's invoices and emails, by preference (e.g. de, en).",
@@ -277,11 +296,11 @@ class InvoiceSpec(_Spec):
     custom_fields: list[CustomField] | None = Field(
         default=None, max_length=MAX_CUSTOM_FIELDS, description="Up to 4 name/value pairs printed on the invoice."
     )
-    effective_at: dt.date | None = Field(
+    effective_at: StripeDay | None = Field(
         default=None, description="The date of issue printed on the invoice (Stripe: the finalization day)."
     )
     rendering: Rendering | None = None
-    account_tax_ids: list[Annotated[str, Field(pattern=r"^txi_[A-Za-z0-9]+$")]] | None = Field(
+    account_tax_ids: Annotated[list[Annotated[str, Field(pattern=r"^txi_[A-Za-z0-9]+$")]], AfterValidator(_once_each)] | None = Field(
         default=None,
         description="Stripe ids (txi_…) of the account's own tax IDs to print on the invoice; [] prints none.",
     )

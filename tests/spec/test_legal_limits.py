@@ -266,3 +266,25 @@ def test_an_empty_address_or_shipping_is_accepted_and_other_values_say_what_is_e
     assert check(a_yaml="customers:\n  c:\n    shipping: {name: x}\n") == [
         "a.yaml:3:5: customer 'c' shipping: missing required field 'address'",
     ]
+
+
+def test_days_stripe_cannot_take_duplicate_account_tax_ids_and_odd_locales_are_refused(check: Check) -> None:
+    # Review R3: each validated OK, and Stripe refuses or misreads them.
+    customers = "customers:\n  c:\n    preferred_locales: [de, en-GB, es-419, zh-Hant-TW, klingon-xx-yy]\n"
+    assert check(a_yaml=customers) == [
+        "a.yaml:3:56: customer 'c' preferred_locales[4]: 'klingon-xx-yy' is not a language tag such as de, "
+        "en-GB or es-419",
+    ]
+    text = CATALOG + invoice(
+        "effective_at: 0001-01-01",
+        "account_tax_ids: [txi_1, txi_2, txi_1]",
+        "items:",
+        "  - {price: gold-usd, period: {start: 2026-11-01, end: 9999-12-31}}",
+    )
+    assert check(a_yaml=text) == [
+        "a.yaml:17:19: invoice 'inv' effective_at: 0001-01-01 is outside 1970-01-02..2099-12-31 "
+        "(Stripe takes days as Unix times)",
+        "a.yaml:18:22: invoice 'inv' account_tax_ids: txi_1 named more than once",
+        "a.yaml:20:60: invoice 'inv' items[0].period.end: 9999-12-31 is outside 1970-01-02..2099-12-31 "
+        "(Stripe takes days as Unix times)",
+    ]
