@@ -301,3 +301,15 @@ def test_a_revision_removes_and_adds_items(
     assert [(line.description, line.amount) for line in lines] == [("Setup fee", 5000)]
     assert (original.status, revision.total) == ("void", 5000)
     assert plan(sandbox, sent_wrong).exit_code == 0
+
+
+def test_a_colleagues_credit_note_on_a_revised_invoice_is_named_in_a_note(
+    sandbox: RunningSandbox, stripe_client: stripe.StripeClient, sent_wrong: Path
+) -> None:
+    (original,) = invoices(stripe_client)
+    stripe_client.v1.credit_notes.create({"invoice": original.id, "amount": 300})  # not in the specs
+    write_spec(sent_wrong, quantity=3, revise=True)
+    shown = plan(sandbox, sent_wrong)
+    assert shown.exit_code == 2, shown.output
+    assert ("credit notes not in the specs took $3.00 USD off it; they stay on it once voided: Stripe does not "
+            "copy credit notes to a revision") in shown.output

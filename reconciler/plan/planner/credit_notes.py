@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler.live.records import LiveCreditNote, LiveInvoice, LiveItem
+from reconciler.live.records import Live, LiveCreditNote, LiveInvoice, LiveItem
 from reconciler.ownership import OWNER_KEY
 from reconciler.plan.actions import CreateCreditNote, FieldChange, UpdateCreditNote, VoidCreditNote
 from reconciler.plan.planner.context import Context
@@ -102,12 +102,17 @@ def _changed_by_others(ctx: Context, invoice: LiveInvoice, wanted_status: str | 
     """What someone else did to the invoice that changes where a credit goes (paid it, credited it), or None."""
     if invoice.status == "paid" and wanted_status != "paid":
         return f"the invoice was paid in Stripe (the spec says {wanted_status})"
-    ours = sum(note.pre_payment_amount + note.post_payment_amount for note in ctx.live.credit_notes.values()
-               if note.invoice_id == invoice.id and note.status == "issued")
-    theirs = invoice.pre_payment_credit_notes_amount + invoice.post_payment_credit_notes_amount - ours
+    theirs = credited_by_others(ctx.live, invoice)
     if theirs > 0:
         return f"credit notes not in the specs took {theirs} off the invoice"
     return None
+
+
+def credited_by_others(live: Live, invoice: LiveInvoice) -> int:
+    """What credit notes not in the specs took off `invoice` (its credited amounts less the specs' issued ones)."""
+    ours = sum(note.pre_payment_amount + note.post_payment_amount for note in live.credit_notes.values()
+               if note.invoice_id == invoice.id and note.status == "issued")
+    return invoice.pre_payment_credit_notes_amount + invoice.post_payment_credit_notes_amount - ours
 
 
 def _split_problem(label: str, spec: CreditNoteSpec, invoice: LiveInvoice, total: int, remaining: int) -> str:

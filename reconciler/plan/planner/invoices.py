@@ -22,6 +22,7 @@ from reconciler.plan.planner import money_terms
 from reconciler.plan.planner.catalog import PriceChoice
 from reconciler.plan.planner.charge import charging
 from reconciler.plan.planner.context import Context
+from reconciler.plan.planner.credit_notes import credited_by_others
 from reconciler.plan.planner.diff import create_metadata, drift_reason, drop_none, field_changes, show_change
 from reconciler.plan.planner.document import (
     EDITABLE_WHEN_FINALIZED,
@@ -55,6 +56,7 @@ from reconciler.plan.planner.revisions import (
     unfilled_draft,
 )
 from reconciler.plan.planner.stripe_tax import check_location
+from reconciler.plan.render.money import format_money
 from reconciler.spec.models import InvoiceSpec
 
 _WAY_OUT = {
@@ -372,5 +374,11 @@ def _plan_revision(
         # "It doesn't, however, duplicate any invoice credit notes" (https://docs.stripe.com/invoicing/invoice-edits).
         ctx.note(f"invoice {_label(key, cur)}: its credit notes ({', '.join(credited)}) stay on it once voided: "
                  "Stripe does not copy credit notes to a revision, which bills its own total in full")
+    theirs = credited_by_others(ctx.live, cur)
+    if theirs > 0:  # a colleague's credit note: the customer loses it with the original all the same
+        ctx.note(f"invoice {_label(key, cur)}: credit notes not in the specs took "
+                 f"{format_money(theirs, cur.currency)} off it; they stay on it once voided: Stripe does not copy "
+                 "credit notes to a revision, which bills its own total in full (issue the credit again on the "
+                 "revision if the customer keeps it)")
     create_id = plan_create_revision(ctx, key, cur, why, ctx.customer_changes(spec.customer))
     return _plan_draft(ctx, prices, key, spec, revision_draft(cur), finalizing, after=(create_id,))
