@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import fields
 from typing import Any, get_args
 
@@ -34,7 +35,10 @@ FIELD_SHAPES: dict[str, str] = {
 }
 
 
-# Values: None, bool, int, str, Ref, lists and str-keyed dicts of those.
+# Values: None, bool, int, str, Ref, lists and str-keyed dicts of those; a finite float only as
+# the value of a field Stripe takes with a fraction (a tax rate's percentage, a coupon's percent_off).
+FRACTIONAL = frozenset({"percentage", "percent_off"})
+
 # A Ref becomes {"$ref": "kind:key"}; a real dict that happens to have a "$ref"
 # or "$map" key is wrapped as {"$map": {...}} so decoding stays exact.
 def encode_value(value: Any) -> Any:
@@ -46,6 +50,10 @@ def encode_value(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [encode_value(v) for v in value]
     return value
+
+
+def _fraction(key: object, value: object) -> bool:
+    return key in FRACTIONAL and isinstance(value, float) and math.isfinite(value)
 
 
 def decode_value(data: Any, where: str) -> Any:
@@ -60,7 +68,7 @@ def decode_value(data: Any, where: str) -> Any:
             if not isinstance(data["$map"], dict):
                 raise PlanFileError(f"{where}: $map must be an object")
             data = data["$map"]
-        return {str(k): decode_value(v, where) for k, v in data.items()}
+        return {str(k): v if _fraction(k, v) else decode_value(v, where) for k, v in data.items()}
     raise PlanFileError(f"{where}: unsupported value {data!r}")
 
 
