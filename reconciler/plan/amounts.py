@@ -65,7 +65,8 @@ class TaxAmount:
 @dataclass(frozen=True)
 class Amounts:
     subtotal: int  # the lines less their own discounts, inclusive tax in it
-    discounts: tuple[tuple[str, int], ...]  # (coupon key, amount) in order of first use
+    # The invoice's discounts, taken off after the subtotal: (coupon key, amount) in order of first use.
+    discounts: tuple[tuple[str, int], ...]
     taxes: tuple[TaxAmount, ...]  # one per rate, in order of first use
     total: int
     # The customer's balance before and after finalization (negative: credit they hold);
@@ -76,6 +77,9 @@ class Amounts:
     carried_to_balance: int  # below the minimum charge: paid at finalization, owed on the balance
     # Stripe Tax computes the tax at finalization: `total` is before it, the amount due not known.
     stripe_tax: bool = False
+    # The items' own discounts, already taken off in the subtotal ("Item discounts are already
+    # incorporated"): apart, so that subtotal - discounts + added tax is the total (review R20).
+    item_discounts: tuple[tuple[str, int], ...] = ()
 
 
 def half_away(value: Fraction) -> int:
@@ -125,18 +129,19 @@ def _line_tax(net: int, rates: tuple[TaxRateTerms, ...]) -> list[TaxAmount]:
 def compute(terms: InvoiceTerms) -> Amounts:
     """The invoice's figures as Stripe computes them (docs/plan.md "Amounts")."""
     left = [line.amount for line in terms.lines]
+    item_discounts: dict[str, int] = {}
     discounts: dict[str, int] = {}
 
-    def take(i: int, key: str, amount: int) -> None:
+    def take(i: int, key: str, amount: int, into: dict[str, int]) -> None:
         left[i] -= amount
-        discounts[key] = discounts.get(key, 0) + amount
+        into[key] = into.get(key, 0) + amount
 
     for i, line in enumerate(terms.lines):
         for coupon in line.coupons if line.discountable else ():
             if left[i] > 0:
                 off = _percent_of(left[i], coupon.percent_off) if coupon.percent_off is not None else min(
                     left[i], coupon.amount_off or 0)
-                take(i, coupon.key, off)
+                take(i, coupon.key, off, item_discounts)
     subtotal = sum(left)
     for coupon in terms.coupons:
         eligible = [i for i, line in enumerate(terms.lines) if line.discountable and left[i] > 0]
@@ -144,11 +149,11 @@ def compute(terms: InvoiceTerms) -> Amounts:
             continue
         if coupon.percent_off is not None:
             for i in eligible:
-                take(i, coupon.key, _percent_of(left[i], coupon.percent_off))
+                take(i, coupon.key, _percent_of(left[i], coupon.percent_off), discounts)
         else:
             pool = min(coupon.amount_off or 0, sum(left[i] for i in eligible))
             for i, part in zip(eligible, largest_remainder(pool, [Fraction(left[i]) for i in eligible]), strict=True):
-                take(i, coupon.key, part)
+                take(i, coupon.key, part, discounts)
     taxes: dict[str, TaxAmount] = {}
     for i, line in enumerate(terms.lines):
         rates = () if terms.stripe_tax else line.tax_rates if line.tax_rates is not None else terms.default_tax_rates
@@ -158,10 +163,11 @@ def compute(terms: InvoiceTerms) -> Amounts:
                 tax.rate, tax.inclusive, had.amount + tax.amount, had.taxable + tax.taxable)
     total = sum(left) + sum(t.amount for t in taxes.values() if not t.inclusive)
     if terms.stripe_tax:
-        return Amounts(subtotal, tuple(discounts.items()), (), total, None, None, None, 0, stripe_tax=True)
+        return Amounts(subtotal, tuple(discounts.items()), (), total, None, None, None, 0, stripe_tax=True,
+                       item_discounts=tuple(item_discounts.items()))
     ending, due, carried = _settle(total, terms.balance, terms.currency)
     return Amounts(subtotal, tuple(discounts.items()), tuple(taxes.values()), total, terms.balance, ending, due,
-                   carried)
+                   carried, item_discounts=tuple(item_discounts.items()))
 
 
 def _settle(total: int, balance: int | None, currency: str) -> tuple[int | None, int | None, int]:
@@ -182,7 +188,7 @@ def to_json(amounts: Amounts) -> dict[str, object]:
     """The figures as a plan file keeps them (display only)."""
     return {
         "subtotal": amounts.subtotal,
-        "discounts": [{"coupon": k, "amount": a} for k, a in amounts.discounts],
+        "discounts": _discounts_json(amounts.discounts),
         "taxes": [{"tax_rate": t.rate, "inclusive": t.inclusive, "amount": t.amount, "taxable": t.taxable}
                   for t in amounts.taxes],
         "total": amounts.total,
@@ -191,7 +197,23 @@ def to_json(amounts: Amounts) -> dict[str, object]:
         "amount_due": amounts.amount_due,
         "carried_to_balance": amounts.carried_to_balance,
         **({"stripe_tax": True} if amounts.stripe_tax else {}),
+        **({"item_discounts": _discounts_json(amounts.item_discounts)} if amounts.item_discounts else {}),
     }
+
+
+def _discounts_json(discounts: tuple[tuple[str, int], ...]) -> list[dict[str, object]]:
+    return [{"coupon": k, "amount": a} for k, a in discounts]
+
+
+def _discounts_from_json(discounts: object, name: str) -> tuple[tuple[str, int], ...]:
+    if not isinstance(discounts, list):
+        raise ValueError(f"{name}: expected a list")
+    parsed = []
+    for d in discounts:
+        if not isinstance(d, dict) or set(d) != {"coupon", "amount"} or not isinstance(d["coupon"], str):
+            raise ValueError(f"{name}: expected {{coupon, amount}}")
+        parsed.append((d["coupon"], int(_int(d["amount"]) or 0)))
+    return tuple(parsed)
 
 
 def _int(value: object, *, optional: bool = False) -> int | None:
@@ -206,16 +228,12 @@ def from_json(data: object) -> Amounts:
     """The figures from a plan file; ValueError for anything else."""
     keys = {"subtotal", "discounts", "taxes", "total", "starting_balance", "ending_balance", "amount_due",
             "carried_to_balance"}
-    if not isinstance(data, dict) or set(data) - {"stripe_tax"} != keys or data.get("stripe_tax", True) is not True:
+    optional = {"stripe_tax", "item_discounts"}
+    if not isinstance(data, dict) or set(data) - optional != keys or data.get("stripe_tax", True) is not True:
         raise ValueError(f"expected {{{', '.join(sorted(keys))}}}")
-    discounts, taxes = data["discounts"], data["taxes"]
-    if not isinstance(discounts, list) or not isinstance(taxes, list):
-        raise ValueError("discounts and taxes: expected lists")
-    parsed_discounts = []
-    for d in discounts:
-        if not isinstance(d, dict) or set(d) != {"coupon", "amount"} or not isinstance(d["coupon"], str):
-            raise ValueError("discounts: expected {coupon, amount}")
-        parsed_discounts.append((d["coupon"], int(_int(d["amount"]) or 0)))
+    taxes = data["taxes"]
+    if not isinstance(taxes, list):
+        raise ValueError("taxes: expected a list")
     parsed_taxes = []
     for t in taxes:
         if (not isinstance(t, dict) or set(t) != {"tax_rate", "inclusive", "amount", "taxable"}
@@ -225,7 +243,7 @@ def from_json(data: object) -> Amounts:
                                       int(_int(t["taxable"]) or 0)))
     return Amounts(
         subtotal=int(_int(data["subtotal"]) or 0),
-        discounts=tuple(parsed_discounts),
+        discounts=_discounts_from_json(data["discounts"], "discounts"),
         taxes=tuple(parsed_taxes),
         total=int(_int(data["total"]) or 0),
         starting_balance=_int(data["starting_balance"], optional=True),
@@ -233,4 +251,5 @@ def from_json(data: object) -> Amounts:
         amount_due=_int(data["amount_due"], optional=True),
         carried_to_balance=int(_int(data["carried_to_balance"]) or 0),
         stripe_tax="stripe_tax" in data,
+        item_discounts=_discounts_from_json(data.get("item_discounts", []), "item_discounts"),
     )

@@ -83,7 +83,9 @@ def test_item_discount_then_invoice_discount_then_tax_on_what_is_left() -> None:
     got = compute(InvoiceTerms("usd", (line,), coupons=(CouponTerms("minus-100", amount_off=100),),
                                default_tax_rates=(VAT,)))
     assert (got.subtotal, got.total) == (900, 952)
-    assert got.discounts == (("partner-10", 100), ("minus-100", 100))
+    assert got.item_discounts == (("partner-10", 100),)  # in the subtotal
+    assert got.discounts == (("minus-100", 100),)  # after it
+    assert got.subtotal - sum(a for _, a in got.discounts) + 152 == got.total
     assert got.taxes == (TaxAmount("de-vat-19", False, 152, 800),)
 
 

@@ -148,7 +148,9 @@ def _compare(client: stripe.StripeClient, case: Case) -> None:
     for d in invoice.total_discount_amounts or []:
         key = coupon_of[str(d.discount)]
         sandbox_discounts[key] = sandbox_discounts.get(key, 0) + d.amount
-    planned_discounts = {k: a for k, a in plan.discounts}
+    planned_discounts: dict[str, int] = {}
+    for k, a in plan.item_discounts + plan.discounts:
+        planned_discounts[k] = planned_discounts.get(k, 0) + a
     assert {k: a for k, a in sandbox_discounts.items() if a} == {k: a for k, a in planned_discounts.items() if a}
     sandbox_taxes = {t.tax_rate_details.tax_rate: (t.amount, t.taxable_amount) for t in invoice.total_taxes or []
                      if t.tax_rate_details is not None}

@@ -101,3 +101,22 @@ def test_a_finalized_items_rates_and_discounts_are_frozen() -> None:
     with pytest.raises(PlanError, match=r"item setup-fee tax_rates \[\] → \[tax_rate:de-vat-19\]; item setup-fee "
                                         r"discounts \[\] → \[coupon:partner-10\]"):
         make_plan(d, replace(live, invoices={INV: opened}))
+
+
+def test_an_items_own_discount_is_shown_in_the_subtotal_so_the_amounts_line_adds_up() -> None:
+    """Review R20: the item's discount is already off the subtotal; counted again among the
+    discounts, subtotal - discounts + tax was not the total."""
+    line = amount_item(amount=1000, discounts=["partner-10"])
+    d = desired(invoices={INV: invoice(status="sent", items=[line], default_tax_rates=["de-vat-19"],
+                                       discounts=["partner-10"])}, **_money())
+    plan = plan_for_review(d, Live(), account=None)
+    # 1000 - 100 (item) = 900 subtotal; - 90 (invoice) = 810; + 19 % = 153.9 -> 154; total 964.
+    assert ("invoice jenny-rosen-2026-11 amounts: subtotal $9.00 USD (item discounts partner-10 -$1.00 USD in the "
+            "subtotal); discounts partner-10 -$0.90 USD; tax de-vat-19 $1.54 USD (added); total $9.64 USD; "
+            "customer balance -; amount due $9.64 USD") in render(plan, "text")
+    assert ("| `jenny-rosen-2026-11` | $9.00 USD (item discounts partner-10 -$1.00 USD in the subtotal) | "
+            "partner-10 -$0.90 USD | de-vat-19 $1.54 USD (added) | $9.64 USD |") in render(plan, "markdown")
+    amounts = plan.to_json()["invoice_totals"][0]["amounts"]
+    assert (amounts["subtotal"], amounts["discounts"], amounts["item_discounts"], amounts["total"]) == (
+        900, [{"coupon": "partner-10", "amount": 90}], [{"coupon": "partner-10", "amount": 100}], 964)
+    assert type(plan).from_json(plan.to_json()).invoice_totals == plan.invoice_totals

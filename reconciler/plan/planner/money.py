@@ -89,6 +89,7 @@ def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts) -> bool:
     and that is what is due" (so plans of plain invoices read as they did)."""
     return bool(
         amounts.discounts
+        or amounts.item_discounts
         or amounts.taxes
         or amounts.stripe_tax
         or amounts.carried_to_balance

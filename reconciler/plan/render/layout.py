@@ -89,14 +89,18 @@ def amount_parts(total: InvoiceTotal) -> tuple[str, str, str, str, str, str]:
     """(subtotal, discounts, taxes, total, balance, amount due) of one invoice, in words."""
     a, cur = total.amounts, total.currency
     assert a is not None
-    discounts = ", ".join(f"{key} -{format_money(amount, cur)}" for key, amount in a.discounts) or "-"
+    discounts = _discounts(a.discounts, cur) or "-"
+    subtotal = format_money(a.subtotal, cur)
+    if a.item_discounts:
+        # Already taken off the subtotal: shown apart so the line adds up (review R20).
+        subtotal += f" (item discounts {_discounts(a.item_discounts, cur)} in the subtotal)"
     taxes = ", ".join(
         f"{t.rate} {format_money(t.amount, cur)} ({'included' if t.inclusive else 'added'})" for t in a.taxes
     ) or "-"
     if a.stripe_tax:
         taxes = "computed by Stripe at finalization"
         before = f"{format_money(a.total, cur)} before Stripe's tax"
-        return format_money(a.subtotal, cur), discounts, taxes, before, "applied at finalization", "known at finalization"
+        return subtotal, discounts, taxes, before, "applied at finalization", "known at finalization"
     if a.starting_balance is None:
         balance, due = "applied at finalization, not known now", "known at finalization"
     else:
@@ -107,7 +111,11 @@ def amount_parts(total: InvoiceTotal) -> tuple[str, str, str, str, str, str]:
                    "charge and goes to the customer's balance)"
         elif a.ending_balance:
             due += f" (balance after: {format_money(a.ending_balance, cur)})"
-    return format_money(a.subtotal, cur), discounts, taxes, format_money(a.total, cur), balance, due
+    return subtotal, discounts, taxes, format_money(a.total, cur), balance, due
+
+
+def _discounts(discounts: tuple[tuple[str, int], ...], cur: str) -> str:
+    return ", ".join(f"{key} -{format_money(amount, cur)}" for key, amount in discounts)
 
 
 def notice_lines(plan: Plan) -> list[str]:
