@@ -3,11 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CouponSpec, InvoiceSpec, TaxRateSpec
 from reconciler.spec.yamltree import YamlPath, dotted
+
+# "The percentage is a number (up to 4 decimal places)" (https://stripe.com/docs/billing/taxes/tax-rates,
+# "Creating tax rates through the API"); stripe-node's TaxRateData.percentage: "decimal values between 0
+# and 100 inclusive with at most 4 decimal places".
+TAX_RATE_DECIMALS = 4
+
+
+def decimal_places(value: float) -> int:
+    """The decimal places a number is written with (repr: the shortest form that reads back)."""
+    exponent = Decimal(repr(value)).normalize().as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def tax_rate(entry: Entry, model: TaxRateSpec) -> Iterator[SpecError]:
+    places = decimal_places(model.percentage)
+    if places > TAX_RATE_DECIMALS:
+        yield entry.at(("percentage",), f"{entry.where} percentage: {model.percentage!r} has {places} decimal "
+                                        f"places; Stripe takes at most {TAX_RATE_DECIMALS}")
 
 
 def coupon(entry: Entry, model: CouponSpec) -> Iterator[SpecError]:

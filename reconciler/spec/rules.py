@@ -15,7 +15,7 @@ from reconciler.spec.currencies import ISO_4217, STRIPE_SUPPORTED
 from reconciler.spec.entries import KINDS, Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.limits import divisible, due_date_rules, email_to_send, raw_get, totals, unique_tax_ids
-from reconciler.spec.models import CouponSpec, CreditNoteSpec, CustomerSpec, InvoiceSpec, PriceSpec
+from reconciler.spec.models import CouponSpec, CreditNoteSpec, CustomerSpec, InvoiceSpec, PriceSpec, TaxRateSpec
 from reconciler.spec.yamltree import YamlPath, dotted
 from reconciler.stripe_facts import MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH
 
@@ -48,6 +48,8 @@ def check_entry(entry: Entry) -> Iterator[SpecError]:
         yield from money_rules.coupon(entry, model)
         if model.currency is not None:
             yield from _currency(entry, ("currency",), model.currency)
+    elif isinstance(model, TaxRateSpec):
+        yield from money_rules.tax_rate(entry, model)
     elif isinstance(model, CreditNoteSpec):
         yield from check_credit_note(entry, model)
 

@@ -74,3 +74,11 @@ def test_stripe_tax_takes_no_tax_rates_and_no_credit_lines(check: Check) -> None
     credit = "{description: Goodwill credit, amount: -500, currency: usd}"
     errors = check(a_yaml=_invoice("    automatic_tax: {enabled: true}\n    default_tax_rates: [vat]\n", item=credit))
     assert sorted(e.split(": ", 2)[1] for e in errors) == ["invoice 'inv' default_tax_rates", "invoice 'inv' items[0].amount"], errors
+
+
+def test_a_tax_rates_percentage_has_at_most_four_decimal_places(check: Check) -> None:
+    """Review R14: Stripe takes "a number (up to 4 decimal places)"."""
+    assert check(a_yaml="tax_rates:\n  odd: {display_name: Odd, percentage: 7.123456789, inclusive: false}\n") == [
+        "a.yaml:2:40: tax_rate 'odd' percentage: 7.123456789 has 9 decimal places; Stripe takes at most 4"]
+    assert check(a_yaml="tax_rates:\n  ok: {display_name: Ok, percentage: 8.8751, inclusive: false}\n"
+                        "  whole: {display_name: Whole, percentage: 19, inclusive: true}\n") == []

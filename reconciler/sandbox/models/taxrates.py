@@ -23,10 +23,18 @@ from reconciler.sandbox.store import Tx
 UPDATABLE = ("active", "country", "description", "display_name", "jurisdiction", "state", "tax_type")
 # "You can add up to ten tax rates to each line item" (https://docs.stripe.com/invoicing/taxes/tax-rates).
 MAX_PER_LINE = 10
+# "The percentage is a number (up to 4 decimal places)" (https://stripe.com/docs/billing/taxes/tax-rates).
+MAX_DECIMALS = 4
 
 
 def create(ctx: Context, tx: Tx, params: Params) -> Obj:
-    percentage = Decimal(params["percentage"])
+    written = str(params["percentage"])
+    if len(written.partition(".")[2]) > MAX_DECIMALS:
+        # Stripe counts the digits as sent ("Invalid decimal: 23.0000 must contain at maximum two
+        # decimal places" in the days of two, stripe/stripe-dotnet#291).
+        raise InvalidRequest(f"Invalid decimal: {written}; must contain at maximum four decimal places.",
+                             param="percentage")
+    percentage = Decimal(written)
     if not 0 <= percentage <= 100:
         raise InvalidRequest("Invalid percentage: must be between 0 and 100.", param="percentage")
     if params["display_name"] == "":

@@ -11,6 +11,7 @@ from tests.sandbox.conformance.rules import DOCS, INVOICE_OBJECT, sandbox_choice
 from tests.sandbox.helpers import admin_post, error_of, make_customer
 
 TAX_RATES = DOCS + "invoicing/taxes/tax-rates"
+TAX_RATES_API = DOCS + "billing/taxes/tax-rates"  # the sentence: its 2021 text (web.archive.org)
 TAX_RATE_OBJECT = DOCS + "api/tax_rates/object"
 COUPONS_UPDATE = DOCS + "api/coupons/update"
 CREATE_INVOICE = DOCS + "api/invoices/create"
@@ -52,6 +53,16 @@ def test_at_most_ten_rates_per_line(stripe_client: stripe.StripeClient) -> None:
     assert error_of(caught.value)["param"] == "tax_rates"
     stripe_client.v1.invoice_items.create({"invoice": draft.id, "amount": 100, "currency": "usd",
                                            "tax_rates": rates[:10]})
+
+
+@stripe_rule(TAX_RATES_API, "The percentage is a number (up to 4 decimal places) that represents the tax percentage "
+             "to be collected.")
+def test_a_percentage_has_at_most_four_decimal_places(stripe_client: stripe.StripeClient) -> None:
+    """Review R14: the sandbox took any precision."""
+    with pytest.raises(stripe.InvalidRequestError) as refused:
+        _rate(stripe_client, 7.123456789)
+    assert error_of(refused.value)["param"] == "percentage"
+    assert _rate(stripe_client, 8.8751).percentage == 8.8751
 
 
 @stripe_rule(TAX_RATE_OBJECT, "When set to false, this tax rate cannot be used with new applications")
