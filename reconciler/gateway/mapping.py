@@ -134,6 +134,7 @@ def customer(obj: Obj, key: str) -> LiveCustomer:
     tax_ids = tuple((str(t["id"]), str(t["type"]), str(t["value"])) for t in listed)
     return cast(LiveCustomer, table_record("customer", obj, key, default_payment_method=card,
                                            balance=int(obj.get("balance") or 0), tax_id_objects=tax_ids,
+                                           balance_currency=(obj.get("currency") or None) if obj.get("balance") else None,
                                            discount_coupon=coupon_of(obj.get("discount"))))
 
 

@@ -23,7 +23,7 @@ LiveStatus = str  # draft | open | paid | void | uncollectible (Stripe's own)
 # defaults they are left out of both, so the plans and idempotency keys of a state without them stay.
 LATER_FIELDS = frozenset({
     "default_payment_method", "attempt_count", "hosted_invoice_url", "last_attempt",
-    "from_invoice", "latest_revision", "balance",
+    "from_invoice", "latest_revision", "balance", "balance_currency",
     # what the invoice document says (issue 18)
     "tax_id_objects", "custom_fields", "effective_at", "amount_tax_display", "page_size", "account_tax_ids", "period",
     # credit notes (issue 20)
@@ -147,6 +147,10 @@ class LiveCustomer(TableRecord, kind="customer"):
     default_payment_method: PaymentCard | None = None
     # Stripe's customer balance (negative: credit the customer holds), applied at the next finalization.
     balance: int = 0
+    # The balance's currency (Stripe's customer `currency`), read only while there is a balance: it
+    # applies to invoices in that currency only ("A CAD invoice doesn't apply a customer credit balance
+    # denominated in USD", https://docs.stripe.com/invoicing/multi-currency-customers).
+    balance_currency: str | None = None
     # Its tax IDs as (id, type, value), oldest first (`tax_ids`, expanded on the customer list).
     tax_id_objects: tuple[tuple[str, str, str], ...] = ()
     # The coupon of the customer's own discount (one finance attached in the Dashboard), if any.

@@ -115,3 +115,20 @@ def test_below_the_minimum_charge_with_the_balance_unknown_a_sent_invoice_is_sti
                           other: invoice(status="open", items=[amount_item(amount=4000)])})
     plan = make_plan(d, _with_balance(d, 0))
     assert f"SendInvoice:{INV}" in ids(plan) and not plan.conflicts
+
+
+def test_a_balance_in_another_currency_is_not_applied() -> None:
+    """Stripe: "A CAD invoice doesn't apply a customer credit balance denominated in USD"."""
+    d = desired(invoices={INV: invoice(status="sent", items=[amount_item(amount=1000, currency="eur")])})
+    live = _with_balance(d, -300)
+    jenny = live.customers["jenny-rosen"]
+    in_usd = replace(live, customers={"jenny-rosen": LiveCustomer(
+        jenny.id, jenny.key, values=jenny.values, metadata=jenny.metadata, owned_keys=jenny.owned_keys,
+        balance=-300, balance_currency="usd")})
+    total = make_plan(d, in_usd).total_of(INV)
+    assert total is not None and total.amounts is None  # nothing beyond the total: no balance applies
+    same = replace(live, customers={"jenny-rosen": LiveCustomer(
+        jenny.id, jenny.key, values=jenny.values, metadata=jenny.metadata, owned_keys=jenny.owned_keys,
+        balance=-300, balance_currency="eur")})
+    applied = make_plan(d, same).total_of(INV)
+    assert applied is not None and applied.amounts is not None and applied.amounts.amount_due == 700

@@ -204,7 +204,7 @@ def _plan_draft(
             new_details=new_details(ctx.actions, spec.customer),
         ),
     )
-    shown = amounts if worth_showing(ctx, spec, amounts) else None
+    shown = amounts if worth_showing(ctx, spec, amounts, currency) else None
     # A finalization is a change the customer sees too, when its figures say more than the total.
     if not item_ids and cur is not None and not after and not (steps and shown):
         return None

@@ -38,8 +38,7 @@ def invoice_amounts(
     """The figures Stripe will compute for a draft the specs describe. The customer's balance
     is known only when this plan finalizes the invoice and no other of the customer's (nor is
     it a revision, which also gets back what its original took)."""
-    customer = ctx.live.customers.get(spec.customer)
-    balance = customer.balance if customer is not None else 0
+    balance = current_balance(ctx, spec, currency)
     known = spec.status != "draft" and finalizing[spec.customer] == 1 and not revision
     lines = []
     for item in spec.items:
@@ -79,12 +78,15 @@ def note_own_discount(ctx: Context, key: str, spec: InvoiceSpec) -> None:
              f"states its discounts ({', '.join(spec.discounts) or 'none'}), so it does not inherit that one")
 
 
-def current_balance(ctx: Context, spec: InvoiceSpec) -> int:
+def current_balance(ctx: Context, spec: InvoiceSpec, currency: str) -> int:
+    """The customer's balance an invoice in `currency` would use: none in another currency."""
     customer = ctx.live.customers.get(spec.customer)
-    return customer.balance if customer is not None else 0
+    if customer is None or customer.balance_currency not in (None, currency):
+        return 0
+    return customer.balance
 
 
-def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts) -> bool:
+def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts, currency: str) -> bool:
     """Whether the plan spells the figures out: anything beyond "the items add up to the total,
     and that is what is due" (so plans of plain invoices read as they did)."""
     return bool(
@@ -94,7 +96,7 @@ def worth_showing(ctx: Context, spec: InvoiceSpec, amounts: Amounts) -> bool:
         or amounts.stripe_tax
         or amounts.carried_to_balance
         or amounts.total < 0
-        or current_balance(ctx, spec) != 0
+        or current_balance(ctx, spec, currency) != 0
     )
 
 
