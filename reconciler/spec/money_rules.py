@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from decimal import Decimal
 
+from reconciler.spec.countries import ISO_3166_ALPHA_2
 from reconciler.spec.entries import Entry
 from reconciler.spec.errors import SpecError
 from reconciler.spec.models import CouponSpec, InvoiceSpec, TaxRateSpec
@@ -27,6 +28,10 @@ def tax_rate(entry: Entry, model: TaxRateSpec) -> Iterator[SpecError]:
     if places > TAX_RATE_DECIMALS:
         yield entry.at(("percentage",), f"{entry.where} percentage: {model.percentage!r} has {places} decimal "
                                         f"places; Stripe takes at most {TAX_RATE_DECIMALS}")
+    if model.country is not None and model.country not in ISO_3166_ALPHA_2:
+        # The field's pattern takes any two letters; a customer's address country is checked the same way.
+        yield entry.at(("country",), f"{entry.where} country: {model.country!r} is not an ISO 3166-1 alpha-2 "
+                                     "country code (e.g. DE, US, GB)")
 
 
 def coupon(entry: Entry, model: CouponSpec) -> Iterator[SpecError]:

@@ -82,3 +82,9 @@ def test_a_tax_rates_percentage_has_at_most_four_decimal_places(check: Check) ->
         "a.yaml:2:40: tax_rate 'odd' percentage: 7.123456789 has 9 decimal places; Stripe takes at most 4"]
     assert check(a_yaml="tax_rates:\n  ok: {display_name: Ok, percentage: 8.8751, inclusive: false}\n"
                         "  whole: {display_name: Whole, percentage: 19, inclusive: true}\n") == []
+
+
+def test_a_tax_rates_country_is_an_iso_country(check: Check) -> None:
+    """Review R14: `country: XX` passed (two uppercase letters, no such country)."""
+    assert check(a_yaml="tax_rates:\n  vat: {display_name: VAT, percentage: 19, inclusive: false, country: XX}\n") == [
+        "a.yaml:2:71: tax_rate 'vat' country: 'XX' is not an ISO 3166-1 alpha-2 country code (e.g. DE, US, GB)"]
