@@ -137,8 +137,11 @@ class _Run:
 
     def _schedule(self, pool: PacedPool[str | None]) -> None:
         interrupts = 0
-        while pool.running or (self.ready and not self.stopped):
+        while True:
+            # The loop's test inside the try too: Ctrl-C may land while it is evaluated.
             try:
+                if not (pool.running or (self.ready and not self.stopped)):
+                    return
                 while self.ready and not self.stopped and pool.room() > 0:
                     _, node = heapq.heappop(self.ready)
                     pool.submit(node, partial(self._run_one, self.by_id[node]))
