@@ -44,8 +44,10 @@ def _line_shape(entry: Entry, index: int, line: CreditNoteLineSpec) -> Iterator[
     if line.item is not None:
         if line.description is not None:
             yield entry.at((*sub, "description"), f"{here}: a line of an invoice item takes no description")
-        if (line.quantity is None) == (line.amount is None):
+        if line.quantity is not None and line.amount is not None:
             yield entry.at(sub, f"{here}: give the item's quantity or amount to credit, not both")
+        elif line.quantity is None and line.amount is None:
+            yield entry.at(sub, f"{here}: give the item's quantity or amount to credit")
     elif line.description is None or line.amount is None:
         yield entry.at(sub, f"{here}: needs item (with quantity or amount), or a custom line's description and amount")
     elif line.amount % (line.quantity or 1):

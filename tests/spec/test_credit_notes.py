@@ -62,6 +62,9 @@ def test_shapes_refused(check: Check) -> None:
   qty-and-amount:
     invoice: inv
     lines: [{item: gold-usd, quantity: 1, amount: 100}]
+  item-alone:
+    invoice: inv
+    lines: [{item: setup-fee}]
   custom-without-text:
     invoice: inv
     lines: [{amount: 100}]
@@ -74,6 +77,7 @@ def test_shapes_refused(check: Check) -> None:
         "credit_note 'both': give either lines or amount",
         "credit_note 'neither': give either lines or amount",
         "credit_note 'qty-and-amount' lines[0]: give the item's quantity or amount to credit, not both",
+        "credit_note 'item-alone' lines[0]: give the item's quantity or amount to credit",
         "credit_note 'custom-without-text' lines[0]: needs item (with quantity or amount), or a custom line's "
         "description and amount",
         "credit_note 'custom-odd' lines[0]: amount 100 is the line total; it must be a multiple of quantity 3 "
