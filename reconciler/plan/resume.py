@@ -173,10 +173,11 @@ def progress(saved: Plan, live: Live) -> Progress:
     expected = _expectations(saved.actions)
     changed: set[str] = set()
     stale: dict[str, str] = {}
+    actions = {a.id: a for a in saved.actions}  # once: customers look up only the actions watching them
     # Credit notes before their invoices, customers last: whether an invoice's credited amounts or a
     # customer's balance moved by this plan depends on the progress of the steps that move them.
     for watched in sorted(saved.watched, key=lambda w: (w.ref.startswith("customer:"), w.ref.startswith("invoice:"))):
-        if watched.ref.startswith("customer:") and _moved_balance(saved, watched, changed):
+        if watched.ref.startswith("customer:") and _moved_balance(actions, watched, changed):
             expected.setdefault(_object(watched.ref), _Expected()).free.add("balance")
         if watched.ref.startswith("invoice:") and _credited(saved, watched, changed, index):
             credited = expected.setdefault(_object(watched.ref), _Expected())
@@ -207,14 +208,10 @@ def progress(saved: Plan, live: Live) -> Progress:
     return Progress(frozenset(changed), tuple(stale[w.ref] for w in saved.watched if w.ref in stale))
 
 
-def _moved_balance(saved: Plan, watched: Watched, changed: set[str]) -> bool:
+def _moved_balance(actions: dict[str, Action], watched: Watched, changed: set[str]) -> bool:
     """Whether a step of the plan that moves this customer's balance is done (its object changed)."""
-    actions = {a.id: a for a in saved.actions}
-    return any(
-        isinstance(action, _MOVES_BALANCE) and _own(action) in {_object(ref) for ref in changed}
-        for action in (actions.get(i) for i in watched.actions)
-        if action is not None
-    )
+    movers = [a for a in (actions.get(i) for i in watched.actions) if isinstance(a, _MOVES_BALANCE)]
+    return bool(movers) and bool({_own(a) for a in movers} & {_object(ref) for ref in changed})
 
 
 def _credited(saved: Plan, watched: Watched, changed: set[str], index: LiveIndex) -> bool:
